@@ -1,0 +1,319 @@
+//! recur-core: the contract between recur's shared sync loop and the tracker
+//! connectors. It owns the normalised records ([`Item`]), the page-level
+//! [`Connector`] trait, the typed [`ConnectorError`], and the parsing of
+//! tracker text into typed fields ([`normalize`]).
+//!
+//! Connectors turn API pages into records and nothing more: scheduling,
+//! retries, rate-limit waits and storage belong to the caller.
+
+pub mod normalize;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Whether an issue is open or closed in its tracker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Open (GitHub `open`, Jira status category other than Done).
+    Open,
+    /// Closed (GitHub `closed`, Jira status category Done).
+    Closed,
+}
+
+impl State {
+    /// The SQL-facing name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Open => "open",
+            State::Closed => "closed",
+        }
+    }
+}
+
+/// The kind of postmortem record an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A follow-up action from a postmortem.
+    ActionItem,
+    /// An incident (the postmortem's subject).
+    Incident,
+    /// A failure mode in the risk registry.
+    Risk,
+}
+
+impl Kind {
+    /// The SQL-facing name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::ActionItem => "action_item",
+            Kind::Incident => "incident",
+            Kind::Risk => "risk",
+        }
+    }
+}
+
+/// A link between two tracker items (Jira issue links; GitHub has none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemLink {
+    /// The link's name as the tracker says it ("relates to", "is caused by").
+    pub relation: String,
+    /// The key of the other item.
+    pub target: String,
+}
+
+/// One tracker issue mapped from its JSON, before classification.
+///
+/// Connectors fill this in; the sync loop classifies it (kind, tracking) and
+/// the store keeps it, together with the exact JSON it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// `owner/repo#N` on GitHub, `OPS-N` on Jira.
+    pub key: String,
+    /// The repository (`owner/repo`) or project key (`OPS`) holding the item.
+    pub container: String,
+    /// The issue number within its container.
+    pub number: i64,
+    /// The tracker's own stable id (GitHub `id`, Jira `id`).
+    pub external_id: String,
+    /// A link for people (GitHub `html_url`, Jira browse URL).
+    pub url: String,
+    /// The title / summary.
+    pub title: String,
+    /// The body as plain text (Markdown as written; Jira ADF rendered to text).
+    pub body: String,
+    /// Open or closed.
+    pub state: State,
+    /// GitHub `state_reason` / Jira resolution name, as the tracker says it.
+    pub state_reason: Option<String>,
+    /// Tracker-side status name (Jira status), if any.
+    pub tracker_status: Option<String>,
+    /// Label names, as the tracker returns them.
+    pub labels: Vec<String>,
+    /// Jira issue type name; `None` on GitHub.
+    pub issue_type: Option<String>,
+    /// Login (GitHub) or account name of the first assignee.
+    pub assignee: Option<String>,
+    /// Milestone due date (GitHub) or `duedate` (Jira): the target-date fallback.
+    pub due_date: Option<NaiveDate>,
+    /// When the item was created.
+    pub created_at: DateTime<Utc>,
+    /// When the item last changed in the tracker.
+    pub updated_at: DateTime<Utc>,
+    /// When the item was closed, if it is.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Named field values from the tracker: issue-form sections on GitHub
+    /// (`### Heading` → text), custom fields by name on Jira.
+    pub sections: BTreeMap<String, String>,
+    /// Links to other items (Jira issue links).
+    pub links: Vec<ItemLink>,
+    /// The item's JSON exactly as the tracker sent it.
+    pub raw: String,
+}
+
+/// Rate-limit figures a tracker reported with a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub limit: Option<i64>,
+    /// Requests left in this window.
+    pub remaining: Option<i64>,
+    /// When the window resets.
+    pub reset: Option<DateTime<Utc>>,
+}
+
+/// What to list from one container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Listing {
+    /// Every item carrying this tracked label (GitHub first sync and
+    /// reconciliation; one listing per label, because GitHub's `labels=a,b`
+    /// means AND).
+    Label {
+        /// The label.
+        label: String,
+    },
+    /// Every tracked item in one query (Jira, whose JQL can say OR).
+    Tracked,
+    /// Everything updated at or after `since`, oldest first, without a label
+    /// filter, so that label removals are seen.
+    Since {
+        /// Lower bound (inclusive); `None` lists from the beginning.
+        since: Option<DateTime<Utc>>,
+    },
+    /// Keys of every tracked item, as cheaply as possible (Jira reconcile).
+    Keys,
+}
+
+/// One page request, opaque to the caller except for its URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    /// The container the listing belongs to.
+    pub container: String,
+    /// What is being listed.
+    pub listing: Listing,
+    /// The full URL (GitHub `Link rel=next` is followed as given) or, for
+    /// POST-style searches, an identifying URL.
+    pub url: String,
+    /// The opaque continuation token (Jira `nextPageToken`), if any.
+    pub token: Option<String>,
+    /// An ETag to send as `If-None-Match`.
+    pub etag: Option<String>,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// The items on the page, pull requests already dropped.
+    pub items: Vec<Item>,
+    /// How many entries were dropped as pull requests.
+    pub pull_requests: usize,
+    /// Entries that could not be mapped: (key or position, reason). Their
+    /// JSON is not lost: it is in `raw` of the tuple.
+    pub malformed: Vec<Malformed>,
+    /// The next page, if there is one.
+    pub next: Option<PageRequest>,
+    /// The response's ETag.
+    pub etag: Option<String>,
+    /// True when the tracker answered 304 Not Modified.
+    pub not_modified: bool,
+    /// Rate-limit figures from the response headers.
+    pub rate: Option<RateLimit>,
+    /// The newest `updated_at` of every entry on the page, pull requests and
+    /// malformed entries included: the keyset position after this page.
+    pub newest: Option<DateTime<Utc>>,
+}
+
+/// An entry of a page that could not be mapped into an [`Item`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    /// The key, when it could be read, else `#position`.
+    pub key: String,
+    /// Why it could not be mapped.
+    pub reason: String,
+    /// The entry's JSON as received.
+    pub raw: String,
+}
+
+/// The answer to looking one item up by key.
+#[derive(Debug, Clone)]
+pub enum Probe {
+    /// The item exists; here it is.
+    Found(Box<Item>),
+    /// The item moved (GitHub transfer, Jira move); the new key when known.
+    Moved {
+        /// The new key, e.g. `acme/other#12` or `NEW-3`.
+        new_key: Option<String>,
+    },
+    /// The item was deleted (410, or 404 for an item we used to see).
+    Gone,
+}
+
+/// A connector failure, typed so the sync loop can decide what to do.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectorError {
+    /// The tracker asked us to slow down; wait, then try again.
+    #[error("{source_name}: rate limited (HTTP {status}): {message}")]
+    RateLimited {
+        /// Source name.
+        source_name: String,
+        /// HTTP status (403 or 429, or 503 for Jira).
+        status: u16,
+        /// `Retry-After`, when the tracker sent it.
+        retry_after: Option<Duration>,
+        /// When the primary budget resets, when it is exhausted.
+        reset: Option<DateTime<Utc>>,
+        /// True for GitHub's secondary (abuse) limits.
+        secondary: bool,
+        /// The tracker's message.
+        message: String,
+    },
+    /// A failure that may pass: 5xx, a reset connection, a truncated or
+    /// malformed body.
+    #[error("{source_name}: transient failure{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    Transient {
+        /// Source name.
+        source_name: String,
+        /// HTTP status, when a response arrived.
+        status: Option<u16>,
+        /// What went wrong.
+        message: String,
+    },
+    /// The tracker rejected the credentials (401).
+    #[error("{source_name}: the tracker rejected the token (HTTP 401): {message}")]
+    Unauthorized {
+        /// Source name.
+        source_name: String,
+        /// The tracker's message.
+        message: String,
+    },
+    /// A repository or project that does not exist or cannot be seen.
+    #[error("{source_name}: {what} not found (HTTP {status}): {message}")]
+    NotFound {
+        /// Source name.
+        source_name: String,
+        /// What was asked for (`repository acme/x`).
+        what: String,
+        /// HTTP status (404, or 410 for disabled issues).
+        status: u16,
+        /// The tracker's message.
+        message: String,
+    },
+    /// Any other error answer.
+    #[error("{source_name}: HTTP {status} from {url}: {message}")]
+    Http {
+        /// Source name.
+        source_name: String,
+        /// HTTP status.
+        status: u16,
+        /// The URL (never carries credentials).
+        url: String,
+        /// The tracker's message.
+        message: String,
+    },
+}
+
+impl ConnectorError {
+    /// True when trying again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            ConnectorError::RateLimited { .. } | ConnectorError::Transient { .. }
+        )
+    }
+}
+
+/// A tracker connector: turns API pages into records.
+///
+/// Implementations make exactly one HTTP request per call and never retry,
+/// sleep or page on their own; the shared sync loop does that.
+#[async_trait]
+pub trait Connector: Send + Sync {
+    /// The source name from the configuration.
+    fn source_name(&self) -> &str;
+
+    /// HTTP requests sent so far (every attempt, including 304s).
+    fn requests_sent(&self) -> u64;
+
+    /// The containers (repositories, projects) this source covers, expanding
+    /// organisations where configured.
+    async fn containers(&self) -> Result<Vec<String>, ConnectorError>;
+
+    /// The listings of a first sync or a reconciliation of `container`.
+    fn full_listings(&self, container: &str) -> Vec<Listing>;
+
+    /// The first page request of a listing.
+    fn first_page(&self, container: &str, listing: &Listing) -> PageRequest;
+
+    /// Fetches one page.
+    async fn fetch_page(&self, request: &PageRequest) -> Result<Page, ConnectorError>;
+
+    /// Looks one item up by key (reconciliation of items missing from listings).
+    async fn probe(&self, key: &str) -> Result<Probe, ConnectorError>;
+}

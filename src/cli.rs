@@ -1,0 +1,435 @@
+//! The command line: argument parsing (clap) and one function per
+//! subcommand. Exit codes: 0 ok, 1 runtime failure, 2 usage or
+//! configuration error ([`CliError::exit_code`]).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use crate::output::{self, Format};
+use crate::settings::{ConfigError, Settings, EXAMPLE_CONFIG};
+use crate::store::{OpenMode, Store, StoreError};
+use crate::sync::{Shutdown, SyncError, SyncJob, TokioSleeper};
+
+/// recur: postmortem follow-up work, synced from GitHub and Jira into DuckDB.
+#[derive(Debug, Parser)]
+#[command(name = "recur", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file [default: ./recur.toml]
+    #[arg(long, global = true, env = "RECUR_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented example configuration.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Pull tracked issues from the trackers into the database.
+    Sync {
+        /// Only this source.
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// Re-list everything and reconcile deletions and transfers.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Run read-only SQL against the database.
+    Query {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// The SQL statement.
+        sql: String,
+    },
+    /// Show per-source sync state (no network needed).
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Run the sandbox GitHub server on loopback (for trying recur by hand).
+    Sandbox {
+        /// Port (0 = any free port).
+        #[arg(long, default_value_t = 8765)]
+        port: u16,
+        /// Seed of the generated organisation.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Run the whole product against the built-in sandbox trackers.
+    Demo {
+        /// Directory for the database and configuration (default: a new temporary directory).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Measure sync speed against the loopback sandbox (prints figures).
+    Bench {
+        /// Issues in the sandbox.
+        #[arg(long, default_value_t = 100_000)]
+        issues: usize,
+    },
+}
+
+/// A failure with its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad configuration: exit 2.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Wrong use of the command: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The database could not be opened or used.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A sync failed: exit 1 (2 for a repository or project that does not exist).
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    /// Anything else at run time: exit 1.
+    #[error("{0}")]
+    Runtime(String),
+}
+
+impl CliError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Config(_) | CliError::Usage(_) => 2,
+            CliError::Store(
+                StoreError::Locked { .. }
+                | StoreError::NotADatabase { .. }
+                | StoreError::NewerSchema { .. },
+            ) => 2,
+            CliError::Sync(SyncError::Store(
+                StoreError::Locked { .. }
+                | StoreError::NotADatabase { .. }
+                | StoreError::NewerSchema { .. },
+            )) => 2,
+            CliError::Sync(SyncError::Connector(recur_core::ConnectorError::NotFound {
+                ..
+            })) => 2,
+            _ => 1,
+        }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::Runtime(e.to_string())
+    }
+}
+
+fn config_path(cli: &Cli) -> (PathBuf, bool) {
+    match &cli.config {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from("recur.toml"), false),
+    }
+}
+
+/// Loads settings and starts logging.
+pub fn load_settings(cli: &Cli) -> Result<Settings, CliError> {
+    let (path, explicit) = config_path(cli);
+    let settings = Settings::load(&path, explicit)?;
+    crate::logging::init(&settings.log);
+    Ok(settings)
+}
+
+/// A shutdown signal that fires on SIGINT or SIGTERM.
+pub fn signal_shutdown() -> Shutdown {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::warn!("Shutdown requested; finishing the current step.");
+        let _ = tx.send(true);
+        // Keep the sender alive so receivers see `true`, not a closed channel.
+        std::future::pending::<()>().await;
+    });
+    rx
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match &cli.command {
+        Command::Init { force } => init(&cli, *force),
+        Command::Sync { source, full } => {
+            let settings = load_settings(&cli)?;
+            let reports = sync(&settings, source.as_deref(), *full, signal_shutdown()).await?;
+            let mut out = std::io::stdout().lock();
+            for r in reports {
+                writeln!(
+                    out,
+                    "{}: {} containers, {} items seen, {} new or changed, {} gone, {} requests ({} not modified){}",
+                    r.source,
+                    r.containers,
+                    r.stats.items_seen,
+                    r.stats.items_upserted,
+                    r.gone,
+                    r.stats.api_requests,
+                    r.stats.not_modified,
+                    if r.reconciled { ", reconciled" } else { "" }
+                )?;
+            }
+            Ok(())
+        }
+        Command::Query { format, sql } => {
+            let settings = load_settings(&cli)?;
+            let store = Store::open(&settings.store_path, OpenMode::ReadOnly).await?;
+            let result = store.query("query", sql, Vec::new()).await;
+            store.close().await;
+            let result = result.map_err(|e| CliError::Runtime(e.to_string()))?;
+            output::write(&mut std::io::stdout().lock(), &result, *format)?;
+            Ok(())
+        }
+        Command::Status { format } => {
+            let settings = load_settings(&cli)?;
+            status(&settings, *format).await
+        }
+        Command::Sandbox { port, seed } => {
+            crate::logging::init(&Default::default());
+            crate::demo::run_sandbox(*port, *seed).await
+        }
+        Command::Demo { dir } => {
+            crate::logging::init(&crate::settings::LogSettings {
+                json: false,
+                level: "warn".into(),
+            });
+            crate::demo::run(dir.as_deref()).await
+        }
+        Command::Bench { issues } => {
+            crate::logging::init(&crate::settings::LogSettings {
+                json: false,
+                level: "warn".into(),
+            });
+            crate::demo::bench(*issues).await
+        }
+    }
+}
+
+fn init(cli: &Cli, force: bool) -> Result<(), CliError> {
+    let (path, _) = config_path(cli);
+    if path.exists() && !force {
+        return Err(CliError::Usage(format!(
+            "{} already exists; pass --force to overwrite it",
+            path.display()
+        )));
+    }
+    write_private(&path, EXAMPLE_CONFIG)?;
+    println!(
+        "Wrote {}. Edit the [sources.*] tables, then run `recur sync`.",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Writes a file readable by its owner only (configurations hold tokens).
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?.write_all(text.as_bytes())
+}
+
+/// Syncs every source (or one), each recorded as a run. Sources are synced
+/// one after another; the first failure is returned after all have run.
+pub async fn sync(
+    settings: &Settings,
+    only: Option<&str>,
+    full: bool,
+    shutdown: Shutdown,
+) -> Result<Vec<crate::sync::SyncReport>, CliError> {
+    let sources: Vec<_> = match only {
+        Some(name) => vec![settings.source(name).ok_or_else(|| {
+            CliError::Usage(format!(
+                "no source named {name:?} in the configuration (have: {})",
+                settings
+                    .sources
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?],
+        None => settings.sources.iter().collect(),
+    };
+    if sources.is_empty() {
+        return Err(CliError::Usage(
+            "the configuration has no [sources.*] table; see `recur init`".into(),
+        ));
+    }
+    let store = Store::open(&settings.store_path, OpenMode::ReadWrite).await?;
+    let progress = progress_bar();
+    let on_page = |n: u64| {
+        if let Some(p) = &progress {
+            p.set_position(n);
+        }
+    };
+    let mut reports = Vec::new();
+    let mut first_error = None;
+    for source in sources {
+        let connector = match crate::sources::connector(source, &settings.sync) {
+            Ok(c) => c,
+            Err(e) => {
+                first_error.get_or_insert(CliError::Runtime(e.to_string()));
+                continue;
+            }
+        };
+        let job = SyncJob {
+            store: &store,
+            connector: connector.as_ref(),
+            rules: &source.rules,
+            settings: &settings.sync,
+            sleeper: &TokioSleeper,
+            full,
+            on_page: Some(&on_page),
+        };
+        if let Some(p) = &progress {
+            p.set_prefix(source.name.clone());
+            p.set_position(0);
+        }
+        match job.run(shutdown.clone()).await {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                tracing::error!(source = %source.name, error = %e, "Sync failed.");
+                let interrupted = matches!(e, SyncError::Interrupted);
+                first_error.get_or_insert(CliError::Sync(e));
+                if interrupted {
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(p) = &progress {
+        p.finish_and_clear();
+    }
+    store.close().await;
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(reports),
+    }
+}
+
+/// A spinner with an item count, only when stderr is a terminal.
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let p = indicatif::ProgressBar::new_spinner();
+    p.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {prefix}: {pos} items synced ({elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    p.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(p)
+}
+
+async fn status(settings: &Settings, format: Format) -> Result<(), CliError> {
+    let names: Vec<String> = settings.sources.iter().map(|s| s.name.clone()).collect();
+    let rows = match Store::open(&settings.store_path, OpenMode::ReadOnly).await {
+        Ok(store) => {
+            let r = store.source_status(names).await;
+            store.close().await;
+            r?
+        }
+        Err(StoreError::Missing { .. }) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let mut result = crate::store::QueryResult {
+        columns: [
+            "source",
+            "last_sync",
+            "last_status",
+            "items_tracked",
+            "items_other",
+            "api_requests",
+            "rate_limit_left",
+            "rate_limit_reset",
+            "last_error",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        rows: Vec::new(),
+    };
+    for s in &settings.sources {
+        let st = rows.iter().find(|r| r.source == s.name);
+        let j = |v: Option<serde_json::Value>| v.unwrap_or(serde_json::Value::Null);
+        result.rows.push(vec![
+            s.name.clone().into(),
+            j(st.and_then(|r| r.last_success_at)
+                .map(|t| t.to_rfc3339().into())),
+            j(st.and_then(|r| r.last_status.clone()).map(Into::into)).or_never(),
+            j(st.map(|r| r.items_tracked.into())),
+            j(st.map(|r| r.items_other.into())),
+            j(st.map(|r| r.last_api_requests.into())),
+            j(st.and_then(|r| r.rate_remaining).map(|v| {
+                format!(
+                    "{v}/{}",
+                    st.and_then(|r| r.rate_limit)
+                        .map(|l| l.to_string())
+                        .unwrap_or("?".into())
+                )
+                .into()
+            })),
+            j(st.and_then(|r| r.rate_reset).map(|t| t.to_rfc3339().into())),
+            j(st.and_then(|r| r.last_error.clone()).map(Into::into)),
+        ]);
+    }
+    if format == Format::Table {
+        println!("database: {}", settings.store_path.display());
+    }
+    output::write(&mut std::io::stdout().lock(), &result, format)?;
+    Ok(())
+}
+
+trait OrNever {
+    fn or_never(self) -> serde_json::Value;
+}
+
+impl OrNever for serde_json::Value {
+    /// A source that never ran says so instead of showing an empty cell.
+    fn or_never(self) -> serde_json::Value {
+        if self.is_null() {
+            "never synced".into()
+        } else {
+            self
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! `recur demo`, `recur sandbox` and `recur bench`: the product run end to
+//! end against the built-in loopback sandbox trackers, for people trying
+//! recur and for measuring it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use recur_sandbox::{Sandbox, SandboxOptions};
+
+use crate::cli::{write_private, CliError};
+use crate::output::{self, Format};
+use crate::settings::Settings;
+use crate::store::{OpenMode, Store};
+use crate::sync::no_shutdown;
+
+/// The configuration the demo writes for a sandbox at `url`.
+pub fn sandbox_config(url: &str, repos: &[String], store_path: &Path) -> String {
+    let repos = repos
+        .iter()
+        .map(|r| format!("{r:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        r#"# Written by `recur demo`: the sandbox GitHub on loopback.
+[store]
+path = {store:?}
+
+[sources.sandbox_gh]
+kind = "github"
+api_url = "{url}"
+token = "sandbox-token"
+repos = [{repos}]
+action_item_labels = ["postmortem"]
+incident_labels = ["incident"]
+risk_labels = ["risk"]
+"#,
+        store = store_path.display().to_string(),
+    )
+}
+
+fn demo_dir(dir: Option<&Path>) -> Result<PathBuf, CliError> {
+    let dir = match dir {
+        Some(d) => d.to_path_buf(),
+        None => std::env::temp_dir().join(format!(
+            "recur-demo-{}",
+            chrono::Utc::now().format("%Y%m%d-%H%M%S")
+        )),
+    };
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CliError::Runtime(format!("cannot create {}: {e}", dir.display())))?;
+    Ok(dir)
+}
+
+/// `recur demo`: sandbox → sync → summary.
+pub async fn run(dir: Option<&Path>) -> Result<(), CliError> {
+    let dir = demo_dir(dir)?;
+    let db = dir.join("recur.duckdb");
+    for stale in [db.clone(), dir.join("recur.duckdb.wal")] {
+        if stale.exists() {
+            std::fs::remove_file(&stale).map_err(|e| {
+                CliError::Runtime(format!("cannot replace {}: {e}", stale.display()))
+            })?;
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Starting the sandbox GitHub (a generated organisation on loopback)..."
+    )?;
+    let sandbox = Sandbox::start(SandboxOptions::demo(42)).await?;
+    let repos = sandbox.github().repos();
+    let config_text = sandbox_config(&sandbox.github_url(), &repos, &db);
+    let config_path = dir.join("recur.toml");
+    write_private(&config_path, &config_text)?;
+    let settings = Settings::load(&config_path, true)?;
+    writeln!(
+        out,
+        "Syncing {} repositories from {} ...",
+        repos.len(),
+        sandbox.github_url()
+    )?;
+    let started = Instant::now();
+    let reports = crate::cli::sync(&settings, None, false, no_shutdown()).await?;
+    let elapsed = started.elapsed();
+    for r in &reports {
+        writeln!(
+            out,
+            "  {}: {} items in {:.1}s, {} API requests, {} pull requests dropped",
+            r.source,
+            r.stats.items_seen,
+            elapsed.as_secs_f64(),
+            r.stats.api_requests,
+            r.stats.pull_requests
+        )?;
+    }
+    let store = Store::open(&db, OpenMode::ReadOnly).await?;
+    let summary = store
+        .query(
+            "demo/summary.sql",
+            crate::queries::get("demo/summary.sql").sql,
+            vec![],
+        )
+        .await?;
+    let oldest = store
+        .query(
+            "demo/oldest_open.sql",
+            crate::queries::get("demo/oldest_open.sql").sql,
+            vec![duckdb::types::Value::BigInt(10)],
+        )
+        .await?;
+    let problems = store
+        .query(
+            "parse problems",
+            "SELECT count(*) AS n FROM parse_problems",
+            vec![],
+        )
+        .await?;
+    store.close().await;
+    writeln!(out, "\nItems by kind, state and status:")?;
+    output::write(&mut out, &summary, Format::Table)?;
+    writeln!(out, "\nOldest open items:")?;
+    output::write(&mut out, &oldest, Format::Table)?;
+    let n_problems = problems
+        .rows
+        .first()
+        .and_then(|r| r.first())
+        .cloned()
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "\n{n_problems} field values could not be parsed; they are kept raw (see the parse_problems view)."
+    )?;
+    writeln!(out, "\nDatabase: {}", db.display())?;
+    writeln!(out, "Config:   {}", config_path.display())?;
+    writeln!(
+        out,
+        "Try:      recur --config {} query \"SELECT key, title, owner, target_date FROM action_items WHERE state = 'open' LIMIT 5\"",
+        config_path.display()
+    )?;
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+/// `recur sandbox`: serves the sandbox until Ctrl-C.
+pub async fn run_sandbox(port: u16, seed: u64) -> Result<(), CliError> {
+    let mut opts = SandboxOptions::demo(seed);
+    opts.port = port;
+    let sandbox = Sandbox::start(opts).await?;
+    println!("Sandbox GitHub listening on {}", sandbox.github_url());
+    println!(
+        "Token: sandbox-token   Repositories: {}",
+        sandbox.github().repos().join(", ")
+    );
+    println!("Press Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// `recur bench`: first sync of `issues` issues from the loopback sandbox,
+/// then a no-change resync, with figures printed.
+pub async fn bench(issues: usize) -> Result<(), CliError> {
+    let dir = tempdir_for_bench()?;
+    let db = dir.join("bench.duckdb");
+    let gen_start = Instant::now();
+    let sandbox = Sandbox::start(SandboxOptions::bench(issues)).await?;
+    let gh = sandbox.github();
+    let repos = gh.repos();
+    println!(
+        "sandbox: {issues} issues in {} repos, generated in {:.1}s",
+        repos.len(),
+        gen_start.elapsed().as_secs_f64()
+    );
+    let mut minimum = 0u64;
+    let mut tracked_entries = 0u64;
+    for repo in &repos {
+        for label in ["postmortem", "incident", "risk"] {
+            let n = gh.count_listing(repo, Some(label), "all") as u64;
+            tracked_entries += n;
+            minimum += n.div_ceil(100);
+        }
+        // The incremental listing that primes the ETag.
+        minimum += 1;
+    }
+    let settings = Settings::from_toml(&sandbox_config(&sandbox.github_url(), &repos, &db))?;
+    let rss_before = peak_rss_mb();
+    gh.reset_counters();
+    let t = Instant::now();
+    let reports = crate::cli::sync(&settings, None, false, no_shutdown()).await?;
+    let secs = t.elapsed().as_secs_f64();
+    let r = &reports[0];
+    let items = r.stats.items_seen;
+    println!("first sync: {items} tracked issues listed ({tracked_entries} label entries incl. PRs) in {secs:.2}s = {:.0} issues/s", items as f64 / secs);
+    println!(
+        "requests: {} made, {} theoretical minimum (ratio {:.2})",
+        r.stats.api_requests,
+        minimum,
+        r.stats.api_requests as f64 / minimum.max(1) as f64
+    );
+    let spent_before = gh.rate_points_spent();
+    let t = Instant::now();
+    let reports = crate::cli::sync(&settings, None, false, no_shutdown()).await?;
+    println!(
+        "no-change resync: {} requests, {} answered 304, {} rate-limit points spent, {:.3}s",
+        reports[0].stats.api_requests,
+        reports[0].stats.not_modified,
+        gh.rate_points_spent() - spent_before,
+        t.elapsed().as_secs_f64()
+    );
+    // The same pages, fetched again and parsed by bare serde_json, for scale.
+    let client = reqwest::Client::new();
+    let mut bodies = Vec::new();
+    for repo in &repos {
+        for label in ["postmortem", "incident", "risk"] {
+            let mut url = Some(format!(
+                "{}/repos/{repo}/issues?labels={label}&state=all&sort=created&direction=asc&per_page=100",
+                sandbox.github_url()
+            ));
+            while let Some(u) = url.take() {
+                let resp = client
+                    .get(&u)
+                    .bearer_auth("sandbox-token")
+                    .send()
+                    .await
+                    .map_err(|e| CliError::Runtime(e.to_string()))?;
+                url = resp
+                    .headers()
+                    .get("link")
+                    .and_then(|l| l.to_str().ok())
+                    .and_then(|l| {
+                        let mut h = http::HeaderMap::new();
+                        h.insert(http::header::LINK, l.parse().ok()?);
+                        recur_github::parse_link_next(&h)
+                    });
+                bodies.push(
+                    resp.bytes()
+                        .await
+                        .map_err(|e| CliError::Runtime(e.to_string()))?,
+                );
+            }
+        }
+    }
+    let t = Instant::now();
+    let mut parsed = 0usize;
+    for b in &bodies {
+        let v: Vec<serde_json::Value> =
+            serde_json::from_slice(b).map_err(|e| CliError::Runtime(e.to_string()))?;
+        parsed += v.len();
+    }
+    let bare = t.elapsed().as_secs_f64();
+    println!(
+        "bare serde_json parse of the same {} pages: {parsed} entries in {bare:.2}s = {:.0} entries/s (recur's sync took {:.1}x as long)",
+        bodies.len(),
+        parsed as f64 / bare,
+        secs / bare
+    );
+    println!(
+        "peak RSS: {:.0} MB (before sync {:.0} MB, includes the in-process sandbox)",
+        peak_rss_mb().unwrap_or(0.0),
+        rss_before.unwrap_or(0.0)
+    );
+    sandbox.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn tempdir_for_bench() -> Result<PathBuf, CliError> {
+    let dir = std::env::temp_dir().join(format!("recur-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| CliError::Runtime(e.to_string()))?;
+    Ok(dir)
+}

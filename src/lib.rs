@@ -1,0 +1,25 @@
+//! recur: pulls labelled postmortem issues (action items, incidents, risks)
+//! from GitHub and Jira into one DuckDB file, analyses them with SQL kept in
+//! `queries/`, and writes results back to the trackers.
+//!
+//! Module map:
+//! - [`cli`]: the command line (clap), one function per subcommand.
+//! - [`settings`]: configuration layers and validation; secrets.
+//! - [`store`]: the only owner of the DuckDB connection: migrations, ingest,
+//!   history, bookkeeping, queries.
+//! - [`sync`]: the shared pull loop (cursors, paging, retries, rate limits).
+//! - [`sources`]: builds connectors from settings.
+//! - [`queries`]: the SQL files of `queries/`, built in.
+//! - [`output`]: table / JSON / CSV rendering of query results.
+//! - [`demo`]: `recur demo`, the whole product against the sandbox.
+//! - [`logging`]: tracing-subscriber set-up.
+
+pub mod cli;
+pub mod demo;
+pub mod logging;
+pub mod output;
+pub mod queries;
+pub mod settings;
+pub mod sources;
+pub mod store;
+pub mod sync;

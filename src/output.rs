@@ -1,0 +1,144 @@
+//! Rendering query results: an aligned table for people, one JSON array of
+//! row objects for programs, RFC 4180 CSV for spreadsheets.
+
+use std::io::Write;
+
+use crate::store::QueryResult;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text table.
+    Table,
+    /// One JSON array of row objects.
+    Json,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+fn cell(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Table cells show control characters escaped, so hostile text cannot
+/// move the cursor or recolour the terminal.
+fn safe_cell(v: &serde_json::Value) -> String {
+    cell(v)
+        .chars()
+        .flat_map(|c| {
+            if c.is_control()
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+            {
+                c.escape_unicode().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Writes `result` in `format`.
+pub fn write(out: &mut dyn Write, result: &QueryResult, format: Format) -> std::io::Result<()> {
+    match format {
+        Format::Json => {
+            let rows = result.to_objects();
+            serde_json::to_writer(&mut *out, &rows)?;
+            writeln!(out)
+        }
+        Format::Csv => {
+            let header: Vec<String> = result.columns.iter().map(|c| csv_field(c)).collect();
+            writeln!(out, "{}", header.join(","))?;
+            for row in &result.rows {
+                let line: Vec<String> = row.iter().map(|v| csv_field(&cell(v))).collect();
+                write!(out, "{}\r\n", line.join(","))?;
+            }
+            Ok(())
+        }
+        Format::Table => {
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+            table.set_header(result.columns.clone());
+            for row in &result.rows {
+                table.add_row(row.iter().map(|v| {
+                    let mut s = safe_cell(v);
+                    if s.chars().count() > 80 {
+                        s = s.chars().take(77).collect::<String>() + "...";
+                    }
+                    s
+                }));
+            }
+            writeln!(out, "{table}")?;
+            writeln!(out, "({} rows)", result.rows.len())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> QueryResult {
+        QueryResult {
+            columns: vec!["key".into(), "title".into(), "n".into()],
+            rows: vec![
+                vec!["a#1".into(), "plain".into(), 1.into()],
+                vec![
+                    "a#2".into(),
+                    "has, comma \"and\" quote\nline".into(),
+                    serde_json::Value::Null,
+                ],
+            ],
+        }
+    }
+
+    #[test]
+    fn json_is_one_array_of_objects_in_column_order() {
+        let mut buf = Vec::new();
+        write(&mut buf, &sample(), Format::Json).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), 2);
+        assert_eq!(v[1]["title"], "has, comma \"and\" quote\nline");
+        assert!(text.find("\"key\"").unwrap() < text.find("\"title\"").unwrap());
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let mut buf = Vec::new();
+        write(&mut buf, &sample(), Format::Csv).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        assert!(text.starts_with("key,title,n\n"));
+        assert!(
+            text.contains("\"has, comma \"\"and\"\" quote\nline\""),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn table_escapes_terminal_control() {
+        let r = QueryResult {
+            columns: vec!["t".into()],
+            rows: vec![vec!["\u{1b}[31mred\u{202e}".into()]],
+        };
+        let mut buf = Vec::new();
+        write(&mut buf, &r, Format::Table).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,755 @@
+//! Configuration: defaults, then the TOML file, then `RECUR_SECTION__KEY`
+//! environment variables (the `config` crate), deserialised strictly into
+//! raw structs and then validated into [`Settings`]. Every error names the
+//! key and the file it came from. Tokens are [`Secret`]s: they print as
+//! `***` everywhere.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use recur_core::normalize::LabelRules;
+use serde::Deserialize;
+
+/// The commented example configuration, written by `recur init`.
+pub const EXAMPLE_CONFIG: &str = include_str!("../config/recur.example.toml");
+
+/// Environment variables that configure recur itself rather than a key.
+const NON_KEY_VARS: &[&str] = &["RECUR_CONFIG", "RECUR_LOG"];
+
+/// A configuration problem: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error in {origin}: {message}")]
+pub struct ConfigError {
+    /// The file (or "environment") the problem came from.
+    pub origin: String,
+    /// What is wrong, naming the key.
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(origin: &str, message: impl Into<String>) -> Self {
+        ConfigError {
+            origin: origin.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A credential. Its `Debug` and `Display` never show the value.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The value, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+// ---------------------------------------------------------------- raw layer
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawSettings {
+    /// Where the database lives.
+    store: RawStore,
+    /// Sync loop tuning.
+    sync: RawSync,
+    /// Logging.
+    log: RawLog,
+    /// Tracker sources by name.
+    sources: BTreeMap<String, RawSource>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawStore {
+    /// Path of the DuckDB file.
+    path: PathBuf,
+}
+
+impl Default for RawStore {
+    fn default() -> Self {
+        RawStore {
+            path: PathBuf::from("recur.duckdb"),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawSync {
+    /// Seconds the incremental cursor is moved back to catch late writes.
+    overlap_seconds: u64,
+    /// Run a reconciliation every N successful syncs (0 = never by itself).
+    reconcile_every: u32,
+    /// Items per page asked for (GitHub caps at 100).
+    per_page: u32,
+    /// Attempts per request before a transient failure fails the sync.
+    max_retries: u32,
+    /// First backoff delay in milliseconds; doubles per attempt.
+    backoff_base_ms: u64,
+    /// Longest backoff delay in seconds.
+    backoff_cap_seconds: u64,
+    /// Longest rate-limit wait recur accepts, in seconds, before failing.
+    max_wait_seconds: u64,
+    /// Per-request timeout in seconds.
+    request_timeout_seconds: u64,
+}
+
+impl Default for RawSync {
+    fn default() -> Self {
+        RawSync {
+            overlap_seconds: 60,
+            reconcile_every: 24,
+            per_page: 100,
+            max_retries: 8,
+            backoff_base_ms: 500,
+            backoff_cap_seconds: 60,
+            max_wait_seconds: 3900,
+            request_timeout_seconds: 30,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawLog {
+    /// `pretty` or `json`.
+    format: String,
+    /// Default level filter (overridden by `RECUR_LOG`).
+    level: String,
+}
+
+impl Default for RawLog {
+    fn default() -> Self {
+        RawLog {
+            format: "pretty".into(),
+            level: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    /// `github` or `jira`.
+    kind: String,
+    /// API base URL.
+    api_url: Option<String>,
+    /// The token itself.
+    token: Option<Secret>,
+    /// A file holding the token (first line).
+    token_file: Option<PathBuf>,
+    /// Allow running without a token (public GitHub data, 60 requests/hour).
+    #[serde(default)]
+    anonymous: bool,
+    /// GitHub repositories `owner/name`.
+    #[serde(default)]
+    repos: Vec<String>,
+    /// GitHub organisations: all their repositories.
+    #[serde(default)]
+    orgs: Vec<String>,
+    /// Labels marking action items (any of them).
+    #[serde(default)]
+    action_item_labels: Vec<String>,
+    /// Labels marking incidents.
+    #[serde(default)]
+    incident_labels: Vec<String>,
+    /// Labels marking risks.
+    #[serde(default)]
+    risk_labels: Vec<String>,
+    /// Prefix of `priority:` / `service:` / … value labels.
+    #[serde(default)]
+    value_label_prefix: String,
+    /// Jira: `cloud` or `datacenter`.
+    flavor: Option<String>,
+    /// Jira Cloud: account e-mail for basic auth.
+    email: Option<String>,
+    /// Jira project keys.
+    #[serde(default)]
+    projects: Vec<String>,
+    /// Jira: a custom JQL filter instead of projects.
+    jql: Option<String>,
+    /// Jira issue types marking action items.
+    #[serde(default)]
+    action_item_types: Vec<String>,
+    /// Jira issue types marking incidents.
+    #[serde(default)]
+    incident_types: Vec<String>,
+    /// Jira issue types marking risks.
+    #[serde(default)]
+    risk_types: Vec<String>,
+    /// Jira field overrides: record field -> Jira field name or id.
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
+}
+
+// ---------------------------------------------------------- validated layer
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The configuration file, when one was read.
+    pub config_path: Option<PathBuf>,
+    /// The DuckDB file.
+    pub store_path: PathBuf,
+    /// Sync tuning.
+    pub sync: SyncSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// Sources, in name order.
+    pub sources: Vec<SourceSettings>,
+}
+
+/// Sync loop tuning.
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    /// Cursor overlap.
+    pub overlap: chrono::Duration,
+    /// Reconcile every N syncs (0 = never by itself).
+    pub reconcile_every: u32,
+    /// Items per page.
+    pub per_page: u32,
+    /// Attempts per request.
+    pub max_retries: u32,
+    /// First backoff delay.
+    pub backoff_base: std::time::Duration,
+    /// Longest backoff delay.
+    pub backoff_cap: std::time::Duration,
+    /// Longest rate-limit wait accepted.
+    pub max_wait: std::time::Duration,
+    /// Per-request timeout.
+    pub request_timeout: std::time::Duration,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            json: false,
+            level: "info".into(),
+        }
+    }
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        SyncSettings::from_raw(&RawSync::default())
+    }
+}
+
+impl SyncSettings {
+    fn from_raw(r: &RawSync) -> Self {
+        SyncSettings {
+            overlap: chrono::Duration::seconds(r.overlap_seconds as i64),
+            reconcile_every: r.reconcile_every,
+            per_page: r.per_page.clamp(1, 100),
+            max_retries: r.max_retries.max(1),
+            backoff_base: std::time::Duration::from_millis(r.backoff_base_ms),
+            backoff_cap: std::time::Duration::from_secs(r.backoff_cap_seconds),
+            max_wait: std::time::Duration::from_secs(r.max_wait_seconds),
+            request_timeout: std::time::Duration::from_secs(r.request_timeout_seconds.max(1)),
+        }
+    }
+}
+
+/// Log output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    /// JSON lines instead of human text.
+    pub json: bool,
+    /// Default filter.
+    pub level: String,
+}
+
+/// One tracker source.
+#[derive(Debug, Clone)]
+pub struct SourceSettings {
+    /// The name (`[sources.NAME]`).
+    pub name: String,
+    /// API base URL.
+    pub api_url: url::Url,
+    /// The token, if any.
+    pub token: Option<Secret>,
+    /// What makes an item tracked, and value-label parsing.
+    pub rules: LabelRules,
+    /// Tracker-specific settings.
+    pub tracker: TrackerSettings,
+}
+
+/// Tracker-specific settings.
+#[derive(Debug, Clone)]
+pub enum TrackerSettings {
+    /// GitHub or GitHub Enterprise.
+    Github {
+        /// Repositories `owner/name`.
+        repos: Vec<String>,
+        /// Organisations.
+        orgs: Vec<String>,
+    },
+    /// Jira Cloud or Data Center.
+    Jira {
+        /// `cloud` or `datacenter`.
+        datacenter: bool,
+        /// Cloud account e-mail.
+        email: Option<String>,
+        /// Project keys.
+        projects: Vec<String>,
+        /// Custom JQL.
+        jql: Option<String>,
+        /// Field overrides.
+        fields: BTreeMap<String, String>,
+    },
+}
+
+impl Settings {
+    /// Loads settings from `path` (which may be absent only when
+    /// `required` is false), then the environment.
+    pub fn load(path: &Path, required: bool) -> Result<Settings, ConfigError> {
+        let origin = path.display().to_string();
+        let exists = path.exists();
+        if required && !exists {
+            return Err(ConfigError::new(
+                &origin,
+                "the file does not exist (create one with `recur init`, or pass --config)",
+            ));
+        }
+        let mut builder = config::Config::builder();
+        if exists {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::new(&origin, format!("cannot read the file: {e}")))?;
+            // Parse once with toml for a precise line/column on syntax errors.
+            if let Err(e) = text.parse::<toml::Table>() {
+                return Err(ConfigError::new(&origin, format!("invalid TOML: {e}")));
+            }
+            builder = builder.add_source(config::File::from_str(&text, config::FileFormat::Toml));
+        }
+        let env: config::Map<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("RECUR_") && !NON_KEY_VARS.contains(&k.as_str()))
+            .collect();
+        let env_keys: Vec<String> = env.keys().cloned().collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("RECUR")
+                .prefix_separator("_")
+                .separator("__")
+                .source(Some(env)),
+        );
+        let origin_desc = if env_keys.is_empty() {
+            origin.clone()
+        } else {
+            format!("{origin} (with environment {})", env_keys.join(", "))
+        };
+        let raw: RawSettings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError::new(&origin_desc, describe_config_error(e)))?;
+        Self::validate(raw, exists.then(|| path.to_path_buf()), &origin)
+    }
+
+    /// Settings from a TOML string (tests, the demo).
+    pub fn from_toml(text: &str) -> Result<Settings, ConfigError> {
+        let raw: RawSettings = config::Config::builder()
+            .add_source(config::File::from_str(text, config::FileFormat::Toml))
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError::new("inline configuration", describe_config_error(e)))?;
+        Self::validate(raw, None, "inline configuration")
+    }
+
+    fn validate(
+        raw: RawSettings,
+        path: Option<PathBuf>,
+        origin: &str,
+    ) -> Result<Settings, ConfigError> {
+        let log = LogSettings {
+            json: match raw.log.format.as_str() {
+                "json" => true,
+                "pretty" => false,
+                other => {
+                    return Err(ConfigError::new(
+                        origin,
+                        format!("log.format = {other:?}: expected \"pretty\" or \"json\""),
+                    ))
+                }
+            },
+            level: raw.log.level.clone(),
+        };
+        if raw.store.path.as_os_str().is_empty() {
+            return Err(ConfigError::new(origin, "store.path is empty"));
+        }
+        let mut sources = Vec::new();
+        for (name, s) in raw.sources {
+            sources.push(validate_source(&name, s, path.as_deref(), origin)?);
+        }
+        Ok(Settings {
+            config_path: path,
+            store_path: raw.store.path,
+            sync: SyncSettings::from_raw(&raw.sync),
+            log,
+            sources,
+        })
+    }
+
+    /// The source named `name`.
+    pub fn source(&self, name: &str) -> Option<&SourceSettings> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+}
+
+/// The `config` crate's errors, reworded to lead with the key.
+fn describe_config_error(e: config::ConfigError) -> String {
+    let msg = e.to_string();
+    msg.replace("unknown field", "unknown key")
+}
+
+fn validate_source(
+    name: &str,
+    s: RawSource,
+    config_path: Option<&Path>,
+    origin: &str,
+) -> Result<SourceSettings, ConfigError> {
+    let key = |k: &str| format!("sources.{name}.{k}");
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(ConfigError::new(
+            origin,
+            format!("source name {name:?} must match [a-z0-9_]+"),
+        ));
+    }
+    let default_url = match s.kind.as_str() {
+        "github" => "https://api.github.com",
+        "jira" => "",
+        other => {
+            return Err(ConfigError::new(
+                origin,
+                format!(
+                    "{} = {other:?}: expected \"github\" or \"jira\"",
+                    key("kind")
+                ),
+            ))
+        }
+    };
+    let url_text = s.api_url.clone().unwrap_or_else(|| default_url.to_string());
+    if url_text.is_empty() {
+        return Err(ConfigError::new(
+            origin,
+            format!("{} is required for Jira", key("api_url")),
+        ));
+    }
+    let api_url = url::Url::parse(url_text.trim_end_matches('/'))
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| {
+            ConfigError::new(
+                origin,
+                format!("{} = {url_text:?} is not an http(s) URL", key("api_url")),
+            )
+        })?;
+    if !api_url.username().is_empty() || api_url.password().is_some() {
+        return Err(ConfigError::new(
+            origin,
+            format!(
+                "{} must not carry credentials; use token or token_file",
+                key("api_url")
+            ),
+        ));
+    }
+    let token = match (s.token, &s.token_file) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::new(
+                origin,
+                format!(
+                    "{} and {} are both set; keep one",
+                    key("token"),
+                    key("token_file")
+                ),
+            ))
+        }
+        (Some(t), None) if t.expose().trim().is_empty() => None,
+        (Some(t), None) => Some(Secret::new(t.expose().trim())),
+        (None, Some(file)) => {
+            let file = match config_path.and_then(|p| p.parent()) {
+                Some(dir) if file.is_relative() => dir.join(file),
+                _ => file.clone(),
+            };
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                ConfigError::new(
+                    origin,
+                    format!(
+                        "{} = {}: cannot read it: {e}",
+                        key("token_file"),
+                        file.display()
+                    ),
+                )
+            })?;
+            let t = text.lines().next().unwrap_or("").trim().to_string();
+            if t.is_empty() {
+                return Err(ConfigError::new(
+                    origin,
+                    format!("{} = {} is empty", key("token_file"), file.display()),
+                ));
+            }
+            Some(Secret::new(t))
+        }
+        (None, None) => None,
+    };
+    if token.is_none() && !s.anonymous {
+        return Err(ConfigError::new(
+            origin,
+            format!(
+                "source {name:?} has no token: set {} or {} (or RECUR_SOURCES__{}__TOKEN), or anonymous = true",
+                key("token"),
+                key("token_file"),
+                name.to_uppercase()
+            ),
+        ));
+    }
+    let rules = LabelRules {
+        action_item_labels: s.action_item_labels,
+        incident_labels: s.incident_labels,
+        risk_labels: s.risk_labels,
+        action_item_types: s.action_item_types,
+        incident_types: s.incident_types,
+        risk_types: s.risk_types,
+        value_label_prefix: s.value_label_prefix,
+    };
+    let tracker = if s.kind == "github" {
+        for (k, set) in [
+            ("flavor", s.flavor.is_some()),
+            ("email", s.email.is_some()),
+            ("projects", !s.projects.is_empty()),
+            ("jql", s.jql.is_some()),
+            ("fields", !s.fields.is_empty()),
+        ] {
+            if set {
+                return Err(ConfigError::new(
+                    origin,
+                    format!(
+                        "{} is a Jira setting; this source is kind = \"github\"",
+                        key(k)
+                    ),
+                ));
+            }
+        }
+        if s.repos.is_empty() && s.orgs.is_empty() {
+            return Err(ConfigError::new(
+                origin,
+                format!(
+                    "source {name:?} lists no {} and no {}",
+                    key("repos"),
+                    key("orgs")
+                ),
+            ));
+        }
+        for r in &s.repos {
+            let ok = r.split('/').count() == 2
+                && r.split('/')
+                    .all(|p| !p.is_empty() && !p.contains(char::is_whitespace));
+            if !ok {
+                return Err(ConfigError::new(
+                    origin,
+                    format!("{} entry {r:?} is not owner/name", key("repos")),
+                ));
+            }
+        }
+        let tracked =
+            rules.action_item_labels.len() + rules.incident_labels.len() + rules.risk_labels.len();
+        if tracked == 0 {
+            return Err(ConfigError::new(
+                origin,
+                format!(
+                    "source {name:?} tracks no labels: set {}, {} or {}",
+                    key("action_item_labels"),
+                    key("incident_labels"),
+                    key("risk_labels")
+                ),
+            ));
+        }
+        TrackerSettings::Github {
+            repos: s.repos,
+            orgs: s.orgs,
+        }
+    } else {
+        for (k, set) in [("repos", !s.repos.is_empty()), ("orgs", !s.orgs.is_empty())] {
+            if set {
+                return Err(ConfigError::new(
+                    origin,
+                    format!(
+                        "{} is a GitHub setting; this source is kind = \"jira\"",
+                        key(k)
+                    ),
+                ));
+            }
+        }
+        let datacenter = match s.flavor.as_deref().unwrap_or("cloud") {
+            "cloud" => false,
+            "datacenter" => true,
+            other => {
+                return Err(ConfigError::new(
+                    origin,
+                    format!(
+                        "{} = {other:?}: expected \"cloud\" or \"datacenter\"",
+                        key("flavor")
+                    ),
+                ))
+            }
+        };
+        if !datacenter && token.is_some() && s.email.is_none() {
+            return Err(ConfigError::new(
+                origin,
+                format!(
+                    "{} is required for Jira Cloud (basic auth with an API token)",
+                    key("email")
+                ),
+            ));
+        }
+        if s.projects.is_empty() && s.jql.is_none() {
+            return Err(ConfigError::new(
+                origin,
+                format!(
+                    "source {name:?} lists no {} and no {}",
+                    key("projects"),
+                    key("jql")
+                ),
+            ));
+        }
+        TrackerSettings::Jira {
+            datacenter,
+            email: s.email,
+            projects: s.projects,
+            jql: s.jql,
+            fields: s.fields,
+        }
+    };
+    Ok(SourceSettings {
+        name: name.to_string(),
+        api_url,
+        token,
+        rules,
+        tracker,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        Settings::from_toml(text).unwrap_err().to_string()
+    }
+
+    const GOOD: &str = r#"
+[sources.gh]
+kind = "github"
+api_url = "http://127.0.0.1:9"
+token = "canary-token-123"
+repos = ["acme/payments"]
+action_item_labels = ["postmortem"]
+"#;
+
+    #[test]
+    fn example_config_parses_and_validates() {
+        let s = Settings::from_toml(EXAMPLE_CONFIG).expect("example config is valid");
+        assert!(!s.sources.is_empty());
+        assert_eq!(s.sync.reconcile_every, 24);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let e = err(&format!("{GOOD}\nlabelz = [\"x\"]\n"));
+        assert!(e.contains("labelz"), "{e}");
+        let e = err("[store]\npth = \"x\"\n");
+        assert!(e.contains("pth"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let e = err("[sync]\nreconcile_every = \"often\"\n");
+        assert!(e.contains("reconcile_every"), "{e}");
+    }
+
+    #[test]
+    fn missing_token_is_a_config_error_unless_anonymous() {
+        let text = GOOD.replace("token = \"canary-token-123\"\n", "");
+        let e = err(&text);
+        assert!(
+            e.contains("no token") && e.contains("sources.gh.token"),
+            "{e}"
+        );
+        let ok = Settings::from_toml(&format!("{text}anonymous = true\n")).unwrap();
+        assert!(ok.sources[0].token.is_none());
+    }
+
+    #[test]
+    fn bad_url_and_bad_name_and_kind() {
+        assert!(
+            err(&GOOD.replace("http://127.0.0.1:9", "not a url")).contains("sources.gh.api_url")
+        );
+        assert!(err(&GOOD.replace("[sources.gh]", "[sources.Git-Hub]")).contains("[a-z0-9_]+"));
+        assert!(err(&GOOD.replace("kind = \"github\"", "kind = \"gitlab\""))
+            .contains("sources.gh.kind"));
+        assert!(err(&GOOD.replace("acme/payments", "payments")).contains("owner/name"));
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Settings::from_toml(GOOD).unwrap();
+        let dbg = format!("{s:?}");
+        assert!(!dbg.contains("canary-token-123"), "{dbg}");
+        assert!(dbg.contains("***"));
+        assert_eq!(
+            s.sources[0].token.as_ref().unwrap().expose(),
+            "canary-token-123"
+        );
+    }
+
+    #[test]
+    fn token_file_is_read_relative_to_config() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("gh.token"), "from-file\n").unwrap();
+        let text = GOOD.replace("token = \"canary-token-123\"", "token_file = \"gh.token\"");
+        let cfg = dir.path().join("recur.toml");
+        std::fs::write(&cfg, text).unwrap();
+        let s = Settings::load(&cfg, true).unwrap();
+        assert_eq!(s.sources[0].token.as_ref().unwrap().expose(), "from-file");
+        let text = GOOD.replace(
+            "token = \"canary-token-123\"",
+            "token_file = \"missing.token\"",
+        );
+        std::fs::write(&cfg, text).unwrap();
+        let e = Settings::load(&cfg, true).unwrap_err().to_string();
+        assert!(e.contains("token_file") && e.contains("recur.toml"), "{e}");
+    }
+
+    #[test]
+    fn invalid_toml_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("broken.toml");
+        std::fs::write(&cfg, "[sources.gh\nkind=").unwrap();
+        let e = Settings::load(&cfg, true).unwrap_err().to_string();
+        assert!(
+            e.contains("broken.toml") && e.contains("invalid TOML"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,553 @@
+//! Page ingestion: one page of items and the cursor that follows it land in
+//! one transaction. Rows go through the Appender into `ingest_staging`, then
+//! set-based statements decide what changed, close and open history
+//! versions, and replace current rows.
+
+use chrono::{DateTime, Utc};
+use duckdb::{params, Connection};
+use recur_core::normalize::Normalized;
+use recur_core::Item;
+use sha2::{Digest, Sha256};
+
+use super::{sql, Store, StoreError};
+
+/// One item ready for the store: the tracker record and its normalised form.
+#[derive(Debug, Clone)]
+pub struct ItemRow {
+    /// The tracker record (with its raw JSON).
+    pub item: Item,
+    /// Kind and typed fields.
+    pub norm: Normalized,
+}
+
+impl ItemRow {
+    /// The hash of everything the store derives history from. It leaves out
+    /// `updated_at` and the raw JSON, so a new comment or reaction (which
+    /// bumps `updated_at`) does not create a history version.
+    pub fn content_hash(&self) -> String {
+        let i = &self.item;
+        let v = serde_json::json!([
+            i.container,
+            i.number,
+            i.url,
+            i.title,
+            i.body,
+            i.state,
+            i.state_reason,
+            i.tracker_status,
+            i.labels,
+            i.issue_type,
+            i.assignee,
+            i.due_date,
+            i.created_at,
+            i.closed_at,
+            i.sections,
+            i.links,
+            self.norm.fields,
+            self.norm.problems,
+        ]);
+        hex::encode(Sha256::digest(v.to_string().as_bytes()))
+    }
+}
+
+/// What one page did to the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestStats {
+    /// Rows that were new or changed (a history version was written).
+    pub changed: u64,
+    /// Rows skipped: untracked and never stored, or older than what is stored.
+    pub skipped: u64,
+}
+
+/// Columns copied from a current row into `item_history`.
+pub(crate) const HISTORY_COLUMNS: &str = "source, key, kind, tracking, container, title, state, state_reason, status, \
+labels, owner, priority, service, team, incident_ref, risk_ref, item_type, effect, target_date, blocked_by, \
+evidence, impact, scope, likelihood, ttd_minutes, ttr_minutes, users_pct, occurrences_per_year, \
+days_between_failures, slo, last_reviewed_at, created_at, updated_at, closed_at, content_hash";
+
+impl Store {
+    /// Stores one page of items and, in the same transaction, the cursor
+    /// that says the page is done. A kill before the commit loses the page
+    /// and the cursor together; a rerun fetches it again.
+    pub async fn ingest_page(
+        &self,
+        run_id: i64,
+        source: &str,
+        rows: Vec<ItemRow>,
+        cursor: Option<(String, serde_json::Value)>,
+        malformed: Vec<recur_core::Malformed>,
+    ) -> Result<IngestStats, StoreError> {
+        self.check_writable()?;
+        let source = source.to_string();
+        self.call(move |conn| {
+            let tx = conn.transaction().map_err(sql("begin page transaction"))?;
+            let now = Utc::now();
+            let stats = stage_and_merge(&tx, run_id, &source, &rows, now)?;
+            for m in &malformed {
+                tx.execute(
+                    "INSERT INTO malformed_entries VALUES (?, ?, ?, ?, ?, ?)",
+                    params![source, m.key, m.reason, m.raw, now, run_id],
+                )
+                .map_err(sql("record malformed entry"))?;
+            }
+            if let Some((container, state)) = cursor {
+                super::runs::put_cursor(&tx, &source, &container, &state, now)?;
+            }
+            tx.commit().map_err(sql("commit page"))?;
+            Ok(stats)
+        })
+        .await
+    }
+}
+
+fn json(v: &impl serde::Serialize) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn stage_and_merge(
+    conn: &Connection,
+    run_id: i64,
+    source: &str,
+    rows: &[ItemRow],
+    now: DateTime<Utc>,
+) -> Result<IngestStats, StoreError> {
+    if rows.is_empty() {
+        return Ok(IngestStats::default());
+    }
+    {
+        let mut app = conn
+            .appender("ingest_staging")
+            .map_err(sql("open appender"))?;
+        for row in rows {
+            let i = &row.item;
+            let f = &row.norm.fields;
+            let kind = row.norm.kind.map(|k| k.as_str());
+            let tracking = if kind.is_some() {
+                "tracked"
+            } else {
+                "untracked"
+            };
+            app.append_row(params![
+                source,
+                i.key,
+                // Untracked rows get their stored kind in SQL below; the
+                // placeholder never reaches `items`.
+                kind.unwrap_or(""),
+                tracking,
+                i.container,
+                i.number,
+                i.external_id,
+                i.url,
+                i.title,
+                i.body,
+                i.state.as_str(),
+                i.state_reason,
+                i.tracker_status,
+                f.status,
+                i.issue_type,
+                i.assignee,
+                f.owner,
+                f.priority,
+                f.service,
+                f.team,
+                f.incident_ref,
+                f.risk_ref,
+                f.item_type,
+                f.effect,
+                f.target_date,
+                f.risk_rationale,
+                f.expected_outcome,
+                f.evidence,
+                f.blocked_by,
+                f.effort,
+                f.theme,
+                f.impact,
+                f.scope,
+                f.likelihood,
+                f.ttd_minutes,
+                f.ttr_minutes,
+                f.users_pct,
+                f.occurrences_per_year,
+                f.days_between_failures,
+                f.slo,
+                f.last_reviewed_at,
+                f.started_at,
+                f.resolved_at,
+                f.severity,
+                i.created_at,
+                i.updated_at,
+                i.closed_at,
+                None::<String>,
+                json(&i.sections),
+                json(&i.links),
+                json(&row.norm.problems),
+                row.content_hash(),
+                i.raw,
+                now,
+                now,
+                run_id,
+                json(&i.labels),
+            ])
+            .map_err(sql("append staged item"))?;
+        }
+        app.flush().map_err(sql("flush appender"))?;
+    }
+    let total = rows.len() as u64;
+    let statements = [
+        // Several versions of one key on a page (a keyset page overlapping a
+        // Link page): keep the newest only.
+        (
+            "dedupe staged keys",
+            "DELETE FROM ingest_staging s WHERE EXISTS (SELECT 1 FROM ingest_staging t \
+             WHERE t.source = s.source AND t.key = s.key AND (t.updated_at > s.updated_at \
+             OR (t.updated_at = s.updated_at AND t.rowid > s.rowid)))",
+        ),
+        // Neither tracked now nor stored before: not ours.
+        (
+            "drop untracked strangers",
+            "DELETE FROM ingest_staging s WHERE s.kind = '' AND NOT EXISTS \
+             (SELECT 1 FROM items i WHERE i.source = s.source AND i.key = s.key)",
+        ),
+        // An older answer than what is stored (eventual consistency): ignore it.
+        (
+            "drop stale versions",
+            "DELETE FROM ingest_staging s WHERE EXISTS (SELECT 1 FROM items i \
+             WHERE i.source = s.source AND i.key = s.key AND i.updated_at > s.updated_at)",
+        ),
+        (
+            "carry stored kind and first sighting",
+            "UPDATE ingest_staging s SET kind = CASE WHEN s.kind = '' THEN i.kind ELSE s.kind END, \
+             first_seen_at = i.first_seen_at, moved_to = i.moved_to \
+             FROM items i WHERE i.source = s.source AND i.key = s.key",
+        ),
+    ];
+    for (what, stmt) in statements {
+        conn.execute(stmt, []).map_err(sql(what))?;
+    }
+    let changed_pred = "(i.key IS NULL OR i.content_hash <> s.content_hash OR i.kind <> s.kind OR i.tracking <> s.tracking)";
+    let changed: u64 = conn
+        .query_row(
+            &format!(
+                "SELECT count(*) FROM ingest_staging s LEFT JOIN items i \
+                 ON i.source = s.source AND i.key = s.key WHERE {changed_pred}"
+            ),
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(sql("count changed items"))? as u64;
+    let staged: u64 = conn
+        .query_row("SELECT count(*) FROM ingest_staging", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(sql("count staged items"))? as u64;
+    conn.execute(
+        &format!(
+            "UPDATE item_history h SET valid_to = s.updated_at \
+             FROM ingest_staging s, items i \
+             WHERE h.source = s.source AND h.key = s.key AND h.valid_to IS NULL \
+               AND i.source = s.source AND i.key = s.key AND {changed_pred}"
+        ),
+        [],
+    )
+    .map_err(sql("close history versions"))?;
+    let staged_history_cols = HISTORY_COLUMNS
+        .split(", ")
+        .map(|c| {
+            if c == "labels" {
+                "from_json(s.labels_json, '[\"VARCHAR\"]')".to_string()
+            } else {
+                format!("s.{c}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    conn.execute(
+        &format!(
+            "INSERT INTO item_history ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id) \
+             SELECT {staged_history_cols}, s.updated_at, NULL, ?, ? \
+             FROM ingest_staging s LEFT JOIN items i ON i.source = s.source AND i.key = s.key \
+             WHERE {changed_pred}"
+        ),
+        params![now, run_id],
+    )
+    .map_err(sql("insert history versions"))?;
+    conn.execute(
+        &format!(
+            "INSERT OR REPLACE INTO items ({ITEM_COLUMNS}, labels) \
+             SELECT {ITEM_COLUMNS}, from_json(labels_json, '[\"VARCHAR\"]') FROM ingest_staging"
+        ),
+        [],
+    )
+    .map_err(sql("upsert items"))?;
+    conn.execute("DELETE FROM ingest_staging", [])
+        .map_err(sql("empty staging"))?;
+    Ok(IngestStats {
+        changed,
+        skipped: total - staged,
+    })
+}
+
+/// Columns of `items` other than `labels`, in table order; `ingest_staging`
+/// has these followed by `labels_json` (labels travel as JSON through the
+/// Appender and become a `VARCHAR[]` in SQL).
+const ITEM_COLUMNS: &str = "source, key, kind, tracking, container, number, external_id, url, title, body, \
+state, state_reason, tracker_status, status, issue_type, assignee, owner, priority, service, team, \
+incident_ref, risk_ref, item_type, effect, target_date, risk_rationale, expected_outcome, evidence, \
+blocked_by, effort, theme, impact, scope, likelihood, ttd_minutes, ttr_minutes, users_pct, \
+occurrences_per_year, days_between_failures, slo, last_reviewed_at, started_at, resolved_at, severity, \
+created_at, updated_at, closed_at, moved_to, sections, links, problems, content_hash, raw, \
+first_seen_at, last_synced_at, sync_run_id";
+
+/// Marks an item deleted or transferred: a new history version with the new
+/// tracking, the current row updated in place. Nothing is removed.
+pub(crate) fn set_tracking(
+    conn: &Connection,
+    run_id: i64,
+    source: &str,
+    key: &str,
+    tracking: &str,
+    moved_to: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let current: Option<String> = conn
+        .query_row(
+            "SELECT tracking FROM items WHERE source = ? AND key = ?",
+            params![source, key],
+            |r| r.get(0),
+        )
+        .ok();
+    match current {
+        None => return Ok(false),
+        Some(t) if t == tracking => return Ok(false),
+        Some(_) => {}
+    }
+    conn.execute(
+        "UPDATE item_history SET valid_to = ? WHERE source = ? AND key = ? AND valid_to IS NULL",
+        params![now, source, key],
+    )
+    .map_err(sql("close history version"))?;
+    conn.execute(
+        "UPDATE items SET tracking = ?, moved_to = coalesce(?, moved_to), last_synced_at = ?, sync_run_id = ? \
+         WHERE source = ? AND key = ?",
+        params![tracking, moved_to, now, run_id, source, key],
+    )
+    .map_err(sql("update tracking"))?;
+    conn.execute(
+        &format!(
+            "INSERT INTO item_history ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id) \
+             SELECT {HISTORY_COLUMNS}, ?, NULL, ?, ? FROM items WHERE source = ? AND key = ?"
+        ),
+        params![now, now, run_id, source, key],
+    )
+    .map_err(sql("insert history version"))?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use recur_core::normalize::{normalize, LabelRules};
+    use recur_core::State;
+
+    fn rules() -> LabelRules {
+        LabelRules {
+            action_item_labels: vec!["postmortem".into()],
+            risk_labels: vec!["risk".into()],
+            ..LabelRules::default()
+        }
+    }
+
+    fn item(n: i64, labels: &[&str], title: &str, updated_s: i64) -> ItemRow {
+        let item = Item {
+            key: format!("acme/x#{n}"),
+            container: "acme/x".into(),
+            number: n,
+            external_id: n.to_string(),
+            url: format!("http://x/{n}"),
+            title: title.into(),
+            body: "### Owner\n\n@alice\n\n### Target date\n\n2030-01-02\n".into(),
+            state: State::Open,
+            state_reason: None,
+            tracker_status: None,
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+            issue_type: None,
+            assignee: None,
+            due_date: None,
+            created_at: Utc.timestamp_opt(1_700_000_000, 0).unwrap(),
+            updated_at: Utc.timestamp_opt(1_700_000_000 + updated_s, 0).unwrap(),
+            closed_at: None,
+            sections: recur_core::normalize::parse_form_body(
+                "### Owner\n\n@alice\n\n### Target date\n\n2030-01-02\n",
+            ),
+            links: vec![],
+            raw: format!("{{\"number\":{n}}}"),
+        };
+        ItemRow {
+            norm: normalize(&item, &rules()),
+            item,
+        }
+    }
+
+    async fn count(store: &Store, sql: &str) -> i64 {
+        store.query("t", sql, vec![]).await.unwrap().rows[0][0]
+            .as_i64()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn ingest_writes_history_only_for_changes_and_skips_strangers() {
+        let store = Store::open_in_memory().unwrap();
+        let run = store.begin_run("gh", false).await.unwrap();
+        let s = store
+            .ingest_page(
+                run,
+                "gh",
+                vec![
+                    item(1, &["postmortem"], "a", 0),
+                    item(2, &["bug"], "b", 0),
+                    item(3, &["risk", "postmortem"], "c", 0),
+                ],
+                None,
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            s,
+            IngestStats {
+                changed: 2,
+                skipped: 1
+            }
+        );
+        assert_eq!(count(&store, "SELECT count(*) FROM items").await, 2);
+        assert_eq!(count(&store, "SELECT count(*) FROM risks").await, 1);
+        let owner = store
+            .query("t", "SELECT owner, target_date FROM action_items", vec![])
+            .await
+            .unwrap();
+        assert_eq!(owner.rows[0][0], "alice");
+        assert_eq!(owner.rows[0][1], "2030-01-02");
+        // Same content, later updated_at (a comment): no new version.
+        let s = store
+            .ingest_page(
+                run,
+                "gh",
+                vec![item(1, &["postmortem"], "a", 10)],
+                None,
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(s.changed, 0);
+        assert_eq!(count(&store, "SELECT count(*) FROM item_history").await, 2);
+        // A change: a second version, the first closed.
+        let s = store
+            .ingest_page(
+                run,
+                "gh",
+                vec![item(1, &["postmortem"], "a2", 20)],
+                None,
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(s.changed, 1);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM item_history WHERE key = 'acme/x#1'"
+            )
+            .await,
+            2
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM item_history WHERE key = 'acme/x#1' AND valid_to IS NULL"
+            )
+            .await,
+            1
+        );
+        // An older answer is ignored.
+        let s = store
+            .ingest_page(
+                run,
+                "gh",
+                vec![item(1, &["postmortem"], "stale", 5)],
+                None,
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            s,
+            IngestStats {
+                changed: 0,
+                skipped: 1
+            }
+        );
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM items WHERE title = 'a2'").await,
+            1
+        );
+        // Losing the label: untracked, kind kept.
+        let s = store
+            .ingest_page(run, "gh", vec![item(1, &["bug"], "a2", 30)], None, vec![])
+            .await
+            .unwrap();
+        assert_eq!(s.changed, 1);
+        let r = store
+            .query(
+                "t",
+                "SELECT kind, tracking, labels FROM items WHERE key = 'acme/x#1'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.rows[0][0], "action_item");
+        assert_eq!(r.rows[0][1], "untracked");
+        assert_eq!(r.rows[0][2], serde_json::json!(["bug"]));
+        // Deleted: tracking changes, a version is added, the row stays.
+        assert!(store
+            .set_tracking(run, "gh", "acme/x#3", "deleted", None)
+            .await
+            .unwrap());
+        assert!(!store
+            .set_tracking(run, "gh", "acme/x#3", "deleted", None)
+            .await
+            .unwrap());
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM item_history WHERE key = 'acme/x#3'"
+            )
+            .await,
+            2
+        );
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM ingest_staging").await,
+            0
+        );
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn the_cursor_commits_with_its_page() {
+        let store = Store::open_in_memory().unwrap();
+        let run = store.begin_run("gh", false).await.unwrap();
+        let cursor = serde_json::json!({"since": "2025-01-01T00:00:00Z"});
+        store
+            .ingest_page(
+                run,
+                "gh",
+                vec![item(1, &["postmortem"], "a", 0)],
+                Some(("acme/x".into(), cursor.clone())),
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.cursor("gh", "acme/x").await.unwrap(), Some(cursor));
+        store.close().await;
+    }
+}

@@ -1,0 +1,116 @@
+//! Schema migrations: the numbered files in `queries/migrations/`, applied in
+//! order, each in its own transaction together with its row in
+//! `schema_migrations`, so a kill during a migration leaves the previous
+//! version intact.
+
+use std::path::Path;
+
+use duckdb::Connection;
+
+use super::{sql, StoreError};
+
+/// One migration file.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Its number (the file's `NNNN` prefix).
+    pub version: i64,
+    /// Its file name.
+    pub name: &'static str,
+    /// Its SQL.
+    pub sql: &'static str,
+}
+
+/// Every migration, in order. A test checks this list against the files.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_init.sql",
+        sql: include_str!("../../queries/migrations/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_views.sql",
+        sql: include_str!("../../queries/migrations/0002_views.sql"),
+    },
+];
+
+/// The schema version this build writes.
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+}
+
+fn current_version(conn: &Connection) -> Result<i64, StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
+    )
+    .map_err(sql("create schema_migrations"))?;
+    conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )
+    .map_err(sql("read schema version"))
+}
+
+/// Applies every pending migration.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let found = current_version(conn)?;
+    if found > latest() {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            known: latest(),
+        });
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > found) {
+        let tx = conn.transaction().map_err(sql("begin migration"))?;
+        tx.execute_batch(m.sql)
+            .map_err(|source| StoreError::Migration {
+                name: m.name.to_string(),
+                source,
+            })?;
+        tx.execute(
+            "INSERT INTO schema_migrations VALUES (?, ?, now())",
+            duckdb::params![m.version, m.name],
+        )
+        .map_err(sql(format!("record migration {}", m.name)))?;
+        tx.commit().map_err(|source| StoreError::Migration {
+            name: m.name.to_string(),
+            source,
+        })?;
+        tracing::info!(migration = m.name, "Migration applied.");
+    }
+    Ok(())
+}
+
+/// For read-only opens: the file must be at exactly this build's version.
+pub fn check_current(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let found: i64 = conn
+        .query_row(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| StoreError::NotADatabase {
+            path: path.to_path_buf(),
+            detail: format!("no recur schema ({e})"),
+        })?;
+    if found > latest() {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            known: latest(),
+        });
+    }
+    if found < latest() {
+        return Err(StoreError::Corrupt {
+            what: format!("schema of {}", path.display()),
+            detail: format!(
+                "version {found} is older than {}; run a writing command (recur sync) to migrate it",
+                latest()
+            ),
+        });
+    }
+    Ok(())
+}

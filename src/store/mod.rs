@@ -1,0 +1,276 @@
+//! The store: the only owner of the DuckDB connection.
+//!
+//! DuckDB's `Connection` is `Send` but not `Sync`, and every statement blocks,
+//! so one dedicated thread owns it and runs jobs sent from async code
+//! ([`Store::call`]). Submodules hold the SQL-facing pieces: migrations,
+//! page ingestion with history, sync bookkeeping and read-only queries.
+
+mod ingest;
+mod migrate;
+mod query;
+mod runs;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use duckdb::{AccessMode, Config, Connection};
+
+pub use ingest::{IngestStats, ItemRow};
+pub use migrate::{Migration, MIGRATIONS};
+pub use query::QueryResult;
+pub use runs::{RunStats, SourceStatus};
+
+/// Errors from the store, carrying the file and the statement that failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Another process holds the database file open for writing.
+    #[error("the database {path} is in use by another process ({holder}); stop it or use a different [store] path")]
+    Locked {
+        /// The file.
+        path: PathBuf,
+        /// What DuckDB said about the holder (it names the PID).
+        holder: String,
+    },
+    /// The file exists but is not a DuckDB database.
+    #[error("{path} is not a DuckDB database: {detail}")]
+    NotADatabase {
+        /// The file.
+        path: PathBuf,
+        /// DuckDB's message.
+        detail: String,
+    },
+    /// The file was written by a newer recur.
+    #[error("{path} has schema version {found}, newer than this recur understands ({known}); upgrade recur")]
+    NewerSchema {
+        /// The file.
+        path: PathBuf,
+        /// The version in the file.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
+    /// A read-only open of a file that does not exist yet.
+    #[error("{path} does not exist yet: run `recur sync` (or `recur demo`) first")]
+    Missing {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A migration failed.
+    #[error("migration {name} failed: {source}")]
+    Migration {
+        /// The migration file name.
+        name: String,
+        /// DuckDB's error.
+        source: duckdb::Error,
+    },
+    /// A named statement failed.
+    #[error("{what} failed: {source}")]
+    Sql {
+        /// What was being done (a query file name or an operation).
+        what: String,
+        /// DuckDB's error.
+        source: duckdb::Error,
+    },
+    /// Stored state that recur itself wrote could not be read back.
+    #[error("corrupt {what}: {detail}")]
+    Corrupt {
+        /// What was being read.
+        what: String,
+        /// Why it could not be read.
+        detail: String,
+    },
+    /// A write through a read-only store.
+    #[error("the database was opened read-only")]
+    ReadOnly,
+    /// The store's thread is gone.
+    #[error("the store has been closed")]
+    Closed,
+}
+
+/// Wraps a DuckDB error with what was being done.
+pub(crate) fn sql(what: impl Into<String>) -> impl FnOnce(duckdb::Error) -> StoreError {
+    let what = what.into();
+    move |source| StoreError::Sql { what, source }
+}
+
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// Handle to the database; clone it freely, all clones talk to one thread.
+#[derive(Clone)]
+pub struct Store {
+    jobs: mpsc::Sender<Job>,
+    path: PathBuf,
+    read_only: bool,
+    thread: std::sync::Arc<std::sync::Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+/// How to open the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Read and write; creates the file and applies migrations.
+    ReadWrite,
+    /// Read only; the file must exist and be fully migrated.
+    ReadOnly,
+}
+
+impl Store {
+    /// Opens (and for [`OpenMode::ReadWrite`], creates and migrates) the
+    /// database at `path`.
+    pub async fn open(path: &Path, mode: OpenMode) -> Result<Store, StoreError> {
+        let path = path.to_path_buf();
+        let p = path.clone();
+        let conn = tokio::task::spawn_blocking(move || open_connection(&p, mode))
+            .await
+            .map_err(|_| StoreError::Closed)??;
+        Ok(Self::spawn(conn, path, mode == OpenMode::ReadOnly))
+    }
+
+    /// An in-memory database with all migrations applied (tests, dry runs).
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let mut conn = Connection::open_in_memory().map_err(sql("open in-memory database"))?;
+        migrate::migrate(&mut conn, Path::new(":memory:"))?;
+        Ok(Self::spawn(conn, PathBuf::from(":memory:"), false))
+    }
+
+    fn spawn(mut conn: Connection, path: PathBuf, read_only: bool) -> Store {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("recur-store".into())
+            .spawn(move || {
+                for job in rx {
+                    job(&mut conn);
+                }
+                // Dropping the connection here checkpoints and releases the
+                // file lock before `close` returns.
+                drop(conn);
+            })
+            .expect("spawning the store thread");
+        Store {
+            jobs: tx,
+            path,
+            read_only,
+            thread: std::sync::Arc::new(std::sync::Mutex::new(Some(thread))),
+        }
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on the store thread.
+    pub(crate) async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move |conn| {
+                let _ = tx.send(f(conn));
+            }))
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    pub(crate) fn check_writable(&self) -> Result<(), StoreError> {
+        if self.read_only {
+            Err(StoreError::ReadOnly)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Closes the database and waits until the file is released.
+    pub async fn close(self) {
+        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        drop(self.jobs);
+        if let Some(thread) = thread {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}
+
+fn open_connection(path: &Path, mode: OpenMode) -> Result<Connection, StoreError> {
+    if mode == OpenMode::ReadOnly && !path.exists() {
+        return Err(StoreError::Missing {
+            path: path.to_path_buf(),
+        });
+    }
+    let access = match mode {
+        OpenMode::ReadWrite => AccessMode::ReadWrite,
+        OpenMode::ReadOnly => AccessMode::ReadOnly,
+    };
+    let config = Config::default()
+        .access_mode(access)
+        .map_err(sql("configure database"))?;
+    let mut conn =
+        Connection::open_with_flags(path, config).map_err(|e| classify_open_error(path, e))?;
+    match mode {
+        OpenMode::ReadWrite => {
+            migrate::migrate(&mut conn, path)?;
+            // A checkpoint makes DuckDB write (and, for a new database,
+            // create) the file; restrict it once it is there.
+            conn.execute_batch("CHECKPOINT")
+                .map_err(sql("checkpoint"))?;
+            make_private(path);
+        }
+        OpenMode::ReadOnly => migrate::check_current(&conn, path)?,
+    }
+    Ok(conn)
+}
+
+/// Makes the database file readable by its owner only: it holds the
+/// organisation's backlog. (DuckDB refuses a pre-created empty file, so the
+/// mode is set right after it creates the file; the binary also runs with
+/// umask 077 so the WAL is private from the start.)
+fn make_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+fn classify_open_error(path: &Path, e: duckdb::Error) -> StoreError {
+    let msg = e.to_string();
+    if msg.contains("Could not set lock") || msg.contains("Conflicting lock") {
+        StoreError::Locked {
+            path: path.to_path_buf(),
+            holder: msg
+                .split("Conflicting lock is held in")
+                .nth(1)
+                .map(|s| {
+                    let s = s.split(" See also").next().unwrap_or(s);
+                    format!("lock held by {}", s.trim().trim_end_matches('.'))
+                })
+                .unwrap_or(msg.clone()),
+        }
+    } else if msg.contains("not a valid DuckDB database")
+        || msg.contains("is not a DuckDB database")
+        || msg.contains("database file")
+    {
+        StoreError::NotADatabase {
+            path: path.to_path_buf(),
+            detail: msg,
+        }
+    } else {
+        StoreError::Sql {
+            what: format!("opening {}", path.display()),
+            source: e,
+        }
+    }
+}

@@ -1,0 +1,612 @@
+//! The shared pull loop: cursors, paging, retries, backoff and rate-limit
+//! waits, for every connector. Connectors answer one request at a time; this
+//! module decides what to ask next and when, and hands each page to the
+//! store together with the cursor that follows it.
+//!
+//! Per container the cursor says where things stand:
+//! - a *full pass* (first sync, `--full`, or every `reconcile_every` syncs)
+//!   walks each of the connector's full listings (one per tracked label on
+//!   GitHub) by following `Link rel=next`; its position is saved per page;
+//! - the *incremental* listing asks for everything updated since the
+//!   watermark minus the overlap, oldest first. It pages by keyset (a fresh
+//!   `since` = newest `updated_at` seen) rather than by page number, because
+//!   an issue updated mid-listing moves to the end of an `updated`-sorted
+//!   list and shifts every later issue one place forward: a page-number walk
+//!   would skip one. It falls back to `Link` only when a whole page shares
+//!   one timestamp.
+//! - after a reconciling pass, tracked items the listings no longer showed
+//!   are looked up one by one (moved, deleted, or no longer labelled).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use recur_core::normalize::{normalize, LabelRules};
+use recur_core::{Connector, ConnectorError, Listing, Page, PageRequest, Probe, RateLimit};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::settings::SyncSettings;
+use crate::store::{ItemRow, RunStats, Store, StoreError};
+
+/// Why a sync stopped early.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyncError {
+    /// The tracker refused or failed, after retries where they made sense.
+    #[error(transparent)]
+    Connector(#[from] ConnectorError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Retries ran out.
+    #[error("{source_name}: gave up after {attempts} attempts: {last}")]
+    RetriesExhausted {
+        /// Source name.
+        source_name: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        last: ConnectorError,
+    },
+    /// The tracker asked for a longer wait than allowed.
+    #[error("{source_name}: the tracker asked to wait {wait:?}, longer than [sync] max_wait_seconds; try again later")]
+    WaitTooLong {
+        /// Source name.
+        source_name: String,
+        /// The wait asked for.
+        wait: Duration,
+    },
+    /// Shutdown was requested; everything committed so far stands.
+    #[error("interrupted by shutdown")]
+    Interrupted,
+}
+
+/// Waits between attempts. Tests substitute a recorder so that waits are
+/// asserted, not slept.
+pub trait Sleeper: Send + Sync {
+    /// Sleeps for `d`.
+    fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+}
+
+/// Real sleeping on the tokio timer.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TokioSleeper;
+
+impl Sleeper for TokioSleeper {
+    fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(tokio::time::sleep(d))
+    }
+}
+
+/// A shutdown signal: `true` once shutdown is requested.
+pub type Shutdown = watch::Receiver<bool>;
+
+/// A shutdown that never fires.
+pub fn no_shutdown() -> Shutdown {
+    let (tx, rx) = watch::channel(false);
+    // Keep the sender alive forever so `changed()` never resolves.
+    std::mem::forget(tx);
+    rx
+}
+
+async fn shutdown_requested(sd: &mut Shutdown) {
+    loop {
+        if *sd.borrow_and_update() {
+            return;
+        }
+        if sd.changed().await.is_err() {
+            // The sender is gone: nobody can ask for shutdown any more.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Per-container cursor, stored as JSON in `cursors.state`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// Incremental watermark: the newest `updated_at` processed.
+    pub since: Option<DateTime<Utc>>,
+    /// Keys whose `updated_at` equals the watermark.
+    #[serde(default)]
+    pub boundary: Vec<String>,
+    /// The first incremental page's URL and ETag, for a 304 next time.
+    pub etag_url: Option<String>,
+    /// That ETag.
+    pub etag: Option<String>,
+    /// True once a first full pass has completed.
+    #[serde(default)]
+    pub initial_done: bool,
+    /// A full pass in progress.
+    pub full: Option<FullPass>,
+}
+
+/// A full listing pass in progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FullPass {
+    /// When it began: items not seen since then are candidates for lookup.
+    pub started_at: DateTime<Utc>,
+    /// Listings still to walk (the first is in progress).
+    pub remaining: Vec<Listing>,
+    /// The next page of the listing in progress.
+    pub next: Option<PageRequest>,
+    /// True when this pass reconciles (looks up unseen items afterwards).
+    pub reconcile: bool,
+}
+
+/// What a sync of one source did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    /// Source name.
+    pub source: String,
+    /// The run id in `sync_runs`.
+    pub run_id: i64,
+    /// Counters.
+    pub stats: RunStats,
+    /// Whether a reconciliation ran.
+    pub reconciled: bool,
+    /// Containers synced.
+    pub containers: usize,
+    /// Items marked deleted or transferred.
+    pub gone: u64,
+}
+
+/// One sync of one source.
+pub struct SyncJob<'a> {
+    /// The database.
+    pub store: &'a Store,
+    /// The tracker.
+    pub connector: &'a dyn Connector,
+    /// What is tracked.
+    pub rules: &'a LabelRules,
+    /// Tuning.
+    pub settings: &'a SyncSettings,
+    /// How to wait.
+    pub sleeper: &'a dyn Sleeper,
+    /// Re-list everything and reconcile.
+    pub full: bool,
+    /// Called after each page with the items seen so far (progress display).
+    pub on_page: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+struct Ctx<'a> {
+    job: &'a SyncJob<'a>,
+    run_id: i64,
+    stats: RunStats,
+    last_rate: Option<RateLimit>,
+    shutdown: Shutdown,
+    gone: u64,
+}
+
+impl SyncJob<'_> {
+    /// Runs the sync. The run is recorded in `sync_runs` whatever happens.
+    pub async fn run(&self, shutdown: Shutdown) -> Result<SyncReport, SyncError> {
+        let source = self.connector.source_name().to_string();
+        let reconcile_due = match self.store.syncs_since_reconcile(&source).await? {
+            Some(n) => {
+                self.settings.reconcile_every > 0 && n + 1 >= self.settings.reconcile_every as i64
+            }
+            None => false,
+        };
+        let reconcile = self.full || reconcile_due;
+        let run_id = self.store.begin_run(&source, reconcile).await?;
+        let before = self.connector.requests_sent();
+        let mut ctx = Ctx {
+            job: self,
+            run_id,
+            stats: RunStats::default(),
+            last_rate: None,
+            shutdown,
+            gone: 0,
+        };
+        let result = ctx.sync_all(reconcile).await;
+        ctx.stats.api_requests = self.connector.requests_sent() - before;
+        let error = result.as_ref().err().map(|e| e.to_string());
+        let ok = result.is_ok();
+        self.store
+            .finish_run(run_id, ctx.stats, reconcile && ok, error)
+            .await?;
+        self.store
+            .record_source_state(&source, ctx.last_rate, ok, reconcile && ok)
+            .await?;
+        let containers = result?;
+        Ok(SyncReport {
+            source,
+            run_id,
+            stats: ctx.stats,
+            reconciled: reconcile,
+            containers,
+            gone: ctx.gone,
+        })
+    }
+}
+
+impl Ctx<'_> {
+    fn source(&self) -> &str {
+        self.job.connector.source_name()
+    }
+
+    async fn sync_all(&mut self, reconcile: bool) -> Result<usize, SyncError> {
+        let containers = self
+            .with_retries(|c| Box::pin(async move { c.containers().await }))
+            .await?;
+        for container in &containers {
+            self.sync_container(container, reconcile).await?;
+        }
+        Ok(containers.len())
+    }
+
+    async fn load_cursor(&self, container: &str) -> Result<Cursor, SyncError> {
+        match self.job.store.cursor(self.source(), container).await? {
+            None => Ok(Cursor::default()),
+            Some(v) => serde_json::from_value(v).map_err(|e| {
+                SyncError::Store(StoreError::Corrupt {
+                    what: format!("cursor of {}/{container}", self.source()),
+                    detail: e.to_string(),
+                })
+            }),
+        }
+    }
+
+    async fn sync_container(&mut self, container: &str, reconcile: bool) -> Result<(), SyncError> {
+        let mut cursor = self.load_cursor(container).await?;
+        let needs_full = !cursor.initial_done || reconcile || cursor.full.is_some();
+        if needs_full {
+            if cursor.full.is_none() {
+                cursor.full = Some(FullPass {
+                    started_at: Utc::now(),
+                    remaining: self.job.connector.full_listings(container),
+                    next: None,
+                    reconcile: cursor.initial_done,
+                });
+            }
+            self.full_pass(container, &mut cursor).await?;
+        }
+        self.incremental(container, &mut cursor).await?;
+        tracing::info!(
+            source = self.source(),
+            container,
+            seen = self.stats.items_seen,
+            upserted = self.stats.items_upserted,
+            "Container synced."
+        );
+        Ok(())
+    }
+
+    /// Walks every full listing, then (for a reconcile) looks up the tracked
+    /// items the listings did not show.
+    async fn full_pass(&mut self, container: &str, cursor: &mut Cursor) -> Result<(), SyncError> {
+        loop {
+            let Some(pass) = cursor.full.as_mut() else {
+                return Ok(());
+            };
+            let Some(listing) = pass.remaining.first().cloned() else {
+                break;
+            };
+            let req = pass
+                .next
+                .take()
+                .unwrap_or_else(|| self.job.connector.first_page(container, &listing));
+            let page = self.fetch(&req).await?;
+            let pass = cursor.full.as_mut().expect("checked above");
+            match page.next.clone() {
+                Some(next) => pass.next = Some(next),
+                None => {
+                    pass.remaining.remove(0);
+                    pass.next = None;
+                }
+            }
+            self.ingest(container, page, cursor).await?;
+        }
+        let pass = cursor.full.clone().expect("full pass present");
+        if pass.reconcile {
+            self.reconcile_unseen(container, pass.started_at).await?;
+        } else {
+            // First sync: the incremental watermark starts where the pass
+            // started, so anything changed during the pass is read again.
+            cursor.since = Some(pass.started_at);
+            cursor.boundary.clear();
+            cursor.initial_done = true;
+        }
+        cursor.full = None;
+        self.save_cursor(container, cursor).await
+    }
+
+    async fn reconcile_unseen(
+        &mut self,
+        container: &str,
+        started: DateTime<Utc>,
+    ) -> Result<(), SyncError> {
+        let unseen = self
+            .job
+            .store
+            .unseen_tracked_keys(self.source(), container, started)
+            .await?;
+        if !unseen.is_empty() {
+            tracing::info!(
+                source = self.source(),
+                container,
+                count = unseen.len(),
+                "Looking up items missing from the listings."
+            );
+        }
+        for key in unseen {
+            let k = key.clone();
+            let probe = self
+                .with_retries(move |c| {
+                    let k = k.clone();
+                    Box::pin(async move { c.probe(&k).await })
+                })
+                .await?;
+            match probe {
+                Probe::Found(item) => {
+                    let item = *item;
+                    let row = ItemRow {
+                        norm: normalize(&item, self.job.rules),
+                        item,
+                    };
+                    let stats = self
+                        .job
+                        .store
+                        .ingest_page(self.run_id, self.source(), vec![row], None, Vec::new())
+                        .await?;
+                    self.stats.items_upserted += stats.changed;
+                }
+                Probe::Moved { new_key } => {
+                    tracing::info!(source = self.source(), key = %key, new_key = ?new_key, "Item transferred.");
+                    if self
+                        .job
+                        .store
+                        .set_tracking(self.run_id, self.source(), &key, "transferred", new_key)
+                        .await?
+                    {
+                        self.gone += 1;
+                    }
+                }
+                Probe::Gone => {
+                    tracing::info!(source = self.source(), key = %key, "Item deleted.");
+                    if self
+                        .job
+                        .store
+                        .set_tracking(self.run_id, self.source(), &key, "deleted", None)
+                        .await?
+                    {
+                        self.gone += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn incremental(&mut self, container: &str, cursor: &mut Cursor) -> Result<(), SyncError> {
+        let overlap = self.job.settings.overlap;
+        let start_since = cursor.since.map(|s| s - overlap);
+        let mut req = self
+            .job
+            .connector
+            .first_page(container, &Listing::Since { since: start_since });
+        if cursor.etag_url.as_deref() == Some(req.url.as_str()) {
+            req.etag = cursor.etag.clone();
+        }
+        let mut first = true;
+        let mut req_since = start_since;
+        loop {
+            let page = self.fetch(&req).await?;
+            if page.not_modified {
+                self.stats.not_modified += 1;
+                return Ok(());
+            }
+            if first {
+                cursor.etag_url = Some(req.url.clone());
+                cursor.etag = page.etag.clone();
+                first = false;
+            }
+            let newest = page.newest;
+            if let Some(newest) = newest {
+                if cursor.since.is_none_or(|s| newest > s) {
+                    cursor.since = Some(newest);
+                    cursor.boundary.clear();
+                }
+                if cursor.since == Some(newest) {
+                    for item in page.items.iter().filter(|i| i.updated_at == newest) {
+                        if !cursor.boundary.contains(&item.key) {
+                            cursor.boundary.push(item.key.clone());
+                        }
+                    }
+                }
+            }
+            let next = page.next.clone();
+            self.ingest(container, page, cursor).await?;
+            let Some(next) = next else {
+                return Ok(());
+            };
+            req = match newest {
+                Some(n) if req_since.is_none_or(|s| n > s) => {
+                    req_since = Some(n);
+                    self.job
+                        .connector
+                        .first_page(container, &Listing::Since { since: Some(n) })
+                }
+                // A whole page at one timestamp: only the Link can move on.
+                _ => next,
+            };
+        }
+    }
+
+    async fn ingest(
+        &mut self,
+        container: &str,
+        page: Page,
+        cursor: &Cursor,
+    ) -> Result<(), SyncError> {
+        self.stats.items_seen += page.items.len() as u64;
+        self.stats.pull_requests += page.pull_requests as u64;
+        self.stats.malformed += page.malformed.len() as u64;
+        for m in &page.malformed {
+            tracing::warn!(source = self.source(), key = %m.key, reason = %m.reason, "Entry could not be read; its JSON is kept in malformed_entries.");
+        }
+        let rows: Vec<ItemRow> = page
+            .items
+            .into_iter()
+            .map(|item| ItemRow {
+                norm: normalize(&item, self.job.rules),
+                item,
+            })
+            .collect();
+        let state = serde_json::to_value(cursor).expect("cursor serialises");
+        let stats = self
+            .job
+            .store
+            .ingest_page(
+                self.run_id,
+                self.source(),
+                rows,
+                Some((container.to_string(), state)),
+                page.malformed,
+            )
+            .await?;
+        self.stats.items_upserted += stats.changed;
+        if let Some(f) = self.job.on_page {
+            f(self.stats.items_seen);
+        }
+        Ok(())
+    }
+
+    async fn save_cursor(&self, container: &str, cursor: &Cursor) -> Result<(), SyncError> {
+        let state = serde_json::to_value(cursor).expect("cursor serialises");
+        self.job
+            .store
+            .put_cursor(self.source(), container, state)
+            .await?;
+        Ok(())
+    }
+
+    async fn fetch(&mut self, req: &PageRequest) -> Result<Page, SyncError> {
+        let r = req.clone();
+        let page = self
+            .with_retries(move |c| {
+                let r = r.clone();
+                Box::pin(async move { c.fetch_page(&r).await })
+            })
+            .await?;
+        if page.rate.is_some() {
+            self.last_rate = page.rate;
+        }
+        Ok(page)
+    }
+
+    async fn sleep(&mut self, wait: Duration) -> Result<(), SyncError> {
+        self.stats.waited_ms += wait.as_millis() as u64;
+        let mut sd = self.shutdown.clone();
+        tokio::select! {
+            _ = self.job.sleeper.sleep(wait) => Ok(()),
+            _ = shutdown_requested(&mut sd) => Err(SyncError::Interrupted),
+        }
+    }
+
+    /// Runs one request with the shared policy: wait out rate limits (the
+    /// tracker's `Retry-After`, or until `reset` when the budget is spent),
+    /// back off exponentially on transient failures, give up on anything
+    /// else at once.
+    async fn with_retries<T, F>(&mut self, mut call: F) -> Result<T, SyncError>
+    where
+        F: for<'c> FnMut(
+            &'c dyn Connector,
+        )
+            -> Pin<Box<dyn Future<Output = Result<T, ConnectorError>> + Send + 'c>>,
+    {
+        let settings = self.job.settings;
+        let mut transient_failures = 0u32;
+        let mut rate_waits = 0u32;
+        loop {
+            // Spent budget seen on the last answer: wait for the reset before
+            // asking again instead of collecting a 403.
+            if let Some(RateLimit {
+                remaining: Some(0),
+                reset: Some(reset),
+                ..
+            }) = self.last_rate
+            {
+                let wait =
+                    (reset - Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(1);
+                if wait > settings.max_wait {
+                    return Err(SyncError::WaitTooLong {
+                        source_name: self.source().to_string(),
+                        wait,
+                    });
+                }
+                tracing::warn!(
+                    source = self.source(),
+                    wait_s = wait.as_secs(),
+                    "Rate limit spent; waiting for the reset."
+                );
+                self.last_rate = None;
+                self.sleep(wait).await?;
+            }
+            let mut sd = self.shutdown.clone();
+            if *sd.borrow() {
+                return Err(SyncError::Interrupted);
+            }
+            let connector = self.job.connector;
+            let result = tokio::select! {
+                r = call(connector) => r,
+                _ = shutdown_requested(&mut sd) => return Err(SyncError::Interrupted),
+            };
+            match result {
+                Ok(v) => return Ok(v),
+                Err(ConnectorError::RateLimited {
+                    retry_after,
+                    reset,
+                    secondary,
+                    status,
+                    ref message,
+                    ..
+                }) => {
+                    rate_waits += 1;
+                    self.stats.retries += 1;
+                    let wait = match (retry_after, reset) {
+                        (Some(w), _) => w,
+                        (None, Some(reset)) => {
+                            (reset - Utc::now()).to_std().unwrap_or_default()
+                                + Duration::from_secs(1)
+                        }
+                        // GitHub: a secondary limit without Retry-After means
+                        // at least a minute, then exponentially longer.
+                        (None, None) => {
+                            Duration::from_secs(60).saturating_mul(1u32 << (rate_waits - 1).min(5))
+                        }
+                    };
+                    let _ = secondary;
+                    if wait > settings.max_wait || rate_waits > settings.max_retries.max(3) * 2 {
+                        return Err(SyncError::WaitTooLong {
+                            source_name: self.source().to_string(),
+                            wait,
+                        });
+                    }
+                    tracing::warn!(source = self.source(), status, wait_s = wait.as_secs_f64(), message = %message, "Rate limited; waiting.");
+                    self.sleep(wait).await?;
+                }
+                Err(e @ ConnectorError::Transient { .. }) => {
+                    transient_failures += 1;
+                    self.stats.retries += 1;
+                    if transient_failures >= settings.max_retries {
+                        return Err(SyncError::RetriesExhausted {
+                            source_name: self.source().to_string(),
+                            attempts: transient_failures,
+                            last: e,
+                        });
+                    }
+                    let wait = settings
+                        .backoff_base
+                        .saturating_mul(1u32 << (transient_failures - 1).min(16))
+                        .min(settings.backoff_cap);
+                    tracing::warn!(source = self.source(), attempt = transient_failures, wait_ms = wait.as_millis() as u64, error = %e, "Transient failure; retrying.");
+                    self.sleep(wait).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! recur's integration tests: one binary, scenario modules, every one run
+//! against the loopback sandbox trackers (no network beyond 127.0.0.1).
+
+#[path = "integration/common.rs"]
+mod common;
+
+#[path = "integration/cli.rs"]
+mod cli;
+#[path = "integration/github_sync.rs"]
+mod github_sync;
+#[path = "integration/store.rs"]
+mod store;

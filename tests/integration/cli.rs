@@ -1,0 +1,188 @@
+//! The `recur` binary as users run it: exit codes, messages, output formats.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::common::*;
+
+async fn recur(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_recur"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env_remove("RECUR_CONFIG")
+        .env("RECUR_LOG", "info");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().await.expect("recur runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_writes_a_config_that_loads_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = recur(dir.path(), &["init"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(dir.path().join("recur.toml")).unwrap();
+    assert_eq!(written, recur::settings::EXAMPLE_CONFIG);
+    let out = recur(dir.path(), &["init"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--force"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_config_exits_2_naming_key_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("recur.toml"),
+        "[store]\npath = \"x.duckdb\"\ncolour = \"red\"\n",
+    )
+    .unwrap();
+    let out = recur(dir.path(), &["sync"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("colour") && err.contains("recur.toml"),
+        "{err}"
+    );
+
+    let out = recur(dir.path(), &["--config", "missing.toml", "status"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("missing.toml"));
+
+    let out = recur(dir.path(), &["frobnicate"], &[]).await;
+    assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_query_and_status_through_the_binary_with_env_token() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.duckdb");
+    let cfg = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db)
+        .replace("token = \"sandbox-token\"", "token = \"wrong\"");
+    std::fs::write(dir.path().join("recur.toml"), cfg).unwrap();
+    // The environment wins over the file.
+    let env = [("RECUR_SOURCES__SANDBOX_GH__TOKEN", "sandbox-token")];
+    let out = recur(dir.path(), &["sync"], &env).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("sandbox_gh:"));
+
+    let out = recur(
+        dir.path(),
+        &[
+            "query",
+            "--format",
+            "json",
+            "SELECT kind, count(*) AS n FROM items GROUP BY kind ORDER BY kind",
+        ],
+        &[],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("exactly one JSON document on stdout");
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["kind"], "action_item");
+    assert!(rows[0]["n"].as_i64().unwrap() > 0);
+
+    // Read-only: writes are refused.
+    let out = recur(dir.path(), &["query", "DELETE FROM items"], &[]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(scalar(&db, "SELECT count(*) FROM items").await > 0);
+
+    // status works with the sandbox gone (no network needed).
+    sb.shutdown().await;
+    let out = recur(dir.path(), &["status", "--format", "json"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["source"], "sandbox_gh");
+    assert!(v[0]["items_tracked"].as_i64().unwrap() > 0);
+    assert!(v[0]["rate_limit_left"].as_str().unwrap().ends_with("/5000"));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains("sandbox-token") && !all.contains("wrong"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_token_exits_1_naming_the_source_and_unknown_repo_exits_2() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.duckdb");
+    let good = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db);
+    std::fs::write(
+        dir.path().join("recur.toml"),
+        good.replace("sandbox-token", "canary-bad-token"),
+    )
+    .unwrap();
+    let out = recur(dir.path(), &["sync"], &[]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("sandbox_gh") && err.contains("401"), "{err}");
+    assert!(
+        !err.contains("canary-bad-token"),
+        "the token never appears: {err}"
+    );
+
+    let repos = sb.github().repos();
+    let with_unknown = good.replace(&format!("{:?}", repos[0]), "\"acme/does-not-exist\"");
+    std::fs::write(dir.path().join("recur.toml"), with_unknown).unwrap();
+    let out = recur(dir.path(), &["sync"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("acme/does-not-exist") && err.contains("404"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_writer_gets_a_clear_error_and_nothing_is_lost() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.duckdb");
+    let cfg = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db);
+    std::fs::write(dir.path().join("recur.toml"), cfg).unwrap();
+    let out = recur(dir.path(), &["sync"], &[]).await;
+    assert!(out.status.success());
+    let before = scalar(&db, "SELECT count(*) FROM items").await;
+    // This process holds the file for writing, like a running daemon.
+    let holder = recur::store::Store::open(&db, recur::store::OpenMode::ReadWrite)
+        .await
+        .unwrap();
+    let out = recur(dir.path(), &["sync"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("in use by another process") && err.contains("t.duckdb"),
+        "{err}"
+    );
+    assert!(err.contains("PID"), "names the holder: {err}");
+    holder.close().await;
+    assert_eq!(scalar(&db, "SELECT count(*) FROM items").await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_is_not_a_database_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("junk.duckdb"),
+        b"this is not a database, just text\n".repeat(200),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("recur.toml"),
+        "[store]\npath = \"junk.duckdb\"\n[sources.gh]\nkind = \"github\"\napi_url = \"http://127.0.0.1:9\"\nanonymous = true\nrepos = [\"a/b\"]\nrisk_labels = [\"risk\"]\n",
+    )
+    .unwrap();
+    let out = recur(dir.path(), &["sync"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("junk.duckdb") && err.contains("not a DuckDB database"),
+        "{err}"
+    );
+}

@@ -1,0 +1,125 @@
+//! Shared test plumbing: a sandbox per test, settings pointing at it, a
+//! sleeper that records waits instead of sleeping, and row snapshots.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use recur::settings::Settings;
+use recur::store::{OpenMode, Store};
+use recur::sync::{no_shutdown, Sleeper, SyncError, SyncJob, SyncReport};
+use recur_sandbox::{GithubHandle, Sandbox, SandboxOptions};
+
+pub const TRACKED: [&str; 3] = ["postmortem", "incident", "risk"];
+
+/// Records every wait; sleeps for none of them.
+#[derive(Default, Clone)]
+pub struct RecordingSleeper(pub Arc<Mutex<Vec<Duration>>>);
+
+impl Sleeper for RecordingSleeper {
+    fn sleep(
+        &self,
+        d: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        self.0.lock().unwrap().push(d);
+        Box::pin(async {})
+    }
+}
+
+impl RecordingSleeper {
+    pub fn waits(&self) -> Vec<Duration> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+pub async fn small_sandbox() -> Sandbox {
+    Sandbox::start(SandboxOptions::small(7))
+        .await
+        .expect("sandbox starts")
+}
+
+pub fn settings(sb: &Sandbox, db: &Path) -> Settings {
+    let text = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), db);
+    Settings::from_toml(&text).expect("valid settings")
+}
+
+pub async fn sync_with(
+    settings: &Settings,
+    sleeper: &dyn Sleeper,
+    full: bool,
+) -> Result<SyncReport, SyncError> {
+    let store = Store::open(&settings.store_path, OpenMode::ReadWrite).await?;
+    let source = &settings.sources[0];
+    let connector = recur::sources::connector(source, &settings.sync).expect("connector");
+    let job = SyncJob {
+        store: &store,
+        connector: connector.as_ref(),
+        rules: &source.rules,
+        settings: &settings.sync,
+        sleeper,
+        full,
+        on_page: None,
+    };
+    let result = job.run(no_shutdown()).await;
+    store.close().await;
+    result
+}
+
+pub async fn sync(settings: &Settings) -> SyncReport {
+    sync_with(settings, &RecordingSleeper::default(), false)
+        .await
+        .expect("sync succeeds")
+}
+
+pub async fn query(db: &Path, sql: &str) -> Vec<Vec<serde_json::Value>> {
+    let store = Store::open(db, OpenMode::ReadOnly)
+        .await
+        .expect("open read-only");
+    let r = store.query("test", sql, vec![]).await.expect("query");
+    store.close().await;
+    r.rows
+}
+
+pub async fn scalar(db: &Path, sql: &str) -> i64 {
+    query(db, sql).await[0][0].as_i64().expect("integer")
+}
+
+/// What the sandbox holds: key -> kind, for issues (not PRs, not deleted or
+/// transferred away) carrying a tracked label, classified like recur does.
+pub fn expected_tracked(gh: &GithubHandle) -> BTreeMap<String, &'static str> {
+    let mut out = BTreeMap::new();
+    for repo in gh.repos() {
+        for n in gh.issue_numbers(&repo) {
+            let Some(issue) = gh.issue(&repo, n) else {
+                continue;
+            };
+            if issue.is_pull_request || issue.deleted || issue.transferred_to.is_some() {
+                continue;
+            }
+            let has = |l: &str| issue.labels.iter().any(|x| x.eq_ignore_ascii_case(l));
+            let kind = if has("risk") {
+                "risk"
+            } else if has("incident") {
+                "incident"
+            } else if has("postmortem") {
+                "action_item"
+            } else {
+                continue;
+            };
+            out.insert(format!("{repo}#{n}"), kind);
+        }
+    }
+    out
+}
+
+/// Every public column of every tracked row, for comparing two databases.
+pub async fn snapshot(db: &Path) -> Vec<Vec<serde_json::Value>> {
+    query(
+        db,
+        "SELECT key, kind, tracking, title, body, state, status, labels, owner, priority, service, team, \
+         target_date, impact, scope, likelihood, users_pct, slo, created_at, updated_at, closed_at, raw, moved_to \
+         FROM items ORDER BY source, key",
+    )
+    .await
+}

@@ -1,0 +1,103 @@
+//! The store on its own: migrations, schema versions, views, permissions.
+
+use recur::store::{OpenMode, Store, StoreError, MIGRATIONS};
+
+#[tokio::test]
+async fn all_migrations_apply_to_an_empty_database_and_views_answer() {
+    let store = Store::open_in_memory().unwrap();
+    for view in [
+        "action_items",
+        "incidents",
+        "risks",
+        "sync_runs",
+        "parse_problems",
+    ] {
+        let r = store
+            .query(view, &format!("SELECT * FROM {view}"), vec![])
+            .await
+            .unwrap();
+        assert!(r.rows.is_empty(), "{view}");
+        assert!(!r.columns.is_empty(), "{view} has columns");
+    }
+    let r = store
+        .query("cols", "SELECT * FROM risks LIMIT 0", vec![])
+        .await
+        .unwrap();
+    for col in [
+        "source",
+        "key",
+        "url",
+        "title",
+        "body",
+        "state",
+        "status",
+        "tracking",
+        "labels",
+        "owner",
+        "priority",
+        "service",
+        "team",
+        "created_at",
+        "updated_at",
+        "closed_at",
+        "impact",
+        "scope",
+        "likelihood",
+        "ttd_minutes",
+        "ttr_minutes",
+        "users_pct",
+        "occurrences_per_year",
+        "days_between_failures",
+        "slo",
+        "last_reviewed_at",
+    ] {
+        assert!(r.columns.iter().any(|c| c == col), "risks.{col}");
+    }
+    let r = store
+        .query("v", "SELECT max(version) FROM schema_migrations", vec![])
+        .await
+        .unwrap();
+    assert_eq!(r.rows[0][0], MIGRATIONS.len() as i64);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_recur_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("n.duckdb");
+    {
+        let conn = duckdb::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ);
+             INSERT INTO schema_migrations VALUES (999, '0999_future.sql', now());",
+        )
+        .unwrap();
+    }
+    let err = Store::open(&db, OpenMode::ReadWrite).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::NewerSchema { found: 999, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("upgrade recur"));
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_file_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.duckdb");
+    let store = Store::open(&db, OpenMode::ReadWrite).await.unwrap();
+    store.close().await;
+    let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "mode {mode:o}");
+}
+
+#[tokio::test]
+async fn read_only_open_of_a_missing_file_says_to_sync_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Store::open(&dir.path().join("none.duckdb"), OpenMode::ReadOnly)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("recur sync"), "{err}");
+}
