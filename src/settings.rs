@@ -633,6 +633,26 @@ fn validate_source(
                 ),
             ));
         }
+        let tracked = rules.action_item_labels.len()
+            + rules.incident_labels.len()
+            + rules.risk_labels.len()
+            + rules.action_item_types.len()
+            + rules.incident_types.len()
+            + rules.risk_types.len();
+        if tracked == 0 {
+            return Err(ConfigError::new(
+                origin,
+                format!(
+                    "source {name:?} tracks nothing: set {} / {} / {} or {} / {} / {}",
+                    key("action_item_labels"),
+                    key("incident_labels"),
+                    key("risk_labels"),
+                    key("action_item_types"),
+                    key("incident_types"),
+                    key("risk_types")
+                ),
+            ));
+        }
         TrackerSettings::Jira {
             datacenter,
             email: s.email,
@@ -739,6 +759,38 @@ action_item_labels = ["postmortem"]
         std::fs::write(&cfg, text).unwrap();
         let e = Settings::load(&cfg, true).unwrap_err().to_string();
         assert!(e.contains("token_file") && e.contains("recur.toml"), "{e}");
+    }
+
+    #[test]
+    fn jira_sources_validate_their_own_keys() {
+        let jira = r#"
+[sources.jr]
+kind = "jira"
+api_url = "https://acme.atlassian.net"
+email = "bot@acme.example"
+token = "t"
+projects = ["OPS"]
+incident_types = ["Incident"]
+"#;
+        let s = Settings::from_toml(jira).unwrap();
+        assert!(matches!(
+            s.sources[0].tracker,
+            TrackerSettings::Jira {
+                datacenter: false,
+                ..
+            }
+        ));
+        assert!(
+            err(&jira.replace("email = \"bot@acme.example\"\n", "")).contains("sources.jr.email")
+        );
+        assert!(
+            err(&jira.replace("incident_types = [\"Incident\"]", "")).contains("tracks nothing")
+        );
+        assert!(err(&format!("{jira}repos = [\"a/b\"]\n")).contains("GitHub setting"));
+        assert!(err(&jira
+            .replace("\"cloud\"", "x")
+            .replace("kind = \"jira\"", "kind = \"jira\"\nflavor = \"server\""))
+        .contains("sources.jr.flavor"));
     }
 
     #[test]

@@ -2,6 +2,9 @@
 
 use recur_core::Connector;
 use recur_github::{GithubConfig, GithubConnector};
+use recur_jira::{JiraConfig, JiraConnector};
+
+use recur_core::normalize::LabelRules;
 
 use crate::settings::{SourceSettings, SyncSettings, TrackerSettings};
 
@@ -11,9 +14,6 @@ pub enum SourceError {
     /// The connector rejected its settings.
     #[error(transparent)]
     Connector(#[from] recur_core::ConnectorError),
-    /// No connector exists for this kind yet.
-    #[error("source {0:?}: Jira sources are not supported by this build yet")]
-    Unsupported(String),
 }
 
 /// The connector for one source.
@@ -23,18 +23,7 @@ pub fn connector(
 ) -> Result<Box<dyn Connector>, SourceError> {
     match &source.tracker {
         TrackerSettings::Github { repos, orgs } => {
-            let rules = &source.rules;
-            let mut tracked: Vec<String> = Vec::new();
-            for l in rules
-                .risk_labels
-                .iter()
-                .chain(&rules.incident_labels)
-                .chain(&rules.action_item_labels)
-            {
-                if !tracked.iter().any(|t| t.eq_ignore_ascii_case(l)) {
-                    tracked.push(l.clone());
-                }
-            }
+            let tracked = tracked_labels(&source.rules);
             Ok(Box::new(GithubConnector::new(GithubConfig {
                 name: source.name.clone(),
                 api_url: source.api_url.clone(),
@@ -46,6 +35,57 @@ pub fn connector(
                 timeout: sync.request_timeout,
             })?))
         }
-        TrackerSettings::Jira { .. } => Err(SourceError::Unsupported(source.name.clone())),
+        TrackerSettings::Jira {
+            datacenter,
+            email,
+            projects,
+            jql,
+            fields,
+        } => Ok(Box::new(JiraConnector::new(JiraConfig {
+            name: source.name.clone(),
+            api_url: source.api_url.clone(),
+            datacenter: *datacenter,
+            email: email.clone(),
+            token: source.token.as_ref().map(|t| t.expose().to_string()),
+            projects: projects.clone(),
+            jql: jql.clone(),
+            tracked_labels: tracked_labels(&source.rules),
+            tracked_types: dedup(rules_types(&source.rules)),
+            field_overrides: fields.clone(),
+            per_page: sync.per_page,
+            timeout: sync.request_timeout,
+        })?)),
     }
+}
+
+fn dedup(values: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        if !out.iter().any(|t| t.eq_ignore_ascii_case(&v)) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+fn tracked_labels(rules: &LabelRules) -> Vec<String> {
+    dedup(
+        rules
+            .risk_labels
+            .iter()
+            .chain(&rules.incident_labels)
+            .chain(&rules.action_item_labels)
+            .cloned()
+            .collect(),
+    )
+}
+
+fn rules_types(rules: &LabelRules) -> Vec<String> {
+    rules
+        .risk_types
+        .iter()
+        .chain(&rules.incident_types)
+        .chain(&rules.action_item_types)
+        .cloned()
+        .collect()
 }

@@ -138,7 +138,12 @@ impl Store {
 
     /// An in-memory database with all migrations applied (tests, dry runs).
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        let mut conn = Connection::open_in_memory().map_err(sql("open in-memory database"))?;
+        let config = Config::default()
+            .with("autoinstall_known_extensions", "false")
+            .and_then(|c| c.with("autoload_known_extensions", "false"))
+            .map_err(sql("configure database"))?;
+        let mut conn = Connection::open_in_memory_with_flags(config)
+            .map_err(sql("open in-memory database"))?;
         migrate::migrate(&mut conn, Path::new(":memory:"))?;
         Ok(Self::spawn(conn, PathBuf::from(":memory:"), false))
     }
@@ -212,8 +217,13 @@ fn open_connection(path: &Path, mode: OpenMode) -> Result<Connection, StoreError
         OpenMode::ReadWrite => AccessMode::ReadWrite,
         OpenMode::ReadOnly => AccessMode::ReadOnly,
     };
+    // The bundled DuckDB has no network and no ICU: never try to download
+    // an extension (it would hang on a closed network and then fail with a
+    // confusing message); a query that needs one fails at once instead.
     let config = Config::default()
         .access_mode(access)
+        .and_then(|c| c.with("autoinstall_known_extensions", "false"))
+        .and_then(|c| c.with("autoload_known_extensions", "false"))
         .map_err(sql("configure database"))?;
     let mut conn =
         Connection::open_with_flags(path, config).map_err(|e| classify_open_error(path, e))?;
