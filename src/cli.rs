@@ -42,6 +42,8 @@ pub enum Command {
         #[arg(long)]
         full: bool,
     },
+    /// Score every tracked risk (ordinal and expected cost) and record the run.
+    Score,
     /// Run read-only SQL against the database.
     Query {
         /// Output format.
@@ -209,6 +211,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             store.close().await;
             let result = result.map_err(|e| CliError::Runtime(e.to_string()))?;
             output::write(&mut std::io::stdout().lock(), &result, *format)?;
+            Ok(())
+        }
+        Command::Score => {
+            let settings = load_settings(&cli)?;
+            let store = Store::open(&settings.store_path, OpenMode::ReadWrite).await?;
+            let summary =
+                crate::scoring::score(&store, &settings.scoring, chrono::Utc::now()).await;
+            store.close().await;
+            println!("{}", summary?);
             Ok(())
         }
         Command::Status { format } => {

@@ -39,6 +39,40 @@ risk_labels = ["risk"]
     )
 }
 
+/// A `[sources.*]` table for the sandbox Jira at `url` (Cloud or Data
+/// Center flavour).
+pub fn sandbox_jira_source(url: &str, projects: &[String], datacenter: bool) -> String {
+    let projects = projects
+        .iter()
+        .map(|p| format!("{p:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (name, flavor, email) = if datacenter {
+        ("sandbox_jira_dc", "datacenter", String::new())
+    } else {
+        (
+            "sandbox_jira",
+            "cloud",
+            "email = \"bot@acme.example\"\n".to_string(),
+        )
+    };
+    format!(
+        r#"
+[sources.{name}]
+kind = "jira"
+api_url = "{url}"
+flavor = "{flavor}"
+{email}token = "sandbox-token"
+projects = [{projects}]
+action_item_labels = ["postmortem"]
+incident_labels = ["incident"]
+incident_types = ["Incident"]
+risk_labels = ["risk"]
+risk_types = ["Risk"]
+"#
+    )
+}
+
 fn demo_dir(dir: Option<&Path>) -> Result<PathBuf, CliError> {
     let dir = match dir {
         Some(d) => d.to_path_buf(),
@@ -94,7 +128,12 @@ pub async fn run(dir: Option<&Path>) -> Result<(), CliError> {
             r.stats.pull_requests
         )?;
     }
-    let store = Store::open(&db, OpenMode::ReadOnly).await?;
+    let store = Store::open(&db, OpenMode::ReadWrite).await?;
+    let scored = crate::scoring::score(&store, &settings.scoring, chrono::Utc::now()).await;
+    let registry = match &scored {
+        Ok(_) => crate::scoring::registry(&store, chrono::Utc::now()).await,
+        Err(_) => Ok(Vec::new()),
+    };
     let summary = store
         .query(
             "demo/summary.sql",
@@ -121,6 +160,16 @@ pub async fn run(dir: Option<&Path>) -> Result<(), CliError> {
     output::write(&mut out, &summary, Format::Table)?;
     writeln!(out, "\nOldest open items:")?;
     output::write(&mut out, &oldest, Format::Table)?;
+    writeln!(out, "\n{}", scored?)?;
+    if let Some((title, top)) = registry?.into_iter().next() {
+        let mut top = top;
+        top.rows.truncate(10);
+        writeln!(
+            out,
+            "\nRisk registry, highest exposure first ({title}, top 10):"
+        )?;
+        output::write(&mut out, &top, Format::Table)?;
+    }
     let n_problems = problems
         .rows
         .first()

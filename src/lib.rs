@@ -10,6 +10,7 @@
 //! - [`sync`]: the shared pull loop (cursors, paging, retries, rate limits).
 //! - [`sources`]: builds connectors from settings.
 //! - [`queries`]: the SQL files of `queries/`, built in.
+//! - [`scoring`]: risk models (ordinal, expected cost), `recur score`, the registry and movement reports.
 //! - [`output`]: table / JSON / CSV rendering of query results.
 //! - [`demo`]: `recur demo`, the whole product against the sandbox.
 //! - [`logging`]: tracing-subscriber set-up.
@@ -19,6 +20,7 @@ pub mod demo;
 pub mod logging;
 pub mod output;
 pub mod queries;
+pub mod scoring;
 pub mod settings;
 pub mod sources;
 pub mod store;

@@ -20,7 +20,19 @@ macro_rules! query_files {
     };
 }
 
-query_files!("demo/summary.sql", "demo/oldest_open.sql",);
+query_files!(
+    "demo/summary.sql",
+    "demo/oldest_open.sql",
+    "risk/score_inputs.sql",
+    "risk/registry.sql",
+    "risk/registry_total.sql",
+    "risk/movement_burndown.sql",
+    "risk/movement_unmoved.sql",
+    "risk/movement_stale_review.sql",
+    "risk/movement_no_owner.sql",
+    "risk/movement_no_action.sql",
+    "risk/movement_closed_unreviewed.sql",
+);
 
 /// The file at `name`; panics at once in tests if a name is mistyped.
 pub fn get(name: &str) -> &'static QueryFile {

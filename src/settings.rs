@@ -74,6 +74,8 @@ struct RawSettings {
     sync: RawSync,
     /// Logging.
     log: RawLog,
+    /// Risk scoring models and thresholds.
+    scoring: crate::scoring::ScoringSettings,
     /// Tracker sources by name.
     sources: BTreeMap<String, RawSource>,
 }
@@ -215,6 +217,8 @@ pub struct Settings {
     pub sync: SyncSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Risk scoring (`[scoring]`).
+    pub scoring: crate::scoring::ScoringSettings,
     /// Sources, in name order.
     pub sources: Vec<SourceSettings>,
 }
@@ -394,6 +398,9 @@ impl Settings {
         if raw.store.path.as_os_str().is_empty() {
             return Err(ConfigError::new(origin, "store.path is empty"));
         }
+        raw.scoring
+            .validate()
+            .map_err(|m| ConfigError::new(origin, m))?;
         let mut sources = Vec::new();
         for (name, s) in raw.sources {
             sources.push(validate_source(&name, s, path.as_deref(), origin)?);
@@ -403,6 +410,7 @@ impl Settings {
             store_path: raw.store.path,
             sync: SyncSettings::from_raw(&raw.sync),
             log,
+            scoring: raw.scoring,
             sources,
         })
     }

@@ -8,5 +8,7 @@ mod common;
 mod cli;
 #[path = "integration/github_sync.rs"]
 mod github_sync;
+#[path = "integration/scoring.rs"]
+mod scoring;
 #[path = "integration/store.rs"]
 mod store;

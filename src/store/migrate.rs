@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_views.sql",
         sql: include_str!("../../queries/migrations/0002_views.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_scores.sql",
+        sql: include_str!("../../queries/migrations/0003_scores.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -9,6 +9,7 @@ mod ingest;
 mod migrate;
 mod query;
 mod runs;
+mod scores;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;

@@ -1129,7 +1129,12 @@ impl RepoGen<'_> {
 
     fn incident_with(&mut self, number: u64, created: i64, title: Option<&str>) -> SeedIssue {
         // In the contrast repository many incidents repeat the two contrast
-        // risks, spread over the whole span.
+        // failure modes, spread over the whole span. Only the outage's
+        // incidents name their risk: the daily degradation is one ongoing
+        // failure mode, and its incidents share its service instead (the
+        // repeats fallback). Linking them would let the observed-frequency
+        // blend (k + f0) / (T + 1) pull its 365/yr down to a few dozen and
+        // hide the expected-cost contrast the seed exists to show.
         let repeat = if self.plan.special {
             match self.rng.random_range(0..100) {
                 0..=29 => Some((DAILY_DEGRADATION_RISK_NUMBER, "checkout")),
@@ -1140,6 +1145,7 @@ impl RepoGen<'_> {
             None
         };
         let (risk, svc) = match repeat {
+            Some((DAILY_DEGRADATION_RISK_NUMBER, s)) => (None, s),
             Some((r, s)) if r < number => (Some(r), s),
             _ => {
                 let svc = self.service();
@@ -1503,12 +1509,12 @@ mod tests {
             .iter()
             .filter(|i| {
                 i.body
-                    .contains(&format!("### Risk\n\n#{DAILY_DEGRADATION_RISK_NUMBER}\n"))
+                    .contains(&format!("### Risk\n\n#{FULL_OUTAGE_RISK_NUMBER}\n"))
             })
             .count();
         assert!(
             repeats >= 2,
-            "repeat incidents of the daily risk: {repeats}"
+            "repeat incidents of the outage risk: {repeats}"
         );
     }
 

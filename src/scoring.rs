@@ -1,0 +1,1569 @@
+//! Risk scoring: two models side by side, their rank inversions, and the
+//! `recur score` run that historises them in `score_history`.
+//!
+//! The models are pure functions (property-tested below); [`score`] reads
+//! the risks through `queries/risk/score_inputs.sql`, scores them here and
+//! writes one run in one transaction. [`registry`] and [`movement`] run the
+//! report queries of `queries/risk/`.
+//!
+//! # Ordinal model
+//!
+//! `ordinal = impact × scope × likelihood`, each a level 1–5, so 1–125.
+//! Bands (defaults, `[scoring] band_*`) are the cubes of a uniform level,
+//! i.e. the geometric mean of the three levels:
+//!
+//! | ordinal | band | geometric mean of the levels |
+//! |---|---|---|
+//! | 1–7 | low | below 2 |
+//! | 8–26 (`band_medium` = 8 = 2³) | medium | 2 to below 3 |
+//! | 27–63 (`band_high` = 27 = 3³) | high | 3 to below 4 |
+//! | 64–125 (`band_critical` = 64 = 4³) | critical | 4 or more |
+//!
+//! Impact 5 is always at least `high` (the FMEA action-priority floor).
+//!
+//! # Expected-cost model (Google CRE risk analysis)
+//!
+//! - `f0` = Occurrences per year, else 365.25 / Days between failures.
+//! - With at least one linked incident: `k` = linked incidents that started
+//!   between the risk's creation and the run, `T` = that span in years
+//!   (at least 0.25), `per_year = (k + f0) / (T + 1)` (a one-year prior).
+//!   With no linked incident `per_year = f0`.
+//! - `bad_minutes_per_year = per_year × (ttd + ttr) × users_pct / 100`,
+//!   times `[scoring] outage_multiplier` when `users_pct ≥ 90`.
+//! - `budget_minutes = (1 − slo) × 525960`, the risk's SLO else `[scoring]
+//!   slo`; `budget_share = bad_minutes_per_year / budget_minutes`.
+//! - Priority: share ≥ `p0` (1) → P0, ≥ `p1` (0.25) → P1, ≥ `p2` (0.05) → P2,
+//!   else P3.
+//!
+//! # Deriving missing inputs
+//!
+//! A missing number comes from its level (and the score is `estimated`):
+//!
+//! | level | 1 | 2 | 3 | 4 | 5 |
+//! |---|---|---|---|---|---|
+//! | impact → minutes (TTD + TTR) | 3 | 15 | 60 | 240 | 960 |
+//! | scope → users % | 0.5 | 5 | 17 | 50 | 90 |
+//! | likelihood → per year | 0.1 | 0.5 | 2 | 8 | 52 |
+//!
+//! The minutes are derived only when neither TTD nor TTR is given; with one
+//! of them given the other counts as 0 (the team's number is kept).
+//!
+//! A missing level comes from its number by the nearest table entry on a
+//! log scale: the cut-offs are the geometric means of neighbouring entries,
+//! and a value on a cut-off takes the higher level.
+//!
+//! | level | 1 | 2 | 3 | 4 | 5 |
+//! |---|---|---|---|---|---|
+//! | impact: minutes | < 6.71 | < 30 | < 120 | < 480 | ≥ 480 |
+//! | scope: users % | < 1.58 | < 9.22 | < 29.15 | < 67.08 | ≥ 67.08 |
+//! | likelihood: per year (`f0`) | < 0.224 | < 1 | < 4 | < 20.4 | ≥ 20.4 |
+//!
+//! Values recur cannot use are treated as missing: levels outside 1–5,
+//! negative times, users outside 0–100, non-positive days between failures,
+//! an SLO that is neither a fraction in (0, 1) nor a percentage in [1, 100).
+//!
+//! # Rank inversion
+//!
+//! Among the active risks of a run that have both scores, risk A is flagged
+//! when some risk B has a strictly higher ordinal and strictly fewer bad
+//! minutes per year, or the reverse. Ties in either model are not
+//! inversions. Inactive risks and risks lacking a score are never flagged.
+
+use chrono::{DateTime, Utc};
+use duckdb::types::Value;
+use serde::{Deserialize, Serialize};
+
+use crate::queries;
+use crate::store::{QueryResult, Store, StoreError};
+
+/// Minutes in a year of 365.25 days.
+pub const MINUTES_PER_YEAR: f64 = 525_960.0;
+/// Days in a year, for Days between failures.
+pub const DAYS_PER_YEAR: f64 = 365.25;
+/// The shortest observation window of the blend, in years.
+pub const MIN_WINDOW_YEARS: f64 = 0.25;
+/// Users affected (%) from which a risk is a full outage and the outage
+/// multiplier applies.
+pub const OUTAGE_USERS_PCT: f64 = 90.0;
+
+// ------------------------------------------------------------------ settings
+
+/// The `[scoring]` section.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScoringSettings {
+    /// SLO for risks without one: a fraction (0.999) or a percentage (99.9).
+    pub slo: f64,
+    /// Weight (at least 1) on the bad minutes of risks affecting at least
+    /// 90 % of users: the only way to weight rare full outages up. Shown in
+    /// the breakdown as `outage_multiplier_applied`.
+    pub outage_multiplier: f64,
+    /// Budget share from which a risk is P0.
+    pub p0: f64,
+    /// Budget share from which a risk is P1.
+    pub p1: f64,
+    /// Budget share from which a risk is P2 (below it: P3).
+    pub p2: f64,
+    /// Ordinal score from which the band is `medium` (below it: `low`).
+    pub band_medium: u32,
+    /// Ordinal score from which the band is `high`.
+    pub band_high: u32,
+    /// Ordinal score from which the band is `critical`.
+    pub band_critical: u32,
+    /// Minutes (time to detect + time to repair) assumed for impact levels
+    /// 1–5 when neither time is given; increasing.
+    pub impact_minutes: [f64; 5],
+    /// Users affected (%) assumed for scope levels 1–5 when not given;
+    /// increasing, at most 100.
+    pub scope_users_pct: [f64; 5],
+    /// Occurrences per year assumed for likelihood levels 1–5 when neither
+    /// occurrences nor days between failures are given; increasing.
+    pub likelihood_per_year: [f64; 5],
+}
+
+impl Default for ScoringSettings {
+    fn default() -> Self {
+        ScoringSettings {
+            slo: 0.999,
+            outage_multiplier: 1.0,
+            p0: 1.0,
+            p1: 0.25,
+            p2: 0.05,
+            band_medium: 8,
+            band_high: 27,
+            band_critical: 64,
+            impact_minutes: [3.0, 15.0, 60.0, 240.0, 960.0],
+            scope_users_pct: [0.5, 5.0, 17.0, 50.0, 90.0],
+            likelihood_per_year: [0.1, 0.5, 2.0, 8.0, 52.0],
+        }
+    }
+}
+
+impl ScoringSettings {
+    /// Checks every value; the error names the key (`scoring.…`).
+    pub fn validate(&self) -> Result<(), String> {
+        if slo_fraction(self.slo).is_none() {
+            return Err(format!(
+                "scoring.slo must be a fraction below 1 (0.999) or a percentage below 100 (99.9), got {}",
+                self.slo
+            ));
+        }
+        if !(self.outage_multiplier.is_finite() && self.outage_multiplier >= 1.0) {
+            return Err(format!(
+                "scoring.outage_multiplier must be at least 1, got {}",
+                self.outage_multiplier
+            ));
+        }
+        for (key, v) in [("p0", self.p0), ("p1", self.p1), ("p2", self.p2)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!(
+                    "scoring.{key} must be a positive budget share, got {v}"
+                ));
+            }
+        }
+        if !(self.p0 > self.p1 && self.p1 > self.p2) {
+            return Err(format!(
+                "scoring.p0 > scoring.p1 > scoring.p2 must hold, got {} / {} / {}",
+                self.p0, self.p1, self.p2
+            ));
+        }
+        if !(1 < self.band_medium
+            && self.band_medium < self.band_high
+            && self.band_high < self.band_critical
+            && self.band_critical <= 125)
+        {
+            return Err(format!(
+                "scoring.band_medium < scoring.band_high < scoring.band_critical must hold within 2–125, got {} / {} / {}",
+                self.band_medium, self.band_high, self.band_critical
+            ));
+        }
+        for (key, table) in [
+            ("impact_minutes", &self.impact_minutes),
+            ("scope_users_pct", &self.scope_users_pct),
+            ("likelihood_per_year", &self.likelihood_per_year),
+        ] {
+            let positive = table.iter().all(|v| v.is_finite() && *v > 0.0);
+            let increasing = table.windows(2).all(|w| w[0] < w[1]);
+            if !(positive && increasing) {
+                return Err(format!(
+                    "scoring.{key} must be five positive, increasing numbers, got {table:?}"
+                ));
+            }
+        }
+        if self.scope_users_pct[4] > 100.0 {
+            return Err(format!(
+                "scoring.scope_users_pct are percentages, at most 100, got {:?}",
+                self.scope_users_pct
+            ));
+        }
+        Ok(())
+    }
+
+    /// The default SLO as a fraction.
+    pub fn default_slo(&self) -> f64 {
+        slo_fraction(self.slo).unwrap_or(0.999)
+    }
+}
+
+// ------------------------------------------------------------- pure models
+
+/// Ordinal band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Band {
+    /// Below `band_medium`.
+    Low,
+    /// From `band_medium`.
+    Medium,
+    /// From `band_high`, or impact 5.
+    High,
+    /// From `band_critical`.
+    Critical,
+}
+
+impl Band {
+    /// The name stored in `score_history.band`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Band::Low => "low",
+            Band::Medium => "medium",
+            Band::High => "high",
+            Band::Critical => "critical",
+        }
+    }
+}
+
+/// Expected-cost priority; P0 is the most urgent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Priority {
+    /// Budget share ≥ `p0`.
+    P0,
+    /// Budget share ≥ `p1`.
+    P1,
+    /// Budget share ≥ `p2`.
+    P2,
+    /// Below `p2`.
+    P3,
+}
+
+impl Priority {
+    /// The name stored in `score_history.priority`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::P0 => "P0",
+            Priority::P1 => "P1",
+            Priority::P2 => "P2",
+            Priority::P3 => "P3",
+        }
+    }
+}
+
+/// `impact × scope × likelihood`.
+pub fn ordinal(impact: u8, scope: u8, likelihood: u8) -> u32 {
+    u32::from(impact) * u32::from(scope) * u32::from(likelihood)
+}
+
+/// The band of an ordinal score; impact 5 is at least [`Band::High`].
+pub fn band(ordinal: u32, impact: u8, s: &ScoringSettings) -> Band {
+    let by_score = if ordinal >= s.band_critical {
+        Band::Critical
+    } else if ordinal >= s.band_high {
+        Band::High
+    } else if ordinal >= s.band_medium {
+        Band::Medium
+    } else {
+        Band::Low
+    };
+    if impact >= 5 {
+        by_score.max(Band::High)
+    } else {
+        by_score
+    }
+}
+
+/// The level 1–5 of a number: the nearest `table` entry on a log scale
+/// (cut-offs at the geometric means of neighbours; on a cut-off, the higher
+/// level).
+pub fn level_for(value: f64, table: &[f64; 5]) -> u8 {
+    let above = table
+        .windows(2)
+        .filter(|w| value >= (w[0] * w[1]).sqrt())
+        .count();
+    1 + above as u8
+}
+
+/// `f0`: occurrences per year, else 365.25 / days between failures.
+pub fn per_year_stated(
+    occurrences_per_year: Option<f64>,
+    days_between: Option<f64>,
+) -> Option<f64> {
+    occurrences_per_year
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .or_else(|| {
+            days_between
+                .filter(|d| d.is_finite() && *d > 0.0)
+                .map(|d| DAYS_PER_YEAR / d)
+        })
+}
+
+/// The observed-frequency blend with a one-year prior:
+/// `(k + f0) / (T + 1)` with `T = max(span_years, 0.25)`. Returns the rate
+/// and the `T` used.
+pub fn blend(f0: f64, incidents: u64, span_years: f64) -> (f64, f64) {
+    let t = if span_years.is_finite() {
+        span_years.max(MIN_WINDOW_YEARS)
+    } else {
+        MIN_WINDOW_YEARS
+    };
+    ((incidents as f64 + f0) / (t + 1.0), t)
+}
+
+/// Bad minutes per year and the outage multiplier applied (1 unless
+/// `users_pct ≥ 90`).
+pub fn bad_minutes_per_year(
+    per_year: f64,
+    minutes: f64,
+    users_pct: f64,
+    outage_multiplier: f64,
+) -> (f64, f64) {
+    let multiplier = if users_pct >= OUTAGE_USERS_PCT {
+        outage_multiplier
+    } else {
+        1.0
+    };
+    (
+        per_year * minutes * users_pct / 100.0 * multiplier,
+        multiplier,
+    )
+}
+
+/// An SLO as a fraction: a fraction in (0, 1) as is, a percentage in
+/// [1, 100) divided by 100; anything else is unusable.
+pub fn slo_fraction(v: f64) -> Option<f64> {
+    if !v.is_finite() {
+        None
+    } else if v > 0.0 && v < 1.0 {
+        Some(v)
+    } else if (1.0..100.0).contains(&v) {
+        Some(v / 100.0)
+    } else {
+        None
+    }
+}
+
+/// The error budget in minutes per year of an SLO (a fraction).
+pub fn budget_minutes(slo: f64) -> f64 {
+    (1.0 - slo) * MINUTES_PER_YEAR
+}
+
+/// The priority of a budget share.
+pub fn priority(budget_share: f64, s: &ScoringSettings) -> Priority {
+    if budget_share >= s.p0 {
+        Priority::P0
+    } else if budget_share >= s.p1 {
+        Priority::P1
+    } else if budget_share >= s.p2 {
+        Priority::P2
+    } else {
+        Priority::P3
+    }
+}
+
+/// A risk's fields as stored (`risks` view); `None` where not given.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RiskFields {
+    /// Impact level 1–5.
+    pub impact: Option<u8>,
+    /// Scope level 1–5.
+    pub scope: Option<u8>,
+    /// Likelihood level 1–5.
+    pub likelihood: Option<u8>,
+    /// Time to detect, minutes.
+    pub ttd_minutes: Option<f64>,
+    /// Time to repair, minutes.
+    pub ttr_minutes: Option<f64>,
+    /// Users affected, percent (25 = 25 %).
+    pub users_pct: Option<f64>,
+    /// Occurrences per year.
+    pub occurrences_per_year: Option<f64>,
+    /// Days between failures.
+    pub days_between_failures: Option<f64>,
+    /// SLO, a fraction (percentages are accepted too).
+    pub slo: Option<f64>,
+}
+
+/// Incidents linked to a risk.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Observed {
+    /// All linked incidents (the blend applies when at least one).
+    pub linked: u64,
+    /// `k`: those that started between the risk's creation and the run.
+    pub in_window: u64,
+    /// Years from the risk's creation to the run (before the 0.25 floor).
+    pub span_years: f64,
+}
+
+/// The expected-cost model's result with its breakdown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectedCost {
+    /// TTD + TTR used.
+    pub minutes: f64,
+    /// Users affected (%) used.
+    pub users_pct: f64,
+    /// `f0`, the stated (or level-derived) rate.
+    pub per_year_stated: f64,
+    /// The rate used: blended when incidents are linked, else `f0`.
+    pub per_year: f64,
+    /// `k`, when the blend applied.
+    pub incidents_in_window: Option<u64>,
+    /// `T` (≥ 0.25), when the blend applied.
+    pub window_years: Option<f64>,
+    /// The outage multiplier applied (1 unless users ≥ 90 %).
+    pub outage_multiplier_applied: f64,
+    /// Bad minutes per year.
+    pub bad_minutes_per_year: f64,
+    /// Bad minutes over the budget.
+    pub budget_share: f64,
+    /// Priority of the share.
+    pub priority: Priority,
+    /// Inputs taken from the level tables: `minutes`, `users_pct`, `per_year`.
+    pub derived_from_levels: Vec<&'static str>,
+}
+
+impl ExpectedCost {
+    /// True exactly when some input came from a level table.
+    pub fn estimated(&self) -> bool {
+        !self.derived_from_levels.is_empty()
+    }
+}
+
+/// Both models for one risk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskScore {
+    /// Impact level used (given or derived).
+    pub impact: Option<u8>,
+    /// Scope level used.
+    pub scope: Option<u8>,
+    /// Likelihood level used.
+    pub likelihood: Option<u8>,
+    /// Levels derived from numbers: `impact`, `scope`, `likelihood`.
+    pub levels_from_numbers: Vec<&'static str>,
+    /// `impact × scope × likelihood`, when all three levels are known.
+    pub ordinal: Option<u32>,
+    /// The ordinal's band.
+    pub band: Option<Band>,
+    /// The SLO used (fraction).
+    pub slo: f64,
+    /// The budget of that SLO, minutes per year.
+    pub budget_minutes: f64,
+    /// The expected cost, when minutes, users and a rate are all known.
+    pub cost: Option<ExpectedCost>,
+}
+
+fn valid_level(l: &u8) -> bool {
+    (1..=5).contains(l)
+}
+
+/// Scores one risk with both models. See the module documentation.
+pub fn score_risk(f: &RiskFields, observed: &Observed, s: &ScoringSettings) -> RiskScore {
+    let nonneg = |v: &f64| v.is_finite() && *v >= 0.0;
+    let impact_given = f.impact.filter(valid_level);
+    let scope_given = f.scope.filter(valid_level);
+    let likelihood_given = f.likelihood.filter(valid_level);
+    let minutes_given = match (f.ttd_minutes.filter(nonneg), f.ttr_minutes.filter(nonneg)) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+    };
+    let users_given = f.users_pct.filter(|v| nonneg(v) && *v <= 100.0);
+    let f0_given = per_year_stated(f.occurrences_per_year, f.days_between_failures);
+
+    let mut levels_from_numbers = Vec::new();
+    let mut level = |given: Option<u8>, number: Option<f64>, table, name| {
+        given.or_else(|| {
+            number.map(|n| {
+                levels_from_numbers.push(name);
+                level_for(n, table)
+            })
+        })
+    };
+    let impact = level(impact_given, minutes_given, &s.impact_minutes, "impact");
+    let scope = level(scope_given, users_given, &s.scope_users_pct, "scope");
+    let likelihood = level(
+        likelihood_given,
+        f0_given,
+        &s.likelihood_per_year,
+        "likelihood",
+    );
+    let (ordinal, band) = match (impact, scope, likelihood) {
+        (Some(i), Some(sc), Some(l)) => {
+            let o = ordinal(i, sc, l);
+            (Some(o), Some(band(o, i, s)))
+        }
+        _ => (None, None),
+    };
+
+    let mut derived = Vec::new();
+    let mut number = |given: Option<f64>, level: Option<u8>, table: &[f64; 5], name| {
+        given.or_else(|| {
+            level.filter(valid_level).map(|l| {
+                derived.push(name);
+                table[usize::from(l) - 1]
+            })
+        })
+    };
+    let minutes = number(minutes_given, impact_given, &s.impact_minutes, "minutes");
+    let users = number(users_given, scope_given, &s.scope_users_pct, "users_pct");
+    let f0 = number(
+        f0_given,
+        likelihood_given,
+        &s.likelihood_per_year,
+        "per_year",
+    );
+
+    let slo = f
+        .slo
+        .and_then(slo_fraction)
+        .unwrap_or_else(|| s.default_slo());
+    let budget = budget_minutes(slo);
+    let cost = match (minutes, users, f0) {
+        (Some(minutes), Some(users_pct), Some(f0)) => {
+            let (per_year, k, window) = if observed.linked > 0 {
+                let (rate, t) = blend(f0, observed.in_window, observed.span_years);
+                (rate, Some(observed.in_window), Some(t))
+            } else {
+                (f0, None, None)
+            };
+            let (bad, multiplier) =
+                bad_minutes_per_year(per_year, minutes, users_pct, s.outage_multiplier);
+            let share = bad / budget;
+            Some(ExpectedCost {
+                minutes,
+                users_pct,
+                per_year_stated: f0,
+                per_year,
+                incidents_in_window: k,
+                window_years: window,
+                outage_multiplier_applied: multiplier,
+                bad_minutes_per_year: bad,
+                budget_share: share,
+                priority: priority(share, s),
+                derived_from_levels: derived,
+            })
+        }
+        _ => None,
+    };
+    RiskScore {
+        impact,
+        scope,
+        likelihood,
+        levels_from_numbers,
+        ordinal,
+        band,
+        slo,
+        budget_minutes: budget,
+        cost,
+    }
+}
+
+/// For each risk, how many others rank it the other way round: one model
+/// strictly above, the other strictly below. `None` (inactive or unscored)
+/// takes part in no comparison. Points are `(ordinal, bad minutes)`.
+pub fn inversions(points: &[Option<(u32, f64)>]) -> Vec<u64> {
+    let mut out = vec![0; points.len()];
+    for (i, a) in points.iter().enumerate() {
+        let Some((oa, ca)) = *a else { continue };
+        for (j, b) in points.iter().enumerate().skip(i + 1) {
+            let Some((ob, cb)) = *b else { continue };
+            if (oa > ob && ca < cb) || (oa < ob && ca > cb) {
+                out[i] += 1;
+                out[j] += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Whether a risk counts in the registry: open, and its status neither
+/// retired nor mitigated.
+pub fn is_active(state: &str, status: Option<&str>) -> bool {
+    state == "open"
+        && !matches!(
+            status.map(|s| s.trim().to_lowercase()).as_deref(),
+            Some("retired" | "mitigated")
+        )
+}
+
+// ------------------------------------------------------------------ the run
+
+/// What one `recur score` did. Counts other than `risks` are over the
+/// run's active risks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreSummary {
+    /// The run's id in `score_runs`.
+    pub run_id: i64,
+    /// The run's time.
+    pub scored_at: DateTime<Utc>,
+    /// Tracked risks scored (rows written to `score_history`).
+    pub risks: usize,
+    /// Of those, active (open, not retired or mitigated).
+    pub active: usize,
+    /// Active risks per priority P0, P1, P2, P3.
+    pub priorities: [usize; 4],
+    /// Active risks without an expected cost (too few fields).
+    pub without_cost: usize,
+    /// Active risks flagged as rank inversions.
+    pub inversions: usize,
+    /// Active risks whose expected cost used a level table.
+    pub estimated: usize,
+}
+
+impl std::fmt::Display for ScoreSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [p0, p1, p2, p3] = self.priorities;
+        write!(
+            f,
+            "Scored {} risks ({} active) in run {}: P0 {p0}, P1 {p1}, P2 {p2}, P3 {p3}, \
+             {} without expected cost; {} rank inversions; {} estimated from levels.",
+            self.risks,
+            self.active,
+            self.run_id,
+            self.without_cost,
+            self.inversions,
+            self.estimated
+        )
+    }
+}
+
+/// `score_runs` columns written by [`score`] (besides `run_id`).
+const RUN_COLUMNS: &[&str] = &[
+    "scored_at",
+    "risks",
+    "default_slo",
+    "outage_multiplier",
+    "settings",
+];
+
+/// `score_history` columns written by [`score`] (besides `run_id`), in the
+/// order of [`history_row`].
+const HISTORY_COLUMNS: &[&str] = &[
+    "scored_at",
+    "source",
+    "key",
+    "title",
+    "state",
+    "status",
+    "owner",
+    "last_reviewed_at",
+    "created_at",
+    "active",
+    "impact",
+    "scope",
+    "likelihood",
+    "levels_from_numbers",
+    "ordinal",
+    "band",
+    "minutes",
+    "users_pct",
+    "per_year_stated",
+    "linked_incidents",
+    "incidents_in_window",
+    "window_years",
+    "per_year",
+    "outage_multiplier_applied",
+    "bad_minutes_per_year",
+    "slo",
+    "budget_minutes",
+    "budget_share",
+    "priority",
+    "estimated",
+    "derived_from_levels",
+    "inversions",
+    "inversion",
+    "open_action_items",
+    "done_action_items",
+    "closed_action_items",
+    "last_action_item_closed_at",
+    "estimate_changed_at",
+];
+
+/// RFC 3339 text with an explicit offset, as bound for `TIMESTAMPTZ`
+/// parameters (`$1::TIMESTAMPTZ`).
+fn timestamp_param(t: DateTime<Utc>) -> Value {
+    Value::Text(t.format("%Y-%m-%d %H:%M:%S%.6f+00:00").to_string())
+}
+
+/// One row of `risk/score_inputs.sql`, read by column name.
+struct InputRow<'a> {
+    columns: &'a [String],
+    row: &'a [serde_json::Value],
+}
+
+impl InputRow<'_> {
+    fn get(&self, name: &str) -> Result<&serde_json::Value, StoreError> {
+        self.columns
+            .iter()
+            .position(|c| c == name)
+            .and_then(|i| self.row.get(i))
+            .ok_or_else(|| StoreError::Corrupt {
+                what: "risk/score_inputs.sql".into(),
+                detail: format!("no column {name}"),
+            })
+    }
+    fn text(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.get(name)?.as_str().map(str::to_string))
+    }
+    fn f64(&self, name: &str) -> Result<Option<f64>, StoreError> {
+        Ok(self.get(name)?.as_f64())
+    }
+    fn u64(&self, name: &str) -> Result<u64, StoreError> {
+        Ok(self.get(name)?.as_u64().unwrap_or(0))
+    }
+    fn level(&self, name: &str) -> Result<Option<u8>, StoreError> {
+        Ok(self.get(name)?.as_i64().and_then(|v| u8::try_from(v).ok()))
+    }
+}
+
+fn text(v: Option<String>) -> Value {
+    v.map(Value::Text).unwrap_or(Value::Null)
+}
+
+fn double(v: Option<f64>) -> Value {
+    v.map(Value::Double).unwrap_or(Value::Null)
+}
+
+fn list(names: &[&str]) -> Value {
+    if names.is_empty() {
+        Value::Null
+    } else {
+        Value::Text(names.join(","))
+    }
+}
+
+/// A risk read for scoring: its snapshot columns and its score.
+struct Scored {
+    active: bool,
+    score: RiskScore,
+    snapshot: Vec<(&'static str, Value)>,
+    linked_incidents: u64,
+}
+
+fn read_risk(r: &InputRow<'_>, s: &ScoringSettings) -> Result<Scored, StoreError> {
+    let fields = RiskFields {
+        impact: r.level("impact")?,
+        scope: r.level("scope")?,
+        likelihood: r.level("likelihood")?,
+        ttd_minutes: r.f64("ttd_minutes")?,
+        ttr_minutes: r.f64("ttr_minutes")?,
+        users_pct: r.f64("users_pct")?,
+        occurrences_per_year: r.f64("occurrences_per_year")?,
+        days_between_failures: r.f64("days_between_failures")?,
+        slo: r.f64("slo")?,
+    };
+    let observed = Observed {
+        linked: r.u64("linked_incidents")?,
+        in_window: r.u64("incidents_in_window")?,
+        span_years: r.f64("span_years")?.unwrap_or(0.0),
+    };
+    let state = r.text("state")?.unwrap_or_default();
+    let status = r.text("status")?;
+    let active = is_active(&state, status.as_deref());
+    let mut snapshot = Vec::new();
+    for name in ["source", "key", "title"] {
+        snapshot.push((name, text(r.text(name)?)));
+    }
+    snapshot.push(("state", Value::Text(state)));
+    snapshot.push(("status", text(status)));
+    for name in [
+        "owner",
+        "last_reviewed_at",
+        "created_at",
+        "last_action_item_closed_at",
+        "estimate_changed_at",
+    ] {
+        snapshot.push((name, text(r.text(name)?)));
+    }
+    for name in [
+        "open_action_items",
+        "done_action_items",
+        "closed_action_items",
+    ] {
+        snapshot.push((name, Value::BigInt(r.u64(name)? as i64)));
+    }
+    Ok(Scored {
+        active,
+        score: score_risk(&fields, &observed, s),
+        snapshot,
+        linked_incidents: observed.linked,
+    })
+}
+
+fn history_row(scored_at: &Value, r: Scored, inversions: u64) -> Vec<Value> {
+    let s = &r.score;
+    let c = s.cost.as_ref();
+    let level = |l: Option<u8>| l.map(|v| Value::Int(i32::from(v))).unwrap_or(Value::Null);
+    let mut named: Vec<(&'static str, Value)> = vec![
+        ("scored_at", scored_at.clone()),
+        ("active", Value::Boolean(r.active)),
+        ("impact", level(s.impact)),
+        ("scope", level(s.scope)),
+        ("likelihood", level(s.likelihood)),
+        ("levels_from_numbers", list(&s.levels_from_numbers)),
+        (
+            "ordinal",
+            s.ordinal
+                .map(|o| Value::Int(o as i32))
+                .unwrap_or(Value::Null),
+        ),
+        ("band", text(s.band.map(|b| b.as_str().to_string()))),
+        ("minutes", double(c.map(|c| c.minutes))),
+        ("users_pct", double(c.map(|c| c.users_pct))),
+        ("per_year_stated", double(c.map(|c| c.per_year_stated))),
+        ("linked_incidents", Value::BigInt(r.linked_incidents as i64)),
+        (
+            "incidents_in_window",
+            c.and_then(|c| c.incidents_in_window)
+                .map(|k| Value::BigInt(k as i64))
+                .unwrap_or(Value::Null),
+        ),
+        ("window_years", double(c.and_then(|c| c.window_years))),
+        ("per_year", double(c.map(|c| c.per_year))),
+        (
+            "outage_multiplier_applied",
+            double(c.map(|c| c.outage_multiplier_applied)),
+        ),
+        (
+            "bad_minutes_per_year",
+            double(c.map(|c| c.bad_minutes_per_year)),
+        ),
+        ("slo", Value::Double(s.slo)),
+        ("budget_minutes", Value::Double(s.budget_minutes)),
+        ("budget_share", double(c.map(|c| c.budget_share))),
+        ("priority", text(c.map(|c| c.priority.as_str().to_string()))),
+        (
+            "estimated",
+            c.map(|c| Value::Boolean(c.estimated()))
+                .unwrap_or(Value::Null),
+        ),
+        (
+            "derived_from_levels",
+            c.map(|c| list(&c.derived_from_levels))
+                .unwrap_or(Value::Null),
+        ),
+        ("inversions", Value::BigInt(inversions as i64)),
+        ("inversion", Value::Boolean(inversions > 0)),
+    ];
+    named.extend(r.snapshot);
+    HISTORY_COLUMNS
+        .iter()
+        .map(|col| {
+            named
+                .iter()
+                .position(|(n, _)| n == col)
+                .map(|i| std::mem::replace(&mut named[i].1, Value::Null))
+                .unwrap_or(Value::Null)
+        })
+        .collect()
+}
+
+/// Scores every tracked risk at `now` and records the run in
+/// `score_runs`/`score_history` (one transaction). `risk_scores` then shows
+/// this run.
+#[tracing::instrument(skip_all, fields(now = %now), err)]
+pub async fn score(
+    store: &Store,
+    settings: &ScoringSettings,
+    now: DateTime<Utc>,
+) -> Result<ScoreSummary, StoreError> {
+    let file = queries::get("risk/score_inputs.sql");
+    let at = timestamp_param(now);
+    let inputs = store.query(file.name, file.sql, vec![at.clone()]).await?;
+    let scored = inputs
+        .rows
+        .iter()
+        .map(|row| {
+            read_risk(
+                &InputRow {
+                    columns: &inputs.columns,
+                    row,
+                },
+                settings,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let points: Vec<Option<(u32, f64)>> = scored
+        .iter()
+        .map(|r| match (&r.score.ordinal, &r.score.cost) {
+            (Some(o), Some(c)) if r.active => Some((*o, c.bad_minutes_per_year)),
+            _ => None,
+        })
+        .collect();
+    let flips = inversions(&points);
+
+    let mut summary = ScoreSummary {
+        run_id: 0,
+        scored_at: now,
+        risks: scored.len(),
+        active: 0,
+        priorities: [0; 4],
+        without_cost: 0,
+        inversions: flips.iter().filter(|n| **n > 0).count(),
+        estimated: 0,
+    };
+    for r in scored.iter().filter(|r| r.active) {
+        summary.active += 1;
+        match &r.score.cost {
+            Some(c) => {
+                summary.priorities[c.priority as usize] += 1;
+                summary.estimated += usize::from(c.estimated());
+            }
+            None => summary.without_cost += 1,
+        }
+    }
+
+    let rows: Vec<Vec<Value>> = scored
+        .into_iter()
+        .zip(flips)
+        .map(|(r, n)| history_row(&at, r, n))
+        .collect();
+    let settings_json = serde_json::to_string(settings).unwrap_or_else(|_| "{}".into());
+    let run = vec![
+        at,
+        Value::BigInt(rows.len() as i64),
+        Value::Double(settings.default_slo()),
+        Value::Double(settings.outage_multiplier),
+        Value::Text(settings_json),
+    ];
+    summary.run_id = store
+        .record_score_run(RUN_COLUMNS, run, HISTORY_COLUMNS, rows)
+        .await?;
+    tracing::info!(
+        run_id = summary.run_id,
+        risks = summary.risks,
+        active = summary.active,
+        inversions = summary.inversions,
+        "Risks scored."
+    );
+    Ok(summary)
+}
+
+// ------------------------------------------------------------------ reports
+
+async fn section(
+    store: &Store,
+    title: &str,
+    file: &str,
+    params: Vec<Value>,
+) -> Result<(String, QueryResult), StoreError> {
+    let file = queries::get(file);
+    let result = store.query(file.name, file.sql, params).await?;
+    Ok((title.to_string(), result))
+}
+
+/// `recur report registry`: the active risks of the latest score run at or
+/// before `as_of`, highest bad minutes first, then the budget totals.
+pub async fn registry(
+    store: &Store,
+    as_of: DateTime<Utc>,
+) -> Result<Vec<(String, QueryResult)>, StoreError> {
+    let at = timestamp_param(as_of);
+    Ok(vec![
+        section(
+            store,
+            "Risk registry: active risks, highest bad minutes per year first",
+            "risk/registry.sql",
+            vec![at.clone()],
+        )
+        .await?,
+        section(
+            store,
+            "Error budget: open bad minutes per year against it, and what is left unallocated",
+            "risk/registry_total.sql",
+            vec![at],
+        )
+        .await?,
+    ])
+}
+
+/// `recur report movement`: the burn-down, the top `top_n` risks unmoved
+/// for more than 60 days, stale reviews, no owner, no open or done action
+/// item, and action items all closed without a re-review; as of `as_of`.
+pub async fn movement(
+    store: &Store,
+    as_of: DateTime<Utc>,
+    top_n: usize,
+) -> Result<Vec<(String, QueryResult)>, StoreError> {
+    let at = timestamp_param(as_of);
+    let n = Value::BigInt(i64::try_from(top_n).unwrap_or(i64::MAX));
+    let mut out = Vec::new();
+    for (title, file, params) in [
+        (
+            "Burn-down: open bad minutes per year, last score run of each day",
+            "risk/movement_burndown.sql",
+            vec![at.clone()],
+        ),
+        (
+            "Not moved for more than 60 days (same priority, no action item closed)",
+            "risk/movement_unmoved.sql",
+            vec![at.clone(), n],
+        ),
+        (
+            "Last review older than 90 days",
+            "risk/movement_stale_review.sql",
+            vec![at.clone()],
+        ),
+        ("No owner", "risk/movement_no_owner.sql", vec![at.clone()]),
+        (
+            "No open or done action item (accepted, or forgotten?)",
+            "risk/movement_no_action.sql",
+            vec![at.clone()],
+        ),
+        (
+            "Action items all closed, risk not re-reviewed since",
+            "risk/movement_closed_unreviewed.sql",
+            vec![at.clone()],
+        ),
+    ] {
+        out.push(section(store, title, file, params).await?);
+    }
+    Ok(out)
+}
+
+// -------------------------------------------------------------------- tests
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+    }
+
+    fn daily_degradation() -> RiskFields {
+        RiskFields {
+            impact: Some(2),
+            scope: Some(3),
+            likelihood: Some(5),
+            ttd_minutes: Some(2.0),
+            ttr_minutes: Some(8.0),
+            users_pct: Some(20.0),
+            occurrences_per_year: Some(365.0),
+            days_between_failures: Some(1.0),
+            slo: Some(0.999),
+        }
+    }
+
+    fn quarterly_outage() -> RiskFields {
+        RiskFields {
+            impact: Some(5),
+            scope: Some(5),
+            likelihood: Some(2),
+            ttd_minutes: Some(30.0),
+            ttr_minutes: Some(90.0),
+            users_pct: Some(100.0),
+            occurrences_per_year: Some(4.0),
+            days_between_failures: Some(91.0),
+            slo: Some(0.999),
+        }
+    }
+
+    #[test]
+    fn the_seed_contrast_comes_out_as_in_the_issue() {
+        let s = ScoringSettings::default();
+        let daily = score_risk(&daily_degradation(), &Observed::default(), &s);
+        let outage = score_risk(&quarterly_outage(), &Observed::default(), &s);
+        let (d, o) = (daily.cost.clone().unwrap(), outage.cost.clone().unwrap());
+        assert!(
+            close(daily.budget_minutes, 525.96),
+            "{}",
+            daily.budget_minutes
+        );
+        assert!(close(d.bad_minutes_per_year, 730.0), "{d:?}");
+        assert!(close(d.budget_share, 730.0 / 525.96), "{d:?}");
+        assert_eq!((d.budget_share * 100.0).round(), 139.0);
+        assert_eq!(d.priority, Priority::P0);
+        assert!(close(o.bad_minutes_per_year, 480.0), "{o:?}");
+        assert!(close(o.budget_share, 480.0 / 525.96), "{o:?}");
+        assert_eq!((o.budget_share * 100.0).round(), 91.0);
+        assert_eq!(o.priority, Priority::P1);
+        assert_eq!(daily.ordinal, Some(30));
+        assert_eq!(outage.ordinal, Some(50));
+        assert_eq!(daily.band, Some(Band::High));
+        assert_eq!(outage.band, Some(Band::High));
+        assert!(!d.estimated() && !o.estimated());
+        assert!(daily.levels_from_numbers.is_empty());
+        let flips = inversions(&[
+            Some((30, d.bad_minutes_per_year)),
+            Some((50, o.bad_minutes_per_year)),
+        ]);
+        assert_eq!(flips, vec![1, 1]);
+    }
+
+    #[test]
+    fn bands_follow_the_cubes_and_impact_five_is_at_least_high() {
+        let s = ScoringSettings::default();
+        assert_eq!(band(7, 1, &s), Band::Low);
+        assert_eq!(band(8, 2, &s), Band::Medium);
+        assert_eq!(band(26, 2, &s), Band::Medium);
+        assert_eq!(band(27, 3, &s), Band::High);
+        assert_eq!(band(63, 3, &s), Band::High);
+        assert_eq!(band(64, 4, &s), Band::Critical);
+        assert_eq!(band(125, 5, &s), Band::Critical);
+        // 5 × 1 × 1: low by score, high by the impact floor.
+        assert_eq!(band(ordinal(5, 1, 1), 5, &s), Band::High);
+        assert_eq!(band(ordinal(4, 1, 1), 4, &s), Band::Low);
+    }
+
+    #[test]
+    fn levels_come_from_numbers_by_log_nearest_table_entry() {
+        let s = ScoringSettings::default();
+        assert_eq!(level_for(10.0, &s.impact_minutes), 2);
+        assert_eq!(level_for(29.9, &s.impact_minutes), 2);
+        assert_eq!(level_for(30.0, &s.impact_minutes), 3);
+        assert_eq!(level_for(120.0, &s.impact_minutes), 4);
+        assert_eq!(level_for(0.0, &s.impact_minutes), 1);
+        assert_eq!(level_for(5000.0, &s.impact_minutes), 5);
+        assert_eq!(level_for(20.0, &s.scope_users_pct), 3);
+        assert_eq!(level_for(100.0, &s.scope_users_pct), 5);
+        assert_eq!(level_for(365.0, &s.likelihood_per_year), 5);
+        assert_eq!(level_for(4.0, &s.likelihood_per_year), 4);
+        assert_eq!(level_for(3.99, &s.likelihood_per_year), 3);
+        assert_eq!(level_for(0.99, &s.likelihood_per_year), 2);
+        for table in [
+            &s.impact_minutes,
+            &s.scope_users_pct,
+            &s.likelihood_per_year,
+        ] {
+            for (i, v) in table.iter().enumerate() {
+                assert_eq!(usize::from(level_for(*v, table)), i + 1, "{table:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_only_derive_the_levels_and_are_not_estimated() {
+        let s = ScoringSettings::default();
+        let f = RiskFields {
+            impact: None,
+            scope: None,
+            likelihood: None,
+            ..daily_degradation()
+        };
+        let r = score_risk(&f, &Observed::default(), &s);
+        assert_eq!(
+            (r.impact, r.scope, r.likelihood),
+            (Some(2), Some(3), Some(5))
+        );
+        assert_eq!(r.levels_from_numbers, vec!["impact", "scope", "likelihood"]);
+        assert_eq!(r.ordinal, Some(30));
+        assert!(!r.cost.unwrap().estimated());
+    }
+
+    #[test]
+    fn levels_only_derive_the_numbers_from_the_table_and_are_estimated() {
+        let s = ScoringSettings::default();
+        let f = RiskFields {
+            impact: Some(3),
+            scope: Some(4),
+            likelihood: Some(2),
+            ..Default::default()
+        };
+        let c = score_risk(&f, &Observed::default(), &s).cost.unwrap();
+        assert_eq!((c.minutes, c.users_pct, c.per_year), (60.0, 50.0, 0.5));
+        assert!(close(c.bad_minutes_per_year, 0.5 * 60.0 * 0.5));
+        assert!(c.estimated());
+        assert_eq!(
+            c.derived_from_levels,
+            vec!["minutes", "users_pct", "per_year"]
+        );
+        // One level-derived input is enough to be estimated.
+        let f = RiskFields {
+            users_pct: None,
+            ..daily_degradation()
+        };
+        let c = score_risk(&f, &Observed::default(), &s).cost.unwrap();
+        assert_eq!(c.derived_from_levels, vec!["users_pct"]);
+        assert!(close(c.bad_minutes_per_year, 365.0 * 10.0 * 0.17));
+    }
+
+    #[test]
+    fn one_given_time_is_kept_and_the_other_counts_as_zero() {
+        let s = ScoringSettings::default();
+        let f = RiskFields {
+            ttd_minutes: None,
+            ..daily_degradation()
+        };
+        let c = score_risk(&f, &Observed::default(), &s).cost.unwrap();
+        assert_eq!(c.minutes, 8.0);
+        assert!(!c.estimated());
+    }
+
+    #[test]
+    fn per_year_prefers_occurrences_then_days_between_failures() {
+        assert_eq!(per_year_stated(Some(4.0), Some(10.0)), Some(4.0));
+        assert_eq!(per_year_stated(None, Some(91.3125)), Some(4.0));
+        assert_eq!(per_year_stated(None, Some(0.0)), None);
+        assert_eq!(per_year_stated(Some(-1.0), None), None);
+        assert_eq!(per_year_stated(Some(0.0), None), Some(0.0));
+    }
+
+    #[test]
+    fn the_blend_uses_a_one_year_prior_and_a_quarter_year_floor() {
+        // 3 incidents over 2 years, stated 4/yr: (3 + 4) / 3.
+        let (rate, t) = blend(4.0, 3, 2.0);
+        assert!(close(rate, 7.0 / 3.0));
+        assert_eq!(t, 2.0);
+        // A risk created a week ago: T = 0.25.
+        let (rate, t) = blend(4.0, 1, 7.0 / 365.25);
+        assert_eq!(t, 0.25);
+        assert!(close(rate, 5.0 / 1.25));
+        let s = ScoringSettings::default();
+        let linked = Observed {
+            linked: 2,
+            in_window: 1,
+            span_years: 1.0,
+        };
+        let c = score_risk(&quarterly_outage(), &linked, &s).cost.unwrap();
+        assert!(close(c.per_year, 2.5));
+        assert_eq!(
+            (c.incidents_in_window, c.window_years),
+            (Some(1), Some(1.0))
+        );
+        assert!(close(c.bad_minutes_per_year, 2.5 * 120.0));
+        // Linked incidents that all predate the risk still blend: k = 0.
+        let old = Observed {
+            linked: 1,
+            in_window: 0,
+            span_years: 3.0,
+        };
+        let c = score_risk(&quarterly_outage(), &old, &s).cost.unwrap();
+        assert!(close(c.per_year, 1.0));
+    }
+
+    #[test]
+    fn the_outage_multiplier_applies_only_from_ninety_percent_of_users() {
+        let s = ScoringSettings {
+            outage_multiplier: 3.0,
+            ..Default::default()
+        };
+        let outage = score_risk(&quarterly_outage(), &Observed::default(), &s)
+            .cost
+            .unwrap();
+        assert_eq!(outage.outage_multiplier_applied, 3.0);
+        assert!(close(outage.bad_minutes_per_year, 1440.0));
+        let daily = score_risk(&daily_degradation(), &Observed::default(), &s)
+            .cost
+            .unwrap();
+        assert_eq!(daily.outage_multiplier_applied, 1.0);
+        assert!(close(daily.bad_minutes_per_year, 730.0));
+        assert_eq!(bad_minutes_per_year(1.0, 10.0, 89.9, 3.0).1, 1.0);
+        assert_eq!(bad_minutes_per_year(1.0, 10.0, 90.0, 3.0).1, 3.0);
+    }
+
+    #[test]
+    fn slo_is_a_fraction_or_a_percentage_and_falls_back_to_the_setting() {
+        assert_eq!(slo_fraction(0.999), Some(0.999));
+        assert!(close(slo_fraction(99.9).unwrap(), 0.999));
+        assert_eq!(slo_fraction(100.0), None);
+        assert_eq!(slo_fraction(0.0), None);
+        assert_eq!(slo_fraction(f64::NAN), None);
+        let s = ScoringSettings {
+            slo: 99.0,
+            ..Default::default()
+        };
+        let f = RiskFields {
+            slo: None,
+            ..daily_degradation()
+        };
+        let r = score_risk(&f, &Observed::default(), &s);
+        assert!(close(r.slo, 0.99));
+        assert!(close(r.budget_minutes, 5259.6));
+        let r = score_risk(&daily_degradation(), &Observed::default(), &s);
+        assert!(close(r.slo, 0.999), "the risk's own SLO wins");
+    }
+
+    #[test]
+    fn priority_thresholds() {
+        let s = ScoringSettings::default();
+        assert_eq!(priority(1.0, &s), Priority::P0);
+        assert_eq!(priority(0.999, &s), Priority::P1);
+        assert_eq!(priority(0.25, &s), Priority::P1);
+        assert_eq!(priority(0.05, &s), Priority::P2);
+        assert_eq!(priority(0.0499, &s), Priority::P3);
+    }
+
+    #[test]
+    fn too_few_fields_leave_a_model_empty() {
+        let s = ScoringSettings::default();
+        let f = RiskFields {
+            impact: Some(4),
+            ttd_minutes: Some(5.0),
+            ..Default::default()
+        };
+        let r = score_risk(&f, &Observed::default(), &s);
+        assert_eq!(r.ordinal, None);
+        assert_eq!(r.cost, None);
+        assert_eq!(r.impact, Some(4));
+        let bad = RiskFields {
+            impact: Some(9),
+            users_pct: Some(250.0),
+            ..Default::default()
+        };
+        let r = score_risk(&bad, &Observed::default(), &s);
+        assert_eq!((r.impact, r.scope), (None, None));
+    }
+
+    #[test]
+    fn validation_names_the_key() {
+        assert_eq!(ScoringSettings::default().validate(), Ok(()));
+        let err = ScoringSettings {
+            outage_multiplier: 0.5,
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(err.contains("scoring.outage_multiplier"), "{err}");
+        for (bad, key) in [
+            (
+                ScoringSettings {
+                    slo: 1.0 - 1.0,
+                    ..Default::default()
+                },
+                "scoring.slo",
+            ),
+            (
+                ScoringSettings {
+                    p1: 2.0,
+                    ..Default::default()
+                },
+                "scoring.p0",
+            ),
+            (
+                ScoringSettings {
+                    band_high: 100,
+                    band_critical: 90,
+                    ..Default::default()
+                },
+                "scoring.band_",
+            ),
+            (
+                ScoringSettings {
+                    likelihood_per_year: [1.0, 0.5, 2.0, 8.0, 52.0],
+                    ..Default::default()
+                },
+                "scoring.likelihood_per_year",
+            ),
+            (
+                ScoringSettings {
+                    scope_users_pct: [1.0, 5.0, 17.0, 50.0, 190.0],
+                    ..Default::default()
+                },
+                "scoring.scope_users_pct",
+            ),
+        ] {
+            let err = bad.validate().unwrap_err();
+            assert!(err.contains(key), "{err}");
+        }
+    }
+
+    #[test]
+    fn settings_read_from_toml_with_defaults_and_reject_unknown_keys() {
+        let read = |text: &str| {
+            config::Config::builder()
+                .add_source(config::File::from_str(text, config::FileFormat::Toml))
+                .build()
+                .and_then(|c| c.try_deserialize::<ScoringSettings>())
+        };
+        let s =
+            read("slo = 99.5\noutage_multiplier = 2\nimpact_minutes = [1, 2, 3, 4, 5]\n").unwrap();
+        assert_eq!(s.slo, 99.5);
+        assert_eq!(s.outage_multiplier, 2.0);
+        assert_eq!(s.impact_minutes, [1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(s.p1, 0.25);
+        assert!(close(s.default_slo(), 0.995));
+        let err = read("outage_multiplyer = 2\n").unwrap_err().to_string();
+        assert!(err.contains("outage_multiplyer"), "{err}");
+    }
+
+    #[test]
+    fn summary_reads_as_a_sentence() {
+        let s = ScoreSummary {
+            run_id: 3,
+            scored_at: DateTime::<Utc>::UNIX_EPOCH,
+            risks: 5,
+            active: 4,
+            priorities: [1, 1, 0, 1],
+            without_cost: 1,
+            inversions: 2,
+            estimated: 1,
+        };
+        assert_eq!(
+            s.to_string(),
+            "Scored 5 risks (4 active) in run 3: P0 1, P1 1, P2 0, P3 1, 1 without expected cost; \
+             2 rank inversions; 1 estimated from levels."
+        );
+    }
+
+    #[test]
+    fn active_means_open_and_not_retired_or_mitigated() {
+        assert!(is_active("open", Some("accepted")));
+        assert!(is_active("open", None));
+        assert!(!is_active("open", Some("mitigated")));
+        assert!(!is_active("open", Some("Retired")));
+        assert!(!is_active("closed", Some("open")));
+    }
+
+    fn level() -> impl Strategy<Value = Option<u8>> {
+        prop::option::of(1u8..=5)
+    }
+
+    fn number(max: f64) -> impl Strategy<Value = Option<f64>> {
+        prop::option::of(0.0..max)
+    }
+
+    prop_compose! {
+        fn fields()(
+            impact in level(), scope in level(), likelihood in level(),
+            ttd_minutes in number(1e4), ttr_minutes in number(1e4), users_pct in number(100.0),
+            occurrences_per_year in number(1e3), days_between_failures in prop::option::of(0.01..1e4),
+            slo in prop::option::of(0.5..0.99999),
+        ) -> RiskFields {
+            RiskFields { impact, scope, likelihood, ttd_minutes, ttr_minutes, users_pct,
+                         occurrences_per_year, days_between_failures, slo }
+        }
+    }
+
+    prop_compose! {
+        fn observed()(linked in 0u64..20, extra in 0u64..20, span_years in 0.0..10.0) -> Observed {
+            Observed { linked, in_window: linked.saturating_sub(extra % (linked + 1)), span_years }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn bad_minutes_grow_with_every_input(
+            per_year in 0.0..1e3, minutes in 0.0..1e4, users in 0.0..100.0, m in 1.0..10.0,
+            dp in 0.0..1e3, dm in 0.0..1e4, du in 0.0..100.0,
+        ) {
+            let users2 = f64::min(users + du, 100.0);
+            let (base, _) = bad_minutes_per_year(per_year, minutes, users, m);
+            prop_assert!(bad_minutes_per_year(per_year + dp, minutes, users, m).0 >= base);
+            prop_assert!(bad_minutes_per_year(per_year, minutes + dm, users, m).0 >= base);
+            prop_assert!(bad_minutes_per_year(per_year, minutes, users2, m).0 >= base);
+            prop_assert!(bad_minutes_per_year(per_year, minutes, users, m + 1.0).0 >= base);
+        }
+
+        #[test]
+        fn scores_grow_with_every_field(f in fields(), o in observed(), which in 0usize..6, bump in 0.0f64..1e3) {
+            let s = ScoringSettings::default();
+            let mut g = f;
+            match which {
+                0 => g.ttd_minutes = f.ttd_minutes.map(|v| v + bump),
+                1 => g.ttr_minutes = f.ttr_minutes.map(|v| v + bump),
+                2 => g.users_pct = f.users_pct.map(|v| f64::min(v + bump, 100.0)),
+                3 => g.occurrences_per_year = f.occurrences_per_year.map(|v| v + bump),
+                4 => g.days_between_failures = f.days_between_failures.map(|v| v + bump),
+                _ => g.impact = f.impact.map(|l| (l + 1).min(5)),
+            }
+            let (a, b) = (score_risk(&f, &o, &s), score_risk(&g, &o, &s));
+            if let (Some(a), Some(b)) = (&a.cost, &b.cost) {
+                if which == 4 && f.occurrences_per_year.is_none() {
+                    // More days between failures: fewer failures.
+                    prop_assert!(b.bad_minutes_per_year <= a.bad_minutes_per_year * (1.0 + 1e-12));
+                } else {
+                    prop_assert!(b.bad_minutes_per_year >= a.bad_minutes_per_year * (1.0 - 1e-12));
+                    prop_assert!(b.priority <= a.priority);
+                }
+            }
+            if let (Some(x), Some(y)) = (a.ordinal, b.ordinal) {
+                if which == 5 { prop_assert!(y >= x); }
+            }
+        }
+
+        #[test]
+        fn ordinal_and_band_grow_with_each_level(i in 1u8..=5, sc in 1u8..=5, l in 1u8..=5, which in 0usize..3) {
+            let s = ScoringSettings::default();
+            let (mut i2, mut s2, mut l2) = (i, sc, l);
+            match which { 0 => i2 = (i + 1).min(5), 1 => s2 = (sc + 1).min(5), _ => l2 = (l + 1).min(5) }
+            let (a, b) = (ordinal(i, sc, l), ordinal(i2, s2, l2));
+            prop_assert!(b >= a);
+            prop_assert!(band(b, i2, &s) >= band(a, i, &s));
+            prop_assert!((1..=125).contains(&a));
+            if i == 5 { prop_assert!(band(a, i, &s) >= Band::High); }
+        }
+
+        #[test]
+        fn the_blend_grows_with_incidents_and_the_prior(f0 in 0.0..1e3, k in 0u64..100, t in 0.0..20.0) {
+            let (base, window) = blend(f0, k, t);
+            prop_assert!(window >= MIN_WINDOW_YEARS);
+            prop_assert!(blend(f0, k + 1, t).0 > base);
+            prop_assert!(blend(f0 + 1.0, k, t).0 > base);
+            prop_assert!(blend(f0, k, t + 1.0).0 <= base);
+        }
+
+        #[test]
+        fn share_scales_with_one_over_one_minus_slo(f in fields(), o in observed(), a in 0.5..0.99999, b in 0.5..0.99999) {
+            let s = ScoringSettings::default();
+            let x = score_risk(&RiskFields { slo: Some(a), ..f }, &o, &s);
+            let y = score_risk(&RiskFields { slo: Some(b), ..f }, &o, &s);
+            if let (Some(cx), Some(cy)) = (x.cost, y.cost) {
+                prop_assert_eq!(cx.bad_minutes_per_year, cy.bad_minutes_per_year);
+                let lhs = cx.budget_share * (1.0 - a);
+                let rhs = cy.budget_share * (1.0 - b);
+                prop_assert!(close(lhs, rhs), "{} vs {}", lhs, rhs);
+            }
+        }
+
+        #[test]
+        fn estimated_exactly_when_a_number_came_from_a_level(f in fields(), o in observed()) {
+            let s = ScoringSettings::default();
+            let r = score_risk(&f, &o, &s);
+            let no_minutes = f.ttd_minutes.is_none() && f.ttr_minutes.is_none();
+            let no_users = f.users_pct.is_none();
+            let no_rate = f.occurrences_per_year.is_none() && f.days_between_failures.is_none();
+            let computable = (!no_minutes || f.impact.is_some())
+                && (!no_users || f.scope.is_some())
+                && (!no_rate || f.likelihood.is_some());
+            prop_assert_eq!(r.cost.is_some(), computable);
+            if let Some(c) = r.cost {
+                prop_assert_eq!(c.estimated(), no_minutes || no_users || no_rate);
+                prop_assert!(c.bad_minutes_per_year.is_finite() && c.bad_minutes_per_year >= 0.0);
+            }
+            let derived_levels = [
+                f.impact.is_none() && !no_minutes,
+                f.scope.is_none() && !no_users,
+                f.likelihood.is_none() && !no_rate,
+            ];
+            prop_assert_eq!(r.levels_from_numbers.len(), derived_levels.iter().filter(|d| **d).count());
+        }
+
+        #[test]
+        fn derived_levels_are_monotonic(a in 0.0..2000.0, b in 0.0..2000.0) {
+            let s = ScoringSettings::default();
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            for t in [&s.impact_minutes, &s.scope_users_pct, &s.likelihood_per_year] {
+                prop_assert!(level_for(lo, t) <= level_for(hi, t));
+            }
+        }
+
+        #[test]
+        fn inversions_are_mutual_and_absent_when_the_models_agree(
+            pts in prop::collection::vec(prop::option::of((1u32..=125, 0.0..1e4)), 0..20),
+        ) {
+            let flips = inversions(&pts);
+            prop_assert_eq!(flips.len(), pts.len());
+            prop_assert_eq!(flips.iter().sum::<u64>() % 2, 0);
+            for (i, p) in pts.iter().enumerate() {
+                if p.is_none() { prop_assert_eq!(flips[i], 0); }
+                let brute = pts.iter().filter(|q| match (p, q) {
+                    (Some((oa, ca)), Some((ob, cb))) => (oa > ob && ca < cb) || (oa < ob && ca > cb),
+                    _ => false,
+                }).count() as u64;
+                prop_assert_eq!(flips[i], brute);
+            }
+            // Same order in both models: nothing is flagged.
+            let agree: Vec<_> = pts.iter().map(|p| p.map(|(o, _)| (o, f64::from(o)))).collect();
+            prop_assert!(inversions(&agree).iter().all(|n| *n == 0));
+        }
+    }
+}
