@@ -44,6 +44,36 @@ pub enum Command {
     },
     /// Score every tracked risk (ordinal and expected cost) and record the run.
     Score,
+    /// Run a report (`--list` shows them all): backlog health, registry, movement.
+    Report {
+        /// checkpoint, lint, aging, monthly, quarterly, repeats, trends, evidence, registry, movement, or a user report.
+        #[arg(required_unless_present = "list")]
+        name: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: crate::reports::ReportFormat,
+        /// Window in days (checkpoint 7, monthly 30, quarterly 90).
+        #[arg(long)]
+        days: Option<i64>,
+        /// Done on or after this date (evidence); first period (trends).
+        #[arg(long, value_name = "DATE")]
+        since: Option<chrono::NaiveDate>,
+        /// Answer as of the end of this day [default: today, UTC].
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<chrono::NaiveDate>,
+        /// Only this service.
+        #[arg(long)]
+        service: Option<String>,
+        /// Trend periods.
+        #[arg(long, value_parser = ["week", "month"])]
+        period: Option<String>,
+        /// Rows per section of `movement`.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// List the reports with one-line descriptions.
+        #[arg(long)]
+        list: bool,
+    },
     /// Run read-only SQL against the database.
     Query {
         /// Output format.
@@ -213,6 +243,67 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             output::write(&mut std::io::stdout().lock(), &result, *format)?;
             Ok(())
         }
+        Command::Report {
+            name,
+            format,
+            days,
+            since,
+            as_of,
+            service,
+            period,
+            top,
+            list,
+        } => {
+            let settings = load_settings(&cli)?;
+            let user_dir = settings.queries_dir.as_deref();
+            let mut out = std::io::stdout().lock();
+            if *list {
+                for (n, d) in [
+                    ("registry", "Risk registry: active risks, highest expected cost first, with the budget total."),
+                    ("movement", "Registry movement: burn-down, unmoved, stale reviews, no owner, no action."),
+                ] {
+                    writeln!(out, "{n:<12} {d}")?;
+                }
+                for r in crate::reports::list(user_dir).map_err(report_error)? {
+                    writeln!(
+                        out,
+                        "{:<12} {}{}",
+                        r.name,
+                        r.description,
+                        if r.user { " (user)" } else { "" }
+                    )?;
+                }
+                return Ok(());
+            }
+            let name = name.as_deref().unwrap_or_default();
+            let params = crate::reports::ReportParams {
+                days: *days,
+                since: *since,
+                as_of: *as_of,
+                service: service.clone(),
+                period: period.clone(),
+                deadlines: settings.deadlines,
+            };
+            let store = Store::open(&settings.store_path, OpenMode::ReadOnly).await?;
+            let as_of_ts = as_of
+                .and_then(|d| d.and_hms_opt(23, 59, 59))
+                .map(|t| t.and_utc())
+                .unwrap_or_else(chrono::Utc::now);
+            let result = match name {
+                "registry" => crate::scoring::registry(&store, as_of_ts)
+                    .await
+                    .map(crate::reports::ReportOutput::Sections)
+                    .map_err(crate::reports::ReportError::Query),
+                "movement" => crate::scoring::movement(&store, as_of_ts, *top)
+                    .await
+                    .map(crate::reports::ReportOutput::Sections)
+                    .map_err(crate::reports::ReportError::Query),
+                _ => crate::reports::run(&store, name, &params, user_dir).await,
+            };
+            store.close().await;
+            crate::reports::render(&mut out, name, &result.map_err(report_error)?, *format)?;
+            Ok(())
+        }
         Command::Score => {
             let settings = load_settings(&cli)?;
             let store = Store::open(&settings.store_path, OpenMode::ReadWrite).await?;
@@ -244,6 +335,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             });
             crate::demo::bench(*issues).await
         }
+    }
+}
+
+fn report_error(e: crate::reports::ReportError) -> CliError {
+    match e {
+        crate::reports::ReportError::Query(s) => CliError::Store(s),
+        e if e.is_usage() => CliError::Usage(e.to_string()),
+        e => CliError::Runtime(e.to_string()),
     }
 }
 

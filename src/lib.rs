@@ -11,6 +11,7 @@
 //! - [`sources`]: builds connectors from settings.
 //! - [`queries`]: the SQL files of `queries/`, built in.
 //! - [`scoring`]: risk models (ordinal, expected cost), `recur score`, the registry and movement reports.
+//! - [`reports`]: backlog-health reports (`recur report`), SQL in `queries/health/`.
 //! - [`output`]: table / JSON / CSV rendering of query results.
 //! - [`demo`]: `recur demo`, the whole product against the sandbox.
 //! - [`logging`]: tracing-subscriber set-up.
@@ -20,6 +21,7 @@ pub mod demo;
 pub mod logging;
 pub mod output;
 pub mod queries;
+pub mod reports;
 pub mod scoring;
 pub mod settings;
 pub mod sources;

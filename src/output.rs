@@ -60,7 +60,7 @@ pub fn write(out: &mut dyn Write, result: &QueryResult, format: Format) -> std::
         }
         Format::Csv => {
             let header: Vec<String> = result.columns.iter().map(|c| csv_field(c)).collect();
-            writeln!(out, "{}", header.join(","))?;
+            write!(out, "{}\r\n", header.join(","))?;
             for row in &result.rows {
                 let line: Vec<String> = row.iter().map(|v| csv_field(&cell(v))).collect();
                 write!(out, "{}\r\n", line.join(","))?;
@@ -120,7 +120,7 @@ mod tests {
         let mut buf = Vec::new();
         write(&mut buf, &sample(), Format::Csv).unwrap();
         let text = String::from_utf8(buf).unwrap();
-        assert!(text.starts_with("key,title,n\n"));
+        assert!(text.starts_with("key,title,n\r\n"));
         assert!(
             text.contains("\"has, comma \"\"and\"\" quote\nline\""),
             "{text}"

@@ -76,6 +76,10 @@ struct RawSettings {
     log: RawLog,
     /// Risk scoring models and thresholds.
     scoring: crate::scoring::ScoringSettings,
+    /// User SQL reports.
+    queries: RawQueries,
+    /// Report parameters.
+    reports: RawReports,
     /// Tracker sources by name.
     sources: BTreeMap<String, RawSource>,
 }
@@ -127,6 +131,45 @@ impl Default for RawSync {
             backoff_cap_seconds: 60,
             max_wait_seconds: 3900,
             request_timeout_seconds: 30,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawQueries {
+    /// A directory of `*.sql` files run as reports (`recur report NAME`).
+    dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawReports {
+    /// Days an open item may wait, per priority, before it is overdue.
+    deadlines: RawDeadlines,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawDeadlines {
+    /// Critical (P0) items, days.
+    critical: i64,
+    /// High (P1) items, days.
+    high: i64,
+    /// Medium (P2) items, days.
+    medium: i64,
+    /// Low (P3) items, days.
+    low: i64,
+}
+
+impl Default for RawDeadlines {
+    fn default() -> Self {
+        let d = crate::reports::Deadlines::default();
+        RawDeadlines {
+            critical: d.critical,
+            high: d.high,
+            medium: d.medium,
+            low: d.low,
         }
     }
 }
@@ -219,6 +262,10 @@ pub struct Settings {
     pub log: LogSettings,
     /// Risk scoring (`[scoring]`).
     pub scoring: crate::scoring::ScoringSettings,
+    /// Directory of user SQL reports (`[queries] dir`).
+    pub queries_dir: Option<PathBuf>,
+    /// Overdue deadlines per priority (`[reports.deadlines]`).
+    pub deadlines: crate::reports::Deadlines,
     /// Sources, in name order.
     pub sources: Vec<SourceSettings>,
 }
@@ -401,6 +448,26 @@ impl Settings {
         raw.scoring
             .validate()
             .map_err(|m| ConfigError::new(origin, m))?;
+        let d = &raw.reports.deadlines;
+        for (k, v) in [
+            ("critical", d.critical),
+            ("high", d.high),
+            ("medium", d.medium),
+            ("low", d.low),
+        ] {
+            if v <= 0 {
+                return Err(ConfigError::new(
+                    origin,
+                    format!("reports.deadlines.{k} = {v}: must be a positive number of days"),
+                ));
+            }
+        }
+        let deadlines = crate::reports::Deadlines {
+            critical: d.critical,
+            high: d.high,
+            medium: d.medium,
+            low: d.low,
+        };
         let mut sources = Vec::new();
         for (name, s) in raw.sources {
             sources.push(validate_source(&name, s, path.as_deref(), origin)?);
@@ -411,6 +478,8 @@ impl Settings {
             sync: SyncSettings::from_raw(&raw.sync),
             log,
             scoring: raw.scoring,
+            queries_dir: raw.queries.dir,
+            deadlines,
             sources,
         })
     }

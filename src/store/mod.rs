@@ -225,6 +225,10 @@ fn open_connection(path: &Path, mode: OpenMode) -> Result<Connection, StoreError
         .access_mode(access)
         .and_then(|c| c.with("autoinstall_known_extensions", "false"))
         .and_then(|c| c.with("autoload_known_extensions", "false"))
+        // A first sync writes many small transactions with large raw JSON;
+        // the default 16 MB WAL threshold checkpoints (and re-compresses
+        // string columns) every few pages.
+        .and_then(|c| c.with("checkpoint_threshold", "256MB"))
         .map_err(sql("configure database"))?;
     let mut conn =
         Connection::open_with_flags(path, config).map_err(|e| classify_open_error(path, e))?;

@@ -186,3 +186,42 @@ async fn a_file_that_is_not_a_database_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_and_score_through_the_binary() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.duckdb");
+    let cfg = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db);
+    std::fs::write(dir.path().join("recur.toml"), cfg).unwrap();
+    assert!(recur(dir.path(), &["sync"], &[]).await.status.success());
+    let out = recur(dir.path(), &["score"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("Scored "),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = recur(dir.path(), &["report", "lint", "--format", "json"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v.as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows
+        .iter()
+        .all(|r| r["key"].is_string() && r["rule"].is_string()));
+
+    let out = recur(dir.path(), &["report", "registry", "--format", "json"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.is_object(), "sectioned reports are one object of arrays");
+
+    let out = recur(dir.path(), &["report", "monthly", "--format", "md"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("# "));
+
+    let out = recur(dir.path(), &["report", "no-such-report"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no-such-report"));
+}

@@ -1,0 +1,90 @@
+-- health/lint: open action items that fail the acceptance rule (one owner, a service, a target date, a reason) or have a vague title; one row per item and failed rule.
+-- Parameters: $1 as_of (DATE), $2 service (VARCHAR, NULL = every service).
+-- Output columns: key, title, owner, service, team, priority, age_days, rule, detail.
+--
+-- Items: tracked action items open as of the date. Rules, in this order:
+--   vague_title          the title describes a wish or an observation, not an action (below)
+--   missing_owner        no owner (Owner section, else the assignee)
+--   missing_service      no service: no concrete system or process to change
+--   missing_target_date  no target or review date
+--   missing_rationale    no Risk rationale and no linked risk: no stated reason
+--
+-- vague_title, on the title lower-cased, after dropping leading `[tags]` and
+-- one leading `component:` word; the first rule that applies is the detail:
+--   1. fewer than 3 words                        ("Improve monitoring", "Fix alerts")
+--   2. starts with a wish or an inquiry: improve, improved, improving, better,
+--      more, less, fewer, look into, looking into, investigate, consider,
+--      explore, think about, revisit, figure out, try to, understand,
+--      fix issue(s)/problem(s)/bug(s)/things/stuff, tbd, todo
+--                                                ("Investigate login latency")
+--   3. the first word is not an action verb from the list in `verbs` below
+--                                                ("Payment retries are slow")
+WITH p AS (
+    SELECT $1::DATE AS as_of, ($1::DATE + 1)::TIMESTAMP AS t_end, $2::VARCHAR AS service
+),
+open_items AS (
+    SELECT a.*, p.as_of - a.created_at::TIMESTAMP::DATE AS age_days,
+           regexp_replace(regexp_replace(lower(trim(coalesce(a.title, ''))),
+                                         '^(\[[^\]]*\]\s*)+', ''),
+                          '^[a-z0-9_./-]+:\s+', '') AS t
+    FROM items a, p
+    WHERE a.kind = 'action_item' AND a.tracking = 'tracked'
+      AND a.created_at::TIMESTAMP < p.t_end
+      AND (a.state = 'open' OR coalesce(a.closed_at, a.updated_at)::TIMESTAMP >= p.t_end)
+      AND (p.service IS NULL OR a.service = p.service)
+),
+verbs AS (
+    SELECT ['add', 'adjust', 'alert', 'align', 'allow', 'archive', 'audit', 'automate', 'backfill',
+            'back', 'block', 'build', 'bump', 'cache', 'cap', 'change', 'clean', 'configure',
+            'consolidate', 'convert', 'create', 'cut', 'deduplicate', 'define', 'delete', 'deploy',
+            'deprecate', 'detect', 'disable', 'document', 'drain', 'drop', 'emit', 'enable', 'encrypt',
+            'enforce', 'expire', 'expose', 'extend', 'extract', 'fail', 'fix', 'gate', 'guard', 'handle',
+            'harden', 'implement', 'increase', 'decrease', 'index', 'instrument', 'introduce', 'isolate',
+            'limit', 'lock', 'log', 'lower', 'make', 'mark', 'measure', 'merge', 'migrate', 'monitor',
+            'move', 'notify', 'page', 'paginate', 'partition', 'patch', 'pin', 'prevent', 'provision',
+            'publish', 'purge', 'queue', 'raise', 'rate-limit', 'rebuild', 'record', 'reduce', 'refactor',
+            'reject', 'release', 'remove', 'rename', 'repair', 'replace', 'replicate', 'require', 'reserve',
+            'reset', 'resize', 'restore', 'restrict', 'retire', 'retry', 'revert', 'rewrite', 'roll',
+            'rotate', 'run', 'scale', 'schedule', 'send', 'separate', 'set', 'shard', 'ship', 'shorten',
+            'simplify', 'split', 'standardize', 'stop', 'store', 'switch', 'sync', 'tag', 'test',
+            'throttle', 'track', 'train', 'trigger', 'tune', 'unify', 'update', 'upgrade', 'use',
+            'validate', 'verify', 'version', 'write'] AS list
+),
+titled AS (
+    SELECT o.*,
+           CASE WHEN o.t = '' THEN 0 ELSE len(string_split_regex(o.t, '\s+')) END AS words,
+           regexp_extract(o.t, '^(improve|improved|improving|better|more|less|fewer|look into|looking into|investigate|consider|explore|think about|revisit|figure out|try to|understand|fix (the )?(issues?|problems?|bugs?|things|stuff)|tbd|todo)\b', 0) AS wish,
+           regexp_extract(o.t, '^[a-z][a-z-]*', 0) AS first_word,
+           v.list
+    FROM open_items o, verbs v
+),
+checks AS (
+    SELECT *,
+           CASE WHEN words < 3 THEN 'fewer than 3 words'
+                WHEN wish <> '' THEN 'starts with "' || wish || '"'
+                WHEN NOT list_contains(list, first_word)
+                    THEN 'no action verb first ("' || coalesce(nullif(first_word, ''), t) || '")'
+           END AS vague
+    FROM titled
+),
+failed AS (
+    SELECT source, key, 1 AS ord, 'vague_title' AS rule, vague AS detail FROM checks WHERE vague IS NOT NULL
+    UNION ALL
+    SELECT source, key, 2, 'missing_owner', 'no owner' FROM checks WHERE nullif(trim(owner), '') IS NULL
+    UNION ALL
+    SELECT source, key, 3, 'missing_service', 'no service' FROM checks WHERE nullif(trim(service), '') IS NULL
+    UNION ALL
+    SELECT source, key, 4, 'missing_target_date', 'no target date' FROM checks WHERE target_date IS NULL
+    UNION ALL
+    SELECT source, key, 5, 'missing_rationale', 'no risk rationale and no linked risk' FROM checks
+    WHERE nullif(trim(risk_rationale), '') IS NULL AND risk_ref IS NULL
+)
+SELECT c.key, c.title, c.owner, c.service, c.team,
+       CASE lower(trim(c.priority))
+           WHEN 'critical' THEN 'critical' WHEN 'p0' THEN 'critical'
+           WHEN 'high' THEN 'high' WHEN 'p1' THEN 'high'
+           WHEN 'medium' THEN 'medium' WHEN 'p2' THEN 'medium'
+           WHEN 'low' THEN 'low' WHEN 'p3' THEN 'low' END AS priority,
+       c.age_days, f.rule, f.detail
+FROM failed f JOIN checks c USING (source, key)
+ORDER BY c.key, f.ord

@@ -1,0 +1,84 @@
+-- health/trends_flow: per week or month, action items opened, closed and reopened, open at the period's end, and incidents started: is the backlog growing faster than it closes?
+-- Parameters: $1 as_of (DATE), $2 since (DATE, NULL = 12 periods back), $3 period (VARCHAR: week | month), $4 service (VARCHAR, NULL = every service).
+-- Output columns: period_start, period_end, opened, closed, reopened, open_at_end, open_change, incidents, closure_ratio, small_sample.
+--
+-- Built from item_history, so it answers for past dates: an action item is
+-- open from creation until it closes, and again from each reopening, as the
+-- recorded versions show (the time before an item's first recorded version
+-- counts as open from creation until its close). Items: tracked today;
+-- service today. period_end is the last day of the period. open_change:
+-- open_at_end minus the previous period's (opened - closed + reopened).
+-- incidents: tracked incidents started (started_at, else created_at) in
+-- the period. closure_ratio: closed / opened; small_sample: fewer than 5
+-- items opened in the period.
+WITH p AS (
+    SELECT $1::DATE AS as_of, $2::DATE AS since, $3::VARCHAR AS period, $4::VARCHAR AS service
+),
+-- Periods are calendar months or ISO weeks (Monday first); the last one is
+-- cut at the end of as_of. Without since: the 12 periods up to as_of.
+bounds AS (
+    SELECT *,
+           date_trunc(period, coalesce(since, CASE WHEN period = 'week' THEN as_of - 77
+                                                   ELSE (as_of - INTERVAL 11 MONTH)::DATE END))::DATE AS first_start,
+           (as_of + 1)::TIMESTAMP AS t_end
+    FROM p
+),
+periods AS (
+    SELECT s::DATE AS period_start,
+           least(s + CASE WHEN b.period = 'week' THEN INTERVAL 7 DAY ELSE INTERVAL 1 MONTH END, b.t_end) AS period_end
+    FROM bounds b, unnest(generate_series(b.first_start::TIMESTAMP, date_trunc(b.period, b.as_of),
+                                          CASE WHEN b.period = 'week' THEN INTERVAL 7 DAY ELSE INTERVAL 1 MONTH END)) AS g(s)
+),
+scope AS (
+    SELECT a.source, a.key, a.created_at::TIMESTAMP AS created
+    FROM items a, p
+    WHERE a.kind = 'action_item' AND a.tracking = 'tracked' AND (p.service IS NULL OR a.service = p.service)
+),
+-- Closed stretches from item_history: consecutive closed versions share the
+-- close time; a stretch ends when the next (open) version begins, or never.
+closed_runs AS (
+    SELECT source, key, coalesce(closed_at, valid_from)::TIMESTAMP AS closed,
+           CASE WHEN count(valid_to) = count(*) THEN max(valid_to) END::TIMESTAMP AS reopened
+    FROM item_history
+    WHERE kind = 'action_item' AND state = 'closed'
+    GROUP BY source, key, coalesce(closed_at, valid_from)
+),
+scoped_runs AS (
+    SELECT r.closed, r.reopened FROM closed_runs r JOIN scope USING (source, key)
+),
+events AS (
+    SELECT created AS t, 1 AS opened, 0 AS closed, 0 AS reopened, 0 AS incidents FROM scope
+    UNION ALL
+    SELECT closed, 0, 1, 0, 0 FROM scoped_runs
+    UNION ALL
+    SELECT reopened, 0, 0, 1, 0 FROM scoped_runs WHERE reopened IS NOT NULL
+    UNION ALL
+    SELECT coalesce(i.started_at, i.created_at)::TIMESTAMP, 0, 0, 0, 1
+    FROM items i, p
+    WHERE i.kind = 'incident' AND i.tracking = 'tracked' AND (p.service IS NULL OR i.service = p.service)
+),
+-- Everything before the first period lands in one bucket (NULL).
+bucketed AS (
+    SELECT CASE WHEN e.t >= b.first_start THEN date_trunc(b.period, e.t)::DATE END AS bucket,
+           sum(opened) AS opened, sum(closed) AS closed, sum(reopened) AS reopened, sum(incidents) AS incidents
+    FROM events e, bounds b
+    WHERE e.t < b.t_end
+    GROUP BY 1
+),
+flow AS (
+    SELECT pr.period_start, pr.period_end,
+           coalesce(bk.opened, 0) AS opened, coalesce(bk.closed, 0) AS closed,
+           coalesce(bk.reopened, 0) AS reopened, coalesce(bk.incidents, 0) AS incidents,
+           coalesce(bk.opened, 0) - coalesce(bk.closed, 0) + coalesce(bk.reopened, 0) AS open_change
+    FROM periods pr LEFT JOIN bucketed bk ON bk.bucket = pr.period_start
+)
+SELECT f.period_start, (f.period_end - INTERVAL 1 DAY)::DATE AS period_end,
+       f.opened::BIGINT AS opened, f.closed::BIGINT AS closed, f.reopened::BIGINT AS reopened,
+       (coalesce((SELECT opened - closed + reopened FROM bucketed WHERE bucket IS NULL), 0)
+        + sum(f.open_change) OVER (ORDER BY f.period_start))::BIGINT AS open_at_end,
+       f.open_change::BIGINT AS open_change,
+       f.incidents::BIGINT AS incidents,
+       round(f.closed / nullif(f.opened, 0), 2) AS closure_ratio,
+       f.opened < 5 AS small_sample
+FROM flow f
+ORDER BY f.period_start

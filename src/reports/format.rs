@@ -1,0 +1,250 @@
+//! Rendering report output. Table and CSV reuse [`crate::output`]; JSON is
+//! one array of row objects, or for sectioned reports one object mapping
+//! section names (in report order) to such arrays; Markdown is a review
+//! document: a title, a heading and a table per section.
+
+use std::io::{self, Write};
+
+use serde_json::Value as J;
+
+use super::ReportOutput;
+use crate::output::{self, Format};
+use crate::store::QueryResult;
+
+/// Output formats of `recur report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned text tables, one per section.
+    Table,
+    /// One JSON array of row objects; an object of such arrays for sectioned reports.
+    Json,
+    /// CSV with a header row; sectioned reports give one block per section,
+    /// each after a `# section: NAME` line, separated by a blank line.
+    Csv,
+    /// A Markdown review document.
+    Md,
+}
+
+/// Writes `output` of the report `report` in `format`.
+pub fn render(
+    out: &mut dyn Write,
+    report: &str,
+    output: &ReportOutput,
+    format: ReportFormat,
+) -> io::Result<()> {
+    match format {
+        ReportFormat::Json => {
+            let value = match output {
+                ReportOutput::Rows(r) => rows_json(r),
+                ReportOutput::Sections(sections) => J::Object(
+                    sections
+                        .iter()
+                        .map(|(name, r)| (name.clone(), rows_json(r)))
+                        .collect(),
+                ),
+            };
+            serde_json::to_writer(&mut *out, &value)?;
+            writeln!(out)
+        }
+        ReportFormat::Table | ReportFormat::Csv => {
+            let fmt = if format == ReportFormat::Table {
+                Format::Table
+            } else {
+                Format::Csv
+            };
+            match output {
+                ReportOutput::Rows(r) => output::write(out, r, fmt),
+                ReportOutput::Sections(sections) => {
+                    for (i, (name, r)) in sections.iter().enumerate() {
+                        if i > 0 {
+                            writeln!(out)?;
+                        }
+                        if fmt == Format::Table {
+                            writeln!(out, "== {name} ==")?;
+                        } else {
+                            writeln!(out, "# section: {name}")?;
+                        }
+                        output::write(out, r, fmt)?;
+                    }
+                    Ok(())
+                }
+            }
+        }
+        ReportFormat::Md => markdown(out, report, output),
+    }
+}
+
+fn rows_json(r: &QueryResult) -> J {
+    J::Array(r.to_objects().into_iter().map(J::Object).collect())
+}
+
+/// `open_by_age` → `Open by age`.
+fn title(name: &str) -> String {
+    let words = name.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn markdown(out: &mut dyn Write, report: &str, output: &ReportOutput) -> io::Result<()> {
+    writeln!(out, "# {}", md_text(&title(report)))?;
+    match output {
+        ReportOutput::Rows(r) => {
+            writeln!(out)?;
+            md_table(out, r)
+        }
+        ReportOutput::Sections(sections) => {
+            for (name, r) in sections {
+                writeln!(out)?;
+                writeln!(out, "## {}", md_text(&title(name)))?;
+                writeln!(out)?;
+                md_table(out, r)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn md_table(out: &mut dyn Write, r: &QueryResult) -> io::Result<()> {
+    if r.rows.is_empty() {
+        return writeln!(out, "_None._");
+    }
+    let cells: Vec<String> = r.columns.iter().map(|c| md_text(c)).collect();
+    writeln!(out, "| {} |", cells.join(" | "))?;
+    let aligns: Vec<&str> = (0..r.columns.len())
+        .map(|i| {
+            let numeric = r
+                .rows
+                .iter()
+                .all(|row| matches!(row.get(i), Some(J::Number(_) | J::Null)));
+            if numeric {
+                "---:"
+            } else {
+                "---"
+            }
+        })
+        .collect();
+    writeln!(out, "| {} |", aligns.join(" | "))?;
+    for row in &r.rows {
+        let cells: Vec<String> = row.iter().map(md_cell).collect();
+        writeln!(out, "| {} |", cells.join(" | "))?;
+    }
+    Ok(())
+}
+
+fn md_cell(v: &J) -> String {
+    match v {
+        J::Null => String::new(),
+        J::Bool(true) => "yes".into(),
+        J::Bool(false) => "no".into(),
+        J::String(s) => md_text(s),
+        other => md_text(&other.to_string()),
+    }
+}
+
+/// Text safe inside a Markdown table cell: pipes and backslashes escaped,
+/// line breaks as `<br>`, other control characters and HTML-significant
+/// `<` `>` `&` escaped so tracker text cannot inject markup.
+fn md_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '|' => out.push_str("\\|"),
+            '`' => out.push_str("\\`"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("<br>");
+            }
+            '\n' => out.push_str("<br>"),
+            c if c.is_control()
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c) =>
+            {
+                out.extend(c.escape_unicode())
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(columns: &[&str], rows: Vec<Vec<J>>) -> QueryResult {
+        QueryResult {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows,
+        }
+    }
+
+    fn text(output: &ReportOutput, format: ReportFormat) -> String {
+        let mut buf = Vec::new();
+        render(&mut buf, "monthly", output, format).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn json_is_an_array_for_rows_and_an_ordered_object_for_sections() {
+        let r = result(&["key", "n"], vec![vec!["a#1".into(), 1.into()]]);
+        let rows: J =
+            serde_json::from_str(&text(&ReportOutput::Rows(r.clone()), ReportFormat::Json))
+                .unwrap();
+        assert_eq!(rows, serde_json::json!([{"key": "a#1", "n": 1}]));
+        let sections = ReportOutput::Sections(vec![
+            ("zeta".into(), r.clone()),
+            ("alpha".into(), result(&["x"], vec![])),
+        ]);
+        let s = text(&sections, ReportFormat::Json);
+        assert_eq!(s.lines().count(), 1);
+        let v: J = serde_json::from_str(&s).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"zeta": [{"key": "a#1", "n": 1}], "alpha": []})
+        );
+        assert!(
+            s.find("zeta").unwrap() < s.find("alpha").unwrap(),
+            "report order kept"
+        );
+    }
+
+    #[test]
+    fn markdown_escapes_cells_and_marks_empty_sections() {
+        let sections = ReportOutput::Sections(vec![
+            (
+                "open_by_age".into(),
+                result(
+                    &["title", "open", "small_sample"],
+                    vec![vec!["a | b\nc <script> `x`".into(), 3.into(), true.into()]],
+                ),
+            ),
+            ("blocked".into(), result(&["key"], vec![])),
+        ]);
+        let md = text(&sections, ReportFormat::Md);
+        assert_eq!(
+            md,
+            "# Monthly\n\n## Open by age\n\n| title | open | small_sample |\n| --- | ---: | --- |\n\
+             | a \\| b<br>c &lt;script&gt; \\`x\\` | 3 | yes |\n\n## Blocked\n\n_None._\n"
+        );
+    }
+
+    #[test]
+    fn csv_sections_are_separate_blocks() {
+        let sections = ReportOutput::Sections(vec![
+            ("a".into(), result(&["x"], vec![vec![1.into()]])),
+            ("b".into(), result(&["y"], vec![])),
+        ]);
+        let csv = text(&sections, ReportFormat::Csv).replace("\r\n", "\n");
+        assert_eq!(csv, "# section: a\nx\n1\n\n# section: b\ny\n");
+    }
+}

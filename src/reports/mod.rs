@@ -1,0 +1,627 @@
+//! Backlog-health reports (`recur report NAME`): the registry of built-in
+//! reports, each one or more sections backed by one SQL file under
+//! `queries/health/`, user reports read from a directory, parameter binding
+//! driven by each file's `-- Parameters:` header, and the runner. Rendering
+//! lives in `format` ([`render`]), the benchmark in `bench` ([`bench_reports`]).
+//!
+//! Parameters are never formatted into SQL: a file's header names them
+//! (`$1 as_of (DATE), $2 service (VARCHAR, …)`) and the runner binds the
+//! matching [`ReportParams`] values in that order, so a file asks only for
+//! what it uses and user reports follow the same convention.
+
+mod bench;
+mod format;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use duckdb::types::Value;
+
+use crate::queries;
+use crate::store::{QueryResult, Store, StoreError};
+
+pub use bench::bench_reports;
+pub use format::{render, ReportFormat};
+
+/// How many days after creation an item without a target date may stay
+/// open, per priority, before it counts as overdue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadlines {
+    /// Critical (P0), in days.
+    pub critical: i64,
+    /// High (P1), in days.
+    pub high: i64,
+    /// Medium (P2), in days.
+    pub medium: i64,
+    /// Low (P3), in days; also used for items without a priority.
+    pub low: i64,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Deadlines {
+            critical: 15,
+            high: 30,
+            medium: 56,
+            low: 90,
+        }
+    }
+}
+
+/// What a report is asked for; `None` takes the report's default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportParams {
+    /// Window length in days (checkpoint 7, monthly 30, quarterly 90; 30 for user reports).
+    pub days: Option<i64>,
+    /// Lower bound for `evidence` (and the first period of `trends`).
+    pub since: Option<NaiveDate>,
+    /// Answer as of the end of this day (default: today, UTC).
+    pub as_of: Option<NaiveDate>,
+    /// Only this service.
+    pub service: Option<String>,
+    /// `week` or `month` (default) for `trends`.
+    pub period: Option<String>,
+    /// Per-priority deadlines.
+    pub deadlines: Deadlines,
+}
+
+/// A report's result: one table, or named sections in a fixed order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReportOutput {
+    /// A single table.
+    Rows(QueryResult),
+    /// Several tables (monthly, quarterly, trends), in display order.
+    Sections(Vec<(String, QueryResult)>),
+}
+
+/// One line of `recur report --list`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportInfo {
+    /// The name given to `recur report`.
+    pub name: String,
+    /// What it answers, in one line.
+    pub description: String,
+    /// Read from the user's query directory rather than built in.
+    pub user: bool,
+}
+
+/// Why a report could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// No built-in or user report has this name.
+    #[error("no report named {name:?} (have: {})", available.join(", "))]
+    Unknown {
+        /// The name asked for.
+        name: String,
+        /// Every report there is.
+        available: Vec<String>,
+    },
+    /// A flag value the reports cannot use.
+    #[error("invalid --{flag}: {detail}")]
+    BadParameter {
+        /// The flag, without dashes.
+        flag: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A query file's header names a parameter recur does not provide.
+    #[error("{file}: the -- Parameters: header names {detail}; known parameters: {}", PARAMETER_NAMES.join(", "))]
+    Header {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The user's query directory could not be read.
+    #[error("cannot read the query directory {}: {source}", path.display())]
+    UserDir {
+        /// The directory or file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A query failed (the error names the file).
+    #[error(transparent)]
+    Query(#[from] StoreError),
+}
+
+impl ReportError {
+    /// True for mistakes in the command line or the query files (exit code
+    /// 2); false for failures while running (exit code 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            ReportError::Unknown { .. }
+                | ReportError::BadParameter { .. }
+                | ReportError::Header { .. }
+        )
+    }
+}
+
+/// A built-in report: sections, each one query file.
+struct Builtin {
+    name: &'static str,
+    description: &'static str,
+    /// `(section name, file below queries/)`; one entry means plain rows.
+    sections: &'static [(&'static str, &'static str)],
+    /// `days` when the flag is not given.
+    default_days: i64,
+}
+
+const BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "checkpoint",
+        description: "Action items of incidents closed in the last --days (7) that lack an owner, a priority or a target date.",
+        sections: &[("checkpoint", "health/checkpoint.sql")],
+        default_days: 7,
+    },
+    Builtin {
+        name: "lint",
+        description: "Open action items failing the acceptance rule or with a vague title; one row per item and rule.",
+        sections: &[("lint", "health/lint.sql")],
+        default_days: 30,
+    },
+    Builtin {
+        name: "aging",
+        description: "Open action items by age bucket and priority against per-priority deadlines: open, overdue, %.",
+        sections: &[("aging", "health/aging.sql")],
+        default_days: 30,
+    },
+    Builtin {
+        name: "monthly",
+        description: "Monthly review pack: open by age, service and owner; blocked; due this month; repeat-linked; completed in --days (30).",
+        sections: &[
+            ("open_by_age", "health/monthly_open_by_age.sql"),
+            ("open_by_service", "health/monthly_open_by_service.sql"),
+            ("open_by_owner", "health/monthly_open_by_owner.sql"),
+            ("blocked", "health/monthly_blocked.sql"),
+            ("due_this_month", "health/monthly_due_this_month.sql"),
+            ("repeat_linked", "health/monthly_repeat_linked.sql"),
+            ("completed", "health/monthly_completed.sql"),
+            ("completed_summary", "health/monthly_completed_summary.sql"),
+        ],
+        default_days: 30,
+    },
+    Builtin {
+        name: "quarterly",
+        description: "Quarterly review: themes, teams, completion mix by effect and type over --days (90), candidate duplicates, obsolete items.",
+        sections: &[
+            ("themes", "health/quarterly_themes.sql"),
+            ("teams", "health/quarterly_teams.sql"),
+            ("completion_by_effect", "health/quarterly_completion_by_effect.sql"),
+            ("completion_by_type", "health/quarterly_completion_by_type.sql"),
+            ("duplicates", "health/quarterly_duplicates.sql"),
+            ("obsolete", "health/quarterly_obsolete.sql"),
+        ],
+        default_days: 90,
+    },
+    Builtin {
+        name: "repeats",
+        description: "Incidents whose failure mode had earlier action items: repeat while one was open, or despite all being closed.",
+        sections: &[("repeats", "health/repeats.sql")],
+        default_days: 30,
+    },
+    Builtin {
+        name: "trends",
+        description: "Per --period (month) from history: opened, closed, open at end, incidents; blockers; service concentration (HHI).",
+        sections: &[
+            ("flow", "health/trends_flow.sql"),
+            ("blockers", "health/trends_blockers.sql"),
+            ("concentration", "health/trends_concentration.sql"),
+        ],
+        default_days: 30,
+    },
+    Builtin {
+        name: "evidence",
+        description: "Done action items without evidence of completion (all of them, or since --since).",
+        sections: &[("evidence", "health/evidence.sql")],
+        default_days: 30,
+    },
+];
+
+/// `days` for user reports when the flag is not given.
+const USER_DEFAULT_DAYS: i64 = 30;
+
+/// The parameters a query file may name in its header, in no particular order.
+pub const PARAMETER_NAMES: &[&str] = &[
+    "as_of",
+    "days",
+    "since",
+    "service",
+    "period",
+    "deadline_critical",
+    "deadline_high",
+    "deadline_medium",
+    "deadline_low",
+];
+
+/// Every report: the built-ins, then the `*.sql` files of `user_dir`
+/// (sorted by name). A user file named like a built-in is listed but
+/// cannot be run under that name; rename it.
+pub fn list(user_dir: Option<&Path>) -> Result<Vec<ReportInfo>, ReportError> {
+    let mut out: Vec<ReportInfo> = BUILTINS
+        .iter()
+        .map(|b| ReportInfo {
+            name: b.name.to_string(),
+            description: b.description.to_string(),
+            user: false,
+        })
+        .collect();
+    for u in user_reports(user_dir)? {
+        let shadowed = BUILTINS.iter().any(|b| b.name == u.name);
+        out.push(ReportInfo {
+            description: if shadowed {
+                format!(
+                    "(hidden by the built-in report of this name) {}",
+                    u.description
+                )
+            } else {
+                u.description
+            },
+            name: u.name,
+            user: true,
+        });
+    }
+    Ok(out)
+}
+
+/// Runs the report `name` (built-in first, then `user_dir`) against `store`.
+pub async fn run(
+    store: &Store,
+    name: &str,
+    params: &ReportParams,
+    user_dir: Option<&Path>,
+) -> Result<ReportOutput, ReportError> {
+    validate(params)?;
+    if let Some(b) = BUILTINS.iter().find(|b| b.name == name) {
+        let mut sections = Vec::with_capacity(b.sections.len());
+        for (section, file) in b.sections {
+            let q = queries::get(file);
+            let result = run_file(store, q.name, q.sql, params, b.default_days).await?;
+            sections.push((section.to_string(), result));
+        }
+        return Ok(if sections.len() == 1 {
+            ReportOutput::Rows(sections.pop().map(|(_, r)| r).unwrap_or_default())
+        } else {
+            ReportOutput::Sections(sections)
+        });
+    }
+    let users = user_reports(user_dir)?;
+    match users.into_iter().find(|u| u.name == name) {
+        Some(u) => {
+            let what = u.path.display().to_string();
+            let result = run_file(store, &what, &u.sql, params, USER_DEFAULT_DAYS).await?;
+            Ok(ReportOutput::Rows(result))
+        }
+        None => Err(ReportError::Unknown {
+            name: name.to_string(),
+            available: list(user_dir)?.into_iter().map(|r| r.name).collect(),
+        }),
+    }
+}
+
+fn validate(params: &ReportParams) -> Result<(), ReportError> {
+    if let Some(days) = params.days {
+        if days < 1 {
+            return Err(ReportError::BadParameter {
+                flag: "days",
+                detail: format!("{days} is not a positive number of days"),
+            });
+        }
+    }
+    if let Some(period) = &params.period {
+        if period != "week" && period != "month" {
+            return Err(ReportError::BadParameter {
+                flag: "period",
+                detail: format!("{period:?} is neither week nor month"),
+            });
+        }
+    }
+    let d = &params.deadlines;
+    for (flag, v) in [
+        ("critical", d.critical),
+        ("high", d.high),
+        ("medium", d.medium),
+        ("low", d.low),
+    ] {
+        if v < 0 {
+            return Err(ReportError::BadParameter {
+                flag: "deadlines",
+                detail: format!("the {flag} deadline is negative ({v} days)"),
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn run_file(
+    store: &Store,
+    what: &str,
+    sql: &str,
+    params: &ReportParams,
+    default_days: i64,
+) -> Result<QueryResult, ReportError> {
+    let names = header_parameters(what, sql)?;
+    let values = names
+        .iter()
+        .map(|n| bind_value(n, params, default_days))
+        .collect();
+    Ok(store.query(what, sql, values).await?)
+}
+
+/// The value bound for a named parameter. Dates travel as `YYYY-MM-DD`
+/// text; the files cast every parameter (`$1::DATE`), so NULL works too.
+fn bind_value(name: &str, p: &ReportParams, default_days: i64) -> Value {
+    let date = |d: NaiveDate| Value::Text(d.format("%Y-%m-%d").to_string());
+    match name {
+        "as_of" => date(p.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive())),
+        "days" => Value::BigInt(p.days.unwrap_or(default_days)),
+        "since" => p.since.map(date).unwrap_or(Value::Null),
+        "service" => p.service.clone().map(Value::Text).unwrap_or(Value::Null),
+        "period" => Value::Text(p.period.clone().unwrap_or_else(|| "month".into())),
+        "deadline_critical" => Value::BigInt(p.deadlines.critical),
+        "deadline_high" => Value::BigInt(p.deadlines.high),
+        "deadline_medium" => Value::BigInt(p.deadlines.medium),
+        "deadline_low" => Value::BigInt(p.deadlines.low),
+        // header_parameters admits known names only.
+        _ => Value::Null,
+    }
+}
+
+/// The leading `--` comment lines of a query file.
+fn header(sql: &str) -> impl Iterator<Item = &str> {
+    sql.lines()
+        .map(str::trim_start)
+        .take_while(|l| l.starts_with("--"))
+        .map(|l| l.trim_start_matches('-').trim())
+}
+
+/// The parameters a file's header declares, in `$N` order: every `$N name`
+/// between `Parameters:` and `Output columns:` (or the header's end).
+/// `Parameters: none`, or no such line, means none. Numbers must run
+/// 1, 2, … without gaps, and names must be known.
+fn header_parameters(file: &str, sql: &str) -> Result<Vec<String>, ReportError> {
+    let mut text = String::new();
+    let mut inside = false;
+    for line in header(sql) {
+        if let Some(rest) = line.strip_prefix("Parameters:") {
+            inside = true;
+            text.push_str(rest);
+            text.push(' ');
+        } else if line.starts_with("Output columns:") {
+            break;
+        } else if inside {
+            text.push_str(line);
+            text.push(' ');
+        }
+    }
+    let mut found: Vec<(usize, String)> = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '$' {
+            let digits: String = chars[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            if !digits.is_empty() {
+                let mut j = i + 1 + digits.len();
+                while j < chars.len() && chars[j] == ' ' {
+                    j += 1;
+                }
+                let name: String = chars[j..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+                    .collect();
+                let n: usize = digits.parse().unwrap_or(0);
+                if !PARAMETER_NAMES.contains(&name.as_str()) {
+                    return Err(ReportError::Header {
+                        file: file.to_string(),
+                        detail: format!("${n} as {name:?}"),
+                    });
+                }
+                found.push((n, name));
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    found.sort();
+    for (k, (n, _)) in found.iter().enumerate() {
+        if *n != k + 1 {
+            return Err(ReportError::Header {
+                file: file.to_string(),
+                detail: format!("${n} where ${} was expected", k + 1),
+            });
+        }
+    }
+    Ok(found.into_iter().map(|(_, name)| name).collect())
+}
+
+/// The one-line description of a query file: its first header line, minus
+/// a leading `name:` label (`-- health/aging: …`, `-- my_report: …`).
+fn describe(sql: &str) -> String {
+    let first = header(sql).next().unwrap_or_default();
+    match first.split_once(": ") {
+        Some((label, rest)) if !label.contains(' ') => rest.trim().to_string(),
+        _ => first.to_string(),
+    }
+}
+
+/// A report read from the user's query directory.
+struct UserReport {
+    name: String,
+    description: String,
+    path: PathBuf,
+    sql: String,
+}
+
+fn user_reports(dir: Option<&Path>) -> Result<Vec<UserReport>, ReportError> {
+    let Some(dir) = dir else {
+        return Ok(Vec::new());
+    };
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ReportError::UserDir { path, source }
+    };
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let path = entry.map_err(io(dir))?.path();
+        if path.extension().is_none_or(|e| e != "sql") || !path.is_file() {
+            continue;
+        }
+        let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let sql = std::fs::read_to_string(&path).map_err(io(&path))?;
+        out.push(UserReport {
+            name: name.to_string(),
+            description: describe(&sql),
+            path,
+            sql,
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_file_declares_known_parameters_it_uses() {
+        for b in BUILTINS {
+            for (_, file) in b.sections {
+                let q = queries::get(file);
+                let names = header_parameters(q.name, q.sql).unwrap();
+                // The body uses exactly $1..$n.
+                let body: String = q
+                    .sql
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("--"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let max_used = body
+                    .match_indices('$')
+                    .filter_map(|(i, _)| {
+                        let d: String = body[i + 1..]
+                            .chars()
+                            .take_while(|c| c.is_ascii_digit())
+                            .collect();
+                        d.parse::<usize>().ok()
+                    })
+                    .max()
+                    .unwrap_or(0);
+                assert_eq!(max_used, names.len(), "{file}: header {names:?}");
+                for k in 1..=names.len() {
+                    assert!(
+                        body.contains(&format!("${k}::")),
+                        "{file}: ${k} is never cast"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_health_file_belongs_to_a_report_and_is_named_in_its_header() {
+        for f in queries::FILES
+            .iter()
+            .filter(|f| f.name.starts_with("health/"))
+        {
+            assert!(
+                BUILTINS
+                    .iter()
+                    .any(|b| b.sections.iter().any(|(_, file)| *file == f.name)),
+                "{} is in no report",
+                f.name
+            );
+            let stem = f.name.trim_end_matches(".sql");
+            let first = f.sql.lines().next().unwrap();
+            assert!(
+                first.starts_with(&format!("-- {stem}: ")),
+                "{}: first line {first:?}",
+                f.name
+            );
+        }
+    }
+
+    #[test]
+    fn header_parameters_are_read_in_order_and_checked() {
+        let sql = "-- x: y.\n-- Parameters: $2 service (VARCHAR), $1 as_of (DATE).\n-- Output columns: a.\nSELECT 1";
+        assert_eq!(header_parameters("x", sql).unwrap(), ["as_of", "service"]);
+        let none = "-- x: y.\n-- Parameters: none.\n-- Output columns: a.\nSELECT 1";
+        assert!(header_parameters("x", none).unwrap().is_empty());
+        let bare = "SELECT 1";
+        assert!(header_parameters("x", bare).unwrap().is_empty());
+        let unknown = "-- Parameters: $1 today (DATE).\nSELECT $1";
+        let err = header_parameters("u.sql", unknown).unwrap_err();
+        assert!(err.to_string().contains("\"today\""), "{err}");
+        assert!(err.is_usage());
+        let gap = "-- Parameters: $1 as_of, $3 days.\nSELECT $1, $3";
+        assert!(matches!(
+            header_parameters("g.sql", gap),
+            Err(ReportError::Header { .. })
+        ));
+        // Continuation lines count until Output columns.
+        let multi = "-- Parameters: $1 as_of (DATE),\n--   $2 days (BIGINT).\n-- Output columns: $3 not a parameter.\nSELECT 1";
+        assert_eq!(header_parameters("m", multi).unwrap(), ["as_of", "days"]);
+    }
+
+    #[test]
+    fn descriptions_drop_the_name_label() {
+        assert_eq!(
+            describe("-- health/aging: Open items by age.\nSELECT 1"),
+            "Open items by age."
+        );
+        assert_eq!(
+            describe("-- Plain words: kept whole.\nSELECT 1"),
+            "Plain words: kept whole."
+        );
+        assert_eq!(describe("SELECT 1"), "");
+    }
+
+    /// monthly_repeat_linked must classify repeats exactly as repeats does.
+    #[test]
+    fn the_repeats_core_is_identical_in_both_files() {
+        let core = |file: &str| {
+            let sql = queries::get(file).sql;
+            let a = sql.find("-- [repeats core: begin]").expect("begin marker");
+            let b = sql.find("-- [repeats core: end]").expect("end marker");
+            sql[a..b].to_string()
+        };
+        assert_eq!(
+            core("health/repeats.sql"),
+            core("health/monthly_repeat_linked.sql")
+        );
+    }
+
+    #[test]
+    fn flags_are_validated() {
+        let bad = [
+            ReportParams {
+                days: Some(0),
+                ..Default::default()
+            },
+            ReportParams {
+                period: Some("year".into()),
+                ..Default::default()
+            },
+            ReportParams {
+                deadlines: Deadlines {
+                    high: -1,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        ];
+        for p in bad {
+            let err = validate(&p).unwrap_err();
+            assert!(err.is_usage(), "{err}");
+        }
+        assert!(validate(&ReportParams::default()).is_ok());
+    }
+}

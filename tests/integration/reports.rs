@@ -1,0 +1,683 @@
+//! Backlog-health reports on the seeded backlog of
+//! `tests/fixtures/health_seed.sql`, as of 2026-06-30: every report's answer
+//! is worked out by hand in that file's terms and asserted exactly.
+
+use chrono::NaiveDate;
+use recur::reports::{
+    self, render, Deadlines, ReportError, ReportFormat, ReportOutput, ReportParams,
+};
+use recur::store::{QueryResult, Store};
+
+const SEED: &str = include_str!("../fixtures/health_seed.sql");
+
+async fn seeded() -> Store {
+    let store = Store::open_in_memory().unwrap();
+    store.execute_batch("health seed", SEED).await.unwrap();
+    store
+}
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn as_of(s: &str) -> ReportParams {
+    ReportParams {
+        as_of: Some(date(s)),
+        ..Default::default()
+    }
+}
+
+fn june() -> ReportParams {
+    as_of("2026-06-30")
+}
+
+async fn run(store: &Store, name: &str, params: &ReportParams) -> ReportOutput {
+    reports::run(store, name, params, None)
+        .await
+        .unwrap_or_else(|e| panic!("report {name}: {e}"))
+}
+
+async fn rows(store: &Store, name: &str, params: &ReportParams) -> QueryResult {
+    match run(store, name, params).await {
+        ReportOutput::Rows(r) => r,
+        other => panic!("{name} gave sections: {other:?}"),
+    }
+}
+
+async fn sections(store: &Store, name: &str, params: &ReportParams) -> Vec<(String, QueryResult)> {
+    match run(store, name, params).await {
+        ReportOutput::Sections(s) => s,
+        other => panic!("{name} gave plain rows: {other:?}"),
+    }
+}
+
+fn section<'a>(s: &'a [(String, QueryResult)], name: &str) -> &'a QueryResult {
+    &s.iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no section {name}"))
+        .1
+}
+
+/// The chosen columns of every row, `|`-separated (NULL as empty).
+fn pick(r: &QueryResult, cols: &[&str]) -> Vec<String> {
+    let idx: Vec<usize> = cols
+        .iter()
+        .map(|c| {
+            r.columns
+                .iter()
+                .position(|x| x == c)
+                .unwrap_or_else(|| panic!("no column {c} in {:?}", r.columns))
+        })
+        .collect();
+    r.rows
+        .iter()
+        .map(|row| {
+            idx.iter()
+                .map(|&i| match &row[i] {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn checkpoint_lists_linked_items_missing_owner_priority_or_target() {
+    let store = seeded().await;
+    let r = rows(&store, "checkpoint", &june()).await;
+    assert_eq!(
+        pick(&r, &["incident", "incident_closed_on", "key", "missing"]),
+        [
+            "acme/ops#14|2026-06-28|acme/auth#2|priority, target_date",
+            "acme/ops#13|2026-06-26|acme/search#3|owner, priority, target_date",
+        ]
+    );
+    // P1 counts as a priority: acme/auth#1 (incident acme/ops#14) is complete.
+    assert!(!pick(&r, &["key"]).contains(&"acme/auth#1".to_string()));
+    // Three days back reaches the 06-28 closure only.
+    let three = ReportParams {
+        days: Some(3),
+        ..june()
+    };
+    let r = rows(&store, "checkpoint", &three).await;
+    assert_eq!(pick(&r, &["key"]), ["acme/auth#2"]);
+    let r = rows(&store, "checkpoint", &as_of("2026-06-25")).await;
+    assert!(r.rows.is_empty(), "{r:?}");
+}
+
+#[tokio::test]
+async fn lint_gives_one_row_per_item_and_failed_rule() {
+    let store = seeded().await;
+    let r = rows(&store, "lint", &june()).await;
+    assert_eq!(
+        pick(&r, &["key", "rule", "detail"]),
+        [
+            "acme/auth#1|missing_rationale|no risk rationale and no linked risk",
+            "acme/auth#2|vague_title|starts with \"investigate\"",
+            "acme/auth#2|missing_target_date|no target date",
+            "acme/auth#2|missing_rationale|no risk rationale and no linked risk",
+            "acme/pay#2|vague_title|fewer than 3 words",
+            "acme/pay#2|missing_target_date|no target date",
+            "acme/pay#4|missing_target_date|no target date",
+            "acme/pay#5|missing_service|no service",
+            "acme/pay#5|missing_target_date|no target date",
+            "acme/pay#6|vague_title|no action verb first (\"payment\")",
+            "acme/pay#6|missing_target_date|no target date",
+            "acme/search#3|missing_owner|no owner",
+            "acme/search#3|missing_target_date|no target date",
+        ]
+    );
+    // `[sdk] Upgrade provider SDK to v5`: the tag is dropped, the verb found.
+    assert!(!pick(&r, &["key"]).contains(&"acme/pay#7".to_string()));
+}
+
+#[tokio::test]
+async fn aging_buckets_by_priority_against_deadlines() {
+    let store = seeded().await;
+    let r = rows(&store, "aging", &june()).await;
+    assert_eq!(
+        pick(
+            &r,
+            &[
+                "priority",
+                "bucket",
+                "open",
+                "overdue",
+                "overdue_pct",
+                "small_sample",
+                "deadline_days",
+                "median_age_days",
+                "p90_age_days"
+            ]
+        ),
+        [
+            // acme/pay#4 is 16 days old (critical: 15) and overdue; #5 is 15 and not.
+            "critical|0-30|2|1|50.0|true|15|15.5|15.9",
+            "critical|all|2|1|50.0|true|15|15.5|15.9",
+            "high|0-30|1|0|0.0|true|30|28.0|28.0",
+            // acme/search#4: target date 06-29, one day past.
+            "high|31-90|1|1|100.0|true|30|45.0|45.0",
+            "high|all|2|1|50.0|true|30|36.5|43.3",
+            "medium|31-90|1|1|100.0|true|56|89.0|89.0",
+            // acme/pay#7's target is the as-of date itself: not overdue.
+            "medium|91-180|2|0|0.0|true|56|119.0|120.6",
+            "medium|all|3|1|33.3|true|56|117.0|120.2",
+            "low|>180|1|1|100.0|true|90|241.0|241.0",
+            "low|all|1|1|100.0|true|90|241.0|241.0",
+            "(none)|0-30|1|0|0.0|true|90|27.0|27.0",
+            "(none)|31-90|1|0|0.0|true|90|45.0|45.0",
+            "(none)|all|2|0|0.0|true|90|36.0|43.2",
+            "all|all|10|4|40.0|false||45.0|133.0",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn aging_uses_the_configured_deadlines_and_the_service_filter() {
+    let store = seeded().await;
+    let looser = ReportParams {
+        deadlines: Deadlines {
+            critical: 16,
+            ..Deadlines::default()
+        },
+        ..june()
+    };
+    let r = rows(&store, "aging", &looser).await;
+    assert_eq!(
+        pick(&r, &["priority", "bucket", "open", "overdue"])[0],
+        "critical|0-30|2|0"
+    );
+    let payments = ReportParams {
+        service: Some("payments".into()),
+        ..june()
+    };
+    let r = rows(&store, "aging", &payments).await;
+    assert_eq!(
+        pick(&r, &["priority", "bucket", "open", "overdue"])
+            .last()
+            .unwrap(),
+        "all|all|5|3"
+    );
+}
+
+#[tokio::test]
+async fn repeats_tell_open_from_completed_earlier_items_using_history() {
+    let store = seeded().await;
+    let r = rows(&store, "repeats", &june()).await;
+    assert_eq!(
+        pick(
+            &r,
+            &[
+                "incident",
+                "started_at",
+                "failure_mode",
+                "class",
+                "prior_items",
+                "prior_open"
+            ]
+        ),
+        [
+            // acme/pay#3 is closed today and was open from 01-05 to 03-20 by its
+            // dates, but history shows it closed 02-01 and reopened 03-01.
+            "acme/ops#16|2026-02-15T08:00:00Z|risk acme/ops#3|repeat_despite_completion|1|0",
+            // ... and reopened on 03-01, so open when this one started.
+            "acme/ops#17|2026-03-10T08:00:00Z|risk acme/ops#3|repeat_while_open|1|1",
+            "acme/ops#11|2026-04-01T08:00:00Z|risk acme/ops#1|repeat_while_open|2|2",
+            // Its risk is written `#2`; one earlier item done, one declined.
+            "acme/ops#13|2026-05-15T08:00:00Z|risk acme/ops#2|repeat_despite_completion|2|0",
+            // No linked risk: the failure mode is the service.
+            "acme/ops#15|2026-06-20T08:00:00Z|service auth|repeat_while_open|2|2",
+        ]
+    );
+    let r = rows(&store, "repeats", &as_of("2026-05-01")).await;
+    assert_eq!(
+        pick(&r, &["incident"]),
+        ["acme/ops#16", "acme/ops#17", "acme/ops#11"]
+    );
+}
+
+#[tokio::test]
+async fn evidence_lists_done_items_without_it() {
+    let store = seeded().await;
+    let r = rows(&store, "evidence", &june()).await;
+    assert_eq!(
+        pick(&r, &["key", "done_on", "days_to_done"]),
+        ["acme/search#5|2026-06-20|31", "acme/pay#3|2026-03-20|74"]
+    );
+    let since = ReportParams {
+        since: Some(date("2026-06-01")),
+        ..june()
+    };
+    let r = rows(&store, "evidence", &since).await;
+    assert_eq!(pick(&r, &["key"]), ["acme/search#5"]);
+}
+
+#[tokio::test]
+async fn monthly_pack_has_every_section() {
+    let store = seeded().await;
+    let s = sections(&store, "monthly", &june()).await;
+    let names: Vec<&str> = s.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "open_by_age",
+            "open_by_service",
+            "open_by_owner",
+            "blocked",
+            "due_this_month",
+            "repeat_linked",
+            "completed",
+            "completed_summary"
+        ]
+    );
+    assert_eq!(
+        pick(
+            section(&s, "open_by_age"),
+            &[
+                "bucket",
+                "open",
+                "overdue",
+                "overdue_pct",
+                "small_sample",
+                "median_age_days"
+            ]
+        ),
+        [
+            "0-30|4|1|25.0|true|21.5",
+            "31-90|3|2|66.7|true|45.0",
+            "91-180|2|0|0.0|true|119.0",
+            ">180|1|1|100.0|true|241.0",
+        ]
+    );
+    assert_eq!(
+        pick(
+            section(&s, "open_by_service"),
+            &[
+                "service",
+                "open",
+                "overdue",
+                "overdue_pct",
+                "small_sample",
+                "median_age_days",
+                "p90_age_days"
+            ]
+        ),
+        [
+            "payments|5|3|60.0|false|117.0|193.0",
+            "auth|2|0|0.0|true|27.5|27.9",
+            "search|2|1|50.0|true|45.0|45.0",
+            "(none)|1|0|0.0|true|15.0|15.0",
+        ]
+    );
+    assert_eq!(
+        pick(
+            section(&s, "open_by_owner"),
+            &["team", "owner", "open", "overdue"]
+        ),
+        [
+            "payments|alice|2|1",
+            "payments|bob|2|1",
+            "payments|carol|2|1",
+            "identity|erin|1|0",
+            "identity|frank|1|0",
+            "search|(none)|1|0",
+            "search|dave|1|1",
+        ]
+    );
+    assert_eq!(
+        pick(
+            section(&s, "blocked"),
+            &["key", "blocked_by", "age_days", "untouched_days"]
+        ),
+        [
+            "acme/pay#6|acme/platform#9|241|211",
+            "acme/pay#7|acme/platform#9|121|29",
+            "acme/auth#2|(unspecified)|27|27",
+        ]
+    );
+    assert_eq!(
+        pick(
+            section(&s, "due_this_month"),
+            &["key", "target_date", "overdue"]
+        ),
+        [
+            "acme/search#4|2026-06-29|true",
+            "acme/pay#7|2026-06-30|false"
+        ]
+    );
+    assert_eq!(
+        pick(
+            section(&s, "repeat_linked"),
+            &["key", "repeat_incident", "class", "linked_by"]
+        ),
+        [
+            "acme/pay#2|acme/ops#11|repeat_while_open|incident",
+            "acme/pay#8|acme/ops#11|repeat_while_open|risk",
+            "acme/search#3|acme/ops#13|repeat_despite_completion|incident",
+            "acme/search#4|acme/ops#13|repeat_despite_completion|incident",
+        ]
+    );
+    assert_eq!(
+        pick(
+            section(&s, "completed"),
+            &["key", "done_on", "days_to_done", "has_evidence"]
+        ),
+        [
+            "acme/search#5|2026-06-20|31|false",
+            "acme/pay#9|2026-06-10|40|true"
+        ]
+    );
+    assert_eq!(
+        pick(
+            section(&s, "completed_summary"),
+            &[
+                "completed",
+                "with_evidence",
+                "with_evidence_pct",
+                "small_sample",
+                "median_days_to_done",
+                "p90_days_to_done"
+            ]
+        ),
+        ["2|1|50.0|true|35.5|39.1"]
+    );
+}
+
+#[tokio::test]
+async fn quarterly_review_has_every_section() {
+    let store = seeded().await;
+    let s = sections(&store, "quarterly", &june()).await;
+    assert_eq!(
+        pick(
+            section(&s, "themes"),
+            &["theme", "open", "open_pct", "overdue"]
+        ),
+        [
+            "alerting|2|20.0|1",
+            "dependencies|2|20.0|0",
+            "secrets|2|20.0|1",
+            "(none)|1|10.0|0",
+            "abuse|1|10.0|0",
+            "retries|1|10.0|1",
+            "runbooks|1|10.0|1",
+        ]
+    );
+    assert_eq!(
+        pick(
+            section(&s, "teams"),
+            &["team", "open", "overdue", "unowned"]
+        ),
+        ["payments|6|3|0", "identity|2|0|0", "search|2|1|1"]
+    );
+    // Done in the 90 days to 06-30: acme/pay#1, acme/search#5, acme/pay#9.
+    assert_eq!(
+        pick(
+            section(&s, "completion_by_effect"),
+            &[
+                "effect",
+                "completed",
+                "completed_pct",
+                "open",
+                "open_pct",
+                "median_days_to_done",
+                "small_sample"
+            ]
+        ),
+        [
+            "prevention|1|33.3|4|40.0|109.0|true",
+            "detection|0|0.0|2|20.0||true",
+            "mitigation|1|33.3|2|20.0|40.0|true",
+            "recovery|0|0.0|1|10.0||true",
+            "learning|1|33.3|1|10.0|31.0|true",
+        ]
+    );
+    assert_eq!(
+        pick(
+            section(&s, "completion_by_type"),
+            &["type", "effect", "completed", "open"]
+        )[..4],
+        [
+            "bug fix|prevention|1|0",
+            "circuit breaker|mitigation|1|0",
+            "documentation|learning|1|0",
+            "security|prevention|0|2",
+        ]
+    );
+    assert_eq!(
+        pick(
+            section(&s, "duplicates"),
+            &["service", "key", "duplicate_of"]
+        ),
+        ["payments|acme/pay#8|acme/pay#7"]
+    );
+    assert_eq!(
+        pick(
+            section(&s, "obsolete"),
+            &["key", "last_updated_on", "untouched_days"]
+        ),
+        ["acme/pay#6|2025-12-01|211"]
+    );
+}
+
+#[tokio::test]
+async fn trends_rebuild_past_months_from_history() {
+    let store = seeded().await;
+    let params = ReportParams {
+        since: Some(date("2026-01-01")),
+        ..june()
+    };
+    let s = sections(&store, "trends", &params).await;
+    assert_eq!(
+        pick(
+            section(&s, "flow"),
+            &[
+                "period_start",
+                "period_end",
+                "opened",
+                "closed",
+                "reopened",
+                "open_at_end",
+                "open_change",
+                "incidents",
+                "closure_ratio",
+                "small_sample"
+            ]
+        ),
+        [
+            "2026-01-01|2026-01-31|2|0|0|3|2|1|0.0|true",
+            "2026-02-01|2026-02-28|2|1|0|4|1|2|0.5|true",
+            // acme/pay#3 reopened on 03-01 and closed again on 03-20.
+            "2026-03-01|2026-03-31|2|3|1|4|0|1|1.5|true",
+            "2026-04-01|2026-04-30|1|0|0|5|1|1|0.0|true",
+            "2026-05-01|2026-05-31|4|1|0|8|3|1|0.25|true",
+            "2026-06-01|2026-06-30|4|2|0|10|2|2|0.5|true",
+        ]
+    );
+    assert_eq!(
+        pick(
+            section(&s, "blockers"),
+            &[
+                "period_start",
+                "blocked_by",
+                "blocked_items",
+                "blocked_pct",
+                "rank"
+            ]
+        )[4..],
+        [
+            "2026-05-01|acme/platform#9|1|100.0|1",
+            "2026-06-01|acme/platform#9|2|66.7|1",
+            "2026-06-01|(unspecified)|1|33.3|2",
+        ]
+    );
+    assert_eq!(
+        pick(
+            section(&s, "concentration"),
+            &[
+                "period_start",
+                "open_at_end",
+                "services",
+                "hhi",
+                "top_service",
+                "top_service_pct"
+            ]
+        ),
+        [
+            "2026-01-01|3|1|1.0|payments|100.0",
+            // A tie goes to the first name.
+            "2026-02-01|4|2|0.5|payments|50.0",
+            "2026-03-01|4|1|1.0|payments|100.0",
+            "2026-04-01|5|1|1.0|payments|100.0",
+            "2026-05-01|8|2|0.531|payments|62.5",
+            "2026-06-01|10|4|0.34|payments|50.0",
+        ]
+    );
+    // The same history answers for an earlier date, by week; the last
+    // week is cut at the as-of date.
+    let weekly = ReportParams {
+        period: Some("week".into()),
+        ..as_of("2026-03-10")
+    };
+    let s = sections(&store, "trends", &weekly).await;
+    let flow = pick(
+        section(&s, "flow"),
+        &["period_start", "period_end", "open_at_end"],
+    );
+    assert_eq!(flow.len(), 12);
+    assert_eq!(flow.last().unwrap(), "2026-03-09|2026-03-10|5");
+}
+
+#[tokio::test]
+async fn untracked_and_future_items_appear_in_no_report() {
+    let store = seeded().await;
+    for info in reports::list(None).unwrap() {
+        let out = run(&store, &info.name, &june()).await;
+        let mut buf = Vec::new();
+        render(&mut buf, &info.name, &out, ReportFormat::Json).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        for key in ["acme/pay#10\"", "acme/pay#11\""] {
+            assert!(!text.contains(key), "{} mentions {key}: {text}", info.name);
+        }
+    }
+}
+
+#[tokio::test]
+async fn json_is_an_array_or_an_object_of_arrays_with_item_keys() {
+    let store = seeded().await;
+    let out = run(&store, "lint", &june()).await;
+    let mut buf = Vec::new();
+    render(&mut buf, "lint", &out, ReportFormat::Json).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+    let arr = v.as_array().unwrap();
+    assert_eq!(arr.len(), 13);
+    assert_eq!(arr[0]["key"], "acme/auth#1");
+    assert_eq!(arr[0]["rule"], "missing_rationale");
+
+    let out = run(&store, "monthly", &june()).await;
+    let mut buf = Vec::new();
+    render(&mut buf, "monthly", &out, ReportFormat::Json).unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    assert_eq!(text.trim_end().lines().count(), 1);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let obj = v.as_object().unwrap();
+    assert_eq!(obj.keys().next().unwrap(), "open_by_age");
+    assert_eq!(obj["blocked"][0]["key"], "acme/pay#6");
+    assert_eq!(obj["completed_summary"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn markdown_review_document_snapshot() {
+    let store = seeded().await;
+    let out = run(&store, "repeats", &june()).await;
+    let mut buf = Vec::new();
+    render(&mut buf, "repeats", &out, ReportFormat::Md).unwrap();
+    assert_eq!(
+        String::from_utf8(buf).unwrap(),
+        "# Repeats
+
+| incident | title | service | started_at | failure_mode | class | prior_items | prior_open |
+| --- | --- | --- | --- | --- | --- | ---: | ---: |
+| acme/ops#16 | Cache stampede on sale day | payments | 2026-02-15T08:00:00Z | risk acme/ops#3 | repeat_despite_completion | 1 | 0 |
+| acme/ops#17 | Cache stampede during migration | payments | 2026-03-10T08:00:00Z | risk acme/ops#3 | repeat_while_open | 1 | 1 |
+| acme/ops#11 | Checkout timeouts again | payments | 2026-04-01T08:00:00Z | risk acme/ops#1 | repeat_while_open | 2 | 2 |
+| acme/ops#13 | Search index corrupted again | search | 2026-05-15T08:00:00Z | risk acme/ops#2 | repeat_despite_completion | 2 | 0 |
+| acme/ops#15 | Login slow | auth | 2026-06-20T08:00:00Z | service auth | repeat_while_open | 2 | 2 |
+"
+    );
+    let out = run(&store, "monthly", &june()).await;
+    let mut buf = Vec::new();
+    render(&mut buf, "monthly", &out, ReportFormat::Md).unwrap();
+    let md = String::from_utf8(buf).unwrap();
+    assert!(
+        md.starts_with("# Monthly\n\n## Open by age\n\n| bucket | open |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("## Blocked\n\n| key | title | owner | service | status | blocked_by | age_days | untouched_days |\n| --- | --- | --- | --- | --- | --- | ---: | ---: |\n| acme/pay#6 | Payment retries are slow | alice | payments | blocked | acme/platform#9 | 241 | 211 |\n"),
+        "{md}"
+    );
+}
+
+#[tokio::test]
+async fn user_reports_run_from_the_query_directory_with_the_same_parameters() {
+    let store = seeded().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("open_per_team.sql"),
+        "-- open_per_team: Open action items per team for one service.\n\
+         -- Parameters: $1 as_of (DATE), $2 service (VARCHAR, NULL = all).\n\
+         -- Output columns: team, open.\n\
+         SELECT team, count(*) AS open FROM action_items\n\
+         WHERE state = 'open' AND tracking = 'tracked' AND created_at::TIMESTAMP < ($1::DATE + 1)::TIMESTAMP\n\
+           AND ($2::VARCHAR IS NULL OR service = $2)\n\
+         GROUP BY team ORDER BY team\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a report").unwrap();
+    let list = reports::list(Some(dir.path())).unwrap();
+    let mine = list.iter().find(|r| r.name == "open_per_team").unwrap();
+    assert_eq!(
+        mine.description,
+        "Open action items per team for one service."
+    );
+    assert!(mine.user);
+    assert_eq!(list.len(), 9, "{list:?}");
+
+    let params = ReportParams {
+        service: Some("search".into()),
+        ..june()
+    };
+    let out = reports::run(&store, "open_per_team", &params, Some(dir.path()))
+        .await
+        .unwrap();
+    let ReportOutput::Rows(r) = &out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(pick(r, &["team", "open"]), ["search|2"]);
+    let mut buf = Vec::new();
+    render(&mut buf, "open_per_team", &out, ReportFormat::Csv).unwrap();
+    assert_eq!(
+        String::from_utf8(buf).unwrap().replace("\r\n", "\n"),
+        "team,open\nsearch,2\n"
+    );
+
+    let err = reports::run(&store, "nope", &june(), Some(dir.path()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ReportError::Unknown { .. }), "{err}");
+    assert!(err.is_usage());
+    assert!(err.to_string().contains("open_per_team"), "{err}");
+
+    std::fs::write(
+        dir.path().join("bad.sql"),
+        "-- bad: asks for a parameter recur does not have.\n-- Parameters: $1 tomorrow (DATE).\nSELECT $1::DATE",
+    )
+    .unwrap();
+    let err = reports::run(&store, "bad", &june(), Some(dir.path()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ReportError::Header { .. }), "{err}");
+}
