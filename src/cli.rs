@@ -108,6 +108,15 @@ pub enum Command {
         /// Issues in the sandbox.
         #[arg(long, default_value_t = 100_000)]
         issues: usize,
+        /// Time every report over generated data instead of syncing.
+        #[arg(long)]
+        reports: bool,
+        /// Action items generated for --reports.
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        /// History rows generated for --reports.
+        #[arg(long, default_value_t = 10_000_000)]
+        history: usize,
     },
 }
 
@@ -328,12 +337,23 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             });
             crate::demo::run(dir.as_deref()).await
         }
-        Command::Bench { issues } => {
+        Command::Bench {
+            issues,
+            reports,
+            items,
+            history,
+        } => {
             crate::logging::init(&crate::settings::LogSettings {
                 json: false,
                 level: "warn".into(),
             });
-            crate::demo::bench(*issues).await
+            if *reports {
+                crate::reports::bench_reports(*items, *history)
+                    .await
+                    .map_err(report_error)
+            } else {
+                crate::demo::bench(*issues).await
+            }
         }
     }
 }
