@@ -100,32 +100,34 @@ pub async fn run(dir: Option<&Path>) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "Starting the sandbox GitHub (a generated organisation on loopback)..."
+        "Starting the sandbox GitHub and Jira (a generated organisation on loopback)..."
     )?;
     let sandbox = Sandbox::start(SandboxOptions::demo(42)).await?;
     let repos = sandbox.github().repos();
-    let config_text = sandbox_config(&sandbox.github_url(), &repos, &db);
+    let config_text = format!(
+        "{}{}",
+        sandbox_config(&sandbox.github_url(), &repos, &db),
+        sandbox_jira_source(&sandbox.jira_url(), &sandbox.jira().projects(), false)
+    );
     let config_path = dir.join("recur.toml");
     write_private(&config_path, &config_text)?;
     let settings = Settings::load(&config_path, true)?;
     writeln!(
         out,
-        "Syncing {} repositories from {} ...",
+        "Syncing {} GitHub repositories and Jira projects {} from {} ...",
         repos.len(),
+        sandbox.jira().projects().join(", "),
         sandbox.github_url()
     )?;
     let started = Instant::now();
     let reports = crate::cli::sync(&settings, None, false, no_shutdown()).await?;
     let elapsed = started.elapsed();
+    writeln!(out, "  synced in {:.1}s", elapsed.as_secs_f64())?;
     for r in &reports {
         writeln!(
             out,
-            "  {}: {} items in {:.1}s, {} API requests, {} pull requests dropped",
-            r.source,
-            r.stats.items_seen,
-            elapsed.as_secs_f64(),
-            r.stats.api_requests,
-            r.stats.pull_requests
+            "  {}: {} items, {} API requests, {} pull requests dropped",
+            r.source, r.stats.items_seen, r.stats.api_requests, r.stats.pull_requests
         )?;
     }
     let store = Store::open(&db, OpenMode::ReadWrite).await?;

@@ -8,6 +8,8 @@ mod common;
 mod cli;
 #[path = "integration/github_sync.rs"]
 mod github_sync;
+#[path = "integration/jira_sync.rs"]
+mod jira_sync;
 #[path = "integration/reports.rs"]
 mod reports;
 #[path = "integration/scoring.rs"]

@@ -225,3 +225,44 @@ async fn reports_and_score_through_the_binary() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no-such-report"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_appears_in_no_log_output_or_database_byte() {
+    const CANARY: &str = "canary-Zq7-token-4412";
+    let mut opts = recur_sandbox::SandboxOptions::small(3);
+    opts.tokens
+        .push((CANARY.to_string(), "recur-bot".to_string()));
+    let sb = recur_sandbox::Sandbox::start(opts).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.duckdb");
+    let cfg = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db)
+        .replace("sandbox-token", CANARY);
+    std::fs::write(
+        dir.path().join("recur.toml"),
+        format!("{cfg}\n[log]\nformat = \"json\"\n"),
+    )
+    .unwrap();
+    let mut seen = String::new();
+    for (args, log) in [
+        (vec!["sync"], "trace"),
+        (vec!["sync", "--full"], "debug"),
+        (vec!["status"], "trace"),
+        (vec!["query", "SELECT raw FROM items LIMIT 3"], "trace"),
+        (vec!["--help"], "trace"),
+    ] {
+        let out = recur(dir.path(), &args, &[("RECUR_LOG", log)]).await;
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        seen.push_str(&text(&out.stdout));
+        seen.push_str(&text(&out.stderr));
+    }
+    assert!(
+        seen.contains("Container synced"),
+        "logs were written at all"
+    );
+    assert!(!seen.contains(CANARY), "the token leaked into output");
+    let bytes = std::fs::read(&db).unwrap();
+    assert!(
+        !bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()),
+        "the token is in the database file"
+    );
+}

@@ -14,8 +14,12 @@
 //! - [`seed`]: the deterministic generated organisation and the facts tests
 //!   may rely on.
 //! - [`github`]: the fake GitHub REST API and its test-control handle.
+//! - [`jira`]: the fake Jira (Cloud REST v3 and Data Center REST v2 over
+//!   one site) and its test-control handle; served on the same listener
+//!   under `/rest/…`, so [`Sandbox::jira_url`] equals
+//!   [`Sandbox::github_url`].
 //!
-//! Adding a tracker (the fake Jira, say): a module with its own state and an
+//! Adding a tracker (as [`jira`] was added): a module with its own state and an
 //! axum `Router` whose one handler counts each request in a `Counters`, asks
 //! a `Faults` plan first, and uses `faults::truncated_response` and
 //! `server::ConnCtl::reset` for the transport faults; `server::spawn`
@@ -27,6 +31,7 @@
 pub mod counters;
 pub mod faults;
 pub mod github;
+pub mod jira;
 mod rate;
 pub mod seed;
 mod server;
@@ -38,18 +43,23 @@ use chrono::{DateTime, Utc};
 pub use counters::RequestRecord;
 pub use faults::{Fault, FaultRule};
 pub use github::{CommentSnapshot, GithubHandle, IssueSnapshot, NewIssue};
+pub use jira::{JiraHandle, JiraIssueSnapshot, NewJiraIssue};
 
 /// How much data the sandbox generates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scale {
-    /// The three [`seed::SMALL_REPOS`] exist, with labels but no issues.
+    /// The three [`seed::SMALL_REPOS`] exist, with labels but no issues;
+    /// Jira has an empty project `OPS`.
     Empty,
-    /// [`seed::SMALL_REPOS`], about 400 issues in all.
+    /// [`seed::SMALL_REPOS`], about 400 issues in all; Jira project `OPS`
+    /// with [`jira::SMALL_ISSUES`] issues.
     Small,
-    /// [`seed::DEMO_REPOS`], about 3,000 issues in all.
+    /// [`seed::DEMO_REPOS`], about 3,000 issues in all; Jira project `OPS`
+    /// with [`jira::DEMO_ISSUES`] issues over two years.
     Demo,
     /// `issues` issues spread over ten repositories `acme/bench-0..9`;
     /// generated quickly and kept lean (no huge bodies, few comments).
+    /// Jira gets `issues / 2` more, split over projects `OPS` and `PAY`.
     Bench {
         /// Total issues (pull requests included) over all ten repositories.
         issues: usize,
@@ -147,13 +157,14 @@ impl Default for SandboxOptions {
     }
 }
 
-/// A running sandbox: the fake GitHub on `127.0.0.1`.
+/// A running sandbox: the fake GitHub and the fake Jira on `127.0.0.1`.
 ///
 /// Dropping it stops accepting connections; [`Sandbox::shutdown`] also
 /// waits for open connections to finish.
 pub struct Sandbox {
     github_url: String,
     github: GithubHandle,
+    jira: JiraHandle,
     server: Option<server::ServerHandle>,
 }
 
@@ -166,16 +177,26 @@ impl Sandbox {
         // Generating a large organisation takes seconds of CPU: keep it off
         // the async worker so a current-thread test runtime stays usable.
         let base = github_url.clone();
-        let shared = tokio::task::spawn_blocking(move || github::Shared::build(&opts, &base))
-            .await
-            .map_err(std::io::Error::other)?;
+        let (shared, jira) = tokio::task::spawn_blocking(move || {
+            (
+                github::Shared::build(&opts, &base),
+                jira::Shared::build(&opts, &base),
+            )
+        })
+        .await
+        .map_err(std::io::Error::other)?;
         let shared = Arc::new(shared);
-        let router = github::routes::router(shared.clone());
+        let jira = Arc::new(jira);
+        // Jira's routes are all under `/rest/`, which GitHub never uses; the
+        // GitHub router keeps the fallback for everything else.
+        let router =
+            jira::routes::router(jira.clone()).merge(github::routes::router(shared.clone()));
         let server = server::spawn(listener, router);
-        tracing::info!(url = %github_url, "Sandbox GitHub listening.");
+        tracing::info!(url = %github_url, "Sandbox GitHub and Jira listening.");
         Ok(Sandbox {
             github_url,
             github: GithubHandle::new(shared),
+            jira: JiraHandle::new(jira),
             server: Some(server),
         })
     }
@@ -188,6 +209,17 @@ impl Sandbox {
     /// A cheap handle onto the fake GitHub's state, counters and faults.
     pub fn github(&self) -> GithubHandle {
         self.github.clone()
+    }
+
+    /// The Jira site root, `http://127.0.0.1:PORT` (no trailing slash): the
+    /// same listener as GitHub, answering under `/rest/api/{2,3}/…`.
+    pub fn jira_url(&self) -> String {
+        self.github_url.clone()
+    }
+
+    /// A cheap handle onto the fake Jira's state, counters and faults.
+    pub fn jira(&self) -> JiraHandle {
+        self.jira.clone()
     }
 
     /// Stops accepting, lets open connections finish (up to a few seconds)

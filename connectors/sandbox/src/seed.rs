@@ -333,7 +333,7 @@ pub(crate) fn plans(scale: Scale) -> Vec<RepoPlan> {
 // ---------------------------------------------------------------------------
 // Text tables.
 
-const ACTIONS: [(&str, &str); 16] = [
+pub(crate) const ACTIONS: [(&str, &str); 16] = [
     ("alerting", "Alert on {svc} error-budget burn rate"),
     ("monitoring", "Add dashboards for {svc} queue depth"),
     ("runbook", "Write a runbook for {svc} failover"),
@@ -364,7 +364,7 @@ const TYPE_LABELS: [&str; 6] = [
     "capacity",
 ];
 
-const RISKS: [&str; 10] = [
+pub(crate) const RISKS: [&str; 10] = [
     "{svc} certificate expiry goes unnoticed",
     "{svc} has a single database primary",
     "Queue backlog in {svc} grows without alerting",
@@ -377,7 +377,7 @@ const RISKS: [&str; 10] = [
     "{svc} retries amplify partial outages",
 ];
 
-const INCIDENTS: [&str; 7] = [
+pub(crate) const INCIDENTS: [&str; 7] = [
     "{svc} returned 5xx errors for {n} minutes",
     "Elevated latency on {svc}",
     "{svc} outage after a failed failover",
@@ -387,7 +387,7 @@ const INCIDENTS: [&str; 7] = [
     "{svc} certificate expired",
 ];
 
-const CHORES: [&str; 10] = [
+pub(crate) const CHORES: [&str; 10] = [
     "Typo in the {svc} README",
     "Upgrade {svc} dependencies",
     "Flaky integration test in {svc}",
@@ -409,7 +409,7 @@ const PULLS: [&str; 6] = [
     "Bump tokio from 1.{n}.0 to 1.{m}.0",
 ];
 
-const COMMENTS: [&str; 9] = [
+pub(crate) const COMMENTS: [&str; 9] = [
     "Looking into this now.",
     "Moved to the next sprint, blocked on the {svc} migration.",
     "@{who} can you take a look?",
@@ -421,7 +421,7 @@ const COMMENTS: [&str; 9] = [
     "<!-- triage-bot: seen -->\nTriaged.",
 ];
 
-const RATIONALES: [&str; 6] = [
+pub(crate) const RATIONALES: [&str; 6] = [
     "Without it the same failure will page someone again within a quarter.",
     "The last two incidents were detected by customers, not by us.",
     "Recovery depends on one person's memory.",
@@ -430,7 +430,7 @@ const RATIONALES: [&str; 6] = [
     "Reduces time to repair more than anything else on the list.",
 ];
 
-const OUTCOMES: [&str; 6] = [
+pub(crate) const OUTCOMES: [&str; 6] = [
     "An alert fires within five minutes of the failure.",
     "Failover completes without manual steps.",
     "On-call can restore service by following the runbook alone.",
@@ -1395,7 +1395,7 @@ impl RepoGen<'_> {
 }
 
 /// A pasted log of at least `bytes` bytes inside a code fence.
-fn big_log(bytes: usize) -> String {
+pub(crate) fn big_log(bytes: usize) -> String {
     let mut s = String::with_capacity(bytes + 256);
     s.push_str("Log excerpt from the flood:\n\n```text\n");
     let mut i = 0u64;
