@@ -6,6 +6,8 @@ mod common;
 
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/faults.rs"]
+mod faults;
 #[path = "integration/github_sync.rs"]
 mod github_sync;
 #[path = "integration/jira_sync.rs"]

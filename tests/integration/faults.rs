@@ -1,0 +1,96 @@
+//! The fault matrix: syncs through 20 % injected faults (5xx, secondary and
+//! primary rate limits, resets, truncated and malformed bodies, HTML error
+//! pages, stalls) end in exactly the state of a fault-free sync, with the
+//! retries and waits recorded in `sync_runs`.
+
+use recur_sandbox::Fault;
+
+use crate::common::*;
+
+fn kinds() -> Vec<Fault> {
+    vec![
+        Fault::ServerError { status: 502 },
+        Fault::SecondaryLimit {
+            status: 429,
+            retry_after: Some(1),
+        },
+        Fault::SecondaryLimit {
+            status: 403,
+            retry_after: None,
+        },
+        Fault::PrimaryExhausted { reset_in_secs: 2 },
+        Fault::ConnectionReset,
+        Fault::TruncatedBody,
+        Fault::MalformedJson,
+        Fault::HtmlError { status: 503 },
+        Fault::Stall { millis: 30 },
+    ]
+}
+
+#[tokio::test]
+async fn github_sync_through_20_percent_faults_equals_a_clean_sync() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("clean.duckdb");
+    sync(&settings(&sb, &clean)).await;
+    for seed in [1, 2] {
+        let db = dir.path().join(format!("f{seed}.duckdb"));
+        let s = settings(&sb, &db);
+        sb.github().set_random_faults(0.2, kinds(), seed);
+        let sleeper = RecordingSleeper::default();
+        let first = sync_with(&s, &sleeper, false)
+            .await
+            .expect("first sync survives the faults");
+        let second = sync_with(&s, &sleeper, true)
+            .await
+            .expect("full resync survives the faults");
+        sb.github().clear_faults();
+        assert!(
+            first.stats.retries + second.stats.retries > 0,
+            "faults were injected"
+        );
+        assert_eq!(snapshot(&db).await, snapshot(&clean).await, "seed {seed}");
+        let recorded = scalar(&db, "SELECT sum(retries) FROM sync_runs").await as u64;
+        assert_eq!(recorded, first.stats.retries + second.stats.retries);
+        assert!(!sleeper.waits().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn jira_sync_through_20_percent_faults_equals_a_clean_sync() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = |db: &std::path::Path| {
+        format!(
+            "[store]\npath = {:?}\n{}",
+            db.display().to_string(),
+            recur::demo::sandbox_jira_source(&sb.jira_url(), &sb.jira().projects(), false)
+        )
+    };
+    let clean = dir.path().join("clean.duckdb");
+    sync(&recur::settings::Settings::from_toml(&text(&clean)).unwrap()).await;
+    let db = dir.path().join("f.duckdb");
+    let s = recur::settings::Settings::from_toml(&text(&db)).unwrap();
+    sb.jira().set_random_faults(
+        0.2,
+        vec![
+            Fault::ServerError { status: 500 },
+            Fault::SecondaryLimit {
+                status: 429,
+                retry_after: Some(0),
+            },
+            Fault::ConnectionReset,
+            Fault::TruncatedBody,
+            Fault::MalformedJson,
+            Fault::HtmlError { status: 503 },
+        ],
+        9,
+    );
+    let sleeper = RecordingSleeper::default();
+    let r = sync_with(&s, &sleeper, false)
+        .await
+        .expect("sync survives the faults");
+    sb.jira().clear_faults();
+    assert!(r.stats.retries > 0);
+    assert_eq!(snapshot(&db).await, snapshot(&clean).await);
+}
