@@ -1224,6 +1224,16 @@ async fn rate_limits_and_html_errors_come_from_the_fault_plan() {
     });
     let r = t.get("/rest/api/3/field").await;
     assert!(r.json::<Value>().await.is_err());
+    t.j.push_fault(FaultRule {
+        route: Some("/search/jql".into()),
+        fault: Fault::TruncatedBody,
+        times: 1,
+    });
+    let r = t
+        .cloud(Method::POST, "/rest/api/3/search/jql", Some(body.clone()))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.is_err(), "the body is cut off");
     // After the faults, normal service.
     assert_eq!(t.get("/rest/api/3/field").await.status(), StatusCode::OK);
     t.j.reset_counters();
@@ -1347,6 +1357,14 @@ async fn handle_reads_and_edits_match_the_api() {
     let s = t.j.issue(&key).unwrap();
     assert_eq!(s.summary, "Renamed risk");
     assert_eq!(s.fields["Likelihood"]["value"], "4 - High");
+    // Edits in the same millisecond still move `updated`.
+    let mut last = t.j.issue(&key).unwrap().updated;
+    for n in 0..5 {
+        t.j.add_label(&key, &format!("burst-{n}"));
+        let now = t.j.issue(&key).unwrap().updated;
+        assert!(now > last, "strictly later after every edit");
+        last = now;
+    }
     let c = t.j.add_comment(&key, "dave", "Looked at it.");
     assert_eq!(
         t.j.issue(&key).unwrap().comments[0],

@@ -22,9 +22,11 @@
 //! `RateLimit-Reason`; [`Fault::HtmlError`] a Tomcat error page (a 429 one
 //! with `Retry-After: 0`); [`Fault::Unauthorized`] a plain-text 401.
 //!
-//! Handle writes behave like a person editing in the browser: they bump the
-//! issue's `updated` to the current wall-clock millisecond and record a
-//! history entry by `alice`. Handle methods that name an issue panic when
+//! Every write (API or handle) moves the issue's `updated` to the current
+//! wall-clock millisecond, or one millisecond past its last update when
+//! that is later, so two edits never share an `updated`. Handle writes
+//! behave like a person editing in the browser: their history entries are
+//! by `alice`. Handle methods that name an issue panic when
 //! it does not exist or was deleted (a bug in the test); a moved issue is
 //! found by its old key too.
 

@@ -660,19 +660,29 @@ impl World {
         self.next_history_id - 1
     }
 
+    /// The time of a change at wall-clock `now`: never earlier than one
+    /// millisecond after the issue's last update, so that two edits in the
+    /// same millisecond still give two distinct `updated` values.
+    pub(crate) fn bump(&mut self, i: u32, now: i64) -> i64 {
+        let issue = &mut self.issues[i as usize];
+        let t = now.max(issue.updated + 1);
+        issue.updated = t;
+        t
+    }
+
     /// Appends a history entry (when `items` is not empty) and bumps
     /// `updated`.
     pub(crate) fn record(&mut self, i: u32, author: u32, now: i64, items: Vec<ChangeItem>) {
+        let t = self.bump(i, now);
         if !items.is_empty() {
             let id = self.history_id();
             self.issues[i as usize].histories.push(History {
                 id,
                 author,
-                created: now,
+                created: t,
                 items,
             });
         }
-        self.issues[i as usize].updated = now;
     }
 
     // --- creation (seed and handle) --------------------------------------
@@ -991,6 +1001,8 @@ impl World {
         now: i64,
     ) -> bool {
         let issue = &self.issues[i as usize];
+        // The time `record` will give the change.
+        let now = now.max(issue.updated + 1);
         let old_status = issue.status;
         let old_res = issue.resolution.clone();
         let done = STATUSES[status as usize].cat == Cat::Done;
@@ -1082,13 +1094,13 @@ impl World {
         properties: Vec<(String, Value)>,
         now: i64,
     ) -> u64 {
-        let mut c = self.new_comment(author, body, now);
+        let t = self.bump(i, now);
+        let mut c = self.new_comment(author, body, t);
         c.properties = properties;
         let id = c.id;
         let issue = &mut self.issues[i as usize];
         issue.comments.push(c);
         let pos = issue.comments.len() as u32 - 1;
-        issue.updated = now;
         self.comment_index.insert(id, (i, pos));
         id
     }
@@ -1100,12 +1112,11 @@ impl World {
         body: Value,
         now: i64,
     ) {
-        let issue = &mut self.issues[i as usize];
-        let comment = &mut issue.comments[c as usize];
+        let t = self.bump(i, now);
+        let comment = &mut self.issues[i as usize].comments[c as usize];
         comment.body = body;
         comment.update_author = author;
-        comment.updated = now;
-        issue.updated = now;
+        comment.updated = t;
     }
 
     /// Sets a comment property; `true` when it is new.
