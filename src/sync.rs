@@ -559,7 +559,6 @@ impl Ctx<'_> {
                 Err(ConnectorError::RateLimited {
                     retry_after,
                     reset,
-                    secondary,
                     status,
                     ref message,
                     ..
@@ -578,7 +577,6 @@ impl Ctx<'_> {
                             Duration::from_secs(60).saturating_mul(1u32 << (rate_waits - 1).min(5))
                         }
                     };
-                    let _ = secondary;
                     if wait > settings.max_wait || rate_waits > settings.max_retries.max(3) * 2 {
                         return Err(SyncError::WaitTooLong {
                             source_name: self.source().to_string(),

@@ -228,29 +228,6 @@ impl Store {
         .await
     }
 
-    /// Keys of items stored as tracked in one container.
-    pub async fn tracked_keys(
-        &self,
-        source: &str,
-        container: &str,
-    ) -> Result<Vec<String>, StoreError> {
-        let (source, container) = (source.to_string(), container.to_string());
-        self.call(move |conn| {
-            let mut stmt = conn
-                .prepare(
-                    "SELECT key FROM items WHERE source = ? AND container = ? AND tracking = 'tracked' ORDER BY key",
-                )
-                .map_err(sql("list tracked keys"))?;
-            let keys = stmt
-                .query_map(params![source, container], |r| r.get::<_, String>(0))
-                .map_err(sql("list tracked keys"))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(sql("list tracked keys"))?;
-            Ok(keys)
-        })
-        .await
-    }
-
     /// Keys of tracked items in one container not seen since `since` (the
     /// start of a reconciling pass): candidates for a one-by-one lookup.
     pub async fn unseen_tracked_keys(

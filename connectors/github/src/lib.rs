@@ -474,8 +474,3 @@ impl Connector for GithubConnector {
         }
     }
 }
-
-/// Re-exported for tests and the sync loop's diagnostics.
-pub fn item_key(container: &str, number: i64) -> String {
-    format!("{container}#{number}")
-}
