@@ -1,12 +1,14 @@
-//! recur-core: the contract between recur's shared sync loop and the tracker
+//! recur-core: the contract between recur's shared loops and the tracker
 //! connectors. It owns the normalised records ([`Item`]), the page-level
-//! [`Connector`] trait, the typed [`ConnectorError`], and the parsing of
-//! tracker text into typed fields ([`normalize`]).
+//! [`Connector`] trait (reads), the [`Writer`] trait and summary document
+//! (write-back, in [`write`]), the typed [`ConnectorError`], and the parsing
+//! of tracker text into typed fields ([`normalize`]).
 //!
 //! Connectors turn API pages into records and nothing more: scheduling,
 //! retries, rate-limit waits and storage belong to the caller.
 
 pub mod normalize;
+pub mod write;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -14,6 +16,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+
+pub use write::{
+    markdown_escape, render_markdown, render_plain, Block, CommentPage, LabelsAfter, RemoteComment,
+    Summary, Writer, SUMMARY_MARKER, SUMMARY_PROPERTY,
+};
 
 /// Whether an issue is open or closed in its tracker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

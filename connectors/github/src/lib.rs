@@ -15,10 +15,14 @@
 //! - octocrab's models fail a whole page on an enum value they do not know;
 //!   items are read with tolerant structs here, and each entry's JSON is kept
 //!   byte-exact.
+//!
+//! The write half (labels, the summary comment) is in `write`.
 
 mod parse;
+mod write;
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -29,6 +33,7 @@ use octocrab::Octocrab;
 use recur_core::{Connector, ConnectorError, Listing, Page, PageRequest, Probe, RateLimit};
 
 pub use parse::{parse_issue, parse_link_next};
+pub use write::MAX_LABEL_CHARS;
 
 /// What the connector needs to know.
 #[derive(Clone)]
@@ -68,6 +73,10 @@ pub struct GithubConnector {
     cfg: GithubConfig,
     octo: Octocrab,
     requests: AtomicU64,
+    /// Write requests (a subset of `requests`).
+    writes: AtomicU64,
+    /// The token's login, once `Writer::prepare` has asked.
+    login: Mutex<Option<String>>,
 }
 
 /// A raw answer: status, headers, body.
@@ -112,6 +121,8 @@ impl GithubConnector {
             cfg,
             octo,
             requests: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
+            login: Mutex::new(None),
         })
     }
 
@@ -164,22 +175,33 @@ impl GithubConnector {
             }
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = self
+        let sent = self
             .octo
             ._get_with_headers(uri.as_str(), Some(headers))
-            .await
-            .map_err(|e| ConnectorError::Transient {
-                source_name: self.name(),
-                status: None,
-                message: format!("GET {uri}: {}", transport_message(&e)),
-            })?;
+            .await;
+        self.answer(&format!("GET {uri}"), sent).await
+    }
+
+    /// Reads a whole answer; a failed send or a cut-off body is transient.
+    async fn answer(
+        &self,
+        what: &str,
+        sent: octocrab::Result<
+            http::Response<http_body_util::combinators::BoxBody<Bytes, octocrab::Error>>,
+        >,
+    ) -> Result<Answer, ConnectorError> {
+        let response = sent.map_err(|e| ConnectorError::Transient {
+            source_name: self.name(),
+            status: None,
+            message: format!("{what}: {}", transport_message(&e)),
+        })?;
         let (parts, body) = response.into_parts();
         let body = http_body_util::BodyExt::collect(body)
             .await
             .map_err(|e| ConnectorError::Transient {
                 source_name: self.name(),
                 status: Some(parts.status.as_u16()),
-                message: format!("GET {uri}: body cut off: {}", transport_message(&e)),
+                message: format!("{what}: body cut off: {}", transport_message(&e)),
             })?
             .to_bytes();
         Ok(Answer {

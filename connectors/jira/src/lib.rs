@@ -34,11 +34,14 @@
 //! spends its one request on the field list and returns an empty page whose
 //! `next` is the same request; `probe` before `containers()` loads the map
 //! first (two requests).
+//!
+//! The write half (labels, the summary comment) is in `write`.
 
 mod adf;
 mod fields;
 mod jql;
 mod parse;
+mod write;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,6 +58,7 @@ use serde_json::{json, Value};
 pub use adf::adf_to_text;
 pub use fields::HEADINGS;
 pub use parse::parse_jira_time;
+pub use write::render_adf;
 
 use fields::{build_field_map, FieldMap, FieldMapError};
 use jql::Scope;
@@ -163,6 +167,8 @@ pub struct JiraConnector {
     /// `containers()`; `None` until then (the configured list is used).
     types: Mutex<Option<Vec<String>>>,
     requests: AtomicU64,
+    /// Write requests (a subset of `requests`).
+    writes: AtomicU64,
 }
 
 impl std::fmt::Debug for JiraConnector {
@@ -275,6 +281,7 @@ impl JiraConnector {
             fields: Mutex::new(None),
             types: Mutex::new(None),
             requests: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
         })
     }
 

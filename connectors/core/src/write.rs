@@ -1,0 +1,255 @@
+//! The write half of the connector contract: label edits and recur's one
+//! summary comment per item ([`Writer`]), and the tracker-neutral document
+//! ([`Summary`]) each connector renders in its own markup.
+//!
+//! As on the read side, a connector sends exactly one HTTP request per call
+//! and never retries, paces or pages on its own: the write-back loop in
+//! recur decides what to write, in which order, how fast, and what to do
+//! with a failure.
+
+use async_trait::async_trait;
+
+use crate::{ConnectorError, RateLimit};
+
+/// The hidden marker that identifies recur's summary comment on GitHub
+/// (HTML comments are invisible when rendered and returned raw by the API).
+pub const SUMMARY_MARKER: &str = "<!-- recur:summary -->";
+
+/// The Jira comment property that tags recur's summary comment.
+pub const SUMMARY_PROPERTY: &str = "recur.summary";
+
+/// One block of a summary comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// A short heading.
+    Heading(String),
+    /// A paragraph of plain text.
+    Paragraph(String),
+    /// A bulleted list of plain-text lines.
+    Bullets(Vec<String>),
+    /// The closing note, set apart (italics where the markup has them).
+    Footer(String),
+}
+
+/// recur's summary comment, before a tracker's markup.
+///
+/// All text is plain: connectors escape it for their markup, so an issue
+/// key or a reason can never inject formatting, mentions or links.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Summary {
+    /// The blocks, in order.
+    pub blocks: Vec<Block>,
+    /// A short fingerprint of the summary's state, stored with the comment
+    /// where the tracker allows it (Jira comment property), for audit.
+    pub fingerprint: String,
+}
+
+/// A comment as the tracker lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteComment {
+    /// The tracker's comment id.
+    pub id: String,
+    /// The author's login or account name, when the tracker says it.
+    pub author: Option<String>,
+    /// True when the comment is recur's summary: the marker (GitHub, and
+    /// written by the token's own user when that is known) or the comment
+    /// property (Jira).
+    pub ours: bool,
+}
+
+/// One page of an item's comments.
+#[derive(Debug, Clone, Default)]
+pub struct CommentPage {
+    /// The comments on the page, oldest first.
+    pub comments: Vec<RemoteComment>,
+    /// The cursor of the next page, if there is one (opaque).
+    pub next: Option<String>,
+    /// Rate-limit figures from the response.
+    pub rate: Option<RateLimit>,
+}
+
+/// The labels an item carries after a label edit, when the tracker says
+/// (GitHub answers with the whole list; Jira answers 204 No Content).
+pub type LabelsAfter = Option<Vec<String>>;
+
+/// A tracker connector's write operations.
+#[async_trait]
+pub trait Writer: Send + Sync {
+    /// The source name from the configuration.
+    fn source_name(&self) -> &str;
+
+    /// HTTP requests sent so far (reads and writes, every attempt).
+    fn requests_sent(&self) -> u64;
+
+    /// Write requests (POST, PUT, PATCH, DELETE) sent so far.
+    fn writes_sent(&self) -> u64;
+
+    /// True when one request can both add and remove labels (Jira's
+    /// `update.labels`); otherwise [`Writer::edit_labels`] takes either a
+    /// set of additions or exactly one removal (GitHub).
+    fn combined_label_edits(&self) -> bool;
+
+    /// Why `label` cannot be written to this tracker, if it cannot.
+    fn check_label(&self, label: &str) -> Result<(), String>;
+
+    /// Called once before a run's writes: learns what the connector needs
+    /// to recognise its own comments (GitHub: the token's login). One
+    /// request at most.
+    async fn prepare(&self) -> Result<(), ConnectorError>;
+
+    /// One page of the comments of `key`, starting at `cursor` (`None` for
+    /// the first page).
+    async fn comments_page(
+        &self,
+        key: &str,
+        cursor: Option<&str>,
+    ) -> Result<CommentPage, ConnectorError>;
+
+    /// Adds and removes labels of `key`. Removing a label the item does not
+    /// carry succeeds (it is already done).
+    async fn edit_labels(
+        &self,
+        key: &str,
+        add: &[String],
+        remove: &[String],
+    ) -> Result<LabelsAfter, ConnectorError>;
+
+    /// Posts the summary as a new comment on `key`; returns its id.
+    async fn create_comment(&self, key: &str, summary: &Summary) -> Result<String, ConnectorError>;
+
+    /// Replaces the body of comment `id` on `key` with the summary.
+    async fn update_comment(
+        &self,
+        key: &str,
+        id: &str,
+        summary: &Summary,
+    ) -> Result<(), ConnectorError>;
+}
+
+/// Escapes plain text for GitHub Markdown: Markdown punctuation is
+/// backslash-escaped (brackets too, so no link can form), `@` and `#`
+/// cannot mention or link, and HTML cannot open (so a reason can never
+/// close the hidden marker or ping anyone).
+pub fn markdown_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' | '>' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '&' => out.push_str("&amp;"),
+            // A zero-width joiner after `@` stops a mention, and GitHub
+            // keeps it out of the rendered text.
+            '@' => out.push_str("@\u{200D}"),
+            '\r' | '\n' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renders a summary as GitHub Markdown, marker first.
+pub fn render_markdown(summary: &Summary) -> String {
+    let mut out = String::from(SUMMARY_MARKER);
+    out.push('\n');
+    for block in &summary.blocks {
+        match block {
+            Block::Heading(t) => {
+                out.push_str("\n### ");
+                out.push_str(&markdown_escape(t));
+                out.push('\n');
+            }
+            Block::Paragraph(t) => {
+                out.push('\n');
+                out.push_str(&markdown_escape(t));
+                out.push('\n');
+            }
+            Block::Bullets(lines) => {
+                out.push('\n');
+                for l in lines {
+                    out.push_str("- ");
+                    out.push_str(&markdown_escape(l));
+                    out.push('\n');
+                }
+            }
+            Block::Footer(t) => {
+                out.push_str("\n---\n<sub>");
+                out.push_str(&markdown_escape(t));
+                out.push_str("</sub>\n");
+            }
+        }
+    }
+    out
+}
+
+/// Renders a summary as plain text (Jira Data Center comments).
+pub fn render_plain(summary: &Summary) -> String {
+    let clean = |t: &str| -> String {
+        t.chars()
+            .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+            .filter(|c| !c.is_control())
+            .collect()
+    };
+    let mut out = String::new();
+    for block in &summary.blocks {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        match block {
+            Block::Heading(t) => {
+                out.push_str(&clean(t));
+                out.push('\n');
+            }
+            Block::Paragraph(t) | Block::Footer(t) => {
+                out.push_str(&clean(t));
+                out.push('\n');
+            }
+            Block::Bullets(lines) => {
+                for l in lines {
+                    out.push_str("- ");
+                    out.push_str(&clean(l));
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escape_defuses_mentions_html_and_markup() {
+        let s = markdown_escape("@octocat <!-- x --> [link](http://e) **b** #12\nnext");
+        assert!(!s.contains("@octocat"), "{s}");
+        assert!(!s.contains("<!--"), "{s}");
+        assert!(!s.contains("[link]("), "{s}");
+        assert!(!s.contains('\n'), "{s}");
+        assert!(s.contains("\\#12"), "{s}");
+    }
+
+    #[test]
+    fn markdown_starts_with_marker_and_escapes_blocks() {
+        let summary = Summary {
+            blocks: vec![
+                Block::Heading("recur summary".into()),
+                Block::Bullets(vec!["a <b>".into(), "c".into()]),
+                Block::Footer("Written by recur.".into()),
+            ],
+            fingerprint: "f".into(),
+        };
+        let md = render_markdown(&summary);
+        assert!(md.starts_with(SUMMARY_MARKER));
+        assert_eq!(md.matches(SUMMARY_MARKER).count(), 1);
+        assert!(md.contains("- a &lt;b\\>\n"), "{md}");
+        assert!(md.contains("<sub>Written by recur.</sub>"), "{md}");
+        let plain = render_plain(&summary);
+        assert!(plain.contains("- a <b>\n"), "{plain}");
+        assert!(!plain.contains(SUMMARY_MARKER));
+    }
+}
