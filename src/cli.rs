@@ -44,6 +44,18 @@ pub enum Command {
     },
     /// Score every tracked risk (ordinal and expected cost) and record the run.
     Score,
+    /// Write labels and one summary comment per flagged item back to the trackers.
+    Writeback {
+        /// Only this source.
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// Read and plan, print the plan, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Output format of the plan / outcome.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
     /// Run a report (`--list` shows them all): backlog health, registry, movement.
     Report {
         /// checkpoint, lint, aging, monthly, quarterly, repeats, trends, evidence, registry, movement, or a user report.
@@ -326,6 +338,36 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let settings = load_settings(&cli)?;
             status(&settings, *format).await
         }
+        Command::Writeback {
+            source,
+            dry_run,
+            format,
+        } => {
+            let settings = load_settings(&cli)?;
+            let reports = writeback(
+                &settings,
+                source.as_deref(),
+                *dry_run,
+                &crate::sync::TokioSleeper,
+                signal_shutdown(),
+            )
+            .await;
+            let (reports, error) = match reports {
+                Ok(r) => (r, None),
+                Err((r, e)) => (r, Some(e)),
+            };
+            print_writeback(&reports, *format, *dry_run)?;
+            if let Some(e) = error {
+                return Err(e);
+            }
+            let failed: u64 = reports.iter().map(|r| r.counts.failed).sum();
+            if failed > 0 {
+                return Err(CliError::Runtime(format!(
+                    "{failed} write-back operation(s) failed; see the list above and the writeback_log view"
+                )));
+            }
+            Ok(())
+        }
         Command::Sandbox { port, seed } => {
             crate::logging::init(&Default::default());
             crate::demo::run_sandbox(*port, *seed).await
@@ -471,6 +513,153 @@ pub async fn sync(
         Some(e) => Err(e),
         None => Ok(reports),
     }
+}
+
+/// Runs write-back for every source (or `only`): reports for the sources
+/// that ran, and the first error, if any (the other sources still run).
+pub async fn writeback(
+    settings: &Settings,
+    only: Option<&str>,
+    dry_run: bool,
+    sleeper: &dyn crate::sync::Sleeper,
+    shutdown: Shutdown,
+) -> Result<
+    Vec<crate::writeback::WritebackReport>,
+    (Vec<crate::writeback::WritebackReport>, CliError),
+> {
+    let sources: Vec<_> = match only {
+        Some(name) => match settings.source(name) {
+            Some(s) => vec![s],
+            None => {
+                return Err((
+                    Vec::new(),
+                    CliError::Usage(format!("no source named {name:?} in the configuration")),
+                ))
+            }
+        },
+        None => settings.sources.iter().collect(),
+    };
+    // A dry run only reads: it works beside a running daemon.
+    let mode = if dry_run {
+        OpenMode::ReadOnly
+    } else {
+        OpenMode::ReadWrite
+    };
+    let store = match Store::open(&settings.store_path, mode).await {
+        Ok(s) => s,
+        Err(e) => return Err((Vec::new(), e.into())),
+    };
+    let as_of = chrono::Utc::now().date_naive();
+    let mut reports = Vec::new();
+    let mut first_error: Option<CliError> = None;
+    for source in sources {
+        let writer = match crate::sources::writer(source, &settings.sync) {
+            Ok(w) => w,
+            Err(e) => {
+                first_error.get_or_insert(CliError::Runtime(e.to_string()));
+                continue;
+            }
+        };
+        let job = crate::writeback::WritebackJob {
+            store: &store,
+            writer: writer.as_ref(),
+            settings: &settings.writeback,
+            retry: &settings.sync,
+            deadlines: &settings.deadlines,
+            sleeper,
+            as_of,
+            dry_run,
+        };
+        match job.run(shutdown.clone()).await {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                tracing::error!(source = %source.name, error = %e, "Write-back failed.");
+                let interrupted = matches!(e, crate::writeback::WritebackError::Interrupted);
+                first_error.get_or_insert(CliError::Runtime(format!("{}: {e}", source.name)));
+                if interrupted {
+                    break;
+                }
+            }
+        }
+    }
+    store.close().await;
+    match first_error {
+        Some(e) => Err((reports, e)),
+        None => Ok(reports),
+    }
+}
+
+fn print_writeback(
+    reports: &[crate::writeback::WritebackReport],
+    format: Format,
+    dry_run: bool,
+) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    if format == Format::Json {
+        serde_json::to_writer_pretty(&mut out, reports)
+            .map_err(|e| CliError::Runtime(e.to_string()))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let rows: Vec<Vec<serde_json::Value>> = reports
+        .iter()
+        .flat_map(|r| r.rows.iter())
+        .map(|row| {
+            vec![
+                row.source.clone().into(),
+                row.key.clone().into(),
+                row.op.clone().into(),
+                row.change.clone().into(),
+                row.state.clone().into(),
+                match &row.error {
+                    Some(e) => format!("{} ({e})", row.reason).into(),
+                    None => row.reason.clone().into(),
+                },
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        let table = crate::store::QueryResult {
+            columns: ["source", "key", "op", "change", "state", "reason"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows,
+        };
+        output::write(&mut out, &table, format)?;
+    }
+    for r in reports {
+        let c = r.counts;
+        if dry_run {
+            writeln!(
+                out,
+                "{}: dry run, {} operation(s) planned, nothing written{}",
+                r.source,
+                c.planned,
+                if c.deferred > 0 {
+                    format!(
+                        " ({} over [writeback] max_operations would wait for the next run)",
+                        c.deferred
+                    )
+                } else {
+                    String::new()
+                }
+            )?;
+        } else {
+            writeln!(
+                out,
+                "{}: {} planned, {} applied, {} failed, {} skipped, {} left for the next run; {} write requests, {} requests in all",
+                r.source, c.planned, c.applied, c.failed, c.skipped, c.deferred, c.writes, c.requests
+            )?;
+        }
+        for (key, label) in &r.suppressed {
+            writeln!(out, "{}: {key}: {label} was removed by a person; not added again until its value changes", r.source)?;
+        }
+        for (key, why) in &r.invalid {
+            writeln!(out, "{}: {key}: labels not written: {why}", r.source)?;
+        }
+    }
+    Ok(())
 }
 
 /// A spinner with an item count, only when stderr is a terminal.

@@ -86,7 +86,7 @@ fn demo_dir(dir: Option<&Path>) -> Result<PathBuf, CliError> {
     Ok(dir)
 }
 
-/// `recur demo`: sandbox → sync → summary.
+/// `recur demo`: sandbox → sync → score → write-back → summary.
 pub async fn run(dir: Option<&Path>) -> Result<(), CliError> {
     let dir = demo_dir(dir)?;
     let db = dir.join("recur.duckdb");
@@ -105,7 +105,7 @@ pub async fn run(dir: Option<&Path>) -> Result<(), CliError> {
     let sandbox = Sandbox::start(SandboxOptions::demo(42)).await?;
     let repos = sandbox.github().repos();
     let config_text = format!(
-        "{}{}",
+        "{}{}{DEMO_WRITEBACK}",
         sandbox_config(&sandbox.github_url(), &repos, &db),
         sandbox_jira_source(&sandbox.jira_url(), &sandbox.jira().projects(), false)
     );
@@ -172,6 +172,47 @@ pub async fn run(dir: Option<&Path>) -> Result<(), CliError> {
         )?;
         output::write(&mut out, &top, Format::Table)?;
     }
+    // Write-back: labels and one summary comment per flagged item, then
+    // what landed in the sandbox trackers.
+    writeln!(
+        out,
+        "\nWriting labels and summary comments back to the sandbox trackers..."
+    )?;
+    let written = crate::cli::writeback(
+        &settings,
+        None,
+        false,
+        &crate::sync::TokioSleeper,
+        no_shutdown(),
+    )
+    .await;
+    let written = match written {
+        Ok(r) => r,
+        Err((_, e)) => return Err(e),
+    };
+    for r in &written {
+        let c = r.counts;
+        writeln!(
+            out,
+            "  {}: {} operations, {} applied, {} failed; {} write requests",
+            r.source, c.planned, c.applied, c.failed, c.writes
+        )?;
+    }
+    show_landed(&mut out, &sandbox, &written)?;
+    let again = crate::cli::writeback(
+        &settings,
+        None,
+        false,
+        &crate::sync::TokioSleeper,
+        no_shutdown(),
+    )
+    .await
+    .map_err(|(_, e)| e)?;
+    writeln!(
+        out,
+        "  a second write-back with nothing changed: {} write requests",
+        again.iter().map(|r| r.counts.writes).sum::<u64>()
+    )?;
     let n_problems = problems
         .rows
         .first()
@@ -190,6 +231,74 @@ pub async fn run(dir: Option<&Path>) -> Result<(), CliError> {
         config_path.display()
     )?;
     sandbox.shutdown().await;
+    Ok(())
+}
+
+/// Write-back settings for the demo: the sandbox has no secondary limits,
+/// so writes are paced at 5 ms instead of GitHub's one second, and the
+/// budget covers the whole generated organisation.
+const DEMO_WRITEBACK: &str = "
+[writeback]
+min_interval_ms = 5
+max_operations = 100000
+creations_per_minute = 100000
+creations_per_hour = 100000
+";
+
+/// Prints the labels of the contrast risks and one summary comment, read
+/// back from the sandbox trackers (what a user would see there).
+fn show_landed(
+    out: &mut impl Write,
+    sandbox: &Sandbox,
+    written: &[crate::writeback::WritebackReport],
+) -> Result<(), CliError> {
+    let gh = sandbox.github();
+    writeln!(
+        out,
+        "\nLabels as they landed on GitHub (recur's under \"recur:\"):"
+    )?;
+    for (repo, n) in [("acme/payments", 3u64), ("acme/payments", 7)] {
+        if let Some(issue) = gh.issue(repo, n) {
+            writeln!(
+                out,
+                "  {repo}#{n} {:?}: {}",
+                issue.title,
+                issue.labels.join(", ")
+            )?;
+        }
+    }
+    let jira = sandbox.jira();
+    for key in ["OPS-3", "OPS-7"] {
+        if let Some(issue) = jira.issue(key) {
+            writeln!(
+                out,
+                "  {key} {:?}: {}",
+                issue.summary,
+                issue.labels.join(", ")
+            )?;
+        }
+    }
+    let sample = written.iter().find_map(|r| {
+        r.sample_comment
+            .as_ref()
+            .map(|(k, _)| (r.source.clone(), k.clone()))
+    });
+    if let Some((source, key)) = sample {
+        let landed = key.rsplit_once('#').and_then(|(repo, n)| {
+            let issue = gh.issue(repo, n.parse().ok()?)?;
+            issue
+                .comments
+                .into_iter()
+                .find(|c| c.body.starts_with(recur_core::SUMMARY_MARKER))
+                .map(|c| c.body)
+        });
+        if let Some(body) = landed {
+            writeln!(out, "\nA summary comment as it landed on {key} ({source}):")?;
+            for line in body.lines() {
+                writeln!(out, "  | {line}")?;
+            }
+        }
+    }
     Ok(())
 }
 

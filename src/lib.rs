@@ -8,6 +8,8 @@
 //! - [`store`]: the only owner of the DuckDB connection: migrations, ingest,
 //!   history, bookkeeping, queries.
 //! - [`sync`]: the shared pull loop (cursors, paging, retries, rate limits).
+//! - [`retry`]: the retry policy shared by sync and write-back.
+//! - [`writeback`]: labels and summary comments back to the trackers, through an outbox.
 //! - [`sources`]: builds connectors from settings.
 //! - [`queries`]: the SQL files of `queries/`, built in.
 //! - [`scoring`]: risk models (ordinal, expected cost), `recur score`, the registry and movement reports.
@@ -22,8 +24,10 @@ pub mod logging;
 pub mod output;
 pub mod queries;
 pub mod reports;
+pub mod retry;
 pub mod scoring;
 pub mod settings;
 pub mod sources;
 pub mod store;
 pub mod sync;
+pub mod writeback;

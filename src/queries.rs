@@ -54,6 +54,8 @@ query_files!(
     "health/trends_blockers.sql",
     "health/trends_concentration.sql",
     "health/trends_flow.sql",
+    "writeback/flags.sql",
+    "writeback/summary.sql",
 );
 
 /// The file at `name`; panics at once in tests if a name is mistyped.

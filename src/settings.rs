@@ -76,6 +76,8 @@ struct RawSettings {
     log: RawLog,
     /// Risk scoring models and thresholds.
     scoring: crate::scoring::ScoringSettings,
+    /// Write-back of labels and summary comments.
+    writeback: crate::writeback::WritebackSettings,
     /// User SQL reports.
     queries: RawQueries,
     /// Report parameters.
@@ -262,6 +264,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// Risk scoring (`[scoring]`).
     pub scoring: crate::scoring::ScoringSettings,
+    /// Write-back (`[writeback]`).
+    pub writeback: crate::writeback::WritebackSettings,
     /// Directory of user SQL reports (`[queries] dir`).
     pub queries_dir: Option<PathBuf>,
     /// Overdue deadlines per priority (`[reports.deadlines]`).
@@ -448,6 +452,9 @@ impl Settings {
         raw.scoring
             .validate()
             .map_err(|m| ConfigError::new(origin, m))?;
+        raw.writeback
+            .validate()
+            .map_err(|m| ConfigError::new(origin, m))?;
         let d = &raw.reports.deadlines;
         for (k, v) in [
             ("critical", d.critical),
@@ -470,7 +477,9 @@ impl Settings {
         };
         let mut sources = Vec::new();
         for (name, s) in raw.sources {
-            sources.push(validate_source(&name, s, path.as_deref(), origin)?);
+            let mut source = validate_source(&name, s, path.as_deref(), origin)?;
+            source.rules.managed_label_prefix = raw.writeback.label_prefix.clone();
+            sources.push(source);
         }
         Ok(Settings {
             config_path: path,
@@ -478,6 +487,7 @@ impl Settings {
             sync: SyncSettings::from_raw(&raw.sync),
             log,
             scoring: raw.scoring,
+            writeback: raw.writeback,
             queries_dir: raw.queries.dir,
             deadlines,
             sources,
@@ -609,6 +619,8 @@ fn validate_source(
         incident_types: s.incident_types,
         risk_types: s.risk_types,
         value_label_prefix: s.value_label_prefix,
+        // Set from `[writeback] label_prefix` once every section is read.
+        managed_label_prefix: String::new(),
     };
     let tracker = if s.kind == "github" {
         for (k, set) in [

@@ -1,6 +1,7 @@
-//! Builds a connector for each configured source.
+//! Builds a connector for each configured source, as a reader (sync) or a
+//! writer (write-back).
 
-use recur_core::Connector;
+use recur_core::{Connector, Writer};
 use recur_github::{GithubConfig, GithubConnector};
 use recur_jira::{JiraConfig, JiraConnector};
 
@@ -16,24 +17,49 @@ pub enum SourceError {
     Connector(#[from] recur_core::ConnectorError),
 }
 
-/// The connector for one source.
+/// The connector for one source (the read half).
 pub fn connector(
     source: &SourceSettings,
     sync: &SyncSettings,
 ) -> Result<Box<dyn Connector>, SourceError> {
+    Ok(match build(source, sync)? {
+        Built::Github(c) => c,
+        Built::Jira(c) => c,
+    })
+}
+
+/// The same connector as a [`Writer`] (the write-back half).
+pub fn writer(
+    source: &SourceSettings,
+    sync: &SyncSettings,
+) -> Result<Box<dyn Writer>, SourceError> {
+    Ok(match build(source, sync)? {
+        Built::Github(c) => c,
+        Built::Jira(c) => c,
+    })
+}
+
+enum Built {
+    Github(Box<GithubConnector>),
+    Jira(Box<JiraConnector>),
+}
+
+fn build(source: &SourceSettings, sync: &SyncSettings) -> Result<Built, SourceError> {
     match &source.tracker {
         TrackerSettings::Github { repos, orgs } => {
             let tracked = tracked_labels(&source.rules);
-            Ok(Box::new(GithubConnector::new(GithubConfig {
-                name: source.name.clone(),
-                api_url: source.api_url.clone(),
-                token: source.token.as_ref().map(|t| t.expose().to_string()),
-                repos: repos.clone(),
-                orgs: orgs.clone(),
-                tracked_labels: tracked,
-                per_page: sync.per_page,
-                timeout: sync.request_timeout,
-            })?))
+            Ok(Built::Github(Box::new(GithubConnector::new(
+                GithubConfig {
+                    name: source.name.clone(),
+                    api_url: source.api_url.clone(),
+                    token: source.token.as_ref().map(|t| t.expose().to_string()),
+                    repos: repos.clone(),
+                    orgs: orgs.clone(),
+                    tracked_labels: tracked,
+                    per_page: sync.per_page,
+                    timeout: sync.request_timeout,
+                },
+            )?)))
         }
         TrackerSettings::Jira {
             datacenter,
@@ -41,7 +67,7 @@ pub fn connector(
             projects,
             jql,
             fields,
-        } => Ok(Box::new(JiraConnector::new(JiraConfig {
+        } => Ok(Built::Jira(Box::new(JiraConnector::new(JiraConfig {
             name: source.name.clone(),
             api_url: source.api_url.clone(),
             datacenter: *datacenter,
@@ -54,7 +80,7 @@ pub fn connector(
             field_overrides: fields.clone(),
             per_page: sync.per_page,
             timeout: sync.request_timeout,
-        })?)),
+        })?))),
     }
 }
 

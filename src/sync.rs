@@ -91,7 +91,7 @@ pub fn no_shutdown() -> Shutdown {
     rx
 }
 
-async fn shutdown_requested(sd: &mut Shutdown) {
+pub(crate) async fn shutdown_requested(sd: &mut Shutdown) {
     loop {
         if *sd.borrow_and_update() {
             return;
@@ -345,6 +345,7 @@ impl Ctx<'_> {
                     let row = ItemRow {
                         norm: normalize(&item, self.job.rules),
                         item,
+                        managed_prefix: self.job.rules.managed_label_prefix.clone(),
                     };
                     let stats = self
                         .job
@@ -453,6 +454,7 @@ impl Ctx<'_> {
             .map(|item| ItemRow {
                 norm: normalize(&item, self.job.rules),
                 item,
+                managed_prefix: self.job.rules.managed_label_prefix.clone(),
             })
             .collect();
         let state = serde_json::to_value(cursor).expect("cursor serialises");
@@ -518,19 +520,11 @@ impl Ctx<'_> {
             -> Pin<Box<dyn Future<Output = Result<T, ConnectorError>> + Send + 'c>>,
     {
         let settings = self.job.settings;
-        let mut transient_failures = 0u32;
-        let mut rate_waits = 0u32;
+        let mut attempts = crate::retry::Attempts::default();
         loop {
             // Spent budget seen on the last answer: wait for the reset before
             // asking again instead of collecting a 403.
-            if let Some(RateLimit {
-                remaining: Some(0),
-                reset: Some(reset),
-                ..
-            }) = self.last_rate
-            {
-                let wait =
-                    (reset - Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(1);
+            if let Some(wait) = crate::retry::spent_budget_wait(self.last_rate) {
                 if wait > settings.max_wait {
                     return Err(SyncError::WaitTooLong {
                         source_name: self.source().to_string(),
@@ -556,54 +550,11 @@ impl Ctx<'_> {
             };
             match result {
                 Ok(v) => return Ok(v),
-                Err(ConnectorError::RateLimited {
-                    retry_after,
-                    reset,
-                    status,
-                    ref message,
-                    ..
-                }) => {
-                    rate_waits += 1;
+                Err(e) => {
+                    let wait = attempts.after(e, settings, self.source())?;
                     self.stats.retries += 1;
-                    let wait = match (retry_after, reset) {
-                        (Some(w), _) => w,
-                        (None, Some(reset)) => {
-                            (reset - Utc::now()).to_std().unwrap_or_default()
-                                + Duration::from_secs(1)
-                        }
-                        // GitHub: a secondary limit without Retry-After means
-                        // at least a minute, then exponentially longer.
-                        (None, None) => {
-                            Duration::from_secs(60).saturating_mul(1u32 << (rate_waits - 1).min(5))
-                        }
-                    };
-                    if wait > settings.max_wait || rate_waits > settings.max_retries.max(3) * 2 {
-                        return Err(SyncError::WaitTooLong {
-                            source_name: self.source().to_string(),
-                            wait,
-                        });
-                    }
-                    tracing::warn!(source = self.source(), status, wait_s = wait.as_secs_f64(), message = %message, "Rate limited; waiting.");
                     self.sleep(wait).await?;
                 }
-                Err(e @ ConnectorError::Transient { .. }) => {
-                    transient_failures += 1;
-                    self.stats.retries += 1;
-                    if transient_failures >= settings.max_retries {
-                        return Err(SyncError::RetriesExhausted {
-                            source_name: self.source().to_string(),
-                            attempts: transient_failures,
-                            last: e,
-                        });
-                    }
-                    let wait = settings
-                        .backoff_base
-                        .saturating_mul(1u32 << (transient_failures - 1).min(16))
-                        .min(settings.backoff_cap);
-                    tracing::warn!(source = self.source(), attempt = transient_failures, wait_ms = wait.as_millis() as u64, error = %e, "Transient failure; retrying.");
-                    self.sleep(wait).await?;
-                }
-                Err(e) => return Err(e.into()),
             }
         }
     }

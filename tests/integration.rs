@@ -18,3 +18,5 @@ mod reports;
 mod scoring;
 #[path = "integration/store.rs"]
 mod store;
+#[path = "integration/writeback.rs"]
+mod writeback;

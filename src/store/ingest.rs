@@ -18,14 +18,28 @@ pub struct ItemRow {
     pub item: Item,
     /// Kind and typed fields.
     pub norm: Normalized,
+    /// recur's own label prefix (`[writeback] label_prefix`); labels under
+    /// it are left out of the content hash. Empty: none.
+    pub managed_prefix: String,
 }
 
 impl ItemRow {
     /// The hash of everything the store derives history from. It leaves out
     /// `updated_at` and the raw JSON, so a new comment or reaction (which
-    /// bumps `updated_at`) does not create a history version.
+    /// bumps `updated_at`) does not create a history version; and recur's
+    /// own labels, so its write-back does not look like a change either.
     pub fn content_hash(&self) -> String {
         let i = &self.item;
+        let labels: Vec<&String> = i
+            .labels
+            .iter()
+            .filter(|l| {
+                self.managed_prefix.is_empty()
+                    || !l
+                        .to_lowercase()
+                        .starts_with(&self.managed_prefix.to_lowercase())
+            })
+            .collect();
         let v = serde_json::json!([
             i.container,
             i.number,
@@ -35,7 +49,7 @@ impl ItemRow {
             i.state,
             i.state_reason,
             i.tracker_status,
-            i.labels,
+            labels,
             i.issue_type,
             i.assignee,
             i.due_date,
@@ -187,6 +201,7 @@ fn stage_and_merge(
                 now,
                 run_id,
                 json(&i.labels),
+                i.updated_at,
             ])
             .map_err(sql("append staged item"))?;
         }
@@ -219,6 +234,20 @@ fn stage_and_merge(
             "UPDATE ingest_staging s SET kind = CASE WHEN s.kind = '' THEN i.kind ELSE s.kind END, \
              first_seen_at = i.first_seen_at, moved_to = i.moved_to \
              FROM items i WHERE i.source = s.source AND i.key = s.key",
+        ),
+        // recur's own write-back bumps `updated_at` and comes back in the
+        // next sync. When nothing but `updated_at` moved (recur's labels are
+        // not in the content hash) and it moved no later than recur's last
+        // write to the item (plus slack for clock skew), no person acted:
+        // keep the stored activity time.
+        (
+            "keep activity time across recur's own edits",
+            "UPDATE ingest_staging s SET activity_at = coalesce(i.activity_at, i.updated_at) \
+             FROM items i, writeback_items w \
+             WHERE i.source = s.source AND i.key = s.key \
+               AND w.source = s.source AND w.key = s.key \
+               AND i.content_hash = s.content_hash AND i.kind = s.kind AND i.tracking = s.tracking \
+               AND s.updated_at::TIMESTAMP <= w.last_write_at::TIMESTAMP + INTERVAL 5 SECOND",
         ),
     ];
     for (what, stmt) in statements {
@@ -273,8 +302,8 @@ fn stage_and_merge(
     .map_err(sql("insert history versions"))?;
     conn.execute(
         &format!(
-            "INSERT OR REPLACE INTO items ({ITEM_COLUMNS}, labels) \
-             SELECT {ITEM_COLUMNS}, from_json(labels_json, '[\"VARCHAR\"]') FROM ingest_staging"
+            "INSERT OR REPLACE INTO items ({ITEM_COLUMNS}, labels, activity_at) \
+             SELECT {ITEM_COLUMNS}, from_json(labels_json, '[\"VARCHAR\"]'), activity_at FROM ingest_staging"
         ),
         [],
     )
@@ -386,6 +415,7 @@ mod tests {
         ItemRow {
             norm: normalize(&item, &rules()),
             item,
+            managed_prefix: "recur:".into(),
         }
     }
 

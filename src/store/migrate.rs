@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_scores.sql",
         sql: include_str!("../../queries/migrations/0003_scores.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_writeback.sql",
+        sql: include_str!("../../queries/migrations/0004_writeback.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -3,13 +3,15 @@
 //! DuckDB's `Connection` is `Send` but not `Sync`, and every statement blocks,
 //! so one dedicated thread owns it and runs jobs sent from async code
 //! ([`Store::call`]). Submodules hold the SQL-facing pieces: migrations,
-//! page ingestion with history, sync bookkeeping and read-only queries.
+//! page ingestion with history, sync bookkeeping, scoring runs, write-back
+//! bookkeeping and read-only queries.
 
 mod ingest;
 mod migrate;
 mod query;
 mod runs;
 mod scores;
+mod writeback;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -21,6 +23,7 @@ pub use ingest::{IngestStats, ItemRow};
 pub use migrate::{Migration, MIGRATIONS};
 pub use query::QueryResult;
 pub use runs::{RunStats, SourceStatus};
+pub use writeback::{LabelRecordRow, OpOutcome, OutboxRow, WritebackCounts};
 
 /// Errors from the store, carrying the file and the statement that failed.
 #[derive(Debug, thiserror::Error)]

@@ -266,3 +266,82 @@ async fn the_token_appears_in_no_log_output_or_database_byte() {
         "the token is in the database file"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writeback_through_the_binary_dry_run_run_failures_and_bad_settings() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.duckdb");
+    let base = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db);
+    let cfg = format!(
+        "{base}\n[sync]\nmax_retries = 2\nbackoff_base_ms = 10\n\n[writeback]\nmin_interval_ms = 0\n"
+    );
+    std::fs::write(dir.path().join("recur.toml"), &cfg).unwrap();
+    assert!(recur(dir.path(), &["sync"], &[]).await.status.success());
+    assert!(recur(dir.path(), &["score"], &[]).await.status.success());
+
+    sb.github().reset_counters();
+    let out = recur(
+        dir.path(),
+        &["writeback", "--dry-run", "--format", "json"],
+        &[],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v[0]["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["state"] == "planned"));
+    assert_eq!(sb.github().total_requests(), 0, "a dry run sends nothing");
+
+    let out = recur(dir.path(), &["writeback", "--source", "nope"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("nope"), "{}", text(&out.stderr));
+
+    // Comments fail for good (every comment request answers 502): the
+    // label writes still land, and the run exits 1 with a summary.
+    sb.github().push_fault(recur_sandbox::FaultRule {
+        route: Some("/comments".into()),
+        fault: recur_sandbox::Fault::HtmlError { status: 502 },
+        times: 100_000,
+    });
+    let out = recur(dir.path(), &["writeback"], &[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains(" failed, "), "{stdout}");
+    assert!(
+        text(&out.stderr).contains("operation(s) failed"),
+        "{}",
+        text(&out.stderr)
+    );
+    let labelled = scalar(
+        &db,
+        "SELECT count(*) FROM writeback_log WHERE op = 'labels' AND outcome = 'applied'",
+    )
+    .await;
+    assert!(labelled > 0);
+    sb.github().clear_faults();
+    let out = recur(dir.path(), &["writeback"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let out = recur(dir.path(), &["writeback"], &[]).await;
+    assert!(out.status.success());
+    assert!(
+        text(&out.stdout).contains("0 planned, 0 applied"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // A bad prefix is a configuration error naming the key.
+    std::fs::write(
+        dir.path().join("recur.toml"),
+        format!("{base}\n[writeback]\nlabel_prefix = \"my team:\"\n"),
+    )
+    .unwrap();
+    let out = recur(dir.path(), &["writeback", "--dry-run"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("writeback.label_prefix"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -33,6 +33,11 @@ pub struct LabelRules {
     /// Prefix before `priority:`, `type:`, `service:`, `team:`, `status:`
     /// labels (empty by default, so `priority:high`).
     pub value_label_prefix: String,
+    /// Labels recur writes back itself (`[writeback] label_prefix`): they
+    /// are the tracker's state, but not content, so an edit of only these
+    /// does not make a new history version (empty: none).
+    #[serde(default)]
+    pub managed_label_prefix: String,
 }
 
 /// A value that could not be parsed: kept raw and reported, never dropped.
@@ -1969,6 +1974,7 @@ mod tests {
             incident_types: vec!["Incident".into()],
             risk_types: vec!["Risk".into()],
             value_label_prefix: String::new(),
+            managed_label_prefix: String::new(),
         }
     }
 
