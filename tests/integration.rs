@@ -6,6 +6,8 @@ mod common;
 
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/crash.rs"]
+mod crash;
 #[path = "integration/faults.rs"]
 mod faults;
 #[path = "integration/github_sync.rs"]

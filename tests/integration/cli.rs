@@ -239,13 +239,16 @@ async fn the_token_appears_in_no_log_output_or_database_byte() {
         .replace("sandbox-token", CANARY);
     std::fs::write(
         dir.path().join("recur.toml"),
-        format!("{cfg}\n[log]\nformat = \"json\"\n"),
+        format!("{cfg}\n[log]\nformat = \"json\"\n\n[writeback]\nmin_interval_ms = 0\ncreations_per_minute = 100000\ncreations_per_hour = 100000\n"),
     )
     .unwrap();
     let mut seen = String::new();
     for (args, log) in [
         (vec!["sync"], "trace"),
         (vec!["sync", "--full"], "debug"),
+        (vec!["score"], "trace"),
+        (vec!["writeback", "--dry-run"], "trace"),
+        (vec!["writeback"], "trace"),
         (vec!["status"], "trace"),
         (vec!["query", "SELECT raw FROM items LIMIT 3"], "trace"),
         (vec!["--help"], "trace"),
@@ -274,7 +277,7 @@ async fn writeback_through_the_binary_dry_run_run_failures_and_bad_settings() {
     let db = dir.path().join("t.duckdb");
     let base = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db);
     let cfg = format!(
-        "{base}\n[sync]\nmax_retries = 2\nbackoff_base_ms = 10\n\n[writeback]\nmin_interval_ms = 0\n"
+        "{base}\n[sync]\nmax_retries = 2\nbackoff_base_ms = 10\n\n[writeback]\nmin_interval_ms = 0\ncreations_per_minute = 100000\n"
     );
     std::fs::write(dir.path().join("recur.toml"), &cfg).unwrap();
     assert!(recur(dir.path(), &["sync"], &[]).await.status.success());
