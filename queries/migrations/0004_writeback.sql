@@ -19,6 +19,8 @@ CREATE TABLE writeback_runs (
     deferred    BIGINT NOT NULL DEFAULT 0,   -- over [writeback] max_operations
     requests    BIGINT NOT NULL DEFAULT 0,   -- HTTP requests, reads included
     writes      BIGINT NOT NULL DEFAULT 0,   -- write requests (POST/PUT/PATCH/DELETE)
+    retries     BIGINT NOT NULL DEFAULT 0,   -- requests sent again after a failure
+    waited_ms   BIGINT NOT NULL DEFAULT 0,   -- pacing and rate-limit waits
     error       VARCHAR
 );
 

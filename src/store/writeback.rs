@@ -88,6 +88,10 @@ pub struct WritebackCounts {
     pub requests: u64,
     /// Write requests.
     pub writes: u64,
+    /// Requests sent again after a failure.
+    pub retries: u64,
+    /// Time spent pacing and waiting out limits, in milliseconds.
+    pub waited_ms: u64,
 }
 
 impl Store {
@@ -278,7 +282,8 @@ impl Store {
         self.call(move |conn| {
             conn.execute(
                 "UPDATE writeback_runs SET finished_at = ?, status = ?, applied = ?, failed = ?, \
-                 skipped = ?, deferred = ?, requests = ?, writes = ?, error = ? WHERE run_id = ?",
+                 skipped = ?, deferred = ?, requests = ?, writes = ?, retries = ?, waited_ms = ?, \
+                 error = ? WHERE run_id = ?",
                 params![
                     Utc::now(),
                     status,
@@ -288,6 +293,8 @@ impl Store {
                     counts.deferred as i64,
                     counts.requests as i64,
                     counts.writes as i64,
+                    counts.retries as i64,
+                    counts.waited_ms as i64,
                     error,
                     run_id
                 ],

@@ -191,8 +191,6 @@ pub struct WritebackReport {
     pub suppressed: Vec<(String, String)>,
     /// Items whose labels the tracker cannot take: (key, why).
     pub invalid: Vec<(String, String)>,
-    /// Time spent pacing and waiting out limits.
-    pub waited_ms: u64,
     /// The first comment written, rendered (for the demo).
     pub sample_comment: Option<(String, String)>,
 }
@@ -342,6 +340,7 @@ struct Run {
     pacer: Pacer,
     shutdown: Shutdown,
     waited: Duration,
+    retries: u64,
 }
 
 impl WritebackJob<'_> {
@@ -397,7 +396,6 @@ impl WritebackJob<'_> {
             rows: Vec::new(),
             suppressed: plan.suppressed.clone(),
             invalid: plan.invalid.clone(),
-            waited_ms: 0,
             sample_comment: None,
         };
         if self.dry_run {
@@ -432,6 +430,7 @@ impl WritebackJob<'_> {
             pacer: Pacer::new(self.settings),
             shutdown,
             waited: Duration::ZERO,
+            retries: 0,
         };
         let mut labels_now = plan.labels_now.clone();
         let mut gone: HashSet<String> = HashSet::new();
@@ -551,6 +550,8 @@ impl WritebackJob<'_> {
         }
         counts.requests = writer.requests_sent() - requests_before;
         counts.writes = writer.writes_sent() - writes_before;
+        counts.retries = run.retries;
+        counts.waited_ms = run.waited.as_millis() as u64;
         let (status, error) = match &fatal {
             None if counts.failed > 0 => ("failed", None),
             None => ("ok", None),
@@ -562,7 +563,6 @@ impl WritebackJob<'_> {
             .await?;
         report.counts = counts;
         report.rows = rows;
-        report.waited_ms = run.waited.as_millis() as u64;
         match fatal {
             Some(e) => Err(e),
             None => Ok(report),
@@ -618,7 +618,10 @@ impl WritebackJob<'_> {
             match result {
                 Ok(v) => return Ok((v, n)),
                 Err(e) => match attempts.after(e, self.retry, self.source()) {
-                    Ok(wait) => self.sleep(run, wait).await?,
+                    Ok(wait) => {
+                        run.retries += 1;
+                        self.sleep(run, wait).await?
+                    }
                     Err(e) => return Err(classify(e)),
                 },
             }
@@ -724,6 +727,7 @@ impl WritebackJob<'_> {
                     }
                 }
                 debug_assert!(id.is_none());
+                let mut failures = crate::retry::Attempts::default();
                 loop {
                     if let Some(found) = self.find_comment(run, key).await? {
                         let (_, n) = self
@@ -764,16 +768,13 @@ impl WritebackJob<'_> {
                                 ..OpOutcome::default()
                             })
                         }
-                        Err(e) => {
-                            let mut a = crate::retry::Attempts {
-                                transient: attempts_total.saturating_sub(1),
-                                rate_waits: attempts_total.saturating_sub(1),
-                            };
-                            match a.after(e, self.retry, self.source()) {
-                                Ok(wait) => self.sleep(run, wait).await?,
-                                Err(e) => return Err(classify(e)),
+                        Err(e) => match failures.after(e, self.retry, self.source()) {
+                            Ok(wait) => {
+                                run.retries += 1;
+                                self.sleep(run, wait).await?
                             }
-                        }
+                            Err(e) => return Err(classify(e)),
+                        },
                     }
                 }
             }

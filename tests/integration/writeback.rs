@@ -630,3 +630,151 @@ async fn a_revoked_token_stops_the_run_with_a_clear_error_and_nothing_half_writt
         .all(|(m, _, c)| *c == usize::from(!m.is_empty())));
     sb.shutdown().await;
 }
+
+/// Every fault kind the sandbox knows, as in the sync fault matrix.
+fn fault_kinds() -> Vec<Fault> {
+    vec![
+        Fault::ServerError { status: 502 },
+        Fault::SecondaryLimit {
+            status: 429,
+            retry_after: Some(1),
+        },
+        Fault::SecondaryLimit {
+            status: 403,
+            retry_after: None,
+        },
+        Fault::PrimaryExhausted { reset_in_secs: 2 },
+        Fault::ConnectionReset,
+        Fault::TruncatedBody,
+        Fault::MalformedJson,
+        Fault::HtmlError { status: 503 },
+        Fault::Stall { millis: 30 },
+    ]
+}
+
+#[tokio::test]
+async fn writeback_through_20_percent_faults_equals_a_clean_run_on_both_trackers() {
+    let dir = tempfile::tempdir().unwrap();
+    // The clean reference and the faulty run each get an identical sandbox.
+    let clean = small_sandbox().await;
+    let faulty = small_sandbox().await;
+    let both = |sb: &Sandbox, db: &std::path::Path| -> Settings {
+        Settings::from_toml(&format!(
+            "{}{}\n[writeback]\nmin_interval_ms = 0\n",
+            recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), db),
+            recur::demo::sandbox_jira_source(&sb.jira_url(), &sb.jira().projects(), false)
+        ))
+        .unwrap()
+    };
+    let clean_s = both(&clean, &dir.path().join("clean.duckdb"));
+    let faulty_s = both(&faulty, &dir.path().join("faulty.duckdb"));
+    for s in [&clean_s, &faulty_s] {
+        for i in 0..2 {
+            let mut one = s.clone();
+            one.sources = vec![s.sources[i].clone()];
+            sync(&one).await;
+        }
+        score(s).await;
+    }
+    let mut total_retries = 0;
+    for i in 0..2 {
+        let mut c = clean_s.clone();
+        c.sources = vec![clean_s.sources[i].clone()];
+        writeback(&c, false).await;
+        let mut f = faulty_s.clone();
+        f.sources = vec![faulty_s.sources[i].clone()];
+        faulty
+            .github()
+            .set_random_faults(0.2, fault_kinds(), 5 + i as u64);
+        faulty
+            .jira()
+            .set_random_faults(0.2, fault_kinds(), 9 + i as u64);
+        let sleeper = RecordingSleeper::default();
+        let r = writeback_with(&f, false, &sleeper, no_shutdown())
+            .await
+            .expect("write-back survives the faults");
+        faulty.github().clear_faults();
+        faulty.jira().clear_faults();
+        assert_eq!(r.counts.failed, 0, "{:?}", r.rows);
+        assert!(r.counts.retries > 0, "faults were injected");
+        total_retries += r.counts.retries;
+    }
+    assert_eq!(gh_state(&faulty), gh_state(&clean), "GitHub state");
+    assert_eq!(jira_state(&faulty), jira_state(&clean), "Jira state");
+    let db = &faulty_s.store_path;
+    assert_eq!(
+        scalar(db, "SELECT sum(retries) FROM writeback_runs").await as u64,
+        total_retries,
+        "retries are recorded"
+    );
+    assert!(scalar(db, "SELECT sum(waited_ms) FROM writeback_runs").await > 0);
+    // And nothing is left to do.
+    for i in 0..2 {
+        let mut f = faulty_s.clone();
+        f.sources = vec![faulty_s.sources[i].clone()];
+        assert_eq!(writeback(&f, false).await.counts.planned, 0);
+    }
+    clean.shutdown().await;
+    faulty.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_summary_is_found_behind_ten_thousand_comments_and_ninety_labels() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = gh_settings(&sb, &dir.path().join("r.duckdb"), "");
+    let gh = sb.github();
+    for i in 0..90 {
+        gh.add_label("acme/payments", 7, &format!("team-tag-{i:02}"));
+    }
+    for i in 0..10_000 {
+        gh.add_comment("acme/payments", 7, "alice", &format!("@recur-bot ping {i}"));
+    }
+    sync(&settings).await;
+    score(&settings).await;
+    writeback(&settings, false).await;
+    // recur forgets its comment id (as after a lost answer): the next write
+    // must page to the end to find the summary, and edit it.
+    let store = Store::open(&settings.store_path, OpenMode::ReadWrite)
+        .await
+        .unwrap();
+    store
+        .query(
+            "t",
+            "DELETE FROM writeback_comments WHERE key = 'acme/payments#7' RETURNING 1",
+            vec![],
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    gh.reset_counters();
+    let r = writeback(&settings, false).await;
+    assert_eq!(r.counts.failed, 0);
+    let issue = gh.issue("acme/payments", 7).unwrap();
+    assert_eq!(
+        issue
+            .comments
+            .iter()
+            .filter(|c| c.body.starts_with(SUMMARY_MARKER))
+            .count(),
+        1,
+        "still exactly one summary"
+    );
+    assert_eq!(issue.comments.len(), 10_001);
+    let log = gh.request_log();
+    let pages = log
+        .iter()
+        .filter(|r| r.method == "GET" && r.path_and_query.contains("/issues/7/comments"))
+        .count();
+    assert_eq!(pages, 101, "paged through every comment");
+    assert_eq!(writes(&log), 1, "one edit, no new comment");
+    assert_eq!(
+        issue
+            .labels
+            .iter()
+            .filter(|l| l.starts_with("team-tag-"))
+            .count(),
+        90
+    );
+    sb.shutdown().await;
+}
