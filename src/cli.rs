@@ -120,6 +120,9 @@ pub enum Command {
         /// Issues in the sandbox.
         #[arg(long, default_value_t = 100_000)]
         issues: usize,
+        /// Tracked items (about) for the write-back benchmark.
+        #[arg(long, default_value_t = 10_000)]
+        writeback_items: usize,
         /// Time every report over generated data instead of syncing.
         #[arg(long)]
         reports: bool,
@@ -381,6 +384,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Bench {
             issues,
+            writeback_items,
             reports,
             items,
             history,
@@ -394,7 +398,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     .await
                     .map_err(report_error)
             } else {
-                crate::demo::bench(*issues).await
+                crate::demo::bench(*issues, *writeback_items).await
             }
         }
     }

@@ -325,9 +325,10 @@ fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// `recur bench`: first sync of `issues` issues from the loopback sandbox,
-/// then a no-change resync, with figures printed.
-pub async fn bench(issues: usize) -> Result<(), CliError> {
+/// `recur bench`: first sync of `issues` GitHub issues (and the sandbox's
+/// Jira half as many) from the loopback sandbox, the no-change resyncs, and
+/// write-back over `writeback_items` items, with figures printed.
+pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), CliError> {
     let dir = tempdir_for_bench()?;
     let db = dir.join("bench.duckdb");
     let gen_start = Instant::now();
@@ -427,7 +428,9 @@ pub async fn bench(issues: usize) -> Result<(), CliError> {
         peak_rss_mb().unwrap_or(0.0),
         rss_before.unwrap_or(0.0)
     );
+    crate::bench::jira(&sandbox, &dir).await?;
     sandbox.shutdown().await;
+    crate::bench::writeback(writeback_items, &dir).await?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

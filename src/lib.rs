@@ -16,8 +16,10 @@
 //! - [`reports`]: backlog-health reports (`recur report`), SQL in `queries/health/`.
 //! - [`output`]: table / JSON / CSV rendering of query results.
 //! - [`demo`]: `recur demo`, the whole product against the sandbox.
+//! - [`bench`]: `recur bench` figures beyond the GitHub first sync (Jira, write-back).
 //! - [`logging`]: tracing-subscriber set-up.
 
+pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod logging;

@@ -251,34 +251,33 @@ fn stage_and_merge(
         ),
     ];
     for (what, stmt) in statements {
-        conn.execute(stmt, []).map_err(sql(what))?;
+        exec(conn, what, stmt, [])?;
     }
     let changed_pred = "(i.key IS NULL OR i.content_hash <> s.content_hash OR i.kind <> s.kind OR i.tracking <> s.tracking)";
-    let changed: u64 = conn
-        .query_row(
-            &format!(
-                "SELECT count(*) FROM ingest_staging s LEFT JOIN items i \
-                 ON i.source = s.source AND i.key = s.key WHERE {changed_pred}"
-            ),
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .map_err(sql("count changed items"))? as u64;
-    let staged: u64 = conn
-        .query_row("SELECT count(*) FROM ingest_staging", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .map_err(sql("count staged items"))? as u64;
-    conn.execute(
+    let changed = count(
+        conn,
+        "count changed items",
+        &format!(
+            "SELECT count(*) FROM ingest_staging s LEFT JOIN items i \
+             ON i.source = s.source AND i.key = s.key WHERE {changed_pred}"
+        ),
+    )?;
+    let staged = count(
+        conn,
+        "count staged items",
+        "SELECT count(*) FROM ingest_staging",
+    )?;
+    exec(
+        conn,
+        "close history versions",
         &format!(
             "UPDATE item_history h SET valid_to = s.updated_at \
-             FROM ingest_staging s, items i \
-             WHERE h.source = s.source AND h.key = s.key AND h.valid_to IS NULL \
-               AND i.source = s.source AND i.key = s.key AND {changed_pred}"
+         FROM ingest_staging s, items i \
+         WHERE h.source = s.source AND h.key = s.key AND h.valid_to IS NULL \
+           AND i.source = s.source AND i.key = s.key AND {changed_pred}"
         ),
         [],
-    )
-    .map_err(sql("close history versions"))?;
+    )?;
     let staged_history_cols = HISTORY_COLUMNS
         .split(", ")
         .map(|c| {
@@ -290,30 +289,53 @@ fn stage_and_merge(
         })
         .collect::<Vec<_>>()
         .join(", ");
-    conn.execute(
+    exec(
+        conn,
+        "insert history versions",
         &format!(
-            "INSERT INTO item_history ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id) \
-             SELECT {staged_history_cols}, s.updated_at, NULL, ?, ? \
-             FROM ingest_staging s LEFT JOIN items i ON i.source = s.source AND i.key = s.key \
-             WHERE {changed_pred}"
-        ),
+        "INSERT INTO item_history ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id) \
+         SELECT {staged_history_cols}, s.updated_at, NULL, ?, ? \
+         FROM ingest_staging s LEFT JOIN items i ON i.source = s.source AND i.key = s.key \
+         WHERE {changed_pred}"
+    ),
         params![now, run_id],
-    )
-    .map_err(sql("insert history versions"))?;
-    conn.execute(
+    )?;
+    exec(
+        conn,
+        "upsert items",
         &format!(
-            "INSERT OR REPLACE INTO items ({ITEM_COLUMNS}, labels, activity_at) \
-             SELECT {ITEM_COLUMNS}, from_json(labels_json, '[\"VARCHAR\"]'), activity_at FROM ingest_staging"
-        ),
+        "INSERT OR REPLACE INTO items ({ITEM_COLUMNS}, labels, activity_at) \
+         SELECT {ITEM_COLUMNS}, from_json(labels_json, '[\"VARCHAR\"]'), activity_at FROM ingest_staging"
+    ),
         [],
-    )
-    .map_err(sql("upsert items"))?;
-    conn.execute("DELETE FROM ingest_staging", [])
-        .map_err(sql("empty staging"))?;
+    )?;
+    exec(conn, "empty staging", "DELETE FROM ingest_staging", [])?;
     Ok(IngestStats {
         changed,
         skipped: total - staged,
     })
+}
+
+/// Runs one statement through the connection's prepared-statement cache:
+/// the same dozen statements run for every page, and DuckDB's planning of
+/// these wide statements costs more than running them on 100 rows.
+fn exec(
+    conn: &Connection,
+    what: &str,
+    stmt: &str,
+    params: impl duckdb::Params,
+) -> Result<usize, StoreError> {
+    conn.prepare_cached(stmt)
+        .and_then(|mut s| s.execute(params))
+        .map_err(sql(what))
+}
+
+/// `SELECT count(*) …` through the statement cache.
+fn count(conn: &Connection, what: &str, stmt: &str) -> Result<u64, StoreError> {
+    conn.prepare_cached(stmt)
+        .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
+        .map(|n| n as u64)
+        .map_err(sql(what))
 }
 
 /// Columns of `items` other than `labels`, in table order; `ingest_staging`

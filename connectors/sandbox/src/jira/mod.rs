@@ -101,6 +101,11 @@ fn at(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
+/// Issues per Cloud search page when many fields are asked for (as recur
+/// does): Cloud returns fewer than `maxResults` then, and so does the
+/// sandbox. Benchmarks count the minimum number of pages with it.
+pub const CLOUD_PAGE_WITH_FIELDS: usize = routes::CLOUD_MANY_FIELDS_PAGE;
+
 /// The custom fields of the site as `(id, name)`, e.g.
 /// `("customfield_10043", "Target date")`.
 pub fn custom_fields() -> Vec<(String, &'static str)> {
