@@ -94,6 +94,14 @@ pub enum Command {
         /// The SQL statement.
         sql: String,
     },
+    /// Write every public view as Parquet or CSV files into DIR (read-only).
+    Export {
+        /// File format.
+        #[arg(long, value_enum, default_value = "parquet")]
+        format: ExportFileFormat,
+        /// Directory to write into (created if missing).
+        dir: PathBuf,
+    },
     /// Show per-source sync state (no network needed).
     Status {
         /// Output format.
@@ -133,6 +141,15 @@ pub enum Command {
         #[arg(long, default_value_t = 10_000_000)]
         history: usize,
     },
+}
+
+/// File formats of `recur export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFileFormat {
+    /// Apache Parquet.
+    Parquet,
+    /// CSV with a header row.
+    Csv,
 }
 
 /// A failure with its exit code.
@@ -255,6 +272,23 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     r.stats.not_modified,
                     if r.reconciled { ", reconciled" } else { "" }
                 )?;
+            }
+            Ok(())
+        }
+        Command::Export { format, dir } => {
+            let settings = load_settings(&cli)?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| CliError::Runtime(format!("cannot create {}: {e}", dir.display())))?;
+            let store = Store::open(&settings.store_path, OpenMode::ReadOnly).await?;
+            let format = match format {
+                ExportFileFormat::Parquet => crate::store::ExportFormat::Parquet,
+                ExportFileFormat::Csv => crate::store::ExportFormat::Csv,
+            };
+            let done = store.export_views(dir, format).await;
+            store.close().await;
+            let mut out = std::io::stdout().lock();
+            for e in done? {
+                writeln!(out, "{}: {} rows -> {}", e.view, e.rows, e.file)?;
             }
             Ok(())
         }

@@ -6,6 +6,7 @@
 //! page ingestion with history, sync bookkeeping, scoring runs, write-back
 //! bookkeeping and read-only queries.
 
+mod export;
 mod ingest;
 mod migrate;
 mod query;
@@ -19,6 +20,7 @@ use std::thread::JoinHandle;
 
 use duckdb::{AccessMode, Config, Connection};
 
+pub use export::{ExportFormat, Exported, PUBLIC_TABLES};
 pub use ingest::{IngestStats, ItemRow};
 pub use migrate::{Migration, MIGRATIONS};
 pub use query::QueryResult;
