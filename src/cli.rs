@@ -94,6 +94,9 @@ pub enum Command {
         /// The SQL statement.
         sql: String,
     },
+    /// Run cycles of sync -> score -> write-back on the [daemon] schedule, with
+    /// /healthz, /metrics and /reports/NAME.json on [daemon] listen.
+    Daemon,
     /// Write every public view as Parquet or CSV files into DIR (read-only).
     Export {
         /// File format.
@@ -152,6 +155,9 @@ pub enum ExportFileFormat {
     Csv,
 }
 
+/// How long read-only commands wait for a writer (a daemon cycle) to finish.
+const READ_PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// A failure with its exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -167,6 +173,9 @@ pub enum CliError {
     /// A sync failed: exit 1 (2 for a repository or project that does not exist).
     #[error(transparent)]
     Sync(#[from] SyncError),
+    /// Another recur process holds the writer lock: exit 2.
+    #[error(transparent)]
+    Locked(#[from] crate::daemon::LockError),
     /// Anything else at run time: exit 1.
     #[error("{0}")]
     Runtime(String),
@@ -177,6 +186,7 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Config(_) | CliError::Usage(_) => 2,
+            CliError::Locked(crate::daemon::LockError::Held { .. }) => 2,
             CliError::Store(
                 StoreError::Locked { .. }
                 | StoreError::NotADatabase { .. }
@@ -257,6 +267,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Init { force } => init(&cli, *force),
         Command::Sync { source, full } => {
             let settings = load_settings(&cli)?;
+            let _lock = crate::daemon::WriterLock::acquire(&settings.store_path, "sync")?;
             let reports = sync(&settings, source.as_deref(), *full, signal_shutdown()).await?;
             let mut out = std::io::stdout().lock();
             for r in reports {
@@ -275,11 +286,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::Daemon => {
+            let settings = load_settings(&cli)?;
+            crate::daemon::run(settings, signal_shutdown(), None).await
+        }
         Command::Export { format, dir } => {
             let settings = load_settings(&cli)?;
             std::fs::create_dir_all(dir)
                 .map_err(|e| CliError::Runtime(format!("cannot create {}: {e}", dir.display())))?;
-            let store = Store::open(&settings.store_path, OpenMode::ReadOnly).await?;
+            let store = open_read_only(&settings.store_path, READ_PATIENCE).await?;
             let format = match format {
                 ExportFileFormat::Parquet => crate::store::ExportFormat::Parquet,
                 ExportFileFormat::Csv => crate::store::ExportFormat::Csv,
@@ -294,7 +309,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Query { format, sql } => {
             let settings = load_settings(&cli)?;
-            let store = Store::open(&settings.store_path, OpenMode::ReadOnly).await?;
+            let store = open_read_only(&settings.store_path, READ_PATIENCE).await?;
             let result = store.query("query", sql, Vec::new()).await;
             store.close().await;
             let result = result.map_err(|e| CliError::Runtime(e.to_string()))?;
@@ -342,28 +357,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 period: period.clone(),
                 deadlines: settings.deadlines,
             };
-            let store = Store::open(&settings.store_path, OpenMode::ReadOnly).await?;
+            let store = open_read_only(&settings.store_path, READ_PATIENCE).await?;
             let as_of_ts = as_of
                 .and_then(|d| d.and_hms_opt(23, 59, 59))
                 .map(|t| t.and_utc())
                 .unwrap_or_else(chrono::Utc::now);
-            let result = match name {
-                "registry" => crate::scoring::registry(&store, as_of_ts)
-                    .await
-                    .map(crate::reports::ReportOutput::Sections)
-                    .map_err(crate::reports::ReportError::Query),
-                "movement" => crate::scoring::movement(&store, as_of_ts, *top)
-                    .await
-                    .map(crate::reports::ReportOutput::Sections)
-                    .map_err(crate::reports::ReportError::Query),
-                _ => crate::reports::run(&store, name, &params, user_dir).await,
-            };
+            let result = report_output(&store, name, &params, as_of_ts, *top, user_dir).await;
             store.close().await;
             crate::reports::render(&mut out, name, &result.map_err(report_error)?, *format)?;
             Ok(())
         }
         Command::Score => {
             let settings = load_settings(&cli)?;
+            let _lock = crate::daemon::WriterLock::acquire(&settings.store_path, "score")?;
             let store = Store::open(&settings.store_path, OpenMode::ReadWrite).await?;
             let summary =
                 crate::scoring::score(&store, &settings.scoring, chrono::Utc::now()).await;
@@ -381,6 +387,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             format,
         } => {
             let settings = load_settings(&cli)?;
+            // A dry run only reads: it needs no writer lock.
+            let _lock = if *dry_run {
+                None
+            } else {
+                Some(crate::daemon::WriterLock::acquire(
+                    &settings.store_path,
+                    "writeback",
+                )?)
+            };
             let reports = writeback(
                 &settings,
                 source.as_deref(),
@@ -550,6 +565,55 @@ pub async fn sync(
     match first_error {
         Some(e) => Err(e),
         None => Ok(reports),
+    }
+}
+
+/// Runs any report by name: the registry and movement (from scoring), the
+/// health reports, or a user report.
+pub async fn report_output(
+    store: &Store,
+    name: &str,
+    params: &crate::reports::ReportParams,
+    as_of: chrono::DateTime<chrono::Utc>,
+    top: usize,
+    user_dir: Option<&Path>,
+) -> Result<crate::reports::ReportOutput, crate::reports::ReportError> {
+    match name {
+        "registry" => crate::scoring::registry(store, as_of)
+            .await
+            .map(crate::reports::ReportOutput::Sections)
+            .map_err(crate::reports::ReportError::Query),
+        "movement" => crate::scoring::movement(store, as_of, top)
+            .await
+            .map(crate::reports::ReportOutput::Sections)
+            .map_err(crate::reports::ReportError::Query),
+        _ => crate::reports::run(store, name, params, user_dir).await,
+    }
+}
+
+/// Opens the database read-only; while a daemon cycle (or another writer)
+/// holds it, waits up to `patience`, saying so once on stderr.
+pub async fn open_read_only(
+    path: &Path,
+    patience: std::time::Duration,
+) -> Result<Store, StoreError> {
+    let start = std::time::Instant::now();
+    let mut said = false;
+    loop {
+        match Store::open(path, OpenMode::ReadOnly).await {
+            Err(StoreError::Locked { .. }) if start.elapsed() < patience => {
+                if !said {
+                    eprintln!(
+                        "{} is being written (a daemon cycle?); waiting up to {}s...",
+                        path.display(),
+                        patience.as_secs()
+                    );
+                    said = true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            other => return other,
+        }
     }
 }
 

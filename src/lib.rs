@@ -15,12 +15,14 @@
 //! - [`scoring`]: risk models (ordinal, expected cost), `recur score`, the registry and movement reports.
 //! - [`reports`]: backlog-health reports (`recur report`), SQL in `queries/health/`.
 //! - [`output`]: table / JSON / CSV rendering of query results.
+//! - [`daemon`]: `recur daemon`: scheduled cycles, /healthz, /metrics, the writer lock.
 //! - [`demo`]: `recur demo`, the whole product against the sandbox.
 //! - [`bench`]: `recur bench` figures beyond the GitHub first sync (Jira, write-back).
 //! - [`logging`]: tracing-subscriber set-up.
 
 pub mod bench;
 pub mod cli;
+pub mod daemon;
 pub mod demo;
 pub mod logging;
 pub mod output;

@@ -54,6 +54,8 @@ query_files!(
     "health/trends_blockers.sql",
     "health/trends_concentration.sql",
     "health/trends_flow.sql",
+    "metrics/open_items.sql",
+    "metrics/exposure.sql",
     "writeback/flags.sql",
     "writeback/summary.sql",
 );

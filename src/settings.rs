@@ -78,6 +78,8 @@ struct RawSettings {
     scoring: crate::scoring::ScoringSettings,
     /// Write-back of labels and summary comments.
     writeback: crate::writeback::WritebackSettings,
+    /// The daemon's schedule and HTTP address.
+    daemon: crate::daemon::DaemonSettings,
     /// User SQL reports.
     queries: RawQueries,
     /// Report parameters.
@@ -266,6 +268,8 @@ pub struct Settings {
     pub scoring: crate::scoring::ScoringSettings,
     /// Write-back (`[writeback]`).
     pub writeback: crate::writeback::WritebackSettings,
+    /// The daemon (`[daemon]`).
+    pub daemon: crate::daemon::DaemonSettings,
     /// Directory of user SQL reports (`[queries] dir`).
     pub queries_dir: Option<PathBuf>,
     /// Overdue deadlines per priority (`[reports.deadlines]`).
@@ -455,6 +459,9 @@ impl Settings {
         raw.writeback
             .validate()
             .map_err(|m| ConfigError::new(origin, m))?;
+        raw.daemon
+            .validate()
+            .map_err(|m| ConfigError::new(origin, m))?;
         let d = &raw.reports.deadlines;
         for (k, v) in [
             ("critical", d.critical),
@@ -488,6 +495,7 @@ impl Settings {
             log,
             scoring: raw.scoring,
             writeback: raw.writeback,
+            daemon: raw.daemon,
             queries_dir: raw.queries.dir,
             deadlines,
             sources,

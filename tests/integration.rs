@@ -8,6 +8,8 @@ mod common;
 mod cli;
 #[path = "integration/crash.rs"]
 mod crash;
+#[path = "integration/daemon.rs"]
+mod daemon;
 #[path = "integration/export.rs"]
 mod export;
 #[path = "integration/faults.rs"]

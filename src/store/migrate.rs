@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_writeback.sql",
         sql: include_str!("../../queries/migrations/0004_writeback.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_cycles.sql",
+        sql: include_str!("../../queries/migrations/0005_cycles.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -6,6 +6,7 @@
 //! page ingestion with history, sync bookkeeping, scoring runs, write-back
 //! bookkeeping and read-only queries.
 
+mod cycles;
 mod export;
 mod ingest;
 mod migrate;
@@ -20,6 +21,7 @@ use std::thread::JoinHandle;
 
 use duckdb::{AccessMode, Config, Connection};
 
+pub use cycles::CycleRow;
 pub use export::{ExportFormat, Exported, PUBLIC_TABLES};
 pub use ingest::{IngestStats, ItemRow};
 pub use migrate::{Migration, MIGRATIONS};

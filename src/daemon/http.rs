@@ -1,0 +1,102 @@
+//! The daemon's HTTP surface on `[daemon] listen`: `/healthz`, `/metrics`
+//! and `/reports/{name}.json`. Reports are read between cycles (they wait
+//! for a running cycle to finish), through a read-only connection, so the
+//! HTTP API and `recur report` give the same answers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::json;
+
+use super::DaemonState;
+use crate::store::{OpenMode, Store};
+
+/// How long a report request waits for a running cycle.
+const REPORT_WAIT: Duration = Duration::from_secs(120);
+
+pub(super) fn router(state: Arc<DaemonState>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/reports/{file}", get(report))
+        .with_state(state)
+}
+
+async fn healthz(State(st): State<Arc<DaemonState>>) -> Response {
+    let (healthy, body) = st.health();
+    let code = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, axum::Json(body)).into_response()
+}
+
+async fn metrics(State(st): State<Arc<DaemonState>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        st.metrics.encode(),
+    )
+        .into_response()
+}
+
+fn error(code: StatusCode, message: String) -> Response {
+    (code, axum::Json(json!({ "error": message }))).into_response()
+}
+
+async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) -> Response {
+    let Some(name) = file.strip_suffix(".json") else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("{file}: reports are served as /reports/NAME.json"),
+        );
+    };
+    let guard = match tokio::time::timeout(REPORT_WAIT, st.cycle_lock.lock()).await {
+        Ok(g) => g,
+        Err(_) => {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "a cycle is still running; try again".into(),
+            )
+        }
+    };
+    let settings = &st.settings;
+    let store = match Store::open(&settings.store_path, OpenMode::ReadOnly).await {
+        Ok(s) => s,
+        Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    };
+    let params = crate::reports::ReportParams {
+        deadlines: settings.deadlines,
+        ..Default::default()
+    };
+    let result = crate::cli::report_output(
+        &store,
+        name,
+        &params,
+        chrono::Utc::now(),
+        10,
+        settings.queries_dir.as_deref(),
+    )
+    .await;
+    store.close().await;
+    drop(guard);
+    match result {
+        Ok(out) => {
+            let mut buf = Vec::new();
+            match crate::reports::render(&mut buf, name, &out, crate::reports::ReportFormat::Json) {
+                Ok(()) => ([(header::CONTENT_TYPE, "application/json")], buf).into_response(),
+                Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            }
+        }
+        Err(e) if e.is_usage() => error(StatusCode::NOT_FOUND, e.to_string()),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}

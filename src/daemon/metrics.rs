@@ -1,0 +1,223 @@
+//! The daemon's Prometheus metrics (prometheus-client): counters fed by each
+//! cycle's outcome, gauges refreshed from the database at the end of each
+//! cycle (`queries/metrics/*.sql`, the write-back flags and the aging
+//! report). `/metrics` encodes the registry in the text format.
+
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+use crate::queries;
+use crate::reports::Deadlines;
+use crate::store::{Store, StoreError};
+
+/// `{source}`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SourceLabel {
+    /// Source name.
+    pub source: String,
+}
+
+/// `{source, priority, status}`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ItemLabels {
+    /// Source name.
+    pub source: String,
+    /// P0–P3 or `none`.
+    pub priority: String,
+    /// Workflow status or `none`.
+    pub status: String,
+}
+
+/// `{outcome}`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    /// applied | failed | skipped | deferred.
+    pub outcome: String,
+}
+
+type FloatGauge = Gauge<f64, AtomicU64>;
+
+/// Every series the daemon exports.
+pub struct Metrics {
+    registry: Registry,
+    /// recur_open_items.
+    pub open_items: Family<ItemLabels, Gauge>,
+    /// recur_overdue_items.
+    pub overdue_items: Gauge,
+    /// recur_open_bad_minutes.
+    pub open_bad_minutes: FloatGauge,
+    /// recur_open_budget_share.
+    pub open_budget_share: FloatGauge,
+    /// recur_api_requests_total.
+    pub api_requests: Family<SourceLabel, Counter>,
+    /// recur_sync_duration_seconds.
+    pub sync_duration: Histogram,
+    /// recur_last_sync_timestamp_seconds.
+    pub last_sync: Family<SourceLabel, FloatGauge>,
+    /// recur_rate_limit_remaining.
+    pub rate_remaining: Family<SourceLabel, Gauge>,
+    /// recur_writeback_operations_total.
+    pub writeback_ops: Family<OutcomeLabel, Counter>,
+    /// recur_cycles_total.
+    pub cycles: Counter,
+    /// recur_cycle_failures_total.
+    pub cycle_failures: Counter,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Registers every series.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("recur");
+        let m = Metrics {
+            registry: Registry::default(),
+            open_items: Family::default(),
+            overdue_items: Gauge::default(),
+            open_bad_minutes: FloatGauge::default(),
+            open_budget_share: FloatGauge::default(),
+            api_requests: Family::default(),
+            sync_duration: Histogram::new([
+                1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0,
+            ]),
+            last_sync: Family::default(),
+            rate_remaining: Family::default(),
+            writeback_ops: Family::default(),
+            cycles: Counter::default(),
+            cycle_failures: Counter::default(),
+        };
+        registry.register(
+            "open_items",
+            "Open tracked action items and risks by source, priority and status",
+            m.open_items.clone(),
+        );
+        registry.register(
+            "overdue_items",
+            "Open action items past their target date or their priority's deadline",
+            m.overdue_items.clone(),
+        );
+        registry.register(
+            "open_bad_minutes",
+            "Expected bad minutes per year of the active risks (latest scoring run)",
+            m.open_bad_minutes.clone(),
+        );
+        registry.register(
+            "open_budget_share",
+            "Share of a yearly error budget the active risks' expected cost uses (1.0 = one budget)",
+            m.open_budget_share.clone(),
+        );
+        registry.register(
+            "api_requests",
+            "Tracker API requests made by sync and write-back",
+            m.api_requests.clone(),
+        );
+        registry.register(
+            "sync_duration_seconds",
+            "Duration of the sync step of a cycle",
+            m.sync_duration.clone(),
+        );
+        registry.register(
+            "last_sync_timestamp_seconds",
+            "When each source last synced successfully (Unix seconds)",
+            m.last_sync.clone(),
+        );
+        registry.register(
+            "rate_limit_remaining",
+            "Requests left in the tracker's rate-limit window, as last reported",
+            m.rate_remaining.clone(),
+        );
+        registry.register(
+            "writeback_operations",
+            "Write-back operations by outcome",
+            m.writeback_ops.clone(),
+        );
+        registry.register("cycles", "Cycles run", m.cycles.clone());
+        registry.register(
+            "cycle_failures",
+            "Cycles in which a step failed",
+            m.cycle_failures.clone(),
+        );
+        Metrics { registry, ..m }
+    }
+
+    /// The text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+
+    /// Refreshes the gauges from the database.
+    pub async fn refresh(&self, store: &Store, deadlines: &Deadlines) -> Result<(), StoreError> {
+        let q = queries::get("metrics/open_items.sql");
+        let open = store.query(q.name, q.sql, vec![]).await?;
+        self.open_items.clear();
+        for row in &open.rows {
+            let text = |i: usize| row[i].as_str().unwrap_or("none").to_string();
+            self.open_items
+                .get_or_create(&ItemLabels {
+                    source: text(0),
+                    priority: text(1),
+                    status: text(2),
+                })
+                .set(row[3].as_i64().unwrap_or(0));
+        }
+        let q = queries::get("metrics/exposure.sql");
+        let exposure = store.query(q.name, q.sql, vec![]).await?;
+        let (mut minutes, mut share) = (0.0, 0.0);
+        for row in &exposure.rows {
+            let source = SourceLabel {
+                source: row[0].as_str().unwrap_or_default().to_string(),
+            };
+            minutes += row[1].as_f64().unwrap_or(0.0);
+            share += row[2].as_f64().unwrap_or(0.0);
+            if let Some(t) = row[3].as_f64() {
+                self.last_sync.get_or_create(&source).set(t);
+            }
+            if let Some(r) = row[4].as_i64() {
+                self.rate_remaining.get_or_create(&source).set(r);
+            }
+        }
+        self.open_bad_minutes.set(minutes);
+        self.open_budget_share.set(share);
+        // The aging report's `all/all` row counts overdue action items with
+        // the same rule write-back's `overdue` flag uses.
+        let q = queries::get("health/aging.sql");
+        let today = chrono::Utc::now().date_naive();
+        let days = (today - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days();
+        use duckdb::types::Value;
+        let aging = store
+            .query(
+                q.name,
+                q.sql,
+                vec![
+                    Value::Date32(days as i32),
+                    Value::Null,
+                    Value::BigInt(deadlines.critical),
+                    Value::BigInt(deadlines.high),
+                    Value::BigInt(deadlines.medium),
+                    Value::BigInt(deadlines.low),
+                ],
+            )
+            .await?;
+        let overdue = aging
+            .to_objects()
+            .into_iter()
+            .find(|r| r["priority"] == "all" && r["bucket"] == "all")
+            .and_then(|r| r["overdue"].as_i64())
+            .unwrap_or(0);
+        self.overdue_items.set(overdue);
+        Ok(())
+    }
+}

@@ -1,0 +1,526 @@
+//! `recur daemon`: cycles of sync → score → write-back on a schedule, with
+//! `/healthz`, `/metrics` and reports over HTTP, and a clean stop on
+//! SIGTERM/SIGINT.
+//!
+//! Readers and writers of the one DuckDB file: the daemon holds the writer
+//! lock (`<db>.lock`, see [`lock`]) for its whole life, so a second daemon
+//! or a writing command (`sync`, `score`, `writeback`) is refused at once
+//! with the holder's PID; but it opens the database only during a cycle,
+//! so `recur report`, `recur query` and `recur export` (read-only) work
+//! between cycles, and wait for a running one. `/reports/NAME.json` serves
+//! the same reports without touching the file from outside.
+//!
+//! Shutdown is a parameter of [`run`]: the step in progress stops at its
+//! next safe point (a page's transaction, a write's outcome) and what it
+//! committed stands; the next start resumes from the stored cursors and
+//! re-plans write-back from the stored state.
+
+mod http;
+pub mod lock;
+pub mod metrics;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::cli::CliError;
+use crate::settings::Settings;
+use crate::store::{CycleRow, OpenMode, Store, StoreError};
+use crate::sync::{Shutdown, SyncError};
+
+pub use lock::{LockError, WriterLock};
+
+/// `[daemon]` settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DaemonSettings {
+    /// Time between cycle starts: `90s`, `15m`, `1h`, `1h30m`.
+    pub interval: Option<String>,
+    /// Or a cron expression (5 or 6 fields, UTC): `*/15 * * * *`.
+    pub cron: Option<String>,
+    /// Address of `/healthz`, `/metrics` and `/reports/NAME.json`.
+    pub listen: String,
+    /// Whether cycles write back (`recur writeback`).
+    pub writeback: bool,
+}
+
+impl Default for DaemonSettings {
+    fn default() -> Self {
+        DaemonSettings {
+            interval: None,
+            cron: None,
+            listen: "127.0.0.1:9464".into(),
+            writeback: false,
+        }
+    }
+}
+
+/// When cycles run.
+#[derive(Debug, Clone)]
+pub enum Schedule {
+    /// Every so long, from the start of the previous cycle.
+    Every(Duration),
+    /// At the times a cron expression names (UTC).
+    Cron(Box<croner::Cron>),
+}
+
+/// Parses `90s`, `15m`, `1h30m`, `2d`.
+pub fn parse_interval(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let mut total = 0u64;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num.parse().ok()?;
+        num.clear();
+        total += n * match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return None,
+        };
+    }
+    if !num.is_empty() || total == 0 {
+        return None;
+    }
+    Some(Duration::from_secs(total))
+}
+
+impl DaemonSettings {
+    /// The schedule, or a message naming the key.
+    pub fn schedule(&self) -> Result<Schedule, String> {
+        match (&self.interval, &self.cron) {
+            (Some(_), Some(_)) => {
+                Err("daemon.interval and daemon.cron are both set; keep one".into())
+            }
+            (_, Some(expr)) => croner::Cron::new(expr)
+                .with_seconds_optional()
+                .parse()
+                .map(|c| Schedule::Cron(Box::new(c)))
+                .map_err(|e| format!("daemon.cron = {expr:?}: {e}")),
+            (i, None) => {
+                let text = i.as_deref().unwrap_or("15m");
+                parse_interval(text).map(Schedule::Every).ok_or_else(|| {
+                    format!("daemon.interval = {text:?}: expected a duration like \"90s\", \"15m\" or \"1h30m\"")
+                })
+            }
+        }
+    }
+
+    /// Checks the values; the message names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        self.schedule()?;
+        self.listen.parse::<SocketAddr>().map_err(|e| {
+            format!(
+                "daemon.listen = {:?}: not an address like 127.0.0.1:9464: {e}",
+                self.listen
+            )
+        })?;
+        Ok(())
+    }
+}
+
+impl Schedule {
+    /// The wait from `now` until the next cycle, the previous one having
+    /// started at `last_start`.
+    pub fn wait(&self, last_start: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
+        match self {
+            Schedule::Every(d) => {
+                let next = last_start + chrono::Duration::from_std(*d).unwrap_or_default();
+                (next - now).to_std().unwrap_or_default()
+            }
+            Schedule::Cron(c) => c
+                .find_next_occurrence(&now, false)
+                .ok()
+                .and_then(|next| (next - now).to_std().ok())
+                .unwrap_or(Duration::from_secs(60)),
+        }
+    }
+
+    /// The nominal time between cycles (for `/healthz`).
+    pub fn period(&self) -> Duration {
+        match self {
+            Schedule::Every(d) => *d,
+            Schedule::Cron(c) => {
+                let now = Utc::now();
+                let a = c.find_next_occurrence(&now, false).ok();
+                let b = a.and_then(|a| c.find_next_occurrence(&a, false).ok());
+                match (a, b) {
+                    (Some(a), Some(b)) => (b - a).to_std().unwrap_or(Duration::from_secs(3600)),
+                    _ => Duration::from_secs(3600),
+                }
+            }
+        }
+    }
+}
+
+/// The last finished cycle, for `/healthz`.
+#[derive(Debug, Clone, Default)]
+struct Health {
+    last: Option<CycleRow>,
+    last_ok_at: Option<DateTime<Utc>>,
+}
+
+/// Shared between the cycle loop and the HTTP handlers.
+pub struct DaemonState {
+    settings: Settings,
+    period: Duration,
+    metrics: metrics::Metrics,
+    health: Mutex<Health>,
+    /// Held while a cycle runs; report requests wait on it.
+    cycle_lock: tokio::sync::Mutex<()>,
+}
+
+impl DaemonState {
+    /// (healthy, JSON body): healthy when the last cycle succeeded and
+    /// finished less than three periods ago.
+    fn health(&self) -> (bool, serde_json::Value) {
+        let h = self
+            .health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let limit = self.period * 3;
+        let Some(last) = &h.last else {
+            return (
+                false,
+                json!({"status": "starting", "reason": "no cycle has finished yet"}),
+            );
+        };
+        let age = (Utc::now() - last.finished_at).to_std().unwrap_or_default();
+        let (healthy, reason) = if last.status != "ok" {
+            (
+                false,
+                format!(
+                    "the last cycle {}: {}",
+                    last.status,
+                    last.error.clone().unwrap_or_default()
+                ),
+            )
+        } else if age > limit {
+            (
+                false,
+                format!(
+                    "the last cycle finished {}s ago, more than 3 intervals ({}s)",
+                    age.as_secs(),
+                    limit.as_secs()
+                ),
+            )
+        } else {
+            (true, "the last cycle succeeded".to_string())
+        };
+        (
+            healthy,
+            json!({
+                "status": if healthy { "ok" } else { "failing" },
+                "reason": reason,
+                "last_cycle": last,
+                "last_success_at": h.last_ok_at,
+            }),
+        )
+    }
+}
+
+/// Waits for `d` unless shutdown comes first; `false` on shutdown.
+async fn pause(d: Duration, shutdown: &mut Shutdown) -> bool {
+    let mut sd = shutdown.clone();
+    tokio::select! {
+        _ = tokio::time::sleep(d) => !*shutdown.borrow(),
+        _ = crate::sync::shutdown_requested(&mut sd) => false,
+    }
+}
+
+/// Opens the database read-write, waiting (up to `patience`) while a
+/// reader holds it.
+async fn open_rw(settings: &Settings, patience: Duration) -> Result<Store, StoreError> {
+    let start = Instant::now();
+    loop {
+        match Store::open(&settings.store_path, OpenMode::ReadWrite).await {
+            Err(StoreError::Locked { .. }) if start.elapsed() < patience => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Runs the daemon until shutdown. `on_listen` learns the bound address.
+pub async fn run(
+    settings: Settings,
+    shutdown: Shutdown,
+    on_listen: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
+) -> Result<(), CliError> {
+    let schedule = settings.daemon.schedule().map_err(CliError::Usage)?;
+    if settings.sources.is_empty() {
+        return Err(CliError::Usage(
+            "the configuration has no [sources.*] table; see `recur init`".into(),
+        ));
+    }
+    let _lock = WriterLock::acquire(&settings.store_path, "daemon")?;
+    // Create and migrate the file up front, so readers can open it at once.
+    open_rw(&settings, Duration::from_secs(30))
+        .await?
+        .close()
+        .await;
+    let addr: SocketAddr = settings
+        .daemon
+        .listen
+        .parse()
+        .map_err(|e| CliError::Usage(format!("daemon.listen: {e}")))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| CliError::Runtime(format!("cannot listen on {addr}: {e}")))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| CliError::Runtime(e.to_string()))?;
+    tracing::info!(address = %bound, "Serving /healthz, /metrics and /reports/NAME.json.");
+    if let Some(tx) = on_listen {
+        let _ = tx.send(bound);
+    }
+    let state = Arc::new(DaemonState {
+        period: schedule.period(),
+        settings,
+        metrics: metrics::Metrics::new(),
+        health: Mutex::new(Health::default()),
+        cycle_lock: tokio::sync::Mutex::new(()),
+    });
+    let mut server_stop = shutdown.clone();
+    let router = http::router(state.clone());
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                crate::sync::shutdown_requested(&mut server_stop).await;
+            })
+            .await
+    });
+    let mut sd = shutdown.clone();
+    loop {
+        let started = Utc::now();
+        let row = {
+            let _guard = state.cycle_lock.lock().await;
+            cycle(&state, shutdown.clone()).await
+        };
+        tracing::info!(status = %row.status, sync = %row.sync, score = %row.score, writeback = %row.writeback, requests = row.api_requests, writes = row.writes, "Cycle finished.");
+        let interrupted = row.status == "interrupted";
+        {
+            let mut h = state.health.lock().unwrap_or_else(|p| p.into_inner());
+            if row.status == "ok" {
+                h.last_ok_at = Some(row.finished_at);
+            }
+            h.last = Some(row);
+        }
+        if interrupted || *sd.borrow() {
+            break;
+        }
+        let wait = schedule.wait(started, Utc::now());
+        if !pause(wait, &mut sd).await {
+            break;
+        }
+    }
+    tracing::info!("Shutting down.");
+    let _ = server.await;
+    Ok(())
+}
+
+/// One cycle; never fails, it reports.
+async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
+    let settings = &state.settings;
+    let m = &state.metrics;
+    let started_at = Utc::now();
+    let mut error: Option<String> = None;
+    let mut requests = 0u64;
+    let mut writes = 0u64;
+    let stopped = |sd: &Shutdown| *sd.borrow();
+
+    let t = Instant::now();
+    let sync = match crate::cli::sync(settings, None, false, shutdown.clone()).await {
+        Ok(reports) => {
+            for r in &reports {
+                requests += r.stats.api_requests;
+                m.api_requests
+                    .get_or_create(&metrics::SourceLabel {
+                        source: r.source.clone(),
+                    })
+                    .inc_by(r.stats.api_requests);
+            }
+            "ok"
+        }
+        Err(CliError::Sync(SyncError::Interrupted)) => "interrupted",
+        Err(e) => {
+            error.get_or_insert(format!("sync: {e}"));
+            "failed"
+        }
+    };
+    m.sync_duration.observe(t.elapsed().as_secs_f64());
+
+    let score = if stopped(&shutdown) {
+        "skipped"
+    } else {
+        match open_rw(settings, Duration::from_secs(60)).await {
+            Ok(store) => {
+                let r = crate::scoring::score(&store, &settings.scoring, Utc::now()).await;
+                store.close().await;
+                match r {
+                    Ok(_) => "ok",
+                    Err(e) => {
+                        error.get_or_insert(format!("score: {e}"));
+                        "failed"
+                    }
+                }
+            }
+            Err(e) => {
+                error.get_or_insert(format!("score: {e}"));
+                "failed"
+            }
+        }
+    };
+
+    let writeback = if !settings.daemon.writeback || stopped(&shutdown) {
+        "skipped"
+    } else {
+        let sleeper = crate::sync::TokioSleeper;
+        let (reports, err) =
+            match crate::cli::writeback(settings, None, false, &sleeper, shutdown.clone()).await {
+                Ok(r) => (r, None),
+                Err((r, e)) => (r, Some(e)),
+            };
+        for r in &reports {
+            requests += r.counts.requests;
+            writes += r.counts.writes;
+            m.api_requests
+                .get_or_create(&metrics::SourceLabel {
+                    source: r.source.clone(),
+                })
+                .inc_by(r.counts.requests);
+            for (outcome, n) in [
+                ("applied", r.counts.applied),
+                ("failed", r.counts.failed),
+                ("skipped", r.counts.skipped),
+                ("deferred", r.counts.deferred),
+            ] {
+                m.writeback_ops
+                    .get_or_create(&metrics::OutcomeLabel {
+                        outcome: outcome.into(),
+                    })
+                    .inc_by(n);
+            }
+        }
+        let failed_ops: u64 = reports.iter().map(|r| r.counts.failed).sum();
+        match err {
+            Some(_) if stopped(&shutdown) => "interrupted",
+            Some(e) => {
+                error.get_or_insert(format!("writeback: {e}"));
+                "failed"
+            }
+            None if failed_ops > 0 => {
+                error.get_or_insert(format!("writeback: {failed_ops} operation(s) failed"));
+                "failed"
+            }
+            None => "ok",
+        }
+    };
+
+    let steps = [sync, score, writeback];
+    let status = if stopped(&shutdown) || steps.contains(&"interrupted") {
+        "interrupted"
+    } else if steps.contains(&"failed") {
+        "failed"
+    } else {
+        "ok"
+    };
+    m.cycles.inc();
+    if status == "failed" {
+        m.cycle_failures.inc();
+    }
+    let row = CycleRow {
+        started_at,
+        finished_at: Utc::now(),
+        status: status.into(),
+        sync: sync.into(),
+        score: score.into(),
+        writeback: writeback.into(),
+        error,
+        api_requests: requests,
+        writes,
+    };
+    match open_rw(settings, Duration::from_secs(60)).await {
+        Ok(store) => {
+            if let Err(e) = store.record_cycle(row.clone()).await {
+                tracing::error!(error = %e, "Could not record the cycle.");
+            }
+            if let Err(e) = m.refresh(&store, &settings.deadlines).await {
+                tracing::error!(error = %e, "Could not refresh the metrics.");
+            }
+            store.close().await;
+        }
+        Err(e) => tracing::error!(error = %e, "Could not open the database to record the cycle."),
+    }
+    row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_parse_and_bad_ones_are_refused() {
+        assert_eq!(parse_interval("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_interval("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_interval("1h30m"), Some(Duration::from_secs(5400)));
+        for bad in ["", "15", "m", "15x", "0s", "-5m"] {
+            assert_eq!(parse_interval(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn schedules_validate_and_wait() {
+        let every = DaemonSettings {
+            interval: Some("10m".into()),
+            ..DaemonSettings::default()
+        };
+        let Schedule::Every(d) = every.schedule().unwrap() else {
+            panic!("interval")
+        };
+        assert_eq!(d, Duration::from_secs(600));
+        let start = Utc::now();
+        let w = every
+            .schedule()
+            .unwrap()
+            .wait(start, start + chrono::Duration::seconds(60));
+        assert_eq!(w, Duration::from_secs(540));
+        let cron = DaemonSettings {
+            cron: Some("*/15 * * * *".into()),
+            ..DaemonSettings::default()
+        };
+        let s = cron.schedule().unwrap();
+        assert_eq!(s.period(), Duration::from_secs(900));
+        assert!(s.wait(start, start) <= Duration::from_secs(900));
+        let both = DaemonSettings {
+            interval: Some("1m".into()),
+            cron: Some("* * * * *".into()),
+            ..DaemonSettings::default()
+        };
+        assert!(both.validate().unwrap_err().contains("both"));
+        let bad = DaemonSettings {
+            cron: Some("61 * * * *".into()),
+            ..DaemonSettings::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("daemon.cron"));
+        let bad = DaemonSettings {
+            listen: "localhost".into(),
+            ..DaemonSettings::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("daemon.listen"));
+    }
+}

@@ -1,0 +1,279 @@
+//! `recur daemon`: cycles against the sandbox, /healthz turning 503 while the
+//! trackers fail and 200 again after, /metrics parsed by a Prometheus text
+//! parser, reports over HTTP, the writer lock against a second daemon and a
+//! hand-run `recur sync`, readers between cycles, and SIGTERM (also in the
+//! middle of a cycle) ending in exit 0 with a database the next run resumes.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use recur::settings::Settings;
+use recur_sandbox::{Fault, Sandbox};
+
+use crate::common::*;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn config(sb: &Sandbox, db: &Path, port: u16, interval: &str) -> String {
+    format!(
+        "{}\n[sync]\nmax_retries = 2\nbackoff_base_ms = 10\n\n[writeback]\nmin_interval_ms = 0\ncreations_per_minute = 100000\ncreations_per_hour = 100000\n\n[daemon]\ninterval = \"{interval}\"\nlisten = \"127.0.0.1:{port}\"\nwriteback = true\n",
+        recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), db)
+    )
+}
+
+async fn get(url: &str) -> Option<(u16, String)> {
+    let r = reqwest::get(url).await.ok()?;
+    let status = r.status().as_u16();
+    Some((status, r.text().await.ok()?))
+}
+
+/// Polls `url` until it answers `status`, for up to `secs`.
+async fn wait_for(url: &str, status: u16, secs: u64) -> String {
+    let start = Instant::now();
+    loop {
+        if let Some((s, body)) = get(url).await {
+            if s == status {
+                return body;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(secs),
+            "{url} did not answer {status} within {secs}s (last: {:?})",
+            get(url).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cycles_health_metrics_reports_and_a_clean_stop() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.duckdb");
+    let port = free_port();
+    let settings = Settings::from_toml(&config(&sb, &db, port, "1s")).unwrap();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let daemon = tokio::spawn(recur::daemon::run(settings, shutdown, None));
+    let base = format!("http://127.0.0.1:{port}");
+
+    let health = wait_for(&format!("{base}/healthz"), 200, 120).await;
+    let v: serde_json::Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["last_cycle"]["writeback"], "ok");
+
+    // /metrics parses as Prometheus text and has the named series.
+    let (status, text) = get(&format!("{base}/metrics")).await.unwrap();
+    assert_eq!(status, 200);
+    let lines = text.lines().map(|l| Ok(l.to_string()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("parses as Prometheus text");
+    let names: std::collections::BTreeSet<&str> =
+        scrape.samples.iter().map(|s| s.metric.as_str()).collect();
+    for series in [
+        "recur_open_items",
+        "recur_overdue_items",
+        "recur_open_bad_minutes",
+        "recur_open_budget_share",
+        "recur_api_requests_total",
+        "recur_sync_duration_seconds_count",
+        "recur_last_sync_timestamp_seconds",
+        "recur_rate_limit_remaining",
+        "recur_writeback_operations_total",
+        "recur_cycles_total",
+        "recur_cycle_failures_total",
+    ] {
+        assert!(names.contains(series), "{series} missing from:\n{text}");
+    }
+    let value = |name: &str, label: Option<(&str, &str)>| -> f64 {
+        scrape
+            .samples
+            .iter()
+            .filter(|s| s.metric == name)
+            .filter(|s| label.is_none_or(|(k, v)| s.labels.get(k) == Some(v)))
+            .map(|s| match s.value {
+                prometheus_parse::Value::Counter(v)
+                | prometheus_parse::Value::Gauge(v)
+                | prometheus_parse::Value::Untyped(v) => v,
+                _ => 0.0,
+            })
+            .sum()
+    };
+    let open_db = scalar(
+        &db,
+        "SELECT count(*) FROM items WHERE tracking = 'tracked' AND state = 'open' AND kind IN ('action_item', 'risk')",
+    )
+    .await;
+    assert_eq!(value("recur_open_items", None) as i64, open_db);
+    assert!(value("recur_api_requests_total", Some(("source", "sandbox_gh"))) > 0.0);
+    assert!(
+        value(
+            "recur_writeback_operations_total",
+            Some(("outcome", "applied"))
+        ) > 0.0
+    );
+    assert!(value("recur_open_bad_minutes", None) > 0.0);
+    assert!(value("recur_last_sync_timestamp_seconds", None) > 1.7e9);
+
+    // Reports over HTTP, the same as the CLI's JSON.
+    let (status, body) = get(&format!("{base}/reports/aging.json")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(serde_json::from_str::<serde_json::Value>(&body)
+        .unwrap()
+        .is_array());
+    let (status, _) = get(&format!("{base}/reports/nope.json")).await.unwrap();
+    assert_eq!(status, 404);
+
+    // The tracker fails: cycles fail and /healthz says so, with the reason.
+    sb.github()
+        .set_random_faults(1.0, vec![Fault::ServerError { status: 500 }], 1);
+    let body = wait_for(&format!("{base}/healthz"), 503, 60).await;
+    assert!(body.contains("failed"), "{body}");
+    sb.github().clear_faults();
+    wait_for(&format!("{base}/healthz"), 200, 60).await;
+    let (_, text) = get(&format!("{base}/metrics")).await.unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("recur_cycle_failures_total ") && !l.ends_with(" 0")),
+        "{text}"
+    );
+
+    stop.send(true).unwrap();
+    let r = tokio::time::timeout(Duration::from_secs(30), daemon)
+        .await
+        .expect("stops within seconds")
+        .unwrap();
+    assert!(r.is_ok(), "{r:?}");
+    let statuses = query(&db, "SELECT DISTINCT status FROM cycles ORDER BY 1").await;
+    let statuses: Vec<&str> = statuses.iter().map(|r| r[0].as_str().unwrap()).collect();
+    assert!(
+        statuses.contains(&"ok") && statuses.contains(&"failed"),
+        "{statuses:?}"
+    );
+    sb.shutdown().await;
+}
+
+fn recur_cmd(dir: &Path, args: &[&str]) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_recur"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env_remove("RECUR_CONFIG")
+        .env("RECUR_LOG", "info")
+        .kill_on_drop(true);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_holds_the_writer_lock_serves_readers_and_stops_on_sigterm() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.duckdb");
+    let port = free_port();
+    std::fs::write(dir.path().join("recur.toml"), config(&sb, &db, port, "1h")).unwrap();
+    let mut daemon = recur_cmd(dir.path(), &["daemon"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = daemon.id().unwrap();
+    wait_for(&format!("http://127.0.0.1:{port}/healthz"), 200, 120).await;
+
+    // Writers are refused, naming the file and the daemon's pid.
+    for args in [&["sync"][..], &["daemon"], &["writeback"], &["score"]] {
+        let out = recur_cmd(dir.path(), args).output().await.unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("d.duckdb"), "{err}");
+        assert!(err.contains(&format!("recur daemon (pid {pid})")), "{err}");
+    }
+    // Readers work between cycles.
+    let out = recur_cmd(
+        dir.path(),
+        &[
+            "query",
+            "--format",
+            "json",
+            "SELECT count(*) AS n FROM cycles",
+        ],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["n"], 1);
+    let out = recur_cmd(dir.path(), &["writeback", "--dry-run"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // SIGTERM: exit 0 within seconds, lock released.
+    unsafe {
+        libc::kill(pid as i32, libc::SIGTERM);
+    }
+    let status = tokio::time::timeout(Duration::from_secs(20), daemon.wait())
+        .await
+        .expect("exits within seconds")
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let out = recur_cmd(dir.path(), &["sync"]).output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_in_the_middle_of_a_cycle_exits_0_and_the_next_start_resumes() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.duckdb");
+    let port = free_port();
+    std::fs::write(dir.path().join("recur.toml"), config(&sb, &db, port, "1h")).unwrap();
+    // Slow the tracker down so the first cycle is still syncing.
+    sb.github()
+        .set_random_faults(1.0, vec![Fault::Stall { millis: 150 }], 3);
+    let mut daemon = recur_cmd(dir.path(), &["daemon"]).spawn().unwrap();
+    let pid = daemon.id().unwrap();
+    let start = Instant::now();
+    while sb.github().total_requests() < 5 {
+        assert!(start.elapsed() < Duration::from_secs(60), "no requests");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    unsafe {
+        libc::kill(pid as i32, libc::SIGTERM);
+    }
+    let status = tokio::time::timeout(Duration::from_secs(20), daemon.wait())
+        .await
+        .expect("exits within seconds")
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    sb.github().clear_faults();
+    let rows = query(&db, "SELECT status, sync_outcome FROM cycles").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][0], "interrupted");
+    // The next start resumes and completes; the result equals a clean sync.
+    let mut daemon = recur_cmd(dir.path(), &["daemon"]).spawn().unwrap();
+    wait_for(&format!("http://127.0.0.1:{port}/healthz"), 200, 120).await;
+    unsafe {
+        libc::kill(daemon.id().unwrap() as i32, libc::SIGTERM);
+    }
+    assert_eq!(daemon.wait().await.unwrap().code(), Some(0));
+    let tracked = scalar(&db, "SELECT count(*) FROM items WHERE tracking = 'tracked'").await;
+    assert_eq!(tracked as usize, expected_tracked(&sb.github()).len());
+    sb.shutdown().await;
+}
