@@ -85,6 +85,9 @@ pub enum Command {
         /// List the reports with one-line descriptions.
         #[arg(long)]
         list: bool,
+        /// Write to this file (created 0600) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Run read-only SQL against the database.
     Query {
@@ -125,6 +128,13 @@ pub enum Command {
         /// Directory for the database and configuration (default: a new temporary directory).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Keep the sandbox and a daemon running afterwards (browse
+        /// /reports/review.html and /metrics) until Ctrl-C.
+        #[arg(long)]
+        serve: bool,
+        /// The daemon's port with --serve.
+        #[arg(long, default_value_t = 9464)]
+        port: u16,
     },
     /// Measure sync speed against the loopback sandbox (prints figures).
     Bench {
@@ -326,14 +336,37 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             period,
             top,
             list,
+            output,
         } => {
             let settings = load_settings(&cli)?;
             let user_dir = settings.queries_dir.as_deref();
+            let is_review = name.as_deref() == Some("review");
+            let html = *format == crate::reports::ReportFormat::Html;
+            if is_review != html && !*list {
+                return Err(CliError::Usage(if is_review {
+                    "review is the HTML review pack: use `recur report review --format html`".into()
+                } else {
+                    "--format html is only for `recur report review`".into()
+                }));
+            }
+            if is_review {
+                let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+                let store = open_read_only(&settings.store_path, READ_PATIENCE).await?;
+                let page = crate::review::render(&store, as_of, settings.deadlines, user_dir).await;
+                store.close().await;
+                let page = page.map_err(report_error)?;
+                match output {
+                    Some(path) => write_private(path, &page)?,
+                    None => std::io::stdout().lock().write_all(page.as_bytes())?,
+                }
+                return Ok(());
+            }
             let mut out = std::io::stdout().lock();
             if *list {
                 for (n, d) in [
                     ("registry", "Risk registry: active risks, highest expected cost first, with the budget total."),
                     ("movement", "Registry movement: burn-down, unmoved, stale reviews, no owner, no action."),
+                    ("review", "The review pack: one self-contained HTML file (--format html [--output FILE])."),
                 ] {
                     writeln!(out, "{n:<12} {d}")?;
                 }
@@ -364,7 +397,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 .unwrap_or_else(chrono::Utc::now);
             let result = report_output(&store, name, &params, as_of_ts, *top, user_dir).await;
             store.close().await;
-            crate::reports::render(&mut out, name, &result.map_err(report_error)?, *format)?;
+            let result = result.map_err(report_error)?;
+            match output {
+                Some(path) => {
+                    let mut buf = Vec::new();
+                    crate::reports::render(&mut buf, name, &result, *format)?;
+                    write_private(path, &String::from_utf8_lossy(&buf))?;
+                }
+                None => crate::reports::render(&mut out, name, &result, *format)?,
+            }
             Ok(())
         }
         Command::Score => {
@@ -424,12 +465,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             crate::logging::init(&Default::default());
             crate::demo::run_sandbox(*port, *seed).await
         }
-        Command::Demo { dir } => {
+        Command::Demo { dir, serve, port } => {
             crate::logging::init(&crate::settings::LogSettings {
                 json: false,
                 level: "warn".into(),
             });
-            crate::demo::run(dir.as_deref()).await
+            let serve = serve.then_some(*port);
+            crate::demo::run(dir.as_deref(), serve).await
         }
         Command::Bench {
             issues,

@@ -87,7 +87,7 @@ fn demo_dir(dir: Option<&Path>) -> Result<PathBuf, CliError> {
 }
 
 /// `recur demo`: sandbox → sync → score → write-back → summary.
-pub async fn run(dir: Option<&Path>) -> Result<(), CliError> {
+pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError> {
     let dir = demo_dir(dir)?;
     let db = dir.join("recur.duckdb");
     for stale in [db.clone(), dir.join("recur.duckdb.wal")] {
@@ -213,6 +213,48 @@ pub async fn run(dir: Option<&Path>) -> Result<(), CliError> {
         "  a second write-back with nothing changed: {} write requests",
         again.iter().map(|r| r.counts.writes).sum::<u64>()
     )?;
+    // The lint findings and the review pack, from the written-back state.
+    let store = Store::open(&db, OpenMode::ReadOnly).await?;
+    let lint = store
+        .query(
+            "demo lint summary",
+            &format!(
+                "SELECT rule, count(*) AS items FROM ({}) GROUP BY rule ORDER BY items DESC, rule",
+                crate::queries::get("health/lint.sql").sql
+            ),
+            vec![
+                duckdb::types::Value::Date32(
+                    (chrono::Utc::now().date_naive()
+                        - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch"))
+                    .num_days() as i32,
+                ),
+                duckdb::types::Value::Null,
+            ],
+        )
+        .await;
+    let page = crate::review::render(
+        &store,
+        chrono::Utc::now().date_naive(),
+        settings.deadlines,
+        None,
+    )
+    .await;
+    store.close().await;
+    writeln!(
+        out,
+        "\nLint: open action items failing the acceptance rule (`recur report lint` lists them):"
+    )?;
+    output::write(&mut out, &lint?, Format::Table)?;
+    let review_path = dir.join("review.html");
+    write_private(
+        &review_path,
+        &page.map_err(|e| CliError::Runtime(e.to_string()))?,
+    )?;
+    writeln!(
+        out,
+        "\nReview pack (open in a browser): {}",
+        review_path.display()
+    )?;
     let n_problems = problems
         .rows
         .first()
@@ -230,6 +272,19 @@ pub async fn run(dir: Option<&Path>) -> Result<(), CliError> {
         "Try:      recur --config {} query \"SELECT key, title, owner, target_date FROM action_items WHERE state = 'open' LIMIT 5\"",
         config_path.display()
     )?;
+    if let Some(port) = serve {
+        let mut settings = settings;
+        settings.daemon.listen = format!("127.0.0.1:{port}");
+        settings.daemon.interval = Some("1m".into());
+        settings.daemon.writeback = true;
+        writeln!(
+            out,
+            "\nServing until Ctrl-C: http://127.0.0.1:{port}/reports/review.html  http://127.0.0.1:{port}/metrics  http://127.0.0.1:{port}/healthz\nSandbox trackers: {}",
+            sandbox.github_url()
+        )?;
+        drop(out);
+        crate::daemon::run(settings, crate::cli::signal_shutdown(), None).await?;
+    }
     sandbox.shutdown().await;
     Ok(())
 }

@@ -14,6 +14,7 @@
 //! - [`queries`]: the SQL files of `queries/`, built in.
 //! - [`scoring`]: risk models (ordinal, expected cost), `recur score`, the registry and movement reports.
 //! - [`reports`]: backlog-health reports (`recur report`), SQL in `queries/health/`.
+//! - [`review`]: the HTML review pack (`recur report review --format html`), charts in SVG.
 //! - [`output`]: table / JSON / CSV rendering of query results.
 //! - [`daemon`]: `recur daemon`: scheduled cycles, /healthz, /metrics, the writer lock.
 //! - [`demo`]: `recur demo`, the whole product against the sandbox.
@@ -29,6 +30,7 @@ pub mod output;
 pub mod queries;
 pub mod reports;
 pub mod retry;
+pub mod review;
 pub mod scoring;
 pub mod settings;
 pub mod sources;

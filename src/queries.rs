@@ -56,6 +56,8 @@ query_files!(
     "health/trends_flow.sql",
     "metrics/open_items.sql",
     "metrics/exposure.sql",
+    "review/headline.sql",
+    "review/top_risks.sql",
     "writeback/flags.sql",
     "writeback/summary.sql",
 );

@@ -20,6 +20,8 @@ mod github_sync;
 mod jira_sync;
 #[path = "integration/reports.rs"]
 mod reports;
+#[path = "integration/review.rs"]
+mod review;
 #[path = "integration/scoring.rs"]
 mod scoring;
 #[path = "integration/store.rs"]

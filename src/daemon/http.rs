@@ -1,5 +1,5 @@
-//! The daemon's HTTP surface on `[daemon] listen`: `/healthz`, `/metrics`
-//! and `/reports/{name}.json`. Reports are read between cycles (they wait
+//! The daemon's HTTP surface on `[daemon] listen`: `/healthz`, `/metrics`,
+//! `/reports/{name}.json` and the review pack at `/reports/review.html`. Reports are read between cycles (they wait
 //! for a running cycle to finish), through a read-only connection, so the
 //! HTTP API and `recur report` give the same answers.
 
@@ -53,11 +53,15 @@ fn error(code: StatusCode, message: String) -> Response {
 }
 
 async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) -> Response {
-    let Some(name) = file.strip_suffix(".json") else {
-        return error(
-            StatusCode::NOT_FOUND,
-            format!("{file}: reports are served as /reports/NAME.json"),
-        );
+    let (name, html) = match (file.strip_suffix(".json"), file.strip_suffix(".html")) {
+        (Some(n), _) => (n, false),
+        (None, Some("review")) => ("review", true),
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!("{file}: reports are served as /reports/NAME.json, the review pack as /reports/review.html"),
+            )
+        }
     };
     let guard = match tokio::time::timeout(REPORT_WAIT, st.cycle_lock.lock()).await {
         Ok(g) => g,
@@ -73,6 +77,21 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
         Ok(s) => s,
         Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     };
+    if html {
+        let page = crate::review::render(
+            &store,
+            chrono::Utc::now().date_naive(),
+            settings.deadlines,
+            settings.queries_dir.as_deref(),
+        )
+        .await;
+        store.close().await;
+        drop(guard);
+        return match page {
+            Ok(p) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], p).into_response(),
+            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        };
+    }
     let params = crate::reports::ReportParams {
         deadlines: settings.deadlines,
         ..Default::default()

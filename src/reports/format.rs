@@ -23,6 +23,8 @@ pub enum ReportFormat {
     Csv,
     /// A Markdown review document.
     Md,
+    /// The self-contained HTML review pack (`recur report review` only).
+    Html,
 }
 
 /// Writes `output` of the report `report` in `format`.
@@ -71,6 +73,12 @@ pub fn render(
             }
         }
         ReportFormat::Md => markdown(out, report, output),
+        // Only the review pack is HTML; the CLI refuses other reports
+        // before running them.
+        ReportFormat::Html => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{report} has no HTML form; only `recur report review` does"),
+        )),
     }
 }
 
