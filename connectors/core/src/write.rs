@@ -222,6 +222,49 @@ pub fn render_plain(summary: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn escaped_text_cannot_open_html_mention_link_or_break_lines(text in any::<String>()) {
+            let e = markdown_escape(&text);
+            prop_assert!(!e.contains("<!--"));
+            prop_assert!(!e.contains('<'));
+            prop_assert!(!e.contains('\n') && !e.contains('\r'));
+            // Every `@` is followed by the zero-width joiner.
+            for (i, _) in e.match_indices('@') {
+                prop_assert!(e[i + 1..].starts_with('\u{200D}'), "{}", e);
+            }
+            // Every `[` is escaped.
+            for (i, _) in e.match_indices('[') {
+                prop_assert!(i > 0 && e.as_bytes()[i - 1] == b'\\', "{}", e);
+            }
+        }
+
+        #[test]
+        fn the_marker_is_first_and_only_once(
+            texts in proptest::collection::vec(any::<String>(), 0..5),
+        ) {
+            let summary = Summary {
+                blocks: texts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| match i % 4 {
+                        0 => Block::Heading(t.clone()),
+                        1 => Block::Paragraph(t.clone()),
+                        2 => Block::Bullets(vec![t.clone(), t.clone()]),
+                        _ => Block::Footer(t.clone()),
+                    })
+                    .collect(),
+                fingerprint: String::new(),
+            };
+            let md = render_markdown(&summary);
+            prop_assert!(md.starts_with(SUMMARY_MARKER));
+            prop_assert_eq!(md.matches(SUMMARY_MARKER).count(), 1);
+            let plain = render_plain(&summary);
+            prop_assert!(!plain.chars().any(|c| c.is_control() && c != '\n'));
+        }
+    }
 
     #[test]
     fn markdown_escape_defuses_mentions_html_and_markup() {

@@ -19,6 +19,8 @@
 //! The write half (labels, the summary comment) is in `write`.
 
 mod parse;
+#[cfg(test)]
+mod props;
 mod write;
 
 use std::sync::atomic::{AtomicU64, Ordering};

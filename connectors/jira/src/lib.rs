@@ -883,4 +883,6 @@ impl Connector for JiraConnector {
 }
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
