@@ -258,11 +258,33 @@ async fn the_token_appears_in_no_log_output_or_database_byte() {
         seen.push_str(&text(&out.stdout));
         seen.push_str(&text(&out.stderr));
     }
+    // Pretty logs too, at trace, for a writing command.
+    let out = recur(
+        dir.path(),
+        &["sync", "--full"],
+        &[("RECUR_LOG", "trace"), ("RECUR_LOG__FORMAT", "pretty")],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).trim_start().starts_with('{'),
+        "pretty, not JSON"
+    );
+    seen.push_str(&text(&out.stdout));
+    seen.push_str(&text(&out.stderr));
     assert!(
         seen.contains("Container synced"),
         "logs were written at all"
     );
     assert!(!seen.contains(CANARY), "the token leaked into output");
+    #[cfg(unix)]
+    for file in [db.clone(), dir.path().join("t.duckdb.lock")] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(!bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()));
+    }
     let bytes = std::fs::read(&db).unwrap();
     assert!(
         !bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()),
@@ -347,4 +369,95 @@ async fn writeback_through_the_binary_dry_run_run_failures_and_bad_settings() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// Every broken configuration gives exit 2 and a message naming the key or
+/// the file; none panics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_of_broken_configs_each_exit_2_naming_what_is_wrong() {
+    let gh = "[sources.gh]\nkind = \"github\"\napi_url = \"http://127.0.0.1:9\"\nrepos = [\"acme/x\"]\naction_item_labels = [\"pm\"]\n";
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("unknown key", "[store]\ncolour = 1\n".into(), "colour"),
+        (
+            "wrong type",
+            "[sync]\nper_page = \"many\"\n".into(),
+            "per_page",
+        ),
+        ("missing token", gh.into(), "token"),
+        (
+            "bad URL",
+            format!(
+                "{}token = \"t\"\n",
+                gh.replace("http://127.0.0.1:9", "not a url")
+            ),
+            "api_url",
+        ),
+        (
+            "duplicate source",
+            format!("{gh}token = \"t\"\n{gh}token = \"t\"\n"),
+            "recur.toml",
+        ),
+        (
+            "bad source kind",
+            "[sources.gh]\nkind = \"gitlab\"\n".into(),
+            "kind",
+        ),
+        (
+            "write-back prefix with a space",
+            "[writeback]\nlabel_prefix = \"my team:\"\n".into(),
+            "writeback.label_prefix",
+        ),
+        (
+            "unknown write-back flag",
+            "[writeback]\nflags = [\"shiny\"]\n".into(),
+            "shiny",
+        ),
+        (
+            "bad daemon interval",
+            "[daemon]\ninterval = \"soon\"\n".into(),
+            "daemon.interval",
+        ),
+        (
+            "interval and cron",
+            "[daemon]\ninterval = \"1m\"\ncron = \"* * * * *\"\n".into(),
+            "daemon",
+        ),
+        (
+            "bad daemon address",
+            "[daemon]\nlisten = \"everywhere\"\n".into(),
+            "daemon.listen",
+        ),
+        (
+            "negative deadline",
+            "[reports.deadlines]\nhigh = -3\n".into(),
+            "reports.deadlines.high",
+        ),
+        (
+            "bad log format",
+            "[log]\nformat = \"xml\"\n".into(),
+            "log.format",
+        ),
+        ("not TOML", "[store\npath = 1".into(), "recur.toml"),
+    ];
+    for (what, text, needle) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("recur.toml"), &text).unwrap();
+        for args in [&["sync"][..], &["status"], &["daemon"]] {
+            let out = recur(dir.path(), args, &[]).await;
+            let err = text_of(&out);
+            assert_eq!(out.status.code(), Some(2), "{what} {args:?}: {err}");
+            assert!(err.contains(needle), "{what}: {needle:?} not in {err}");
+            assert!(!err.contains("panicked"), "{what}: {err}");
+        }
+    }
+    // An unreadable configuration: a directory where the file should be.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("recur.toml")).unwrap();
+    let out = recur(dir.path(), &["status"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text_of(&out).contains("recur.toml"), "{}", text_of(&out));
+}
+
+fn text_of(o: &Output) -> String {
+    text(&o.stderr)
 }
