@@ -778,3 +778,59 @@ async fn the_summary_is_found_behind_ten_thousand_comments_and_ninety_labels() {
     );
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_closed_item_loses_its_labels_keeps_its_comment_saying_so_and_a_vanished_label_is_done() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = gh_settings(&sb, &dir.path().join("r.duckdb"), "");
+    sync(&settings).await;
+    score(&settings).await;
+    writeback(&settings, false).await;
+    let gh = sb.github();
+    let before = gh.issue("acme/payments", 3).unwrap();
+    let managed: Vec<String> = before
+        .labels
+        .iter()
+        .filter(|l| l.starts_with(PREFIX))
+        .cloned()
+        .collect();
+    assert!(managed.len() >= 2, "{managed:?}");
+    // The risk is closed; recur syncs that. Then, before write-back, a
+    // person removes one of recur's labels: its DELETE will answer 404.
+    gh.close("acme/payments", 3, "completed");
+    sync(&settings).await;
+    score(&settings).await;
+    gh.remove_label("acme/payments", 3, &managed[0]);
+    gh.reset_counters();
+    let r = writeback(&settings, false).await;
+    assert_eq!(r.counts.failed, 0, "{:?}", r.rows);
+    assert!(
+        gh.request_log()
+            .iter()
+            .any(|q| q.method == "DELETE" && q.status == 404),
+        "the removal of a vanished label answered 404 and counted as done"
+    );
+    let after = gh.issue("acme/payments", 3).unwrap();
+    assert!(
+        after.labels.iter().all(|l| !l.starts_with(PREFIX)),
+        "{:?}",
+        after.labels
+    );
+    let ours: Vec<_> = after
+        .comments
+        .iter()
+        .filter(|c| c.body.starts_with(SUMMARY_MARKER))
+        .collect();
+    assert_eq!(ours.len(), 1);
+    assert!(
+        ours[0].body.contains("no longer flagged"),
+        "{}",
+        ours[0].body
+    );
+    assert!(ours[0].body.contains("is closed"), "{}", ours[0].body);
+    // And that is stable: nothing more to write.
+    gh.reset_counters();
+    assert_eq!(writeback(&settings, false).await.counts.planned, 0);
+    sb.shutdown().await;
+}
