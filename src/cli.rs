@@ -122,6 +122,11 @@ pub enum Command {
         /// Seed of the generated organisation.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Serve the benchmark organisation of this many GitHub issues (and
+        /// half as many Jira issues) instead, e.g. to measure `recur sync`'s
+        /// own memory in a separate process.
+        #[arg(long, value_name = "N")]
+        bench_issues: Option<usize>,
     },
     /// Run the whole product against the built-in sandbox trackers.
     Demo {
@@ -233,6 +238,7 @@ pub fn load_settings(cli: &Cli) -> Result<Settings, CliError> {
     let (path, explicit) = config_path(cli);
     let settings = Settings::load(&path, explicit)?;
     crate::logging::init(&settings.log);
+    crate::store::set_memory_limit(&settings.memory_limit);
     Ok(settings)
 }
 
@@ -461,9 +467,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Sandbox { port, seed } => {
+        Command::Sandbox {
+            port,
+            seed,
+            bench_issues,
+        } => {
             crate::logging::init(&Default::default());
-            crate::demo::run_sandbox(*port, *seed).await
+            crate::demo::run_sandbox(*port, *seed, *bench_issues).await
         }
         Command::Demo { dir, serve, port } => {
             crate::logging::init(&crate::settings::LogSettings {

@@ -358,8 +358,19 @@ fn show_landed(
 }
 
 /// `recur sandbox`: serves the sandbox until Ctrl-C.
-pub async fn run_sandbox(port: u16, seed: u64) -> Result<(), CliError> {
-    let mut opts = SandboxOptions::demo(seed);
+pub async fn run_sandbox(
+    port: u16,
+    seed: u64,
+    bench_issues: Option<usize>,
+) -> Result<(), CliError> {
+    let mut opts = match bench_issues {
+        Some(n) => {
+            let mut o = SandboxOptions::bench(n);
+            o.rate_limit = 100_000_000;
+            o
+        }
+        None => SandboxOptions::demo(seed),
+    };
     opts.port = port;
     let sandbox = Sandbox::start(opts).await?;
     println!("Sandbox GitHub listening on {}", sandbox.github_url());

@@ -93,12 +93,16 @@ struct RawSettings {
 struct RawStore {
     /// Path of the DuckDB file.
     path: PathBuf,
+    /// DuckDB's memory limit (`"192MB"`, `"2GB"`); beyond it DuckDB spills
+    /// to disk.
+    memory_limit: String,
 }
 
 impl Default for RawStore {
     fn default() -> Self {
         RawStore {
             path: PathBuf::from("recur.duckdb"),
+            memory_limit: crate::store::DEFAULT_MEMORY_LIMIT.into(),
         }
     }
 }
@@ -260,6 +264,8 @@ pub struct Settings {
     pub config_path: Option<PathBuf>,
     /// The DuckDB file.
     pub store_path: PathBuf,
+    /// DuckDB's memory limit (`[store] memory_limit`).
+    pub memory_limit: String,
     /// Sync tuning.
     pub sync: SyncSettings,
     /// Logging.
@@ -453,6 +459,24 @@ impl Settings {
         if raw.store.path.as_os_str().is_empty() {
             return Err(ConfigError::new(origin, "store.path is empty"));
         }
+        let limit = raw.store.memory_limit.trim().to_ascii_uppercase();
+        let digits = limit.trim_end_matches(['K', 'M', 'G', 'T', 'B', 'I']);
+        if digits.is_empty()
+            || digits.parse::<f64>().is_err()
+            || !(limit.ends_with("MB")
+                || limit.ends_with("GB")
+                || limit.ends_with("TB")
+                || limit.ends_with("MIB")
+                || limit.ends_with("GIB"))
+        {
+            return Err(ConfigError::new(
+                origin,
+                format!(
+                    "store.memory_limit = {:?}: expected a size like \"192MB\" or \"2GB\"",
+                    raw.store.memory_limit
+                ),
+            ));
+        }
         raw.scoring
             .validate()
             .map_err(|m| ConfigError::new(origin, m))?;
@@ -491,6 +515,7 @@ impl Settings {
         Ok(Settings {
             config_path: path,
             store_path: raw.store.path,
+            memory_limit: limit,
             sync: SyncSettings::from_raw(&raw.sync),
             log,
             scoring: raw.scoring,

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use duckdb::types::Value;
 
 use super::{run, run_file, ReportError, ReportOutput, ReportParams, BUILTINS};
-use crate::store::Store;
+use crate::store::{OpenMode, Store, StoreError};
 
 /// Action items over two years (2024-07-01 .. 2026-06-30), 200 services,
 /// 40 teams; 60 % closed (done, declined, closed), 2 % untracked, 5 % of
@@ -91,11 +91,20 @@ FROM (
 
 /// Generates `items` action items (with `items / 50` incidents and 20,000
 /// risks) and about `history` history rows (`history / items` versions per
-/// item) in an in-memory store, runs every built-in report as of 2026-06-30
-/// and prints each report's time, with its sections' times and row counts.
-/// Times include turning rows into JSON values, as `recur report` does.
+/// item) in a database file under the memory limit a user's database gets,
+/// runs every built-in report as of 2026-06-30 and prints each report's
+/// time, with its sections' times and row counts, and the peak RSS. Times
+/// include turning rows into JSON values, as `recur report` does.
 pub async fn bench_reports(items: usize, history: usize) -> Result<(), ReportError> {
-    let store = Store::open_in_memory()?;
+    let dir = std::env::temp_dir().join(format!("recur-bench-reports-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        ReportError::Query(StoreError::Corrupt {
+            what: format!("bench directory {}", dir.display()),
+            detail: e.to_string(),
+        })
+    })?;
+    let store = Store::open(&dir.join("bench.duckdb"), OpenMode::ReadWrite).await?;
     let versions = (history / items.max(1)).max(1);
     let t = Instant::now();
     let steps: [(&str, &str, Option<usize>); 4] = [
@@ -155,5 +164,20 @@ pub async fn bench_reports(items: usize, history: usize) -> Result<(), ReportErr
     }
     println!("all reports: {total:.0} ms");
     store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Some(kb) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+    {
+        println!(
+            "peak RSS: {:.0} MB (DuckDB memory_limit {})",
+            kb / 1024.0,
+            crate::store::DEFAULT_MEMORY_LIMIT
+        );
+    }
     Ok(())
 }
