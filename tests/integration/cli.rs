@@ -433,6 +433,11 @@ async fn a_table_of_broken_configs_each_exit_2_naming_what_is_wrong() {
             "reports.deadlines.high",
         ),
         (
+            "bad memory limit",
+            "[store]\nmemory_limit = \"lots\"\n".into(),
+            "store.memory_limit",
+        ),
+        (
             "bad log format",
             "[log]\nformat = \"xml\"\n".into(),
             "log.format",
