@@ -123,3 +123,14 @@ pub async fn snapshot(db: &Path) -> Vec<Vec<serde_json::Value>> {
     )
     .await
 }
+
+/// Runs the `recur` binary in `dir` (no `RECUR_CONFIG` from outside).
+pub async fn recur_bin(dir: &Path, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_recur"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("RECUR_CONFIG")
+        .output()
+        .await
+        .expect("recur runs")
+}

@@ -2,20 +2,8 @@
 //! by DuckDB with the same row counts; and `recur query` reading the files
 //! and the catalog.
 
-use std::path::Path;
-use std::process::Output;
-
+use crate::common::recur_bin as recur;
 use crate::common::*;
-
-async fn recur(dir: &Path, args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_recur"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("RECUR_CONFIG")
-        .output()
-        .await
-        .expect("recur runs")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parquet_and_csv_exports_read_back_with_the_same_row_counts() {

@@ -7,7 +7,8 @@ use recur_sandbox::Fault;
 
 use crate::common::*;
 
-fn kinds() -> Vec<Fault> {
+/// Every fault kind the sandbox knows (the write-back matrix uses it too).
+pub fn kinds() -> Vec<Fault> {
     vec![
         Fault::ServerError { status: 502 },
         Fault::SecondaryLimit {

@@ -2,24 +2,15 @@
 //! against the database, its charts, hostile text escaped, an empty
 //! database, usage errors, and a real headless Chromium rendering it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
 
 use recur_sandbox::NewIssue;
 
+use crate::common::recur_bin as recur;
 use crate::common::*;
 
 const HOSTILE: &str = "<script>alert(1)</script></svg></table> \"quoted\" \u{202E}rtl 🔥";
-
-async fn recur(dir: &Path, args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_recur"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("RECUR_CONFIG")
-        .output()
-        .await
-        .expect("recur runs")
-}
 
 fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

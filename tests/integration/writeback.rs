@@ -631,27 +631,6 @@ async fn a_revoked_token_stops_the_run_with_a_clear_error_and_nothing_half_writt
     sb.shutdown().await;
 }
 
-/// Every fault kind the sandbox knows, as in the sync fault matrix.
-fn fault_kinds() -> Vec<Fault> {
-    vec![
-        Fault::ServerError { status: 502 },
-        Fault::SecondaryLimit {
-            status: 429,
-            retry_after: Some(1),
-        },
-        Fault::SecondaryLimit {
-            status: 403,
-            retry_after: None,
-        },
-        Fault::PrimaryExhausted { reset_in_secs: 2 },
-        Fault::ConnectionReset,
-        Fault::TruncatedBody,
-        Fault::MalformedJson,
-        Fault::HtmlError { status: 503 },
-        Fault::Stall { millis: 30 },
-    ]
-}
-
 #[tokio::test]
 async fn writeback_through_20_percent_faults_equals_a_clean_run_on_both_trackers() {
     let dir = tempfile::tempdir().unwrap();
@@ -685,10 +664,10 @@ async fn writeback_through_20_percent_faults_equals_a_clean_run_on_both_trackers
         f.sources = vec![faulty_s.sources[i].clone()];
         faulty
             .github()
-            .set_random_faults(0.2, fault_kinds(), 5 + i as u64);
+            .set_random_faults(0.2, crate::faults::kinds(), 5 + i as u64);
         faulty
             .jira()
-            .set_random_faults(0.2, fault_kinds(), 9 + i as u64);
+            .set_random_faults(0.2, crate::faults::kinds(), 9 + i as u64);
         let sleeper = RecordingSleeper::default();
         let r = writeback_with(&f, false, &sleeper, no_shutdown())
             .await
