@@ -168,11 +168,15 @@ proptest! {
     }
 
     #[test]
-    fn jira_time_refuses_near_misses(s in "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]?[0-9]{0,2}:?[0-9]{0,2}") {
-        // A bare date is not a timestamp: it must not be read as midnight
-        // or any other guess (JQL's `yyyy-MM-dd HH:mm` with a time is).
+    fn jira_time_reads_near_misses_only_as_their_own_day(s in "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]?[0-9]{0,2}:?[0-9]{0,2}") {
+        // Without a time, the only reading is the date's midnight UTC (the
+        // lenient rule for human-entered fields, shared with the form
+        // parser); never another guess, never the wrong day.
         if let Some(t) = parse_jira_time(&s) {
-            prop_assert!(s.contains(':'), "{s:?} read as {t}");
+            if !s.contains(':') {
+                prop_assert_eq!(t.time(), chrono::NaiveTime::MIN, "{:?} read as {}", s, t);
+                prop_assert_eq!(t.date_naive().format("%Y-%m-%d").to_string(), s[..10].to_string());
+            }
         }
     }
 
