@@ -584,21 +584,6 @@ mod tests {
         assert_eq!(describe("SELECT 1"), "");
     }
 
-    /// monthly_repeat_linked must classify repeats exactly as repeats does.
-    #[test]
-    fn the_repeats_core_is_identical_in_both_files() {
-        let core = |file: &str| {
-            let sql = queries::get(file).sql;
-            let a = sql.find("-- [repeats core: begin]").expect("begin marker");
-            let b = sql.find("-- [repeats core: end]").expect("end marker");
-            sql[a..b].to_string()
-        };
-        assert_eq!(
-            core("health/repeats.sql"),
-            core("health/monthly_repeat_linked.sql")
-        );
-    }
-
     #[test]
     fn flags_are_validated() {
         let bad = [

@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_cycles.sql",
         sql: include_str!("../../queries/migrations/0005_cycles.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_repeat_classes.sql",
+        sql: include_str!("../../queries/migrations/0006_repeat_classes.sql"),
+    },
 ];
 
 /// The schema version this build writes.
