@@ -95,3 +95,70 @@ async fn jira_sync_through_20_percent_faults_equals_a_clean_sync() {
     assert!(r.stats.retries > 0);
     assert_eq!(snapshot(&db).await, snapshot(&clean).await);
 }
+
+/// 3-second stalls against a 1-second request timeout: the sync and the
+/// write-back time out, retry, and end exactly like undisturbed runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_second_stalls_time_out_and_are_retried_by_sync_and_writeback() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("clean.duckdb");
+    sync(&settings(&sb, &clean)).await;
+    let db = dir.path().join("stalled.duckdb");
+    let text = format!(
+        "{}\n[sync]\nrequest_timeout_seconds = 1\nbackoff_base_ms = 10\n\n[writeback]\nmin_interval_ms = 0\n",
+        recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db)
+    );
+    let s = recur::settings::Settings::from_toml(&text).unwrap();
+    for route in ["/issues?", "/comments"] {
+        sb.github().push_fault(recur_sandbox::FaultRule {
+            route: Some(route.into()),
+            fault: Fault::Stall { millis: 3000 },
+            times: 2,
+        });
+    }
+    let sleeper = RecordingSleeper::default();
+    let report = sync_with(&s, &sleeper, false)
+        .await
+        .expect("sync survives stalls");
+    assert!(report.stats.retries >= 2, "{:?}", report.stats);
+    assert_eq!(snapshot(&db).await, snapshot(&clean).await);
+    // Write-back through the remaining stalls on comment requests.
+    let store = recur::store::Store::open(&db, recur::store::OpenMode::ReadWrite)
+        .await
+        .unwrap();
+    recur::scoring::score(&store, &s.scoring, chrono::Utc::now())
+        .await
+        .unwrap();
+    let writer = recur::sources::writer(&s.sources[0], &s.sync).unwrap();
+    let job = recur::writeback::WritebackJob {
+        store: &store,
+        writer: writer.as_ref(),
+        settings: &s.writeback,
+        retry: &s.sync,
+        deadlines: &s.deadlines,
+        sleeper: &sleeper,
+        as_of: chrono::Utc::now().date_naive(),
+        dry_run: false,
+    };
+    let r = job
+        .run(recur::sync::no_shutdown())
+        .await
+        .expect("write-back survives stalls");
+    store.close().await;
+    assert_eq!(r.counts.failed, 0, "{:?}", r.rows);
+    assert!(r.counts.retries >= 1, "{:?}", r.counts);
+    let gh = sb.github();
+    for repo in gh.repos() {
+        for n in gh.issue_numbers(&repo) {
+            let i = gh.issue(&repo, n).unwrap();
+            let summaries = i
+                .comments
+                .iter()
+                .filter(|c| c.body.starts_with(recur_core::SUMMARY_MARKER))
+                .count();
+            assert!(summaries <= 1, "{repo}#{n}: {summaries} summaries");
+        }
+    }
+    sb.shutdown().await;
+}
