@@ -92,6 +92,10 @@ impl Store {
             for view in views {
                 let file = dir.join(format!("{view}.{}", format.extension()));
                 let file_s = file.to_string_lossy().into_owned();
+                // Written under a temporary name and renamed into place, so a
+                // reader (or a kill) never sees half a file.
+                let partial = dir.join(format!(".{view}.{}.partial", format.extension()));
+                let partial_s = partial.to_string_lossy().into_owned();
                 let options = match format {
                     ExportFormat::Parquet => "FORMAT parquet, COMPRESSION zstd",
                     ExportFormat::Csv => "FORMAT csv, HEADER true",
@@ -100,11 +104,15 @@ impl Store {
                 let stmt = format!(
                     "COPY (SELECT * FROM \"{}\") TO {} ({options})",
                     view.replace('"', "\"\""),
-                    literal(&file_s)
+                    literal(&partial_s)
                 );
                 let rows = conn
                     .execute(&stmt, [])
                     .map_err(sql(format!("export of view {view} to {file_s}")))?;
+                std::fs::rename(&partial, &file).map_err(|source| StoreError::Io {
+                    what: format!("export of view {view}: moving {partial_s} to {file_s}"),
+                    source,
+                })?;
                 out.push(Exported {
                     view,
                     file: file_s,

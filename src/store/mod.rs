@@ -89,6 +89,14 @@ pub enum StoreError {
         /// Why it could not be read.
         detail: String,
     },
+    /// A file next to the database (an export) could not be written.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The error.
+        source: std::io::Error,
+    },
     /// A write through a read-only store.
     #[error("the database was opened read-only")]
     ReadOnly,

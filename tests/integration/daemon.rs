@@ -127,6 +127,9 @@ async fn cycles_health_metrics_reports_and_a_clean_stop() {
         .is_array());
     let (status, _) = get(&format!("{base}/reports/nope.json")).await.unwrap();
     assert_eq!(status, 404);
+    let (status, page) = get(&format!("{base}/reports/review.html")).await.unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(page.matches("<svg").count(), 6, "the review pack over HTTP");
 
     // The tracker fails: cycles fail and /healthz says so, with the reason.
     sb.github()
