@@ -232,6 +232,52 @@ impl DaemonState {
     }
 }
 
+/// The last recorded cycle and the last successful one, from `cycle_log`.
+async fn last_health(store: &Store) -> Health {
+    let rows = store
+        .query(
+            "last cycle",
+            "SELECT started_at, finished_at, status, sync_outcome, score_outcome, writeback_outcome, \
+                    error, api_requests, writes, \
+                    (SELECT max(finished_at) FROM cycle_log WHERE status = 'ok') AS last_ok \
+             FROM cycle_log ORDER BY cycle_id DESC LIMIT 1",
+            vec![],
+        )
+        .await;
+    let Some(r) = rows.ok().and_then(|r| r.to_objects().into_iter().next()) else {
+        return Health::default();
+    };
+    let time = |k: &str| {
+        r.get(k)
+            .and_then(|v| v.as_str())
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let text = |k: &str| {
+        r.get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (Some(started_at), Some(finished_at)) = (time("started_at"), time("finished_at")) else {
+        return Health::default();
+    };
+    Health {
+        last: Some(CycleRow {
+            started_at,
+            finished_at,
+            status: text("status"),
+            sync: text("sync_outcome"),
+            score: text("score_outcome"),
+            writeback: text("writeback_outcome"),
+            error: r.get("error").and_then(|v| v.as_str()).map(str::to_string),
+            api_requests: r.get("api_requests").and_then(|v| v.as_u64()).unwrap_or(0),
+            writes: r.get("writes").and_then(|v| v.as_u64()).unwrap_or(0),
+        }),
+        last_ok_at: time("last_ok"),
+    }
+}
+
 /// Waits for `d` unless shutdown comes first; `false` on shutdown.
 async fn pause(d: Duration, shutdown: &mut Shutdown) -> bool {
     let mut sd = shutdown.clone();
@@ -268,11 +314,12 @@ pub async fn run(
         ));
     }
     let _lock = WriterLock::acquire(&settings.store_path, "daemon")?;
-    // Create and migrate the file up front, so readers can open it at once.
-    open_rw(&settings, Duration::from_secs(30))
-        .await?
-        .close()
-        .await;
+    // Create and migrate the file up front, so readers can open it at once;
+    // and start /healthz from the last recorded cycle, so a restart does not
+    // forget that the trackers were failing.
+    let store = open_rw(&settings, Duration::from_secs(30)).await?;
+    let health = last_health(&store).await;
+    store.close().await;
     let addr: SocketAddr = settings
         .daemon
         .listen
@@ -292,7 +339,7 @@ pub async fn run(
         period: schedule.period(),
         settings,
         metrics: metrics::Metrics::new(),
-        health: Mutex::new(Health::default()),
+        health: Mutex::new(health),
         cycle_lock: tokio::sync::Mutex::new(()),
     });
     let mut server_stop = shutdown.clone();
@@ -472,6 +519,56 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_restart_reads_the_last_cycle_back_for_healthz() {
+        let store = Store::open_in_memory().unwrap();
+        assert!(last_health(&store).await.last.is_none());
+        let t0 = Utc::now() - chrono::Duration::minutes(10);
+        let row = |status: &str, at: DateTime<Utc>| CycleRow {
+            started_at: at,
+            finished_at: at + chrono::Duration::seconds(5),
+            status: status.into(),
+            sync: status.into(),
+            score: "ok".into(),
+            writeback: "skipped".into(),
+            error: (status == "failed").then(|| "sync: tracker down".to_string()),
+            api_requests: 7,
+            writes: 0,
+        };
+        store.record_cycle(row("ok", t0)).await.unwrap();
+        let failed = row("failed", t0 + chrono::Duration::minutes(5));
+        store.record_cycle(failed.clone()).await.unwrap();
+        let h = last_health(&store).await;
+        let last = h.last.expect("a last cycle");
+        assert_eq!(last.status, "failed");
+        assert_eq!(last.error.as_deref(), Some("sync: tracker down"));
+        assert_eq!(last.api_requests, 7);
+        let ok_at = h.last_ok_at.expect("the last success");
+        assert!(
+            (ok_at - (t0 + chrono::Duration::seconds(5)))
+                .num_milliseconds()
+                .abs()
+                < 1
+        );
+        let state = DaemonState {
+            settings: Settings::from_toml("").unwrap(),
+            period: Duration::from_secs(60),
+            metrics: metrics::Metrics::new(),
+            health: Mutex::new(Health {
+                last: Some(last),
+                last_ok_at: Some(ok_at),
+            }),
+            cycle_lock: tokio::sync::Mutex::new(()),
+        };
+        let (healthy, body) = state.health();
+        assert!(!healthy);
+        assert!(
+            body["reason"].as_str().unwrap().contains("tracker down"),
+            "{body}"
+        );
+        store.close().await;
+    }
 
     #[test]
     fn intervals_parse_and_bad_ones_are_refused() {
