@@ -94,6 +94,9 @@ fn tables(html: &mut String, title: &str, out: &ReportOutput) {
     html.push_str("</section>");
 }
 
+/// The page fetches nothing and runs nothing: inline styles only.
+pub const CSP: &str = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">";
+
 const CSS: &str = "
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1100px;color:#1d2330;padding:0 16px}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d8dde6;padding-bottom:4px}
@@ -182,7 +185,7 @@ pub async fn render(
     let mut html = String::with_capacity(256 * 1024);
     let _ = write!(
         html,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Reliability review, {as_of}</title><style>{CSS}</style></head><body>"
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">{CSP}<title>Reliability review, {as_of}</title><style>{CSS}</style></head><body>"
     );
     let _ = write!(
         html,

@@ -220,7 +220,14 @@ addEventListener('load', () => {
 });
 </script></body>"#;
     let probed = dir.path().join("probed.html");
-    std::fs::write(&probed, html.replace("</body>", probe)).unwrap();
+    // The pack forbids scripts (CSP); the probe's copy lifts that.
+    assert!(html.contains(recur::review::CSP));
+    std::fs::write(
+        &probed,
+        html.replace(recur::review::CSP, "")
+            .replace("</body>", probe),
+    )
+    .unwrap();
     let shot = dir.path().join("shot.png");
     let run = |args: Vec<String>| {
         std::process::Command::new(chromium)
