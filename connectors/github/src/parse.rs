@@ -313,10 +313,7 @@ pub fn parse_link_next(headers: &HeaderMap) -> Option<String> {
 mod tests {
     use super::*;
 
-    const FIXTURES: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/github"
-    );
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
     fn fixture(name: &str) -> Option<String> {
         std::fs::read_to_string(format!("{FIXTURES}/{name}")).ok()

@@ -10,7 +10,7 @@ use crate::parse::{parse_link_next, parse_page};
 
 const PAGE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/github/list-issues.page1.json"
+    "/tests/fixtures/list-issues.page1.json"
 );
 
 fn page() -> Vec<Value> {

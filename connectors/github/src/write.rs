@@ -2,7 +2,7 @@
 //! per call, through octocrab's raw methods (so the status, headers and
 //! body of every answer are ours to read).
 //!
-//! API facts this relies on (see shared/fixtures/BEHAVIOURS.md):
+//! API facts this relies on (see connectors/BEHAVIOURS.md):
 //! - `POST …/issues/{n}/labels` adds (creating unknown labels) and answers
 //!   with every label of the issue; an empty list is a 422, so it is never
 //!   sent. `DELETE …/labels/{name}` answers with the remaining labels, or

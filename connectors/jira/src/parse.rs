@@ -454,7 +454,7 @@ mod tests {
     use crate::fields::build_field_map;
     use chrono::TimeZone;
 
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/jira");
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
     pub(crate) fn fixture(name: &str) -> String {
         std::fs::read_to_string(format!("{FIXTURES}/{name}"))

@@ -226,7 +226,7 @@ proptest! {
     ) {
         let raw = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures/jira/issue.real.json"
+            "/tests/fixtures/issue.real.json"
         ))
         .expect("fixture issue.real.json");
         let mut v: Value = serde_json::from_str(raw.trim()).unwrap();

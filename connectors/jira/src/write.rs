@@ -1,7 +1,7 @@
 //! Jira write-back: label edits and recur's summary comment, one request
 //! per call, through the same reqwest layer as reads.
 //!
-//! API facts this relies on (see shared/fixtures/BEHAVIOURS.md):
+//! API facts this relies on (see connectors/BEHAVIOURS.md):
 //! - labels change with `PUT /issue/{key}` and `update.labels` add/remove
 //!   operations (never `fields.labels`, which replaces every label, a
 //!   person's too); 204 on success, with no body. Labels may not contain

@@ -1,5 +1,5 @@
 //! JSON shapes of the fake Jira, after the recorded responses in
-//! `shared/fixtures/jira`: issues (with field selection), users, statuses,
+//! `connectors/jira/tests/fixtures`: issues (with field selection), users, statuses,
 //! comments, histories, the field and issue-type lists, and error bodies.
 //!
 //! One renderer serves both flavours: on REST v3 (Cloud) rich text is ADF
