@@ -358,7 +358,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             if is_review {
                 let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
                 let store = open_read_only(&settings.store_path, READ_PATIENCE).await?;
-                let page = crate::review::render(&store, as_of, settings.deadlines, user_dir).await;
+                let base = crate::reports::ReportParams {
+                    days: *days,
+                    ..settings.report_params()
+                };
+                let page = crate::review::render(&store, as_of, &base, user_dir).await;
                 store.close().await;
                 let page = page.map_err(report_error)?;
                 match output {
@@ -394,23 +398,35 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 as_of: *as_of,
                 service: service.clone(),
                 period: period.clone(),
-                deadlines: settings.deadlines,
+                ..settings.report_params()
             };
             let store = open_read_only(&settings.store_path, READ_PATIENCE).await?;
             let as_of_ts = as_of
-                .and_then(|d| d.and_hms_opt(23, 59, 59))
-                .map(|t| t.and_utc())
+                .map(crate::review::end_of_day)
                 .unwrap_or_else(chrono::Utc::now);
             let result = report_output(&store, name, &params, as_of_ts, *top, user_dir).await;
+            // A past day that history cannot fully answer says so.
+            let note = match as_of {
+                Some(d) if result.is_ok() => crate::reports::coverage(&store, *d)
+                    .await
+                    .map(|c| c.note())
+                    .unwrap_or(None),
+                _ => None,
+            };
             store.close().await;
             let result = result.map_err(report_error)?;
-            match output {
-                Some(path) => {
-                    let mut buf = Vec::new();
-                    crate::reports::render(&mut buf, name, &result, *format)?;
-                    write_private(path, &String::from_utf8_lossy(&buf))?;
+            let mut buf = Vec::new();
+            crate::reports::render(&mut buf, name, &result, *format)?;
+            if let Some(n) = &note {
+                if *format == crate::reports::ReportFormat::Md {
+                    writeln!(buf, "\n_Note: {}._", crate::reports::md_text(n))?;
+                } else {
+                    eprintln!("note: {n}");
                 }
-                None => crate::reports::render(&mut out, name, &result, *format)?,
+            }
+            match output {
+                Some(path) => write_private(path, &String::from_utf8_lossy(&buf))?,
+                None => out.write_all(&buf)?,
             }
             Ok(())
         }
@@ -631,11 +647,11 @@ pub async fn report_output(
     user_dir: Option<&Path>,
 ) -> Result<crate::reports::ReportOutput, crate::reports::ReportError> {
     match name {
-        "registry" => crate::scoring::registry(store, as_of)
+        "registry" => crate::scoring::registry(store, as_of, params.service.as_deref())
             .await
             .map(crate::reports::ReportOutput::Sections)
             .map_err(crate::reports::ReportError::Query),
-        "movement" => crate::scoring::movement(store, as_of, top)
+        "movement" => crate::scoring::movement(store, as_of, top, params.service.as_deref())
             .await
             .map(crate::reports::ReportOutput::Sections)
             .map_err(crate::reports::ReportError::Query),

@@ -133,7 +133,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
     let store = Store::open(&db, OpenMode::ReadWrite).await?;
     let scored = crate::scoring::score(&store, &settings.scoring, chrono::Utc::now()).await;
     let registry = match &scored {
-        Ok(_) => crate::scoring::registry(&store, chrono::Utc::now()).await,
+        Ok(_) => crate::scoring::registry(&store, chrono::Utc::now(), None).await,
         Err(_) => Ok(Vec::new()),
     };
     let summary = store
@@ -229,13 +229,14 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
                     .num_days() as i32,
                 ),
                 duckdb::types::Value::Null,
+                duckdb::types::Value::BigInt(30),
             ],
         )
         .await;
     let page = crate::review::render(
         &store,
         chrono::Utc::now().date_naive(),
-        settings.deadlines,
+        &settings.report_params(),
         None,
     )
     .await;

@@ -54,6 +54,7 @@ query_files!(
     "health/trends_blockers.sql",
     "health/trends_concentration.sql",
     "health/trends_flow.sql",
+    "meta/history_coverage.sql",
     "metrics/open_items.sql",
     "metrics/exposure.sql",
     "review/headline.sql",

@@ -350,18 +350,31 @@ pub fn slo_fraction(v: f64) -> Option<f64> {
     }
 }
 
-/// The error budget in minutes per year of an SLO (a fraction).
+/// The error budget in minutes per year of an SLO (a fraction). `1 − slo`
+/// is rounded to twelve decimals first: `1 − 0.999` is
+/// 0.0010000000000000009 in floating point, and a budget that much too
+/// large would put a risk spending exactly its budget below P0.
 pub fn budget_minutes(slo: f64) -> f64 {
-    (1.0 - slo) * MINUTES_PER_YEAR
+    let allowed = ((1.0 - slo) * 1e12).round() / 1e12;
+    allowed * MINUTES_PER_YEAR
 }
 
-/// The priority of a budget share.
+/// How close below a threshold a budget share may fall and still reach it:
+/// one part in a billion, far below any difference a person can state
+/// (a minute a year is 2e-3 of a 99.9 % budget) and far above the rounding
+/// of the arithmetic that produces the share.
+pub const THRESHOLD_TOLERANCE: f64 = 1e-9;
+
+/// The priority of a budget share: at or above `p0` (within
+/// [`THRESHOLD_TOLERANCE`]) is P0, and so on; exactly 1, 0.25 and 0.05 land
+/// in P0, P1 and P2.
 pub fn priority(budget_share: f64, s: &ScoringSettings) -> Priority {
-    if budget_share >= s.p0 {
+    let reaches = |threshold: f64| budget_share >= threshold * (1.0 - THRESHOLD_TOLERANCE);
+    if reaches(s.p0) {
         Priority::P0
-    } else if budget_share >= s.p1 {
+    } else if reaches(s.p1) {
         Priority::P1
-    } else if budget_share >= s.p2 {
+    } else if reaches(s.p2) {
         Priority::P2
     } else {
         Priority::P3
@@ -582,16 +595,6 @@ pub fn inversions(points: &[Option<(u32, f64)>]) -> Vec<u64> {
     out
 }
 
-/// Whether a risk counts in the registry: open, and its status neither
-/// retired nor mitigated.
-pub fn is_active(state: &str, status: Option<&str>) -> bool {
-    state == "open"
-        && !matches!(
-            status.map(|s| s.trim().to_lowercase()).as_deref(),
-            Some("retired" | "mitigated")
-        )
-}
-
 // ------------------------------------------------------------------ the run
 
 /// What one `recur score` did. Counts other than `risks` are over the
@@ -651,6 +654,7 @@ const HISTORY_COLUMNS: &[&str] = &[
     "title",
     "state",
     "status",
+    "service",
     "owner",
     "last_reviewed_at",
     "created_at",
@@ -765,7 +769,9 @@ fn read_risk(r: &InputRow<'_>, s: &ScoringSettings) -> Result<Scored, StoreError
     };
     let state = r.text("state")?.unwrap_or_default();
     let status = r.text("status")?;
-    let active = is_active(&state, status.as_deref());
+    // One definition of an active risk: the risk_active macro (migration
+    // 0007), computed by score_inputs.sql.
+    let active = r.get("active")?.as_bool().unwrap_or(false);
     let mut snapshot = Vec::new();
     for name in ["source", "key", "title"] {
         snapshot.push((name, text(r.text(name)?)));
@@ -773,6 +779,7 @@ fn read_risk(r: &InputRow<'_>, s: &ScoringSettings) -> Result<Scored, StoreError
     snapshot.push(("state", Value::Text(state)));
     snapshot.push(("status", text(status)));
     for name in [
+        "service",
         "owner",
         "last_reviewed_at",
         "created_at",
@@ -959,26 +966,29 @@ async fn section(
     Ok((title.to_string(), result))
 }
 
-/// `recur report registry`: the active risks of the latest score run at or
-/// before `as_of`, highest bad minutes first, then the budget totals.
+/// `recur report registry`: the active risks (of `service`, or all) of the
+/// scoring run in force at `as_of`, highest bad minutes first, then the
+/// budget totals.
 pub async fn registry(
     store: &Store,
     as_of: DateTime<Utc>,
+    service: Option<&str>,
 ) -> Result<Vec<(String, QueryResult)>, StoreError> {
     let at = timestamp_param(as_of);
+    let svc = text(service.map(str::to_string));
     Ok(vec![
         section(
             store,
             "Risk registry: active risks, highest bad minutes per year first",
             "risk/registry.sql",
-            vec![at.clone()],
+            vec![at.clone(), svc.clone()],
         )
         .await?,
         section(
             store,
             "Error budget: open bad minutes per year against it, and what is left unallocated",
             "risk/registry_total.sql",
-            vec![at],
+            vec![at, svc],
         )
         .await?,
     ])
@@ -991,36 +1001,42 @@ pub async fn movement(
     store: &Store,
     as_of: DateTime<Utc>,
     top_n: usize,
+    service: Option<&str>,
 ) -> Result<Vec<(String, QueryResult)>, StoreError> {
     let at = timestamp_param(as_of);
+    let svc = text(service.map(str::to_string));
     let n = Value::BigInt(i64::try_from(top_n).unwrap_or(i64::MAX));
     let mut out = Vec::new();
     for (title, file, params) in [
         (
             "Burn-down: open bad minutes per year, last score run of each day",
             "risk/movement_burndown.sql",
-            vec![at.clone()],
+            vec![at.clone(), svc.clone()],
         ),
         (
             "Not moved for more than 60 days (same priority, no action item closed)",
             "risk/movement_unmoved.sql",
-            vec![at.clone(), n],
+            vec![at.clone(), n, svc.clone()],
         ),
         (
             "Last review older than 90 days",
             "risk/movement_stale_review.sql",
-            vec![at.clone()],
+            vec![at.clone(), svc.clone()],
         ),
-        ("No owner", "risk/movement_no_owner.sql", vec![at.clone()]),
+        (
+            "No owner",
+            "risk/movement_no_owner.sql",
+            vec![at.clone(), svc.clone()],
+        ),
         (
             "No open or done action item (accepted, or forgotten?)",
             "risk/movement_no_action.sql",
-            vec![at.clone()],
+            vec![at.clone(), svc.clone()],
         ),
         (
             "Action items all closed, risk not re-reviewed since",
             "risk/movement_closed_unreviewed.sql",
-            vec![at.clone()],
+            vec![at.clone(), svc.clone()],
         ),
     ] {
         out.push(section(store, title, file, params).await?);
@@ -1404,13 +1420,55 @@ mod tests {
         );
     }
 
+    /// A risk that spends exactly its whole budget (or exactly a quarter,
+    /// or a twentieth), with the budget computed from the SLO as scoring
+    /// does, lands in P0 (P1, P2): floating point must not push it a band
+    /// down.
     #[test]
-    fn active_means_open_and_not_retired_or_mitigated() {
-        assert!(is_active("open", Some("accepted")));
-        assert!(is_active("open", None));
-        assert!(!is_active("open", Some("mitigated")));
-        assert!(!is_active("open", Some("Retired")));
-        assert!(!is_active("closed", Some("open")));
+    fn budget_share_exactly_at_a_threshold_reaches_it() {
+        let s = ScoringSettings::default();
+        for slo_text in ["99.9%", "0.999", "99.95 %", "0.99", "99.99"] {
+            let slo = recur_core::normalize::parse_slo(slo_text).unwrap().unwrap();
+            let budget = budget_minutes(slo);
+            for (share, want) in [
+                (1.0, Priority::P0),
+                (0.25, Priority::P1),
+                (0.05, Priority::P2),
+            ] {
+                // One occurrence a year, everyone affected, for exactly
+                // `share` of the budget's minutes.
+                let f = RiskFields {
+                    occurrences_per_year: Some(1.0),
+                    ttd_minutes: Some(budget * share),
+                    ttr_minutes: Some(0.0),
+                    users_pct: Some(100.0),
+                    slo: Some(slo),
+                    ..Default::default()
+                };
+                let r = score_risk(&f, &Observed::default(), &s);
+                let c = r.cost.expect("cost");
+                assert_eq!(
+                    c.priority, want,
+                    "slo {slo_text}, share {share}: {}",
+                    c.budget_share
+                );
+                // And spread over the year another way: 4 occurrences of a
+                // quarter of the minutes, half the users twice as long.
+                let f = RiskFields {
+                    occurrences_per_year: Some(4.0),
+                    ttd_minutes: Some(budget * share / 4.0 * 2.0),
+                    users_pct: Some(50.0),
+                    ..f
+                };
+                let c = score_risk(&f, &Observed::default(), &s).cost.unwrap();
+                assert_eq!(c.priority, want, "slo {slo_text}, share {share} (spread)");
+            }
+            // Just below a threshold is below it.
+            assert_eq!(priority(0.999_99, &s), Priority::P1);
+            assert_eq!(priority(0.249_99, &s), Priority::P2);
+        }
+        // The budget of 99.9 % is 525.96 minutes, not a hair more.
+        assert_eq!(budget_minutes(0.999), 0.001 * MINUTES_PER_YEAR);
     }
 
     fn level() -> impl Strategy<Value = Option<u8>> {

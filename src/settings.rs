@@ -150,11 +150,23 @@ struct RawQueries {
     dir: Option<PathBuf>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawReports {
     /// Days an open item may wait, per priority, before it is overdue.
     deadlines: RawDeadlines,
+    /// How far back an incident without a linked risk looks for earlier
+    /// items of its service and theme or type (repeat classes).
+    repeat_lookback_days: i64,
+}
+
+impl Default for RawReports {
+    fn default() -> Self {
+        RawReports {
+            deadlines: RawDeadlines::default(),
+            repeat_lookback_days: crate::reports::DEFAULT_REPEAT_LOOKBACK_DAYS,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -253,6 +265,10 @@ struct RawSource {
     /// Jira field overrides: record field -> Jira field name or id.
     #[serde(default)]
     fields: BTreeMap<String, String>,
+    /// Closing reasons (Jira resolutions) that mean declined, not done.
+    declined_resolutions: Option<Vec<String>>,
+    /// Closing reasons (Jira resolutions) that mean a duplicate.
+    duplicate_resolutions: Option<Vec<String>>,
 }
 
 // ---------------------------------------------------------- validated layer
@@ -280,6 +296,8 @@ pub struct Settings {
     pub queries_dir: Option<PathBuf>,
     /// Overdue deadlines per priority (`[reports.deadlines]`).
     pub deadlines: crate::reports::Deadlines,
+    /// `[reports] repeat_lookback_days`.
+    pub repeat_lookback_days: i64,
     /// Sources, in name order.
     pub sources: Vec<SourceSettings>,
 }
@@ -500,6 +518,15 @@ impl Settings {
                 ));
             }
         }
+        if raw.reports.repeat_lookback_days <= 0 {
+            return Err(ConfigError::new(
+                origin,
+                format!(
+                    "reports.repeat_lookback_days = {}: must be a positive number of days",
+                    raw.reports.repeat_lookback_days
+                ),
+            ));
+        }
         let deadlines = crate::reports::Deadlines {
             critical: d.critical,
             high: d.high,
@@ -523,8 +550,19 @@ impl Settings {
             daemon: raw.daemon,
             queries_dir: raw.queries.dir,
             deadlines,
+            repeat_lookback_days: raw.reports.repeat_lookback_days,
             sources,
         })
+    }
+
+    /// Report parameters carrying the configured report settings
+    /// (deadlines, repeat look-back); the command line fills the rest.
+    pub fn report_params(&self) -> crate::reports::ReportParams {
+        crate::reports::ReportParams {
+            deadlines: self.deadlines,
+            repeat_lookback_days: Some(self.repeat_lookback_days),
+            ..Default::default()
+        }
     }
 
     /// The source named `name`.
@@ -654,6 +692,12 @@ fn validate_source(
         value_label_prefix: s.value_label_prefix,
         // Set from `[writeback] label_prefix` once every section is read.
         managed_label_prefix: String::new(),
+        declined_reasons: s
+            .declined_resolutions
+            .unwrap_or_else(recur_core::normalize::default_declined_reasons),
+        duplicate_reasons: s
+            .duplicate_resolutions
+            .unwrap_or_else(recur_core::normalize::default_duplicate_reasons),
     };
     let tracker = if s.kind == "github" {
         for (k, set) in [

@@ -4,6 +4,8 @@
 #[path = "integration/common.rs"]
 mod common;
 
+#[path = "integration/as_of.rs"]
+mod as_of;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/crash.rs"]

@@ -2,37 +2,33 @@
 -- Parameters: $1 as_of (DATE), $2 days (BIGINT: the window ends on as_of and spans this many days), $3 service (VARCHAR, NULL = every service).
 -- Output columns: incident, incident_title, incident_closed_on, key, title, owner, priority, target_date, missing.
 --
--- The immediate postmortem checkpoint. Incidents: tracked, closed (closed_at,
--- else updated_at) on a day in [as_of - days + 1, as_of]. Items: tracked
--- action items whose incident_ref is the incident, open as of the date.
--- missing lists the absent fields, comma-separated, in the order owner,
--- priority, target_date. A priority that is not critical/high/medium/low or
--- P0-P3 counts as missing. The service filter applies to the item's service,
--- else the incident's.
+-- The immediate postmortem checkpoint, as of the end of as_of (every item
+-- as its version in force then, items_as_of). Incidents: tracked, closed
+-- (closed_at) on a day in [as_of - days + 1, as_of]. Items: tracked action
+-- items of the same source whose incident_ref is the incident, open as of
+-- the date. missing lists the absent fields, comma-separated, in the order
+-- owner, priority, target_date. A priority that is not
+-- critical/high/medium/low or P0-P3 counts as missing. The service filter
+-- applies to the item's service, else the incident's.
 WITH p AS (
-    SELECT $1::DATE AS as_of, ($1::DATE + 1)::TIMESTAMP AS t_end, $2::INTEGER AS days, $3::VARCHAR AS service
+    SELECT $1::DATE AS as_of, $2::INTEGER AS days, $3::VARCHAR AS service
+),
+snap AS (
+    SELECT * FROM items_as_of($1::DATE) WHERE tracking = 'tracked'
 ),
 closed_incidents AS (
-    SELECT i.key, i.title, i.service, coalesce(i.closed_at, i.updated_at)::TIMESTAMP::DATE AS closed_on
-    FROM items i, p
-    WHERE i.kind = 'incident' AND i.tracking = 'tracked' AND i.state = 'closed'
-      AND coalesce(i.closed_at, i.updated_at)::TIMESTAMP::DATE BETWEEN p.as_of - p.days + 1 AND p.as_of
+    SELECT i.source, i.key, i.title, i.service, i.closed_at::TIMESTAMP::DATE AS closed_on
+    FROM snap i, p
+    WHERE i.kind = 'incident' AND i.state = 'closed'
+      AND i.closed_at::TIMESTAMP::DATE BETWEEN p.as_of - p.days + 1 AND p.as_of
 ),
 linked AS (
     SELECT c.key AS incident, c.title AS incident_title, c.closed_on AS incident_closed_on,
-           a.key, a.title, nullif(trim(a.owner), '') AS owner,
-           CASE lower(trim(a.priority))
-               WHEN 'critical' THEN 'critical' WHEN 'p0' THEN 'critical'
-               WHEN 'high' THEN 'high' WHEN 'p1' THEN 'high'
-               WHEN 'medium' THEN 'medium' WHEN 'p2' THEN 'medium'
-               WHEN 'low' THEN 'low' WHEN 'p3' THEN 'low' END AS priority,
-           a.target_date
+           a.key, a.title, nullif(trim(a.owner), '') AS owner, a.level AS priority, a.target_date
     FROM closed_incidents c
-    JOIN items a ON (CASE WHEN a.incident_ref LIKE '#%' THEN a.container || a.incident_ref ELSE a.incident_ref END) = c.key
+    JOIN snap a ON a.source = c.source AND a.incident_ref = c.key
     CROSS JOIN p
-    WHERE a.kind = 'action_item' AND a.tracking = 'tracked'
-      AND a.created_at::TIMESTAMP < p.t_end
-      AND (a.state = 'open' OR coalesce(a.closed_at, a.updated_at)::TIMESTAMP >= p.t_end)
+    WHERE a.kind = 'action_item' AND a.state = 'open'
       AND (p.service IS NULL OR coalesce(a.service, c.service) = p.service)
 )
 SELECT incident, incident_title, incident_closed_on, key, title, owner, priority, target_date,

@@ -1,13 +1,21 @@
--- health/lint: open action items that fail the acceptance rule (one owner, a service, a target date, a reason) or have a vague title; one row per item and failed rule.
--- Parameters: $1 as_of (DATE), $2 service (VARCHAR, NULL = every service).
+-- health/lint: open action items that fail the acceptance rule (one owner, a service, a target date, a reason) or have a vague title, and items whose status label contradicts the tracker; one row per item and failed rule.
+-- Parameters: $1 as_of (DATE), $2 service (VARCHAR, NULL = every service), $3 days (BIGINT: closed items count for status_mismatch when closed in the last this many days).
 -- Output columns: key, title, owner, service, team, priority, age_days, rule, detail.
 --
--- Items: tracked action items open as of the date. Rules, in this order:
+-- Items: tracked action items open as of the date (the version in force at
+-- its end, items_as_of). Rules, in this order:
 --   vague_title          the title describes a wish or an observation, not an action (below)
 --   missing_owner        no owner (Owner section, else the assignee)
 --   missing_service      no service: no concrete system or process to change
 --   missing_target_date  no target or review date
 --   missing_rationale    no Risk rationale and no linked risk: no stated reason
+--   status_mismatch      a Status section or status: label that contradicts
+--                        the tracker (status_mismatch, migration 0007): an
+--                        open item labelled done, declined, duplicate or
+--                        closed; or a closed one (closed in the last $3 days)
+--                        labelled with an open status or another closing
+--                        reason. The tracker's state is what every report
+--                        uses; the label is the thing to fix.
 --
 -- vague_title, on the title lower-cased, after dropping leading `[tags]` and
 -- one leading `component:` word; the first rule that applies is the detail:
@@ -20,18 +28,29 @@
 --   3. the first word is not an action verb from the list in `verbs` below
 --                                                ("Payment retries are slow")
 WITH p AS (
-    SELECT $1::DATE AS as_of, ($1::DATE + 1)::TIMESTAMP AS t_end, $2::VARCHAR AS service
+    SELECT $1::DATE AS as_of, $2::VARCHAR AS service, $3::INTEGER AS days
+),
+scoped AS (
+    SELECT a.* FROM items_as_of($1::DATE) a, p
+    WHERE a.kind = 'action_item' AND a.tracking = 'tracked'
+      AND (p.service IS NULL OR a.service = p.service)
 ),
 open_items AS (
-    SELECT a.*, p.as_of - a.created_at::TIMESTAMP::DATE AS age_days,
+    SELECT a.*,
            regexp_replace(regexp_replace(lower(trim(coalesce(a.title, ''))),
                                          '^(\[[^\]]*\]\s*)+', ''),
                           '^[a-z0-9_./-]+:\s+', '') AS t
-    FROM items a, p
-    WHERE a.kind = 'action_item' AND a.tracking = 'tracked'
-      AND a.created_at::TIMESTAMP < p.t_end
-      AND (a.state = 'open' OR coalesce(a.closed_at, a.updated_at)::TIMESTAMP >= p.t_end)
-      AND (p.service IS NULL OR a.service = p.service)
+    FROM scoped a
+    WHERE a.state = 'open'
+),
+mismatched AS (
+    SELECT a.source, a.key,
+           'labelled ' || a.stated_status || ' but ' ||
+           CASE WHEN a.state = 'open' THEN 'open in the tracker'
+                ELSE 'closed as ' || a.lifecycle || ' in the tracker' END AS detail
+    FROM scoped a, p
+    WHERE status_mismatch(a.state, a.status, a.stated_status)
+      AND (a.state = 'open' OR a.closed_at::TIMESTAMP::DATE > p.as_of - p.days)
 ),
 verbs AS (
     SELECT ['add', 'adjust', 'alert', 'align', 'allow', 'archive', 'audit', 'automate', 'backfill',
@@ -78,13 +97,10 @@ failed AS (
     UNION ALL
     SELECT source, key, 5, 'missing_rationale', 'no risk rationale and no linked risk' FROM checks
     WHERE nullif(trim(risk_rationale), '') IS NULL AND risk_ref IS NULL
+    UNION ALL
+    SELECT source, key, 6, 'status_mismatch', detail FROM mismatched
 )
-SELECT c.key, c.title, c.owner, c.service, c.team,
-       CASE lower(trim(c.priority))
-           WHEN 'critical' THEN 'critical' WHEN 'p0' THEN 'critical'
-           WHEN 'high' THEN 'high' WHEN 'p1' THEN 'high'
-           WHEN 'medium' THEN 'medium' WHEN 'p2' THEN 'medium'
-           WHEN 'low' THEN 'low' WHEN 'p3' THEN 'low' END AS priority,
+SELECT c.key, c.title, c.owner, c.service, c.team, c.level AS priority,
        c.age_days, f.rule, f.detail
-FROM failed f JOIN checks c USING (source, key)
+FROM failed f JOIN scoped c USING (source, key)
 ORDER BY c.key, f.ord

@@ -4,18 +4,15 @@
 --
 -- Blocked: open as of the date with status `blocked` or a Blocked by value
 -- (`(unspecified)` when only the status says so). untouched_days: since the
--- tracker's updated_at. Oldest first.
+-- last human activity known at the end of as_of (items_as_of's activity_at:
+-- recur's own labels and comments never count). Oldest first.
 WITH p AS (
-    SELECT $1::DATE AS as_of, ($1::DATE + 1)::TIMESTAMP AS t_end, $2::VARCHAR AS service
+    SELECT $1::DATE AS as_of
 )
 SELECT a.key, a.title, a.owner, a.service, a.status,
        coalesce(nullif(trim(a.blocked_by), ''), '(unspecified)') AS blocked_by,
-       p.as_of - a.created_at::TIMESTAMP::DATE AS age_days,
-       greatest(p.as_of - a.updated_at::TIMESTAMP::DATE, 0) AS untouched_days
-    FROM items a, p
-    WHERE a.kind = 'action_item' AND a.tracking = 'tracked'
-      AND a.created_at::TIMESTAMP < p.t_end
-      AND (a.state = 'open' OR coalesce(a.closed_at, a.updated_at)::TIMESTAMP >= p.t_end)
-      AND (p.service IS NULL OR a.service = p.service)
-  AND (a.status = 'blocked' OR nullif(trim(a.blocked_by), '') IS NOT NULL)
-ORDER BY age_days DESC, a.key
+       a.age_days,
+       greatest(p.as_of - a.activity_at::TIMESTAMP::DATE, 0) AS untouched_days
+FROM open_action_items($1::DATE, $2::VARCHAR, 0, 0, 0, 0) a, p
+WHERE a.status = 'blocked' OR nullif(trim(a.blocked_by), '') IS NOT NULL
+ORDER BY a.age_days DESC, a.key

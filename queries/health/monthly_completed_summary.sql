@@ -8,11 +8,11 @@ WITH p AS (
     SELECT $1::DATE AS as_of, $2::INTEGER AS days, $3::VARCHAR AS service
 ),
 done AS (
-    SELECT coalesce(a.closed_at, a.updated_at)::TIMESTAMP::DATE AS done_on,
-           coalesce(a.closed_at, a.updated_at)::TIMESTAMP::DATE - a.created_at::TIMESTAMP::DATE AS days_to_done,
+    SELECT a.closed_at::TIMESTAMP::DATE AS done_on,
+           a.closed_at::TIMESTAMP::DATE - a.created_at::TIMESTAMP::DATE AS days_to_done,
            nullif(trim(a.evidence), '') IS NOT NULL AS has_evidence
-    FROM items a, p
-    WHERE a.kind = 'action_item' AND a.tracking = 'tracked' AND a.status = 'done'
+    FROM items_as_of($1::DATE) a, p
+    WHERE a.kind = 'action_item' AND a.tracking = 'tracked' AND a.lifecycle = 'done'
       AND (p.service IS NULL OR a.service = p.service)
 )
 SELECT count(*) AS completed,

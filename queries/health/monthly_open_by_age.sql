@@ -3,26 +3,8 @@
 -- Output columns: bucket, open, overdue, overdue_pct, small_sample, median_age_days, p90_age_days.
 -- Open as of the date and overdue exactly as in health/aging.
 -- small_sample: overdue_pct rests on fewer than 5 items.
-WITH p AS (
-    SELECT $1::DATE AS as_of, ($1::DATE + 1)::TIMESTAMP AS t_end, $2::VARCHAR AS service,
-           $3::BIGINT AS d_critical, $4::BIGINT AS d_high, $5::BIGINT AS d_medium, $6::BIGINT AS d_low
-),
-open_items AS (
-    SELECT p.as_of - a.created_at::TIMESTAMP::DATE AS age_days,
-           CASE WHEN a.target_date IS NOT NULL THEN a.target_date < p.as_of
-                ELSE p.as_of - a.created_at::TIMESTAMP::DATE >
-                     CASE CASE lower(trim(a.priority))
-               WHEN 'critical' THEN 'critical' WHEN 'p0' THEN 'critical'
-               WHEN 'high' THEN 'high' WHEN 'p1' THEN 'high'
-               WHEN 'medium' THEN 'medium' WHEN 'p2' THEN 'medium'
-               WHEN 'low' THEN 'low' WHEN 'p3' THEN 'low'
-               ELSE '(none)' END WHEN 'critical' THEN p.d_critical WHEN 'high' THEN p.d_high
-                                WHEN 'medium' THEN p.d_medium ELSE p.d_low END END AS overdue
-    FROM items a, p
-    WHERE a.kind = 'action_item' AND a.tracking = 'tracked'
-      AND a.created_at::TIMESTAMP < p.t_end
-      AND (a.state = 'open' OR coalesce(a.closed_at, a.updated_at)::TIMESTAMP >= p.t_end)
-      AND (p.service IS NULL OR a.service = p.service)
+WITH open_items AS (
+    SELECT age_days, overdue FROM open_action_items($1::DATE, $2::VARCHAR, $3::BIGINT, $4::BIGINT, $5::BIGINT, $6::BIGINT)
 )
 SELECT CASE WHEN age_days <= 30 THEN '0-30' WHEN age_days <= 90 THEN '31-90'
             WHEN age_days <= 180 THEN '91-180' ELSE '>180' END AS bucket,

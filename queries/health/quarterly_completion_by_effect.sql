@@ -9,27 +9,29 @@
 -- failover, rate limiting, circuit breakers... -> mitigation; runbooks,
 -- rollback, backups... -> recovery; documentation, training, investigation...
 -- -> learning); `(unmapped)` when the type is missing or unknown.
--- completed: status done, finished in the window; dropped: closed otherwise
--- (declined, duplicate) in the window; open: open as of the date.
+-- Every item as its version in force at the end of as_of (items_as_of).
+-- completed: closed as done (item_lifecycle: the tracker's closing reason,
+-- never a status label) in the window; dropped: closed as declined or
+-- duplicate in the window; open: open as of the date.
 -- completed_pct and open_pct are shares of all completions and of all open
 -- items, so the two mixes can be compared row by row. Days to done are
 -- medians and 90th percentiles over the completions. small_sample: fewer
 -- than 5 completions in the row. All five effects are always listed.
 WITH p AS (
-    SELECT $1::DATE AS as_of, ($1::DATE + 1)::TIMESTAMP AS t_end, $2::INTEGER AS days, $3::VARCHAR AS service
+    SELECT $1::DATE AS as_of, $2::INTEGER AS days, $3::VARCHAR AS service
 ),
 scoped AS (
-    SELECT a.*, coalesce(a.closed_at, a.updated_at)::TIMESTAMP AS finished
-    FROM items a, p
-    WHERE a.kind = 'action_item' AND a.tracking = 'tracked' AND a.created_at::TIMESTAMP < p.t_end
+    SELECT a.*, a.closed_at::TIMESTAMP AS finished
+    FROM items_as_of($1::DATE) a, p
+    WHERE a.kind = 'action_item' AND a.tracking = 'tracked'
       AND (p.service IS NULL OR a.service = p.service)
 ),
 classified AS (
     SELECT s.*,
-           s.status = 'done' AND s.finished::DATE BETWEEN p.as_of - p.days + 1 AND p.as_of AS completed,
-           s.state = 'closed' AND s.status IS DISTINCT FROM 'done'
+           s.lifecycle = 'done' AND s.finished::DATE BETWEEN p.as_of - p.days + 1 AND p.as_of AS completed,
+           s.lifecycle IN ('declined', 'duplicate')
                AND s.finished::DATE BETWEEN p.as_of - p.days + 1 AND p.as_of AS dropped,
-           (s.state = 'open' OR s.finished >= p.t_end) AS open,
+           s.state = 'open' AS open,
            s.finished::DATE - s.created_at::TIMESTAMP::DATE AS days_to_done
     FROM scoped s, p
 ),

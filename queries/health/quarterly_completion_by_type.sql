@@ -6,20 +6,20 @@
 -- when missing) with the effect it maps to. Types with no completion, drop
 -- or open item in scope are left out. Most completed first, then most open.
 WITH p AS (
-    SELECT $1::DATE AS as_of, ($1::DATE + 1)::TIMESTAMP AS t_end, $2::INTEGER AS days, $3::VARCHAR AS service
+    SELECT $1::DATE AS as_of, $2::INTEGER AS days, $3::VARCHAR AS service
 ),
 scoped AS (
-    SELECT a.*, coalesce(a.closed_at, a.updated_at)::TIMESTAMP AS finished
-    FROM items a, p
-    WHERE a.kind = 'action_item' AND a.tracking = 'tracked' AND a.created_at::TIMESTAMP < p.t_end
+    SELECT a.*, a.closed_at::TIMESTAMP AS finished
+    FROM items_as_of($1::DATE) a, p
+    WHERE a.kind = 'action_item' AND a.tracking = 'tracked'
       AND (p.service IS NULL OR a.service = p.service)
 ),
 classified AS (
     SELECT s.*,
-           s.status = 'done' AND s.finished::DATE BETWEEN p.as_of - p.days + 1 AND p.as_of AS completed,
-           s.state = 'closed' AND s.status IS DISTINCT FROM 'done'
+           s.lifecycle = 'done' AND s.finished::DATE BETWEEN p.as_of - p.days + 1 AND p.as_of AS completed,
+           s.lifecycle IN ('declined', 'duplicate')
                AND s.finished::DATE BETWEEN p.as_of - p.days + 1 AND p.as_of AS dropped,
-           (s.state = 'open' OR s.finished >= p.t_end) AS open,
+           s.state = 'open' AS open,
            s.finished::DATE - s.created_at::TIMESTAMP::DATE AS days_to_done
     FROM scoped s, p
 ),

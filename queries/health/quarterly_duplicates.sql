@@ -8,17 +8,11 @@
 -- a an the to of for on in at and or with are ignored. Word order does not
 -- matter. Among open items (as of the date) of one service sharing that
 -- key, the earliest created is the original; every later one is a row.
-WITH p AS (
-    SELECT ($1::DATE + 1)::TIMESTAMP AS t_end, $2::VARCHAR AS service
-),
-open_items AS (
+WITH open_items AS (
     SELECT a.source, a.key, a.title, a.service, a.created_at,
            regexp_replace(lower(coalesce(a.title, '')), '^(\[[^\]]*\]\s*)+', '') AS t
-    FROM items a, p
-    WHERE a.kind = 'action_item' AND a.tracking = 'tracked' AND a.service IS NOT NULL
-      AND a.created_at::TIMESTAMP < p.t_end
-      AND (a.state = 'open' OR coalesce(a.closed_at, a.updated_at)::TIMESTAMP >= p.t_end)
-      AND (p.service IS NULL OR a.service = p.service)
+    FROM open_action_items($1::DATE, $2::VARCHAR, 0, 0, 0, 0) a
+    WHERE a.service IS NOT NULL
 ),
 keyed AS (
     SELECT *,

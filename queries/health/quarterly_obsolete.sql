@@ -3,18 +3,14 @@
 -- Output columns: key, title, owner, service, last_updated_on, untouched_days, age_days.
 --
 -- Open as of the date; untouched: the last activity that was not recur's own
--- write-back (activity_at, else the tracker's updated_at) is more than 180
--- days before as_of. Longest untouched first.
+-- write-back, as known at the end of as_of (items_as_of's activity_at), is
+-- more than 180 days before as_of. Longest untouched first.
 WITH p AS (
-    SELECT $1::DATE AS as_of, ($1::DATE + 1)::TIMESTAMP AS t_end, $2::VARCHAR AS service
+    SELECT $1::DATE AS as_of
 )
-SELECT a.key, a.title, a.owner, a.service, coalesce(a.activity_at, a.updated_at)::TIMESTAMP::DATE AS last_updated_on,
-       p.as_of - coalesce(a.activity_at, a.updated_at)::TIMESTAMP::DATE AS untouched_days,
-       p.as_of - a.created_at::TIMESTAMP::DATE AS age_days
-    FROM items a, p
-    WHERE a.kind = 'action_item' AND a.tracking = 'tracked'
-      AND a.created_at::TIMESTAMP < p.t_end
-      AND (a.state = 'open' OR coalesce(a.closed_at, a.updated_at)::TIMESTAMP >= p.t_end)
-      AND (p.service IS NULL OR a.service = p.service)
-  AND p.as_of - coalesce(a.activity_at, a.updated_at)::TIMESTAMP::DATE > 180
+SELECT a.key, a.title, a.owner, a.service, a.activity_at::TIMESTAMP::DATE AS last_updated_on,
+       p.as_of - a.activity_at::TIMESTAMP::DATE AS untouched_days,
+       a.age_days
+FROM open_action_items($1::DATE, $2::VARCHAR, 0, 0, 0, 0) a, p
+WHERE p.as_of - a.activity_at::TIMESTAMP::DATE > 180
 ORDER BY untouched_days DESC, a.key

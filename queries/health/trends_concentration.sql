@@ -3,7 +3,7 @@
 -- Output columns: period_start, period_end, open_at_end, services, hhi, top_service, top_service_pct.
 --
 -- Open at the end of each period exactly as in health/trends_flow; service
--- today (`(none)` when missing). hhi: the sum of squared shares of open
+-- as of the end of as_of (`(none)` when missing). hhi: the sum of squared shares of open
 -- items per service, from 1/services (even) to 1 (all in one service);
 -- NULL when nothing is open. services: services with open items.
 WITH p AS (
@@ -27,7 +27,7 @@ periods AS (
 scope AS (
     SELECT a.source, a.key, a.created_at::TIMESTAMP AS created,
            coalesce(nullif(trim(a.service), ''), '(none)') AS service
-    FROM items a, p
+    FROM items_as_of($1::DATE) a, p
     WHERE a.kind = 'action_item' AND a.tracking = 'tracked' AND (p.service IS NULL OR a.service = p.service)
 ),
 -- Closed stretches from item_history: consecutive closed versions share the

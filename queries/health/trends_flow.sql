@@ -5,8 +5,8 @@
 -- Built from item_history, so it answers for past dates: an action item is
 -- open from creation until it closes, and again from each reopening, as the
 -- recorded versions show (the time before an item's first recorded version
--- counts as open from creation until its close). Items: tracked today;
--- service today. period_end is the last day of the period. open_change:
+-- counts as open from creation until its close). Items: tracked action
+-- items as of the end of as_of, with their service then (items_as_of). period_end is the last day of the period. open_change:
 -- open_at_end minus the previous period's (opened - closed + reopened).
 -- incidents: tracked incidents started (started_at, else created_at) in
 -- the period. closure_ratio: closed / opened; small_sample: fewer than 5
@@ -29,10 +29,13 @@ periods AS (
     FROM bounds b, unnest(generate_series(b.first_start::TIMESTAMP, date_trunc(b.period, b.as_of),
                                           CASE WHEN b.period = 'week' THEN INTERVAL 7 DAY ELSE INTERVAL 1 MONTH END)) AS g(s)
 ),
+snap AS (
+    SELECT * FROM items_as_of($1::DATE) WHERE tracking = 'tracked'
+),
 scope AS (
     SELECT a.source, a.key, a.created_at::TIMESTAMP AS created
-    FROM items a, p
-    WHERE a.kind = 'action_item' AND a.tracking = 'tracked' AND (p.service IS NULL OR a.service = p.service)
+    FROM snap a, p
+    WHERE a.kind = 'action_item' AND (p.service IS NULL OR a.service = p.service)
 ),
 -- Closed stretches from item_history: consecutive closed versions share the
 -- close time; a stretch ends when the next (open) version begins, or never.
@@ -54,8 +57,8 @@ events AS (
     SELECT reopened, 0, 0, 1, 0 FROM scoped_runs WHERE reopened IS NOT NULL
     UNION ALL
     SELECT coalesce(i.started_at, i.created_at)::TIMESTAMP, 0, 0, 0, 1
-    FROM items i, p
-    WHERE i.kind = 'incident' AND i.tracking = 'tracked' AND (p.service IS NULL OR i.service = p.service)
+    FROM snap i, p
+    WHERE i.kind = 'incident' AND (p.service IS NULL OR i.service = p.service)
 ),
 -- Everything before the first period lands in one bucket (NULL).
 bucketed AS (

@@ -1,14 +1,17 @@
--- review/top_risks: the ten active risks with the highest expected cost in the latest scoring run, beside their values in the run before it: the movement since the last review.
--- Parameters: none.
+-- review/top_risks: the ten active risks with the highest expected cost in the scoring run in force at the review, beside their values at the previous review: the movement since then.
+-- Parameters: $1 as_of (TIMESTAMPTZ: the review's moment, the end of its day), $2 previous (TIMESTAMPTZ: the previous review's moment, by default one review period earlier).
 -- Output columns: key, title, priority, bad_minutes_per_year, previous_bad_minutes, previous_priority.
-WITH runs AS (
-    SELECT run_id, row_number() OVER (ORDER BY scored_at DESC, run_id DESC) AS n FROM score_runs
-),
-latest AS (
-    SELECT h.* FROM score_history h JOIN runs r ON r.run_id = h.run_id AND r.n = 1 WHERE h.active
+--
+-- Both runs are the scoring runs in force at those moments (score_run_at),
+-- not the two latest runs: under the daemon the run before the latest is
+-- minutes old and shows no movement a review cares about. A risk without a
+-- row in the previous run (new since, or no run yet) has NULL previous
+-- values.
+WITH latest AS (
+    SELECT h.* FROM score_history h WHERE h.run_id = score_run_at($1::TIMESTAMPTZ) AND h.active
 ),
 previous AS (
-    SELECT h.* FROM score_history h JOIN runs r ON r.run_id = h.run_id AND r.n = 2
+    SELECT h.* FROM score_history h WHERE h.run_id = score_run_at($2::TIMESTAMPTZ)
 )
 SELECT l.key, l.title, l.priority, l.bad_minutes_per_year,
        p.bad_minutes_per_year AS previous_bad_minutes, p.priority AS previous_priority

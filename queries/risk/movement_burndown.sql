@@ -1,5 +1,5 @@
 -- risk/movement_burndown: the burn-down: total open bad minutes per year of the active risks, from the last score run of each UTC day up to $1, with the change since the previous day shown.
--- Parameters: $1 = as of (TIMESTAMPTZ, RFC 3339 text): runs after it are left out.
+-- Parameters: $1 = as of (TIMESTAMPTZ, RFC 3339 text): runs after it are left out; $2 = service (VARCHAR, NULL = every service: the risks of that service only).
 -- Output columns: day, run_id, scored_at, active_risks, p0, p1, p2, p3, open_bad_minutes_per_year, change.
 -- (TIMESTAMPTZ values are cast to TIMESTAMP, i.e. UTC, before date arithmetic: the bundled DuckDB has no ICU extension.)
 WITH runs AS (
@@ -17,6 +17,7 @@ totals AS (
            count(h.key) FILTER (WHERE h.priority = 'P3') AS p3,
            coalesce(sum(h.bad_minutes_per_year), 0) AS open_bad
     FROM runs r LEFT JOIN score_history h ON h.run_id = r.run_id AND h.active
+        AND ($2::VARCHAR IS NULL OR h.service = $2::VARCHAR)
     GROUP BY ALL
 )
 SELECT day, run_id, scored_at, active_risks, p0, p1, p2, p3,

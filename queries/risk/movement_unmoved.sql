@@ -1,17 +1,13 @@
 -- risk/movement_unmoved: the top $2 active risks by bad minutes that have not moved for more than 60 days before $1: the same priority in every score run since, and no linked action item closed since.
--- Parameters: $1 = as of (TIMESTAMPTZ, RFC 3339 text); $2 = how many rows (BIGINT).
+-- Parameters: $1 = as of (TIMESTAMPTZ, RFC 3339 text); $2 = how many rows (BIGINT); $3 = service (VARCHAR, NULL = every service).
 -- Output columns: risk, title, priority, bad_minutes_per_year, owner, status, unchanged_since, days_unmoved, last_action_item_closed_at, source.
 -- The priority stands since the first run after the last run that gave a different one; for a risk whose
 -- priority never differed, since the earlier of its first run and the time its scoring fields took their values.
 -- (TIMESTAMPTZ values are cast to TIMESTAMP, i.e. UTC, before date arithmetic: the bundled DuckDB has no ICU extension.)
-WITH run AS (
-    SELECT run_id FROM score_runs
-    WHERE scored_at <= $1::TIMESTAMPTZ
-    ORDER BY scored_at DESC, run_id DESC
-    LIMIT 1
-),
-cur AS (
-    SELECT h.* FROM score_history h JOIN run USING (run_id) WHERE h.active
+WITH cur AS (
+    SELECT h.* FROM score_history h
+    WHERE h.run_id = score_run_at($1::TIMESTAMPTZ) AND h.active
+      AND ($3::VARCHAR IS NULL OR h.service = $3::VARCHAR)
 ),
 past AS (
     SELECT c.source, c.key, p.scored_at,

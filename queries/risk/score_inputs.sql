@@ -1,6 +1,6 @@
 -- risk/score_inputs: every tracked risk with what `recur score` needs: its fields, its linked incidents (observed-frequency blend), its linked action items, and since when its scoring fields stand.
 -- Parameters: $1 = the run's time (TIMESTAMPTZ, RFC 3339 text); incidents started between the risk's creation and $1 count towards the blend.
--- Output columns: source, key, title, state, status, owner, last_reviewed_at, created_at, impact, scope, likelihood, ttd_minutes, ttr_minutes, users_pct, occurrences_per_year, days_between_failures, slo, span_years, linked_incidents, incidents_in_window, open_action_items, done_action_items, closed_action_items, last_action_item_closed_at, estimate_changed_at.
+-- Output columns: source, key, title, state, status, active, service, owner, last_reviewed_at, created_at, impact, scope, likelihood, ttd_minutes, ttr_minutes, users_pct, occurrences_per_year, days_between_failures, slo, span_years, linked_incidents, incidents_in_window, open_action_items, done_action_items, closed_action_items, last_action_item_closed_at, estimate_changed_at.
 -- (TIMESTAMPTZ values are cast to TIMESTAMP, i.e. UTC, before date arithmetic: the bundled DuckDB has no ICU extension.)
 WITH risk AS (
     SELECT * FROM risks WHERE tracking = 'tracked'
@@ -19,16 +19,24 @@ incident_counts AS (
     FROM incident_link l JOIN risk r USING (source, key)
     GROUP BY ALL
 ),
+-- An action item reduces the risk it links, else the risk of the incident
+-- it follows up (item → incident → risk).
+action_ref AS (
+    SELECT a.source, a.key, a.state, a.status, a.closed_at,
+           coalesce(a.risk_ref, i.risk_ref) AS risk_ref
+    FROM action_items a
+    LEFT JOIN incidents i ON i.source = a.source AND i.key = a.incident_ref AND i.tracking = 'tracked'
+    WHERE a.tracking = 'tracked'
+),
 action_link AS (
     SELECT r.source, r.key, a.state, a.status, a.closed_at
-    FROM action_items a JOIN risk r ON r.key = a.risk_ref
-    WHERE a.tracking = 'tracked'
+    FROM action_ref a JOIN risk r ON r.key = a.risk_ref
     QUALIFY row_number() OVER (PARTITION BY a.source, a.key ORDER BY (r.source = a.source) DESC, r.source) = 1
 ),
 action_counts AS (
     SELECT source, key,
            count(*) FILTER (WHERE state = 'open') AS open_action_items,
-           count(*) FILTER (WHERE state = 'closed' AND status = 'done') AS done_action_items,
+           count(*) FILTER (WHERE item_lifecycle(state, status) = 'done') AS done_action_items,
            count(*) FILTER (WHERE state = 'closed') AS closed_action_items,
            max(closed_at) FILTER (WHERE state = 'closed') AS last_action_item_closed_at
     FROM action_link
@@ -58,7 +66,8 @@ estimate AS (
     WHERE NOT v.differs AND v.valid_from > d.differed_at
     GROUP BY ALL
 )
-SELECT r.source, r.key, r.title, r.state, r.status, r.owner, r.last_reviewed_at, r.created_at,
+SELECT r.source, r.key, r.title, r.state, r.status, risk_active(r.state, r.status) AS active,
+       r.service, r.owner, r.last_reviewed_at, r.created_at,
        r.impact, r.scope, r.likelihood, r.ttd_minutes, r.ttr_minutes, r.users_pct,
        r.occurrences_per_year, r.days_between_failures, r.slo,
        CAST(greatest(date_diff('second', CAST(r.created_at AS TIMESTAMP), CAST($1::TIMESTAMPTZ AS TIMESTAMP)), 0) AS DOUBLE) / 31557600 AS span_years,

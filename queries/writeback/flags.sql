@@ -9,9 +9,11 @@
 -- comment is rewritten only when something really changed.
 --   risk-priority      risk-p0..risk-p3: an active risk's priority from the
 --                      latest scoring run, or an action item's inherited
---                      from its linked risk (action_item_scores, basis risk)
+--                      from the active risk it reduces (action_item_scores,
+--                      basis risk; a mitigated or retired risk lends none)
 --   overdue            an action item past its target date or, without one,
---                      older than its priority's deadline (as health/aging)
+--                      older than its priority's deadline (overdue_on, as
+--                      health/aging)
 --   needs-owner        an action item or active risk without an owner
 --   needs-target-date  an action item without a target date
 --   stale-review       an active risk never reviewed, or last reviewed more
@@ -24,28 +26,16 @@ WITH p AS (
 ),
 open_items AS (
     SELECT i.*, p.as_of,
-           i.state = 'open' AND i.kind = 'risk'
-               AND coalesce(lower(trim(i.status)), '') NOT IN ('retired', 'mitigated') AS active_risk
+           i.kind = 'risk' AND risk_active(i.state, i.status) AS active_risk
     FROM items i, p
     WHERE i.source = p.source AND i.tracking = 'tracked' AND i.state = 'open'
       AND i.kind IN ('action_item', 'risk')
 ),
-actions AS (
-    SELECT o.*,
-           CASE lower(trim(o.priority))
-               WHEN 'critical' THEN 'critical' WHEN 'p0' THEN 'critical'
-               WHEN 'high' THEN 'high' WHEN 'p1' THEN 'high'
-               WHEN 'medium' THEN 'medium' WHEN 'p2' THEN 'medium'
-               WHEN 'low' THEN 'low' WHEN 'p3' THEN 'low'
-               ELSE '(none)' END AS prio,
-           o.as_of - o.created_at::TIMESTAMP::DATE AS age_days
-    FROM open_items o WHERE o.kind = 'action_item'
-),
 judged AS (
-    SELECT a.*,
-           CASE a.prio WHEN 'critical' THEN p.d_critical WHEN 'high' THEN p.d_high
-                       WHEN 'medium' THEN p.d_medium ELSE p.d_low END AS deadline_days
-    FROM actions a, p
+    SELECT o.*, coalesce(priority_level(o.priority), '(none)') AS prio,
+           deadline_days(priority_level(o.priority), p.d_critical, p.d_high, p.d_medium, p.d_low) AS deadline_days
+    FROM open_items o, p
+    WHERE o.kind = 'action_item'
 )
 SELECT o.source, o.key, o.kind, 'risk-priority' AS flag, 'risk-' || lower(r.priority) AS label,
        r.priority AS value_key,
@@ -66,7 +56,7 @@ SELECT source, key, kind, 'overdue', 'overdue',
                  || CASE prio WHEN '(none)' THEN 'items without a priority' ELSE prio || ' priority' END
                  || ' (due ' || (created_at::TIMESTAMP::DATE + deadline_days::INTEGER) || ')' END
 FROM judged
-WHERE CASE WHEN target_date IS NOT NULL THEN target_date < as_of ELSE age_days > deadline_days END
+WHERE overdue_on(as_of, created_at, target_date, deadline_days)
 UNION ALL
 SELECT source, key, kind, 'needs-owner', 'needs-owner', 'none',
        'no owner is named'

@@ -81,7 +81,7 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
         let page = crate::review::render(
             &store,
             chrono::Utc::now().date_naive(),
-            settings.deadlines,
+            &settings.report_params(),
             settings.queries_dir.as_deref(),
         )
         .await;
@@ -92,10 +92,7 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         };
     }
-    let params = crate::reports::ReportParams {
-        deadlines: settings.deadlines,
-        ..Default::default()
-    };
+    let params = settings.report_params();
     let result = crate::cli::report_output(
         &store,
         name,

@@ -148,6 +148,8 @@ fn md_cell(v: &J) -> String {
         J::Bool(true) => "yes".into(),
         J::Bool(false) => "no".into(),
         J::String(s) => md_text(s),
+        // Lists (keys of earlier items, labels) read as words.
+        J::Array(items) => items.iter().map(md_cell).collect::<Vec<_>>().join(", "),
         other => md_text(&other.to_string()),
     }
 }
@@ -155,7 +157,7 @@ fn md_cell(v: &J) -> String {
 /// Text safe inside a Markdown table cell: pipes and backslashes escaped,
 /// line breaks as `<br>`, other control characters and HTML-significant
 /// `<` `>` `&` escaped so tracker text cannot inject markup.
-fn md_text(s: &str) -> String {
+pub fn md_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {

@@ -21,7 +21,7 @@ use crate::queries;
 use crate::store::{QueryResult, Store, StoreError};
 
 pub use bench::bench_reports;
-pub use format::{render, ReportFormat};
+pub use format::{md_text, render, ReportFormat};
 
 /// How many days after creation an item without a target date may stay
 /// open, per priority, before it counts as overdue.
@@ -63,7 +63,14 @@ pub struct ReportParams {
     pub period: Option<String>,
     /// Per-priority deadlines.
     pub deadlines: Deadlines,
+    /// How far back an incident without a linked risk looks for earlier
+    /// items of its service and theme or type (`[reports]
+    /// repeat_lookback_days`, default 365); `None` takes the default.
+    pub repeat_lookback_days: Option<i64>,
 }
+
+/// The default of `[reports] repeat_lookback_days`.
+pub const DEFAULT_REPEAT_LOOKBACK_DAYS: i64 = 365;
 
 /// A report's result: one table, or named sections in a fixed order.
 #[derive(Debug, Clone, PartialEq)]
@@ -220,6 +227,68 @@ const BUILTINS: &[Builtin] = &[
     },
 ];
 
+/// How far recur's history reaches for a report as of a day: the report's
+/// metadata, so a past day that history cannot answer says so instead of
+/// passing today's state off as then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    /// The day asked for.
+    pub as_of: NaiveDate,
+    /// Tracked items that existed by its end.
+    pub items: i64,
+    /// Of those, first synced later: their state that day is inferred from
+    /// their earliest recorded version.
+    pub inferred: i64,
+    /// The earliest recorded version of any item, as text (None: empty).
+    pub history_from: Option<String>,
+}
+
+impl Coverage {
+    /// A sentence for people when some answer is inferred; `None` when
+    /// history answers everything.
+    pub fn note(&self) -> Option<String> {
+        (self.inferred > 0).then(|| {
+            format!(
+                "history starts {}: for {} of {} items the state on {} is inferred from their                  first recorded version (open unless closed by then; other fields as first                  recorded)",
+                self.history_from
+                    .as_deref()
+                    .map(|t| t.get(..10).unwrap_or(t))
+                    .unwrap_or("later"),
+                self.inferred,
+                self.items,
+                self.as_of
+            )
+        })
+    }
+}
+
+/// [`Coverage`] of a report as of the end of `as_of`.
+pub async fn coverage(store: &Store, as_of: NaiveDate) -> Result<Coverage, ReportError> {
+    let q = queries::get("meta/history_coverage.sql");
+    let r = store
+        .query(
+            q.name,
+            q.sql,
+            vec![Value::Text(as_of.format("%Y-%m-%d").to_string())],
+        )
+        .await?;
+    let row = r.rows.first();
+    let int = |i: usize| {
+        row.and_then(|r| r.get(i))
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0)
+    };
+    Ok(Coverage {
+        as_of,
+        items: int(0),
+        inferred: int(2),
+        history_from: row
+            .and_then(|r| r.get(3))
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+    })
+}
+
 /// `days` for user reports when the flag is not given.
 const USER_DEFAULT_DAYS: i64 = 30;
 
@@ -234,6 +303,7 @@ pub const PARAMETER_NAMES: &[&str] = &[
     "deadline_high",
     "deadline_medium",
     "deadline_low",
+    "lookback_days",
 ];
 
 /// Every report: the built-ins, then the `*.sql` files of `user_dir`
@@ -318,6 +388,14 @@ fn validate(params: &ReportParams) -> Result<(), ReportError> {
             });
         }
     }
+    if let Some(days) = params.repeat_lookback_days {
+        if days < 1 {
+            return Err(ReportError::BadParameter {
+                flag: "repeat-lookback-days",
+                detail: format!("{days} is not a positive number of days"),
+            });
+        }
+    }
     let d = &params.deadlines;
     for (flag, v) in [
         ("critical", d.critical),
@@ -364,6 +442,10 @@ fn bind_value(name: &str, p: &ReportParams, default_days: i64) -> Value {
         "deadline_high" => Value::BigInt(p.deadlines.high),
         "deadline_medium" => Value::BigInt(p.deadlines.medium),
         "deadline_low" => Value::BigInt(p.deadlines.low),
+        "lookback_days" => Value::BigInt(
+            p.repeat_lookback_days
+                .unwrap_or(DEFAULT_REPEAT_LOOKBACK_DAYS),
+        ),
         // header_parameters admits known names only.
         _ => Value::Null,
     }
@@ -593,6 +675,10 @@ mod tests {
             },
             ReportParams {
                 period: Some("year".into()),
+                ..Default::default()
+            },
+            ReportParams {
+                repeat_lookback_days: Some(0),
                 ..Default::default()
             },
             ReportParams {

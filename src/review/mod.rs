@@ -143,21 +143,35 @@ fn short_periods(xs: Vec<String>) -> Vec<String> {
     }
 }
 
-/// Builds the whole page as of `as_of`.
+/// The days between two reviews when `--days` does not say: the top-risk
+/// chart marks each risk where it stood one review period earlier.
+pub const REVIEW_PERIOD_DAYS: i64 = 30;
+
+/// The last instant of a UTC day: a report "as of D" reads the state in
+/// force then.
+pub fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
+    (d + chrono::Days::new(1))
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc() - chrono::Duration::microseconds(1))
+        .unwrap_or_else(Utc::now)
+}
+
+/// Builds the whole page as of the end of `as_of` (UTC) with the report
+/// settings in `base` (deadlines, look-back; its `days`, when given, is the
+/// review period the top-risk marks compare with).
 pub async fn render(
     store: &Store,
     as_of: NaiveDate,
-    deadlines: crate::reports::Deadlines,
+    base: &ReportParams,
     user_dir: Option<&std::path::Path>,
 ) -> Result<String, ReportError> {
-    let now: DateTime<Utc> = as_of
-        .and_hms_opt(23, 59, 59)
-        .map(|t| t.and_utc())
-        .unwrap_or_else(Utc::now);
+    let now = end_of_day(as_of);
+    let period = base.days.unwrap_or(REVIEW_PERIOD_DAYS);
+    let previous = end_of_day(as_of - chrono::Days::new(period.max(1) as u64));
     let params = ReportParams {
         as_of: Some(as_of),
-        deadlines,
-        ..Default::default()
+        days: None,
+        ..base.clone()
     };
     let run = |name: &'static str| {
         let params = params.clone();
@@ -169,8 +183,10 @@ pub async fn render(
         .await
         .map_err(ReportError::Query)?;
     let q = queries::get("review/top_risks.sql");
+    let moment =
+        |t: DateTime<Utc>| Value::Text(t.format("%Y-%m-%d %H:%M:%S%.6f+00:00").to_string());
     let top = store
-        .query(q.name, q.sql, vec![])
+        .query(q.name, q.sql, vec![moment(now), moment(previous)])
         .await
         .map_err(ReportError::Query)?;
     let aging = run("aging").await?;
@@ -354,7 +370,7 @@ pub async fn render(
         })
         .collect();
     figure(
-        "Top 10 risks by expected bad minutes per year (mark: the previous scoring run)",
+        "Top 10 risks by expected bad minutes per year (mark: where each stood at the previous review)",
         svg::hbars("Top 10 risks", &top_rows),
     );
 

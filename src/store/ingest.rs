@@ -77,7 +77,9 @@ pub struct IngestStats {
 pub(crate) const HISTORY_COLUMNS: &str = "source, key, kind, tracking, container, title, state, state_reason, status, \
 labels, owner, priority, service, team, incident_ref, risk_ref, item_type, effect, target_date, blocked_by, \
 evidence, impact, scope, likelihood, ttd_minutes, ttr_minutes, users_pct, occurrences_per_year, \
-days_between_failures, slo, last_reviewed_at, created_at, updated_at, closed_at, content_hash";
+days_between_failures, slo, last_reviewed_at, created_at, updated_at, closed_at, content_hash, \
+stated_status, tracker_status, issue_type, assignee, risk_rationale, expected_outcome, effort, theme, \
+severity, started_at, resolved_at, moved_to";
 
 impl Store {
     /// Stores one page of items and, in the same transaction, the cursor
@@ -202,6 +204,7 @@ fn stage_and_merge(
                 run_id,
                 json(&i.labels),
                 i.updated_at,
+                f.stated_status,
             ])
             .map_err(sql("append staged item"))?;
         }
@@ -304,8 +307,8 @@ fn stage_and_merge(
         conn,
         "upsert items",
         &format!(
-        "INSERT OR REPLACE INTO items ({ITEM_COLUMNS}, labels, activity_at) \
-         SELECT {ITEM_COLUMNS}, from_json(labels_json, '[\"VARCHAR\"]'), activity_at FROM ingest_staging"
+        "INSERT OR REPLACE INTO items ({ITEM_COLUMNS}, labels, activity_at, stated_status) \
+         SELECT {ITEM_COLUMNS}, from_json(labels_json, '[\"VARCHAR\"]'), activity_at, stated_status FROM ingest_staging"
     ),
         [],
     )?;

@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_repeat_classes.sql",
         sql: include_str!("../../queries/migrations/0006_repeat_classes.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_as_of.sql",
+        sql: include_str!("../../queries/migrations/0007_as_of.sql"),
+    },
 ];
 
 /// The schema version this build writes.
@@ -133,4 +138,69 @@ pub fn check_current(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (closure beats a status label, for data stored before
+    /// 0007): upgrading re-derives closed items' status from their closing
+    /// reason and keeps the contradicting label value as stated_status.
+    #[test]
+    fn upgrading_to_0007_lets_closure_beat_stored_status_labels() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        current_version(&conn).unwrap();
+        for m in MIGRATIONS.iter().filter(|m| m.version < 7) {
+            conn.execute_batch(m.sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, now())",
+                duckdb::params![m.version, m.name],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO items (source, key, kind, tracking, container, state, state_reason, status, \
+               tracker_status, owner, created_at, updated_at, content_hash, raw, first_seen_at, last_synced_at) \
+             SELECT 'gh', k, 'action_item', 'tracked', 'a', st, reason, status, NULL, 'bob', \
+               now(), now(), 'h', '{}', now(), now() \
+             FROM (VALUES ('a#1', 'closed', 'completed', 'in progress'), ('a#2', 'closed', 'not_planned', 'declined'), \
+                          ('a#3', 'closed', 'duplicate', 'closed'), ('a#4', 'closed', 'Won''t Do', 'closed'), \
+                          ('a#5', 'open', NULL, 'done'), ('a#6', 'open', NULL, 'in progress')) v(k, st, reason, status); \
+             INSERT INTO item_history (source, key, kind, tracking, container, state, state_reason, status, owner, \
+               created_at, updated_at, content_hash, valid_from, recorded_at) \
+             SELECT source, key, kind, tracking, container, state, state_reason, status, owner, created_at, updated_at, \
+               content_hash, updated_at, updated_at FROM items;",
+        )
+        .unwrap();
+        migrate(&mut conn, Path::new(":memory:")).unwrap();
+        for table in ["action_items", "item_history"] {
+            let mut stmt = conn
+                .prepare(&format!(
+                    "SELECT key, status, stated_status, item_lifecycle(state, status) FROM {table} ORDER BY key"
+                ))
+                .unwrap();
+            let rows: Vec<(String, String, Option<String>, String)> = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let got: Vec<String> = rows
+                .iter()
+                .map(|(k, s, st, l)| format!("{k} {s} {} {l}", st.as_deref().unwrap_or("-")))
+                .collect();
+            assert_eq!(
+                got,
+                [
+                    "a#1 done in progress done",
+                    "a#2 declined - declined",
+                    "a#3 duplicate - duplicate",
+                    "a#4 declined - declined",
+                    "a#5 accepted done open",
+                    "a#6 in progress - open",
+                ],
+                "{table}"
+            );
+        }
+    }
 }

@@ -228,8 +228,21 @@ async fn repeats_tell_open_from_completed_earlier_items_using_history() {
             "acme/ops#11|2026-04-01T08:00:00Z|risk acme/ops#1|repeat_while_open|2|2",
             // Its risk is written `#2`; one earlier item done, one declined.
             "acme/ops#13|2026-05-15T08:00:00Z|risk acme/ops#2|repeat_despite_completion|2|0",
-            // No linked risk: the failure mode is the service.
-            "acme/ops#15|2026-06-20T08:00:00Z|service auth|repeat_while_open|2|2",
+            // No linked risk: the same service and theme (acme/auth#1,
+            // theme abuse); acme/auth#2 (no theme, another type) is not
+            // the same failure mode, and acme/ops#14 (no theme or type)
+            // cannot repeat anything.
+            "acme/ops#15|2026-06-20T08:00:00Z|service auth, theme abuse|repeat_while_open|1|1",
+        ]
+    );
+    assert_eq!(
+        pick(&r, &["incident", "prior_keys", "done_keys", "declined_keys"]),
+        [
+            "acme/ops#16|[\"acme/pay#3\"]|[\"acme/pay#3\"]|[]",
+            "acme/ops#17|[\"acme/pay#3\"]|[]|[]",
+            "acme/ops#11|[\"acme/pay#1\",\"acme/pay#8\"]|[]|[]",
+            "acme/ops#13|[\"acme/search#1\",\"acme/search#2\"]|[\"acme/search#1\"]|[\"acme/search#2\"]",
+            "acme/ops#15|[\"acme/auth#1\"]|[]|[]",
         ]
     );
     let r = rows(&store, "repeats", &as_of("2026-05-01")).await;
@@ -237,6 +250,63 @@ async fn repeats_tell_open_from_completed_earlier_items_using_history() {
         pick(&r, &["incident"]),
         ["acme/ops#16", "acme/ops#17", "acme/ops#11"]
     );
+}
+
+/// Regression: an incident whose only earlier items were declined or
+/// closed as duplicates is `repeat_after_decline`, not a repeat despite a
+/// completed fix; an action item linked only through its incident belongs
+/// to that incident's risk (item → incident → risk); and the look-back
+/// bounds the unlinked rule.
+#[tokio::test]
+async fn repeat_classes_follow_the_chain_and_tell_declined_from_done() {
+    let store = seeded().await;
+    store
+        .execute_batch(
+            "extra seed",
+            "INSERT INTO items BY NAME SELECT 'gh' AS source, split_part(key, '#', 1) AS container, \
+               CAST(split_part(key, '#', 2) AS BIGINT) AS number, key, kind, 'tracked' AS tracking, key AS title, \
+               state, status, service, incident_ref, risk_ref, theme, \
+               CAST(created_at AS TIMESTAMPTZ) AS created_at, CAST(created_at AS TIMESTAMPTZ) AS updated_at, \
+               CAST(closed_at AS TIMESTAMPTZ) AS closed_at, CAST(started_at AS TIMESTAMPTZ) AS started_at, \
+               'x' AS content_hash, '{}' AS raw, CAST(created_at AS TIMESTAMPTZ) AS first_seen_at, \
+               CAST(created_at AS TIMESTAMPTZ) AS last_synced_at \
+             FROM (VALUES \
+               ('acme/ops#20', 'risk', 'open', 'accepted', 'billing', NULL, NULL, NULL, '2026-01-01 12:00:00+00', NULL, NULL), \
+               ('acme/ops#21', 'incident', 'closed', 'done', 'billing', NULL, 'acme/ops#20', NULL, '2026-02-01 12:00:00+00', '2026-02-02 12:00:00+00', '2026-02-01 08:00:00+00'), \
+               ('acme/bill#1', 'action_item', 'closed', 'declined', 'billing', 'acme/ops#21', NULL, 'invoices', '2026-02-03 12:00:00+00', '2026-02-10 12:00:00+00', NULL), \
+               ('acme/bill#2', 'action_item', 'closed', 'duplicate', 'billing', 'acme/ops#21', NULL, 'invoices', '2026-02-04 12:00:00+00', '2026-02-11 12:00:00+00', NULL), \
+               ('acme/ops#22', 'incident', 'closed', 'done', 'billing', NULL, 'acme/ops#20', NULL, '2026-03-01 12:00:00+00', '2026-03-02 12:00:00+00', '2026-03-01 08:00:00+00'), \
+               ('acme/ops#23', 'incident', 'closed', 'done', 'billing', NULL, NULL, 'invoices', '2026-06-01 12:00:00+00', '2026-06-02 12:00:00+00', '2026-06-01 08:00:00+00') \
+             ) AS v(key, kind, state, status, service, incident_ref, risk_ref, theme, created_at, closed_at, started_at); \
+             INSERT INTO item_history BY NAME SELECT source, key, kind, tracking, container, title, state, status, \
+               service, incident_ref, risk_ref, theme, created_at, updated_at, closed_at, started_at, content_hash, \
+               coalesce(closed_at, updated_at) AS valid_from, NULL AS valid_to, updated_at AS recorded_at \
+             FROM items WHERE key IN ('acme/ops#20', 'acme/ops#21', 'acme/bill#1', 'acme/bill#2', 'acme/ops#22', 'acme/ops#23');",
+        )
+        .await
+        .unwrap();
+    let billing = ReportParams {
+        service: Some("billing".into()),
+        ..june()
+    };
+    let r = rows(&store, "repeats", &billing).await;
+    assert_eq!(
+        pick(&r, &["incident", "failure_mode", "class", "prior_items", "declined_keys"]),
+        [
+            // acme/bill#1 and #2 follow up acme/ops#21, whose risk is
+            // acme/ops#20: they belong to that failure mode.
+            "acme/ops#22|risk acme/ops#20|repeat_after_decline|2|[\"acme/bill#1\",\"acme/bill#2\"]",
+            // Unlinked, same service and theme, within a year.
+            "acme/ops#23|service billing, theme invoices|repeat_after_decline|2|[\"acme/bill#1\",\"acme/bill#2\"]",
+        ]
+    );
+    // A look-back of 100 days no longer reaches February's items.
+    let short = ReportParams {
+        repeat_lookback_days: Some(100),
+        ..billing
+    };
+    let r = rows(&store, "repeats", &short).await;
+    assert_eq!(pick(&r, &["incident"]), ["acme/ops#22"]);
 }
 
 #[tokio::test]
@@ -598,13 +668,13 @@ async fn markdown_review_document_snapshot() {
         String::from_utf8(buf).unwrap(),
         "# Repeats
 
-| incident | title | service | started_at | failure_mode | class | prior_items | prior_open |
-| --- | --- | --- | --- | --- | --- | ---: | ---: |
-| acme/ops#16 | Cache stampede on sale day | payments | 2026-02-15T08:00:00Z | risk acme/ops#3 | repeat_despite_completion | 1 | 0 |
-| acme/ops#17 | Cache stampede during migration | payments | 2026-03-10T08:00:00Z | risk acme/ops#3 | repeat_while_open | 1 | 1 |
-| acme/ops#11 | Checkout timeouts again | payments | 2026-04-01T08:00:00Z | risk acme/ops#1 | repeat_while_open | 2 | 2 |
-| acme/ops#13 | Search index corrupted again | search | 2026-05-15T08:00:00Z | risk acme/ops#2 | repeat_despite_completion | 2 | 0 |
-| acme/ops#15 | Login slow | auth | 2026-06-20T08:00:00Z | service auth | repeat_while_open | 2 | 2 |
+| incident | title | service | started_at | failure_mode | class | prior_items | prior_open | prior_done | prior_declined | prior_keys | open_keys | done_keys | declined_keys | source |
+| --- | --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- | --- |
+| acme/ops#16 | Cache stampede on sale day | payments | 2026-02-15T08:00:00Z | risk acme/ops#3 | repeat_despite_completion | 1 | 0 | 1 | 0 | acme/pay#3 |  | acme/pay#3 |  | gh |
+| acme/ops#17 | Cache stampede during migration | payments | 2026-03-10T08:00:00Z | risk acme/ops#3 | repeat_while_open | 1 | 1 | 0 | 0 | acme/pay#3 | acme/pay#3 |  |  | gh |
+| acme/ops#11 | Checkout timeouts again | payments | 2026-04-01T08:00:00Z | risk acme/ops#1 | repeat_while_open | 2 | 2 | 0 | 0 | acme/pay#1, acme/pay#8 | acme/pay#1, acme/pay#8 |  |  | gh |
+| acme/ops#13 | Search index corrupted again | search | 2026-05-15T08:00:00Z | risk acme/ops#2 | repeat_despite_completion | 2 | 0 | 1 | 1 | acme/search#1, acme/search#2 |  | acme/search#1 | acme/search#2 | gh |
+| acme/ops#15 | Login slow | auth | 2026-06-20T08:00:00Z | service auth, theme abuse | repeat_while_open | 1 | 1 | 0 | 0 | acme/auth#1 | acme/auth#1 |  |  | gh |
 "
     );
     let out = run(&store, "monthly", &june()).await;
@@ -680,4 +750,27 @@ async fn user_reports_run_from_the_query_directory_with_the_same_parameters() {
         .await
         .unwrap_err();
     assert!(matches!(err, ReportError::Header { .. }), "{err}");
+}
+
+/// Regression: `monthly`'s blocked section counts untouched days from the
+/// last human activity (`activity_at`), not from `updated_at`, which
+/// recur's own labels and comments move.
+#[tokio::test]
+async fn blocked_untouched_days_ignore_recurs_own_writes() {
+    let store = seeded().await;
+    // recur wrote a label on 06-29 (updated_at moved); nobody acted since
+    // 2025-12-01.
+    store
+        .execute_batch(
+            "recur's write",
+            "UPDATE items SET updated_at = TIMESTAMPTZ '2026-06-29 12:00:00+00', \
+             activity_at = TIMESTAMPTZ '2025-12-01 12:00:00+00' WHERE key = 'acme/pay#6'",
+        )
+        .await
+        .unwrap();
+    let s = sections(&store, "monthly", &june()).await;
+    assert_eq!(
+        pick(section(&s, "blocked"), &["key", "untouched_days"])[0],
+        "acme/pay#6|211"
+    );
 }

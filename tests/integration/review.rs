@@ -35,10 +35,24 @@ async fn pack() -> (recur_sandbox::Sandbox, tempfile::TempDir, PathBuf, String) 
     let db = dir.path().join("r.duckdb");
     let cfg = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db);
     std::fs::write(dir.path().join("recur.toml"), cfg).unwrap();
-    for args in [&["sync"][..], &["score"], &["score"]] {
-        let o = recur(dir.path(), args).await;
-        assert!(o.status.success(), "{args:?}: {}", err(&o));
-    }
+    let o = recur(dir.path(), &["sync"]).await;
+    assert!(o.status.success(), "sync: {}", err(&o));
+    // A scoring run at the previous review (35 days ago): the top-risk
+    // chart marks where each risk stood then; then today's run.
+    let settings = recur::settings::Settings::load(&dir.path().join("recur.toml"), true).unwrap();
+    let store = recur::store::Store::open(&db, recur::store::OpenMode::ReadWrite)
+        .await
+        .unwrap();
+    recur::scoring::score(
+        &store,
+        &settings.scoring,
+        chrono::Utc::now() - chrono::Duration::days(35),
+    )
+    .await
+    .unwrap();
+    store.close().await;
+    let o = recur(dir.path(), &["score"]).await;
+    assert!(o.status.success(), "score: {}", err(&o));
     let file = dir.path().join("review.html");
     let o = recur(
         dir.path(),

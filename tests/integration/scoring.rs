@@ -501,7 +501,7 @@ async fn scores_match_the_hand_computation_and_are_historised_per_run() {
 
     // The registry: active risks, highest bad minutes first, then the
     // budget per SLO.
-    let reg = scoring::registry(&store, at(RUN1)).await.unwrap();
+    let reg = scoring::registry(&store, at(RUN1), None).await.unwrap();
     let table = section(&reg, "Risk registry");
     assert_eq!(keys(table, "risk"), [R3, R7, R21, R20, R26, R24]);
     let first = &table.to_objects()[0];
@@ -530,7 +530,7 @@ async fn scores_match_the_hand_computation_and_are_historised_per_run() {
     assert_close(num(&totals[1], "unallocated_budget_minutes"), 5184.6);
 
     // Movement as of run 1.
-    let mv = scoring::movement(&store, at(RUN1), 10).await.unwrap();
+    let mv = scoring::movement(&store, at(RUN1), 10, None).await.unwrap();
     assert_eq!(mv.len(), 6);
     assert_eq!(
         keys(section(&mv, "Last review older"), "risk"),
@@ -661,19 +661,19 @@ async fn scores_match_the_hand_computation_and_are_historised_per_run() {
     assert_eq!(r.rows, vec![vec![J::from(480.0), J::from(1.0)]]);
 
     // The registry as of run 1 still shows run 1.
-    let reg = scoring::registry(&store, at(RUN1)).await.unwrap();
+    let reg = scoring::registry(&store, at(RUN1), None).await.unwrap();
     assert_eq!(
         keys(section(&reg, "Risk registry"), "risk"),
         [R3, R7, R21, R20, R26, R24]
     );
-    let reg = scoring::registry(&store, at(RUN2)).await.unwrap();
+    let reg = scoring::registry(&store, at(RUN2), None).await.unwrap();
     assert_eq!(
         keys(section(&reg, "Risk registry"), "risk"),
         [R7, R21, R3, R20, R26, R24]
     );
 
     // Movement as of run 2.
-    let mv = scoring::movement(&store, at(RUN2), 2).await.unwrap();
+    let mv = scoring::movement(&store, at(RUN2), 2, None).await.unwrap();
     let burn = section(&mv, "Burn-down").to_objects();
     assert_eq!(burn.len(), 2);
     assert_eq!(burn[0]["day"], "2026-03-01");
@@ -690,7 +690,7 @@ async fn scores_match_the_hand_computation_and_are_historised_per_run() {
     // #20 (P3 throughout), then #24 (no priority, unchanged) — cut at 2.
     // #7 and #21 moved to P0; #26 had an action item closed.
     assert_eq!(keys(section(&mv, "Not moved"), "risk"), [R3, R20]);
-    let mv10 = scoring::movement(&store, at(RUN2), 10).await.unwrap();
+    let mv10 = scoring::movement(&store, at(RUN2), 10, None).await.unwrap();
     let unmoved = section(&mv10, "Not moved");
     assert_eq!(keys(unmoved, "risk"), [R3, R20, R24]);
     assert_eq!(
@@ -718,12 +718,12 @@ async fn an_empty_database_scores_nothing_and_reports_empty_sections() {
         .await
         .unwrap();
     assert_eq!((summary.risks, summary.active, summary.run_id), (0, 0, 1));
-    let reg = scoring::registry(&store, at(RUN1)).await.unwrap();
+    let reg = scoring::registry(&store, at(RUN1), None).await.unwrap();
     assert!(reg.iter().all(|(_, r)| r.rows.is_empty()), "{reg:?}");
-    let mv = scoring::movement(&store, at(RUN1), 5).await.unwrap();
+    let mv = scoring::movement(&store, at(RUN1), 5, None).await.unwrap();
     assert_eq!(section(&mv, "Burn-down").rows.len(), 1, "one run, no risks");
     // Before any run, nothing is shown.
-    let reg = scoring::registry(&store, at("2020-01-01T00:00:00Z"))
+    let reg = scoring::registry(&store, at("2020-01-01T00:00:00Z"), None)
         .await
         .unwrap();
     assert!(reg.iter().all(|(_, r)| r.rows.is_empty()));
@@ -888,4 +888,181 @@ async fn sandbox_risks_sync_then_score_as_computed_by_hand() {
     assert_eq!(daily["inversion"], true);
     assert_eq!(outage["inversion"], true);
     store.close().await;
+}
+
+/// Regression: an open action item does not inherit `risk-pN` (or its
+/// priority) from a mitigated or retired risk; it falls back to its own.
+#[tokio::test]
+async fn items_of_a_mitigated_or_retired_risk_inherit_no_priority() {
+    let store = Store::open_in_memory().unwrap();
+    let full = vec![
+        ("impact", i(5)),
+        ("scope", i(5)),
+        ("likelihood", i(5)),
+        ("occurrences_per_year", d(52.0)),
+        ("ttd_minutes", d(60.0)),
+        ("ttr_minutes", d(60.0)),
+        ("users_pct", d(100.0)),
+    ];
+    risk(&store, 1, full.clone()).await;
+    let mut mitigated = full.clone();
+    mitigated.push(("status", t("mitigated")));
+    risk(&store, 2, mitigated).await;
+    let mut retired = full;
+    retired.push(("status", t("Retired")));
+    risk(&store, 3, retired).await;
+    for (n, r) in [(11, 1), (12, 2), (13, 3)] {
+        insert(
+            &store,
+            "action_item",
+            &format!("acme/payments#{n}"),
+            vec![
+                ("risk_ref", t(&format!("acme/payments#{r}"))),
+                ("priority", t("low")),
+            ],
+        )
+        .await;
+    }
+    scoring::score(
+        &store,
+        &ScoringSettings::default(),
+        at("2026-06-01T00:00:00Z"),
+    )
+    .await
+    .unwrap();
+    let rows = by_key(
+        &store,
+        "SELECT key, priority, basis FROM action_item_scores ORDER BY key",
+    )
+    .await;
+    assert_eq!(row(&rows, "acme/payments#11")["priority"], "P0");
+    assert_eq!(row(&rows, "acme/payments#11")["basis"], "risk");
+    for k in ["acme/payments#12", "acme/payments#13"] {
+        assert_eq!(row(&rows, k)["priority"], "P3", "{k}");
+        assert_eq!(row(&rows, k)["basis"], "own priority", "{k}");
+    }
+    // And the write-back flags agree: no risk-p0 label for #12 and #13.
+    let flags = store
+        .query(
+            "flags",
+            recur::queries::get("writeback/flags.sql").sql,
+            vec![
+                t("2026-06-01"),
+                t("gh"),
+                Value::BigInt(90),
+                Value::BigInt(15),
+                Value::BigInt(30),
+                Value::BigInt(56),
+                Value::BigInt(90),
+            ],
+        )
+        .await
+        .unwrap();
+    let labelled: Vec<String> = flags
+        .to_objects()
+        .iter()
+        .filter(|o| o["flag"] == "risk-priority")
+        .map(|o| {
+            format!(
+                "{} {}",
+                o["key"].as_str().unwrap(),
+                o["label"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        labelled,
+        ["acme/payments#1 risk-p0", "acme/payments#11 risk-p0"]
+    );
+}
+
+/// Regression: `registry` and `movement` honour `--service`.
+#[tokio::test]
+async fn registry_and_movement_honour_the_service_filter() {
+    let store = Store::open_in_memory().unwrap();
+    for (n, service) in [(1, "payments"), (2, "search"), (3, "payments")] {
+        risk(
+            &store,
+            n,
+            vec![
+                ("impact", i(3)),
+                ("scope", i(3)),
+                ("likelihood", i(3)),
+                ("service", t(service)),
+            ],
+        )
+        .await;
+    }
+    let now = at("2026-06-01T00:00:00Z");
+    scoring::score(&store, &ScoringSettings::default(), now)
+        .await
+        .unwrap();
+    let reg = scoring::registry(&store, now, Some("payments"))
+        .await
+        .unwrap();
+    let listed = keys(&reg[0].1, "risk");
+    assert_eq!(listed, ["acme/payments#1", "acme/payments#3"]);
+    assert_eq!(reg[1].1.to_objects()[0]["active_risks"], 2);
+    let all = scoring::registry(&store, now, None).await.unwrap();
+    assert_eq!(all[0].1.rows.len(), 3);
+    let mv = scoring::movement(&store, now, 10, Some("search"))
+        .await
+        .unwrap();
+    let no_owner = section(&mv, "No owner");
+    assert_eq!(keys(no_owner, "risk"), ["acme/payments#2"]);
+    let burn = section(&mv, "Burn-down");
+    assert_eq!(burn.to_objects()[0]["active_risks"], 1);
+}
+
+/// Regression: the review pack's top-risk marks compare with the scoring
+/// run in force at the previous review, not with the run before the latest
+/// (minutes old under the daemon).
+#[tokio::test]
+async fn review_marks_compare_with_the_previous_review_not_the_previous_run() {
+    let store = Store::open_in_memory().unwrap();
+    risk(
+        &store,
+        1,
+        vec![
+            ("occurrences_per_year", d(1.0)),
+            ("ttd_minutes", d(100.0)),
+            ("ttr_minutes", d(0.0)),
+            ("users_pct", d(100.0)),
+        ],
+    )
+    .await;
+    let s = ScoringSettings::default();
+    scoring::score(&store, &s, at("2026-05-01T12:00:00Z"))
+        .await
+        .unwrap();
+    // The risk doubles after the last review; two runs minutes apart today.
+    store
+        .query(
+            "edit",
+            "UPDATE items SET ttd_minutes = 200 WHERE key = 'acme/payments#1'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    scoring::score(&store, &s, at("2026-06-01T11:45:00Z"))
+        .await
+        .unwrap();
+    scoring::score(&store, &s, at("2026-06-01T12:00:00Z"))
+        .await
+        .unwrap();
+    let q = recur::queries::get("review/top_risks.sql");
+    let top = store
+        .query(
+            q.name,
+            q.sql,
+            vec![
+                t("2026-06-01 23:59:59+00:00"),
+                t("2026-05-02 23:59:59+00:00"),
+            ],
+        )
+        .await
+        .unwrap();
+    let o = &top.to_objects()[0];
+    assert_close(num(o, "bad_minutes_per_year"), 200.0);
+    assert_close(num(o, "previous_bad_minutes"), 100.0);
 }

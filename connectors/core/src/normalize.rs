@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use crate::{Item, Kind, State};
 
 /// How labels are read: which labels make an item tracked and which prefixes
-/// carry values.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// carry values; and how a closed item's reason reads (done, declined or
+/// duplicate).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabelRules {
     /// Labels that make an item an action item (ANY of them).
     pub action_item_labels: Vec<String>,
@@ -38,6 +39,55 @@ pub struct LabelRules {
     /// does not make a new history version (empty: none).
     #[serde(default)]
     pub managed_label_prefix: String,
+    /// Closing reasons that mean the work was declined, not done: Jira
+    /// resolution names (GitHub's `not_planned` always is). Compared
+    /// lower-cased with `-`/`_` read as spaces and `’` as `'`.
+    #[serde(default = "default_declined_reasons")]
+    pub declined_reasons: Vec<String>,
+    /// Closing reasons that mean the item duplicates another (GitHub's
+    /// `duplicate` always does).
+    #[serde(default = "default_duplicate_reasons")]
+    pub duplicate_reasons: Vec<String>,
+}
+
+impl Default for LabelRules {
+    fn default() -> Self {
+        LabelRules {
+            action_item_labels: Vec::new(),
+            incident_labels: Vec::new(),
+            risk_labels: Vec::new(),
+            action_item_types: Vec::new(),
+            incident_types: Vec::new(),
+            risk_types: Vec::new(),
+            value_label_prefix: String::new(),
+            managed_label_prefix: String::new(),
+            declined_reasons: default_declined_reasons(),
+            duplicate_reasons: default_duplicate_reasons(),
+        }
+    }
+}
+
+/// Jira's stock "not done" resolutions and their common variants.
+pub fn default_declined_reasons() -> Vec<String> {
+    [
+        "won't do",
+        "won't fix",
+        "wont fix",
+        "wontfix",
+        "declined",
+        "rejected",
+        "cannot reproduce",
+        "can't reproduce",
+        "not planned",
+        "obsolete",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Jira's stock duplicate resolution.
+pub fn default_duplicate_reasons() -> Vec<String> {
+    vec!["duplicate".to_string()]
 }
 
 /// A value that could not be parsed: kept raw and reported, never dropped.
@@ -54,9 +104,18 @@ pub struct Problem {
 /// The typed fields of one item, all optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Fields {
-    /// Lifecycle status: proposed, accepted, in progress, blocked, done,
-    /// declined (or a tracker/label-given value, lower-cased).
+    /// Lifecycle status. Closed items: `done`, `declined` or `duplicate`,
+    /// from the tracker's closing reason (closure wins over any label).
+    /// Open items: the Status section or `status:` label unless it names a
+    /// closed status, else the tracker's status, `blocked`, `accepted` or
+    /// `proposed`. See [`normalize`].
     pub status: Option<String>,
+    /// The status a person wrote (Status section, else `status:` label),
+    /// lower-cased, closed synonyms read as `done`/`declined`/`duplicate`/
+    /// `closed`. Kept beside `status` so a label that contradicts the
+    /// tracker (`status:done` on an open issue) is a lint finding, never a
+    /// second truth.
+    pub stated_status: Option<String>,
     /// Login without `@`.
     pub owner: Option<String>,
     /// critical | high | medium | low (P0–P3 accepted as synonyms).
@@ -336,14 +395,16 @@ fn same_name(have: &str, wanted: &str) -> bool {
 /// trimmed, first such label per key) fill a field only when the sections
 /// left it empty: the section wins.
 ///
-/// Status, first rule that applies:
+/// Status, first rule that applies. The tracker's state decides between
+/// open and closed; a label or section never overrides it (it is kept as
+/// `stated_status`, and `recur report lint` flags a contradiction):
 ///
 /// | Condition | Status |
 /// |---|---|
-/// | Status section or `status:` label | its text, lower-cased, `-`/`_` read as spaces (`In-Progress` → `in progress`) |
-/// | closed, reason `completed` (also Jira `Done`, `Fixed`, `Resolved`) | `done` |
-/// | closed, reason `not_planned` (also `Won't Do`, `Won't Fix`, `Declined`, `Rejected`) | `declined` |
-/// | closed, any other or no reason (`duplicate`, null) | `closed` |
+/// | closed, reason `not_planned` or in [`LabelRules::declined_reasons`] (Jira `Won't Do`, `Declined`, `Cannot Reproduce`, …) | `declined` |
+/// | closed, reason `duplicate` or in [`LabelRules::duplicate_reasons`] | `duplicate` |
+/// | closed, any other or no reason (`completed`, Jira `Done`, `Fixed`, a done-category status without resolution) | `done` |
+/// | open, Status section or `status:` label naming an open status | its text, lower-cased, `-`/`_` read as spaces (`In-Progress` → `in progress`) |
 /// | open, tracker status given (Jira) | tracker status, lower-cased as above |
 /// | open, Blocked by given | `blocked` |
 /// | open, owner known (section, label or assignee) | `accepted` |
@@ -371,7 +432,7 @@ pub fn normalize(item: &Item, rules: &LabelRules) -> Normalized {
         team: r.text(&["team", "owning team"]),
         owner: r.owner("owner", &["owner", "owners"]),
         priority: r.priority("priority", &["priority"]),
-        target_date: r.parsed("target_date", &["target date", "due date"], parse_date),
+        target_date: r.date("target_date", &["target date", "due date"]),
         risk_rationale: r.text(&["risk rationale", "rationale"]),
         expected_outcome: r.text(&["expected outcome"]),
         evidence: r.text(&["evidence of completion", "evidence"]),
@@ -422,11 +483,11 @@ pub fn normalize(item: &Item, rules: &LabelRules) -> Normalized {
             &["days between failures"],
             parse_number,
         ),
-        status: r.raw(&["status"]).and_then(status_text),
-        last_reviewed_at: r.parsed(
+        status: None,
+        stated_status: r.raw(&["status"]).and_then(status_text),
+        last_reviewed_at: r.date(
             "last_reviewed_at",
             &["last reviewed", "last reviewed at", "last review"],
-            parse_date,
         ),
         slo: r.parsed("slo", &["slo", "slo target"], parse_slo),
         started_at: r.parsed("started_at", &["started at", "started"], parse_timestamp),
@@ -450,9 +511,10 @@ pub fn normalize(item: &Item, rules: &LabelRules) -> Normalized {
     if f.team.is_none() {
         f.team = labels.team.and_then(text_value);
     }
-    if f.status.is_none() {
-        f.status = labels.status.and_then(status_text);
+    if f.stated_status.is_none() {
+        f.stated_status = labels.status.and_then(status_text);
     }
+    f.stated_status = f.stated_status.map(|s| canonical_stated(&s));
 
     if f.owner.is_none() {
         f.owner = item.assignee.as_deref().and_then(parse_owner);
@@ -460,9 +522,7 @@ pub fn normalize(item: &Item, rules: &LabelRules) -> Normalized {
     if f.target_date.is_none() {
         f.target_date = item.due_date;
     }
-    if f.status.is_none() {
-        f.status = Some(derived_status(item, &f));
-    }
+    f.status = Some(lifecycle_status(item, &f, rules));
     f.effect = f
         .item_type
         .as_deref()
@@ -478,27 +538,52 @@ pub fn normalize(item: &Item, rules: &LabelRules) -> Normalized {
 
 const UNKNOWN_PRIORITY: &str = "unknown priority; use critical, high, medium, low or P0-P3";
 
-/// The status when neither a section nor a label gives one; the table is in
-/// [`normalize`]'s documentation.
-fn derived_status(item: &Item, f: &Fields) -> String {
+/// Statuses a person may write that mean the item is finished, read as the
+/// one word recur uses for each (`closed` when it says no more than that).
+const CLOSED_SYNONYMS: &[(&str, &str)] = &[
+    ("done", "done"),
+    ("complete", "done"),
+    ("completed", "done"),
+    ("fixed", "done"),
+    ("resolved", "done"),
+    ("finished", "done"),
+    ("declined", "declined"),
+    ("rejected", "declined"),
+    ("won't do", "declined"),
+    ("won't fix", "declined"),
+    ("wont fix", "declined"),
+    ("wontfix", "declined"),
+    ("not planned", "declined"),
+    ("cancelled", "declined"),
+    ("canceled", "declined"),
+    ("obsolete", "declined"),
+    ("duplicate", "duplicate"),
+    ("closed", "closed"),
+];
+
+/// A stated status with its closed synonyms folded (`Resolved` → `done`).
+fn canonical_stated(s: &str) -> String {
+    let key = s.replace('’', "'");
+    CLOSED_SYNONYMS
+        .iter()
+        .find(|(w, _)| *w == key)
+        .map(|(_, canon)| canon.to_string())
+        .unwrap_or_else(|| s.to_string())
+}
+
+/// Whether a (canonical) stated status says the item is finished.
+fn says_closed(stated: &str) -> bool {
+    matches!(stated, "done" | "declined" | "duplicate" | "closed")
+}
+
+/// The status; the table is in [`normalize`]'s documentation.
+fn lifecycle_status(item: &Item, f: &Fields, rules: &LabelRules) -> String {
     match item.state {
-        State::Closed => {
-            let reason = item
-                .state_reason
-                .as_deref()
-                .map(|r| words(&r.to_lowercase().replace('’', "'")))
-                .unwrap_or_default();
-            match reason.as_str() {
-                "completed" | "done" | "fixed" | "resolved" => "done".to_string(),
-                "not planned" | "won't do" | "won't fix" | "wont fix" | "wontfix"
-                | "will not do" | "will not fix" | "declined" | "rejected" => {
-                    "declined".to_string()
-                }
-                _ => "closed".to_string(),
-            }
-        }
+        State::Closed => closed_status(item.state_reason.as_deref(), rules).to_string(),
         State::Open => {
-            if let Some(status) = item.tracker_status.as_deref().and_then(status_text) {
+            if let Some(stated) = f.stated_status.as_deref().filter(|s| !says_closed(s)) {
+                stated.to_string()
+            } else if let Some(status) = item.tracker_status.as_deref().and_then(status_text) {
                 status
             } else if f.blocked_by.is_some() {
                 "blocked".to_string()
@@ -508,6 +593,23 @@ fn derived_status(item: &Item, f: &Fields) -> String {
                 "proposed".to_string()
             }
         }
+    }
+}
+
+/// `done`, `declined` or `duplicate` for a closed item's reason (GitHub
+/// `state_reason`, Jira resolution name); no reason is `done`.
+pub fn closed_status(reason: Option<&str>, rules: &LabelRules) -> &'static str {
+    let norm = |r: &str| words(&r.to_lowercase().replace('’', "'"));
+    let Some(reason) = reason.map(norm).filter(|r| !r.is_empty()) else {
+        return "done";
+    };
+    let listed = |list: &[String]| list.iter().any(|l| norm(l) == reason);
+    if reason == "not planned" || listed(&rules.declined_reasons) {
+        "declined"
+    } else if reason == "duplicate" || listed(&rules.duplicate_reasons) {
+        "duplicate"
+    } else {
+        "done"
     }
 }
 
@@ -571,6 +673,26 @@ impl<'a> Reader<'a> {
                 self.problem(field, raw, reason);
                 None
             }
+        }
+    }
+
+    /// A date; a month alone (`March 2026`, `2026-03`) reads as the month's
+    /// first day, and a problem row says so (month precision), so nobody
+    /// mistakes it for a day someone wrote.
+    fn date(&mut self, field: &str, headings: &[&str]) -> Option<NaiveDate> {
+        let raw = self.raw(headings)?;
+        match parse_date(raw) {
+            Ok(value) => value,
+            Err(reason) => match clean(raw).and_then(month_date) {
+                Some(first) => {
+                    self.problem(field, raw, format!("{MONTH_PRECISION}: read as {first}"));
+                    Some(first)
+                }
+                None => {
+                    self.problem(field, raw, reason);
+                    None
+                }
+            },
         }
     }
 
@@ -921,6 +1043,33 @@ const WEEKDAYS: [&str; 7] = [
     "saturday",
     "sunday",
 ];
+
+/// The reason given for a date written as a month only; the value is kept
+/// (the month's first day), this marks its precision.
+pub const MONTH_PRECISION: &str = "month precision";
+
+/// The first day of a month written without a day: `March 2026`,
+/// `Mar. 2026`, `March, 2026`, `2026-03`, `2026/03`.
+pub fn month_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    if s.len() > 20 {
+        return None;
+    }
+    if let Some((y, m)) = s.split_once(['-', '/']) {
+        if y.len() == 4 && (1..=2).contains(&m.len()) && m.bytes().all(|d| d.is_ascii_digit()) {
+            return NaiveDate::from_ymd_opt(year_number(y)?, m.parse().ok()?, 1);
+        }
+        return None;
+    }
+    let tokens: Vec<&str> = s
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|t| !t.is_empty())
+        .collect();
+    let [m, y] = tokens.as_slice() else {
+        return None;
+    };
+    NaiveDate::from_ymd_opt(year_number(y)?, month_number(m)?, 1)
+}
 
 /// `2 March 2025`, `March 2, 2025`, `Mar 2 2025`, optionally after a
 /// weekday.
@@ -1399,10 +1548,10 @@ fn url_reference(url: &str) -> Option<String> {
 ///
 /// | Effect | Types |
 /// |---|---|
-/// | prevention | bug fix, fix, code fix, code change, config(uration), testing, test(s), validation, capacity (planning), architecture, design, dependency, upgrade, patch, refactor(ing), hardening, security, code review, review, process, guardrail(s), lint(ing), static analysis, ci |
+/// | prevention | bug fix, fix, code fix, code change, config(uration), configuration hygiene, config hygiene, hygiene, testing, test(s), validation, capacity (planning), architecture, design, dependency, upgrade, patch, refactor(ing), hardening, security, code review, review, process, guardrail(s), lint(ing), static analysis, ci |
 /// | detection | alerting, alert(s), monitoring, monitor, observability, logging, logs, metrics, dashboard(s), tracing, health check, synthetic monitoring, probe, slo |
 /// | mitigation | redundancy, failover, rate limit(ing), throttling, circuit breaker, feature flag(s), load shedding, (graceful) degradation, isolation, fallback, autoscaling, scaling, retry, retries, timeout(s), bulkhead |
-/// | recovery | runbook(s), playbook(s), rollback, backup(s), restore, disaster recovery, dr, automation, tooling, incident response, on call, escalation |
+/// | recovery | runbook(s), playbook(s), rollback, backup(s), restore, disaster recovery, dr, automation, tooling, incident response, response process, response, on call, escalation |
 /// | learning | documentation, docs, doc, training, postmortem, post mortem, retrospective, investigation, research, spike, knowledge sharing, communication, drill, game day, chaos (engineering) |
 pub fn effect_for_type(item_type: &str) -> Option<&'static str> {
     if item_type.len() > MAX_SCALAR_LEN {
@@ -1440,6 +1589,9 @@ const EFFECTS: &[(&str, &[&str])] = &[
             "configuration",
             "config",
             "config change",
+            "configuration hygiene",
+            "config hygiene",
+            "hygiene",
             "testing",
             "test",
             "tests",
@@ -1536,6 +1688,8 @@ const EFFECTS: &[(&str, &[&str])] = &[
             "automation",
             "tooling",
             "incident response",
+            "response process",
+            "response",
             "on call",
             "oncall",
             "escalation",
@@ -1959,9 +2113,46 @@ mod tests {
         }
         assert_eq!(effect_for_type("vibes"), None);
         assert_eq!(effect_for_type(""), None);
+    }
+
+    #[test]
+    fn seed_types_response_process_and_configuration_hygiene_map_to_an_effect() {
+        for (text, want) in [
+            ("response process", "recovery"),
+            ("Response-Process", "recovery"),
+            ("configuration hygiene", "prevention"),
+            ("Configuration_Hygiene", "prevention"),
+        ] {
+            assert_eq!(effect_for_type(text), Some(want), "{text:?}");
+        }
+        assert_eq!(effect_for_type("vibes"), None);
+        assert_eq!(effect_for_type(""), None);
         // Every effect name maps to itself.
         for (effect, _) in EFFECTS {
             assert_eq!(effect_for_type(effect), Some(*effect));
+        }
+    }
+
+    #[test]
+    fn every_type_the_action_item_form_offers_maps_to_an_effect() {
+        let form = include_str!("../../../config/github-issue-forms/action-item.yml");
+        let block = form
+            .split("id: type")
+            .nth(1)
+            .and_then(|rest| rest.split("validations:").next())
+            .expect("the form has a Type dropdown");
+        let options: Vec<&str> = block
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("- "))
+            .map(|o| o.trim_matches('"'))
+            .collect();
+        assert!(options.contains(&"response process"), "{options:?}");
+        assert!(options.contains(&"configuration hygiene"), "{options:?}");
+        for o in options {
+            assert!(
+                effect_for_type(o).is_some(),
+                "form type {o:?} maps to no effect"
+            );
         }
     }
 
@@ -1973,8 +2164,7 @@ mod tests {
             action_item_types: vec!["Postmortem Action".into()],
             incident_types: vec!["Incident".into()],
             risk_types: vec!["Risk".into()],
-            value_label_prefix: String::new(),
-            managed_label_prefix: String::new(),
+            ..LabelRules::default()
         }
     }
 
@@ -2261,11 +2451,16 @@ mod tests {
         );
         assert_eq!(
             status(Closed, Some("duplicate"), None, "").as_deref(),
-            Some("closed")
+            Some("duplicate")
         );
+        // A Jira done-category status without a resolution is done.
         assert_eq!(
             status(Closed, None, Some("Done"), owner).as_deref(),
-            Some("closed")
+            Some("done")
+        );
+        assert_eq!(
+            status(Closed, Some("Cannot Reproduce"), None, "").as_deref(),
+            Some("declined")
         );
         assert_eq!(
             status(Open, None, Some("In Progress"), blocked).as_deref(),
@@ -2277,16 +2472,94 @@ mod tests {
         );
         assert_eq!(status(Open, None, None, owner).as_deref(), Some("accepted"));
         assert_eq!(status(Open, None, None, "").as_deref(), Some("proposed"));
-        // An explicit Status wins over everything.
-        let explicit = "### Status\n\nDeclined\n";
-        assert_eq!(
-            status(Closed, Some("completed"), None, explicit).as_deref(),
-            Some("declined")
-        );
+        // An explicit open Status wins over the derived open statuses.
+        let explicit = "### Status\n\nIn review\n";
         assert_eq!(
             status(Open, None, Some("To Do"), explicit).as_deref(),
-            Some("declined")
+            Some("in review")
         );
+    }
+
+    #[test]
+    fn a_stale_status_label_never_beats_closure() {
+        let mut it = item(&["postmortem-action", "status:in progress"], "");
+        it.state = State::Closed;
+        it.state_reason = Some("completed".into());
+        let f = normalize(&it, &rules()).fields;
+        assert_eq!(f.status.as_deref(), Some("done"));
+        assert_eq!(f.stated_status.as_deref(), Some("in progress"));
+        // The other way round: an open issue labelled done is open.
+        let it = item(&["postmortem-action", "status:done"], "### Owner\n\n@a\n");
+        let f = normalize(&it, &rules()).fields;
+        assert_eq!(f.status.as_deref(), Some("accepted"));
+        assert_eq!(f.stated_status.as_deref(), Some("done"));
+        // Closed synonyms fold into one word.
+        let it = item(&["status:Resolved"], "");
+        assert_eq!(
+            normalize(&it, &rules()).fields.stated_status.as_deref(),
+            Some("done")
+        );
+        // A Status section that says Declined on an issue closed as
+        // completed: the tracker decides.
+        let mut it = item(&[], "### Status\n\nDeclined\n");
+        it.state = State::Closed;
+        it.state_reason = Some("completed".into());
+        let f = normalize(&it, &rules()).fields;
+        assert_eq!(f.status.as_deref(), Some("done"));
+        assert_eq!(f.stated_status.as_deref(), Some("declined"));
+    }
+
+    #[test]
+    fn month_precision_last_reviewed_parses_to_the_first_and_says_so() {
+        let body = "### Last reviewed\n\nMarch 2026\n\n### Target date\n\n2026-07\n";
+        let n = normalize(&item(&["risk"], body), &rules());
+        assert_eq!(n.fields.last_reviewed_at, Some(date(2026, 3, 1)));
+        assert_eq!(n.fields.target_date, Some(date(2026, 7, 1)));
+        let reasons: Vec<(&str, &str)> = n
+            .problems
+            .iter()
+            .map(|p| (p.field.as_str(), p.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("target_date", "month precision: read as 2026-07-01"),
+                ("last_reviewed_at", "month precision: read as 2026-03-01"),
+            ]
+        );
+        for (text, want) in [
+            ("Mar. 2026", Some(date(2026, 3, 1))),
+            ("march, 2026", Some(date(2026, 3, 1))),
+            ("2026/12", Some(date(2026, 12, 1))),
+            ("2026-13", None),
+            ("Smarch 2026", None),
+            ("2026", None),
+        ] {
+            assert_eq!(month_date(text), want, "{text}");
+        }
+        // A full date stays a plain date, with no problem.
+        let n = normalize(
+            &item(&["risk"], "### Last reviewed\n\n2026-03-02\n"),
+            &rules(),
+        );
+        assert!(n.problems.is_empty());
+    }
+
+    #[test]
+    fn jira_resolutions_that_mean_declined_or_duplicate_are_configurable() {
+        let mut r = rules();
+        assert_eq!(closed_status(Some("Won’t Do"), &r), "declined");
+        assert_eq!(closed_status(Some("Duplicate"), &r), "duplicate");
+        assert_eq!(closed_status(Some("Out of scope"), &r), "done");
+        r.declined_reasons = vec!["Out-of-Scope".into()];
+        r.duplicate_reasons = vec!["Same as another".into()];
+        assert_eq!(closed_status(Some("out of scope"), &r), "declined");
+        assert_eq!(closed_status(Some("Same as another"), &r), "duplicate");
+        // GitHub's own reasons hold whatever the lists say.
+        assert_eq!(closed_status(Some("not_planned"), &r), "declined");
+        assert_eq!(closed_status(Some("duplicate"), &r), "duplicate");
+        assert_eq!(closed_status(Some("completed"), &r), "done");
+        assert_eq!(closed_status(None, &r), "done");
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub(crate) mod routes;
 pub(crate) mod state;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
@@ -52,6 +52,8 @@ pub(crate) struct Shared {
     pub tokens: HashMap<String, String>,
     pub base: String,
     request_seq: AtomicU64,
+    /// When the handle's edits happen, epoch seconds; 0: the wall clock.
+    handle_clock: AtomicI64,
 }
 
 pub(crate) fn now_secs() -> i64 {
@@ -85,6 +87,7 @@ impl Shared {
             tokens: opts.tokens.iter().cloned().collect(),
             base: base.to_string(),
             request_seq: AtomicU64::new(1),
+            handle_clock: AtomicI64::new(0),
         }
     }
 
@@ -391,14 +394,31 @@ impl GithubHandle {
 
     // --- writes ---------------------------------------------------------
 
+    /// Edits made through this handle from now on happen at `at` (creation,
+    /// closing, labels, …: their times and events), so a test can lay down
+    /// a history with edits on set days; `None` goes back to the wall
+    /// clock. Requests to the API keep the wall clock.
+    pub fn set_edit_time(&self, at: Option<DateTime<Utc>>) {
+        self.shared
+            .handle_clock
+            .store(at.map_or(0, |t| t.timestamp()), Ordering::SeqCst);
+    }
+
+    fn edit_now(&self) -> i64 {
+        match self.shared.handle_clock.load(Ordering::SeqCst) {
+            0 => now_secs(),
+            t => t,
+        }
+    }
+
     fn edit<T>(
         &self,
         repo: &str,
         number: u64,
         f: impl FnOnce(&mut World, u32, u32, i64) -> Result<T, MutErr>,
     ) -> T {
+        let now = self.edit_now();
         let mut w = self.shared.write();
-        let now = now_secs();
         let ri = w.add_default_repo(repo, now);
         let actor = w.user(HANDLE_ACTOR);
         match f(&mut w, ri, actor, now) {

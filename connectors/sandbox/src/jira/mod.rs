@@ -38,7 +38,7 @@ mod seed;
 mod state;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
@@ -125,6 +125,8 @@ pub(crate) struct Shared {
     pub tokens: HashMap<String, String>,
     pub base: String,
     request_seq: AtomicU64,
+    /// When the handle's edits happen, epoch milliseconds; 0: the wall clock.
+    handle_clock: AtomicI64,
     /// 0: no page-size knob.
     page_cap: AtomicUsize,
     /// Bumped on every write lock, so cached search results know when they
@@ -165,6 +167,7 @@ impl Shared {
             tokens: opts.tokens.iter().cloned().collect(),
             base: base.to_string(),
             request_seq: AtomicU64::new(1),
+            handle_clock: AtomicI64::new(0),
             page_cap: AtomicUsize::new(0),
             generation: AtomicU64::new(0),
             search_cache: Mutex::new(None),
@@ -657,24 +660,42 @@ impl JiraHandle {
 
     // --- writes ---------------------------------------------------------
 
+    /// Edits made through this handle from now on happen at `at` (their
+    /// times and changelog entries), so a test can lay down a history with
+    /// edits on set days; `None` goes back to the wall clock. Requests to
+    /// the API keep the wall clock.
+    pub fn set_edit_time(&self, at: Option<DateTime<Utc>>) {
+        self.shared
+            .handle_clock
+            .store(at.map_or(0, |t| t.timestamp_millis()), Ordering::SeqCst);
+    }
+
+    fn edit_now(&self) -> i64 {
+        match self.shared.handle_clock.load(Ordering::SeqCst) {
+            0 => now_ms(),
+            t => t,
+        }
+    }
+
     fn edit<T>(&self, key: &str, f: impl FnOnce(&mut World, u32, u32, i64) -> T) -> T {
+        let now = self.edit_now();
         let mut w = self.shared.write();
         let i = match w.resolve(key) {
             Ok(i) => i,
             Err(_) => panic!("sandbox jira: no live issue {key}"),
         };
         let actor = w.user(HANDLE_ACTOR);
-        f(&mut w, i, actor, now_ms())
+        f(&mut w, i, actor, now)
     }
 
     /// Creates an issue reported by `alice` (the project is created if
     /// missing); returns its key. Panics on an unknown issue type or field
     /// name, a label with spaces or an invalid field value.
     pub fn create_issue(&self, project: &str, issue: NewJiraIssue) -> String {
+        let now = self.edit_now();
         let mut w = self.shared.write();
         let p = w.add_project(project, project);
         let actor = w.user(HANDLE_ACTOR);
-        let now = now_ms();
         let itype = if issue.issue_type.trim().is_empty() {
             0
         } else {

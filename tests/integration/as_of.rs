@@ -1,0 +1,464 @@
+//! History-true answers (issue "Answers a reliability lead can trust"): a
+//! backlog laid down in the sandbox with edits on set days, synced after
+//! each batch, then every report asked `--as-of` a past day, the items
+//! edited after that day, synced, and every report asked again: the past
+//! must not change. The state definitions (closure beats a status label,
+//! Jira done without a resolution) go through the real connectors too.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use recur::reports::{self, ReportFormat, ReportOutput, ReportParams};
+use recur::settings::Settings;
+use recur::store::{OpenMode, QueryResult, Store};
+use recur_sandbox::{GithubHandle, NewIssue, NewJiraIssue, Sandbox, SandboxOptions};
+
+use crate::common::{query, sync_with, RecordingSleeper};
+
+const OPS: &str = "acme/ops";
+const PAY: &str = "acme/pay";
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+}
+
+fn settings(sb: &Sandbox, db: &std::path::Path, repos: &[&str]) -> Settings {
+    let repos: Vec<String> = repos.iter().map(|r| r.to_string()).collect();
+    let text = recur::demo::sandbox_config(&sb.github_url(), &repos, db);
+    Settings::from_toml(&text).expect("valid settings")
+}
+
+/// A full sync: the edits below are dated in the past, before the
+/// incremental cursor (which starts where the first sync began), so every
+/// sync re-lists everything; history is recorded from the items'
+/// `updated_at` either way.
+async fn sync(s: &Settings) {
+    sync_with(s, &RecordingSleeper::default(), true)
+        .await
+        .expect("sync succeeds");
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(h, v)| format!("### {h}\n\n{v}\n\n"))
+        .collect()
+}
+
+fn issue(gh: &GithubHandle, repo: &str, title: &str, labels: &[&str], body: &str) -> u64 {
+    gh.create_issue(
+        repo,
+        NewIssue {
+            title: title.into(),
+            body: body.into(),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            ..NewIssue::default()
+        },
+    )
+}
+
+fn item_body(owner: &str, priority: &str, target: &str) -> String {
+    form(&[
+        ("Owner", owner),
+        ("Priority", priority),
+        ("Service", "payments"),
+        ("Target date", target),
+        ("Risk", "acme/ops#1"),
+        ("Type", "code change"),
+        ("Theme", "timeouts"),
+    ])
+}
+
+/// Every built-in report as JSON text, as of the end of `d`.
+async fn every_report(store: &Store, d: NaiveDate) -> Vec<(String, String)> {
+    let mut names: Vec<String> = reports::list(None)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    names.extend(["registry".to_string(), "movement".to_string()]);
+    let params = ReportParams {
+        as_of: Some(d),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for name in names {
+        let r = recur::cli::report_output(
+            store,
+            &name,
+            &params,
+            recur::review::end_of_day(d),
+            10,
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut buf = Vec::new();
+        reports::render(&mut buf, &name, &r, ReportFormat::Json).unwrap();
+        out.push((name, String::from_utf8(buf).unwrap()));
+    }
+    // The review pack's numbers too (its HTML embeds the day, not "now").
+    let html = recur::review::render(store, d, &params, None)
+        .await
+        .unwrap();
+    out.push(("review".into(), html));
+    out
+}
+
+fn rows(out: &ReportOutput, section: &str) -> QueryResult {
+    match out {
+        ReportOutput::Rows(r) => r.clone(),
+        ReportOutput::Sections(s) => s
+            .iter()
+            .find(|(n, _)| n == section)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| panic!("no section {section}")),
+    }
+}
+
+fn col(r: &QueryResult, row: usize, name: &str) -> serde_json::Value {
+    let i = r.columns.iter().position(|c| c == name).unwrap();
+    r.rows[row][i].clone()
+}
+
+async fn report(store: &Store, name: &str, d: NaiveDate) -> ReportOutput {
+    reports::run(
+        store,
+        name,
+        &ReportParams {
+            as_of: Some(d),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_report_as_of_a_past_day_is_unchanged_by_later_edits() {
+    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
+    let gh = sb.github();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.duckdb");
+    let s = settings(&sb, &db, &[OPS, PAY]);
+
+    // An item created before recur's history begins.
+    gh.set_edit_time(Some(at(2025, 12, 1, 9)));
+    let early = issue(
+        &gh,
+        PAY,
+        "Add load test for checkout",
+        &["postmortem"],
+        &item_body("@gina", "low", ""),
+    );
+    // Edited before the first sync: recur's history of it starts here.
+    gh.set_edit_time(Some(at(2026, 1, 2, 9)));
+    gh.set_body(PAY, early, &item_body("@gina", "medium", ""));
+
+    // 5 January: the risk and four action items; first sync.
+    gh.set_edit_time(Some(at(2026, 1, 5, 10)));
+    let risk = issue(
+        &gh,
+        OPS,
+        "Checkout latency degrades under batch load",
+        &["risk"],
+        &form(&[
+            ("Impact", "3"),
+            ("Scope", "3"),
+            ("Likelihood", "4"),
+            ("Time to detect (minutes)", "10"),
+            ("Time to repair (minutes)", "50"),
+            ("Users affected (%)", "20"),
+            ("Occurrences per year", "12"),
+            ("Service", "payments"),
+            ("Owner", "@alice"),
+            ("Last reviewed", "2026-01-05"),
+        ]),
+    );
+    assert_eq!(risk, 1);
+    let a1 = issue(
+        &gh,
+        PAY,
+        "Add timeout budget to provider client",
+        &["postmortem"],
+        &item_body("@bob", "medium", "2026-03-31"),
+    );
+    let a2 = issue(
+        &gh,
+        PAY,
+        "Add retry jitter to ledger client",
+        &["postmortem"],
+        &item_body("@carol", "low", ""),
+    );
+    let a3 = issue(
+        &gh,
+        PAY,
+        "Add alert on queue depth",
+        &["postmortem"],
+        &item_body("@dave", "high", "2026-02-01"),
+    );
+    let a4 = issue(
+        &gh,
+        PAY,
+        "Document the failover procedure",
+        &["postmortem"],
+        &item_body("@erin", "low", ""),
+    );
+    sync(&s).await;
+    // 20 January: A3 done. 5 February: A2 raised to critical.
+    gh.set_edit_time(Some(at(2026, 1, 20, 10)));
+    gh.close(PAY, a3, "completed");
+    sync(&s).await;
+    gh.set_edit_time(Some(at(2026, 2, 5, 10)));
+    gh.set_body(PAY, a2, &item_body("@carol", "critical", ""));
+    sync(&s).await;
+    {
+        let store = Store::open(&db, OpenMode::ReadWrite).await.unwrap();
+        recur::scoring::score(&store, &s.scoring, at(2026, 2, 14, 12))
+            .await
+            .unwrap();
+        store.close().await;
+    }
+
+    let d1 = day(2026, 2, 15);
+    let store = Store::open(&db, OpenMode::ReadOnly).await.unwrap();
+    let before = every_report(&store, d1).await;
+    // Known answers as of 15 February.
+    let aging = rows(&report(&store, "aging", d1).await, "aging");
+    let last = aging.rows.len() - 1;
+    assert_eq!(col(&aging, last, "priority"), "all");
+    // Open then: the early item, A1, A2, A4 (A3 closed on 20 January).
+    assert_eq!(col(&aging, last, "open"), 4);
+    // Overdue then: A2, critical for 10 days but 41 days old, and the
+    // early item, medium and 76 days old.
+    assert_eq!(col(&aging, last, "overdue"), 2);
+    assert_eq!(col(&aging, 0, "priority"), "critical");
+    let monthly = report(&store, "monthly", d1).await;
+    let completed = rows(&monthly, "completed");
+    assert_eq!(completed.rows.len(), 1);
+    assert_eq!(col(&completed, 0, "key"), format!("{PAY}#{a3}"));
+    assert_eq!(col(&completed, 0, "done_on"), "2026-01-20");
+    // On 10 January A2 was still low, A3 open and not yet overdue.
+    let jan = rows(&report(&store, "aging", day(2026, 1, 10)).await, "aging");
+    let last = jan.rows.len() - 1;
+    assert_eq!(col(&jan, last, "open"), 5);
+    assert_eq!(col(&jan, last, "overdue"), 0);
+    assert!(jan.rows.iter().all(|r| r[0] != "critical"), "{jan:?}");
+    // The day before the first sync: the early item existed but recur's
+    // history does not reach it, and the metadata says so.
+    let cov = reports::coverage(&store, day(2025, 12, 15)).await.unwrap();
+    assert_eq!((cov.items, cov.inferred), (1, 1));
+    let note = cov.note().expect("a note");
+    assert!(
+        note.contains("inferred") && note.contains("2025-12-15"),
+        "{note}"
+    );
+    assert_eq!(reports::coverage(&store, d1).await.unwrap().note(), None);
+    store.close().await;
+
+    // After 15 February: close and reopen, relabel priority, change owner
+    // and target date, drop the tracked label, re-estimate the risk.
+    gh.set_edit_time(Some(at(2026, 3, 10, 10)));
+    gh.close(PAY, a1, "completed");
+    gh.set_body(PAY, a2, &item_body("@frank", "low", "2026-04-30"));
+    gh.remove_label(PAY, a4, "postmortem");
+    gh.reopen(PAY, a3);
+    gh.close(PAY, early, "not_planned");
+    sync(&s).await;
+    gh.set_edit_time(Some(at(2026, 3, 12, 10)));
+    gh.reopen(PAY, a1);
+    gh.add_label(PAY, a2, "status:done");
+    gh.set_body(
+        OPS,
+        risk,
+        &form(&[
+            ("Impact", "5"),
+            ("Scope", "5"),
+            ("Likelihood", "5"),
+            ("Time to detect (minutes)", "100"),
+            ("Time to repair (minutes)", "500"),
+            ("Users affected (%)", "100"),
+            ("Occurrences per year", "52"),
+            ("Service", "payments"),
+            ("Owner", "@zed"),
+            ("Last reviewed", "March 2026"),
+        ]),
+    );
+    sync(&s).await;
+    {
+        let store = Store::open(&db, OpenMode::ReadWrite).await.unwrap();
+        recur::scoring::score(&store, &s.scoring, at(2026, 3, 15, 12))
+            .await
+            .unwrap();
+        store.close().await;
+    }
+
+    let store = Store::open(&db, OpenMode::ReadOnly).await.unwrap();
+    let after = every_report(&store, d1).await;
+    for ((name, b), (_, a)) in before.iter().zip(&after) {
+        assert_eq!(b, a, "report {name} as of {d1} changed after later edits");
+    }
+    // ... while today's answers did move (the edits were seen).
+    let now = rows(&report(&store, "aging", day(2026, 3, 20)).await, "aging");
+    let last = now.rows.len() - 1;
+    // Open on 20 March: A1 (reopened), A2, A3 (reopened); A4 untracked,
+    // the early item declined.
+    assert_eq!(col(&now, last, "open"), 3);
+    store.close().await;
+    sb.shutdown().await;
+}
+
+/// Regression: a GitHub issue closed as completed that still carries
+/// `status:in progress` is done (completed, evidence, completion mix), not
+/// dropped; an open one labelled `status:done` is open, not completed; both
+/// labels are lint findings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_status_label_never_beats_closure() {
+    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
+    let gh = sb.github();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.duckdb");
+    let s = settings(&sb, &db, &[PAY]);
+    gh.set_edit_time(Some(at(2026, 5, 1, 10)));
+    let closed = issue(
+        &gh,
+        PAY,
+        "Add circuit breaker to ledger client",
+        &["postmortem", "status:in progress"],
+        &item_body("@bob", "high", "2026-06-01"),
+    );
+    let labelled_done = issue(
+        &gh,
+        PAY,
+        "Add bulkhead to refund worker",
+        &["postmortem", "status:done"],
+        &item_body("@bob", "high", "2026-07-01"),
+    );
+    let declined = issue(
+        &gh,
+        PAY,
+        "Rewrite the ledger in Rust",
+        &["postmortem"],
+        &item_body("@bob", "low", ""),
+    );
+    let duplicate = issue(
+        &gh,
+        PAY,
+        "Add circuit breaker to the ledger client",
+        &["postmortem"],
+        &item_body("@bob", "low", ""),
+    );
+    gh.set_edit_time(Some(at(2026, 5, 20, 10)));
+    gh.close(PAY, closed, "completed");
+    gh.close(PAY, declined, "not_planned");
+    gh.close(PAY, duplicate, "duplicate");
+    sync(&s).await;
+
+    let status = query(
+        &db,
+        "SELECT key, state, status, stated_status, lifecycle FROM action_items ORDER BY key",
+    )
+    .await;
+    let key = |n: u64| format!("{PAY}#{n}");
+    let row = |n: u64| status.iter().find(|r| r[0] == key(n)).unwrap().clone();
+    assert_eq!(row(closed)[2], "done");
+    assert_eq!(row(closed)[3], "in progress");
+    assert_eq!(row(closed)[4], "done");
+    assert_eq!(row(labelled_done)[1], "open");
+    assert_eq!(row(labelled_done)[4], "open");
+    assert_eq!(row(labelled_done)[3], "done");
+    assert_eq!(row(declined)[4], "declined");
+    assert_eq!(row(duplicate)[4], "duplicate");
+
+    let store = Store::open(&db, OpenMode::ReadOnly).await.unwrap();
+    let d = day(2026, 5, 31);
+    let monthly = report(&store, "monthly", d).await;
+    let completed = rows(&monthly, "completed");
+    let keys: Vec<_> = (0..completed.rows.len())
+        .map(|i| col(&completed, i, "key"))
+        .collect();
+    assert_eq!(keys, [serde_json::json!(key(closed))]);
+    let evidence = rows(&report(&store, "evidence", d).await, "evidence");
+    assert_eq!(evidence.rows.len(), 1, "{evidence:?}");
+    let mix = rows(
+        &report(&store, "quarterly", d).await,
+        "completion_by_effect",
+    );
+    let prevention = (0..mix.rows.len())
+        .find(|&i| col(&mix, i, "effect") == "prevention")
+        .unwrap();
+    assert_eq!(col(&mix, prevention, "completed"), 1);
+    assert_eq!(col(&mix, prevention, "dropped"), 2);
+    assert_eq!(col(&mix, prevention, "open"), 1);
+    let lint = rows(&report(&store, "lint", d).await, "lint");
+    let mismatches: Vec<(String, String)> = (0..lint.rows.len())
+        .filter(|&i| col(&lint, i, "rule") == "status_mismatch")
+        .map(|i| {
+            (
+                col(&lint, i, "key").as_str().unwrap().to_string(),
+                col(&lint, i, "detail").as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        mismatches,
+        [
+            (
+                key(closed),
+                "labelled in progress but closed as done in the tracker".to_string()
+            ),
+            (
+                key(labelled_done),
+                "labelled done but open in the tracker".to_string()
+            ),
+        ]
+    );
+    store.close().await;
+    sb.shutdown().await;
+}
+
+/// Regression: a Jira issue in a done-category status without a
+/// resolution is done (not "closed"); Won't Do is declined, Duplicate a
+/// duplicate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jira_issue_done_without_a_resolution_is_done() {
+    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
+    let jira = sb.jira();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.duckdb");
+    let text = format!(
+        "[store]\npath = {:?}\n{}",
+        db.display().to_string(),
+        recur::demo::sandbox_jira_source(&sb.jira_url(), &["OPS".to_string()], false)
+    );
+    let s = Settings::from_toml(&text).unwrap();
+    let new = |summary: &str| NewJiraIssue {
+        summary: summary.into(),
+        issue_type: "Task".into(),
+        labels: vec!["postmortem".into()],
+        ..NewJiraIssue::default()
+    };
+    let plain = jira.create_issue("OPS", new("Add alert on replica lag"));
+    let wont = jira.create_issue("OPS", new("Rewrite the scheduler"));
+    let dup = jira.create_issue("OPS", new("Add alert on replica lag again"));
+    jira.transition(&plain, "done", None);
+    jira.transition(&wont, "done", Some("Won't Do"));
+    jira.transition(&dup, "done", Some("Duplicate"));
+    sync(&s).await;
+    let rows = query(
+        &db,
+        "SELECT key, state, status, lifecycle FROM action_items ORDER BY key",
+    )
+    .await;
+    let get = |k: &str| rows.iter().find(|r| r[0] == k).unwrap().clone();
+    assert_eq!(
+        get(&plain)[1..],
+        [serde_json::json!("closed"), "done".into(), "done".into()]
+    );
+    assert_eq!(get(&wont)[3], "declined");
+    assert_eq!(get(&dup)[3], "duplicate");
+    sb.shutdown().await;
+}
