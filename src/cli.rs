@@ -43,7 +43,13 @@ pub enum Command {
         full: bool,
     },
     /// Score every tracked risk (ordinal and expected cost) and record the run.
-    Score,
+    Score {
+        /// Also score each of the last 12 month ends that has no run yet, from
+        /// history (the first run ever does this by itself), so the burn-down
+        /// and the review pack's movement reach back a year.
+        #[arg(long)]
+        backfill: bool,
+    },
     /// Write labels and one summary comment per flagged item back to the trackers.
     Writeback {
         /// Only this source.
@@ -430,14 +436,24 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Score => {
+        Command::Score { backfill } => {
             let settings = load_settings(&cli)?;
             let _lock = crate::daemon::WriterLock::acquire(&settings.store_path, "score")?;
             let store = Store::open(&settings.store_path, OpenMode::ReadWrite).await?;
-            let summary =
-                crate::scoring::score(&store, &settings.scoring, chrono::Utc::now()).await;
+            let result =
+                crate::scoring::score_now(&store, &settings.scoring, chrono::Utc::now(), *backfill)
+                    .await;
             store.close().await;
-            println!("{}", summary?);
+            let (past, summary) = result?;
+            if !past.is_empty() {
+                println!(
+                    "Scored {} past month ends from history ({} to {}).",
+                    past.len(),
+                    past[0].scored_at.format("%Y-%m-%d"),
+                    past[past.len() - 1].scored_at.format("%Y-%m-%d")
+                );
+            }
+            println!("{summary}");
             Ok(())
         }
         Command::Status { format } => {

@@ -131,7 +131,9 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         )?;
     }
     let store = Store::open(&db, OpenMode::ReadWrite).await?;
-    let scored = crate::scoring::score(&store, &settings.scoring, chrono::Utc::now()).await;
+    let scored = crate::scoring::score_now(&store, &settings.scoring, chrono::Utc::now(), false)
+        .await
+        .map(|(_, now)| now);
     let registry = match &scored {
         Ok(_) => crate::scoring::registry(&store, chrono::Utc::now(), None).await,
         Err(_) => Ok(Vec::new()),
@@ -163,14 +165,36 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
     writeln!(out, "\nOldest open items:")?;
     output::write(&mut out, &oldest, Format::Table)?;
     writeln!(out, "\n{}", scored?)?;
-    if let Some((title, top)) = registry?.into_iter().next() {
-        let mut top = top;
+    let registry = registry?;
+    if let Some((title, top)) = registry.first() {
+        let mut top = top.clone();
         top.rows.truncate(10);
         writeln!(
             out,
             "\nRisk registry, highest exposure first ({title}, top 10):"
         )?;
         output::write(&mut out, &top, Format::Table)?;
+    }
+    // Where the two models disagree about what comes first: the seed's
+    // contrast (a daily degradation above a rare outage) is one of these.
+    if let Some((_, pairs)) = registry.iter().find(|(name, _)| name == "reversals") {
+        let readings: Vec<String> = pairs
+            .to_objects()
+            .iter()
+            .filter_map(|o| {
+                o.get("reading")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            })
+            .collect();
+        writeln!(
+            out,
+            "\nReversals among the top risks by expected cost ({}; `recur report registry` lists them):",
+            readings.len()
+        )?;
+        for r in readings.iter().take(5) {
+            writeln!(out, "  {r}")?;
+        }
     }
     // Write-back: labels and one summary comment per flagged item, then
     // what landed in the sandbox trackers.

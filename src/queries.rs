@@ -26,6 +26,7 @@ query_files!(
     "risk/score_inputs.sql",
     "risk/registry.sql",
     "risk/registry_total.sql",
+    "risk/registry_reversals.sql",
     "risk/movement_burndown.sql",
     "risk/movement_unmoved.sql",
     "risk/movement_stale_review.sql",

@@ -12,6 +12,8 @@ mod cli;
 mod crash;
 #[path = "integration/daemon.rs"]
 mod daemon;
+#[path = "integration/demo_org.rs"]
+mod demo_org;
 #[path = "integration/export.rs"]
 mod export;
 #[path = "integration/faults.rs"]

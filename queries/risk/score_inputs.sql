@@ -1,16 +1,19 @@
--- risk/score_inputs: every tracked risk with what `recur score` needs: its fields, its linked incidents (observed-frequency blend), its linked action items, and since when its scoring fields stand.
--- Parameters: $1 = the run's time (TIMESTAMPTZ, RFC 3339 text); incidents started between the risk's creation and $1 count towards the blend.
+-- risk/score_inputs: every tracked risk with what `recur score` needs: its fields, its linked incidents (observed-frequency blend), its linked action items, and since when its scoring fields stand, all as they stood at the run's time.
+-- Parameters: $1 = the run's time (TIMESTAMPTZ, RFC 3339 text): the backlog is read as of the end of its UTC day (items_as_of), so a run for a past month end (recur score --backfill) scores the registry as it stood then; incidents started between the risk's creation and $1 count towards the blend.
 -- Output columns: source, key, title, state, status, active, service, owner, last_reviewed_at, created_at, impact, scope, likelihood, ttd_minutes, ttr_minutes, users_pct, occurrences_per_year, days_between_failures, slo, span_years, linked_incidents, incidents_in_window, open_action_items, done_action_items, closed_action_items, last_action_item_closed_at, estimate_changed_at.
 -- (TIMESTAMPTZ values are cast to TIMESTAMP, i.e. UTC, before date arithmetic: the bundled DuckDB has no ICU extension.)
-WITH risk AS (
-    SELECT * FROM risks WHERE tracking = 'tracked'
+WITH snap AS (
+    SELECT * FROM items_as_of(CAST(CAST($1::TIMESTAMPTZ AS TIMESTAMP) AS DATE)) WHERE tracking = 'tracked'
+),
+risk AS (
+    SELECT * FROM snap WHERE kind = 'risk'
 ),
 -- A reference names one risk: when two sources hold the key, the referring
 -- item's own source wins.
 incident_link AS (
     SELECT r.source, r.key, coalesce(i.started_at, i.created_at) AS started_at
-    FROM incidents i JOIN risk r ON r.key = i.risk_ref
-    WHERE i.tracking = 'tracked'
+    FROM snap i JOIN risk r ON r.key = i.risk_ref
+    WHERE i.kind = 'incident'
     QUALIFY row_number() OVER (PARTITION BY i.source, i.key ORDER BY (r.source = i.source) DESC, r.source) = 1
 ),
 incident_counts AS (
@@ -22,29 +25,29 @@ incident_counts AS (
 -- An action item reduces the risk it links, else the risk of the incident
 -- it follows up (item → incident → risk).
 action_ref AS (
-    SELECT a.source, a.key, a.state, a.status, a.closed_at,
+    SELECT a.source, a.key, a.state, a.lifecycle, a.closed_at,
            coalesce(a.risk_ref, i.risk_ref) AS risk_ref
-    FROM action_items a
-    LEFT JOIN incidents i ON i.source = a.source AND i.key = a.incident_ref AND i.tracking = 'tracked'
-    WHERE a.tracking = 'tracked'
+    FROM snap a
+    LEFT JOIN snap i ON i.kind = 'incident' AND i.source = a.source AND i.key = a.incident_ref
+    WHERE a.kind = 'action_item'
 ),
 action_link AS (
-    SELECT r.source, r.key, a.state, a.status, a.closed_at
+    SELECT r.source, r.key, a.state, a.lifecycle, a.closed_at
     FROM action_ref a JOIN risk r ON r.key = a.risk_ref
     QUALIFY row_number() OVER (PARTITION BY a.source, a.key ORDER BY (r.source = a.source) DESC, r.source) = 1
 ),
 action_counts AS (
     SELECT source, key,
            count(*) FILTER (WHERE state = 'open') AS open_action_items,
-           count(*) FILTER (WHERE item_lifecycle(state, status) = 'done') AS done_action_items,
+           count(*) FILTER (WHERE lifecycle = 'done') AS done_action_items,
            count(*) FILTER (WHERE state = 'closed') AS closed_action_items,
            max(closed_at) FILTER (WHERE state = 'closed') AS last_action_item_closed_at
     FROM action_link
     GROUP BY ALL
 ),
--- Versions whose scoring fields differ from the current ones; the estimate
--- stands since the first version after the last such one (or since the
--- risk's creation when no recorded version differs).
+-- Versions (up to the run) whose scoring fields differ from the ones in
+-- force; the estimate stands since the first version after the last such
+-- one (or since the risk's creation when no recorded version differs).
 versions AS (
     SELECT h.source, h.key, h.valid_from,
            (h.impact IS DISTINCT FROM r.impact OR h.scope IS DISTINCT FROM r.scope
@@ -54,6 +57,7 @@ versions AS (
             OR h.days_between_failures IS DISTINCT FROM r.days_between_failures
             OR h.slo IS DISTINCT FROM r.slo) AS differs
     FROM item_history h JOIN risk r USING (source, key)
+    WHERE h.valid_from <= $1::TIMESTAMPTZ
 ),
 last_difference AS (
     SELECT source, key, max(valid_from) AS differed_at
@@ -78,7 +82,7 @@ SELECT r.source, r.key, r.title, r.state, r.status, risk_active(r.state, r.statu
        coalesce(ac.closed_action_items, 0) AS closed_action_items,
        ac.last_action_item_closed_at,
        CASE WHEN d.differed_at IS NULL THEN r.created_at
-            ELSE coalesce(e.estimate_changed_at, r.updated_at) END AS estimate_changed_at
+            ELSE coalesce(e.estimate_changed_at, r.valid_from) END AS estimate_changed_at
 FROM risk r
 LEFT JOIN incident_counts ic USING (source, key)
 LEFT JOIN action_counts ac USING (source, key)

@@ -416,7 +416,9 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
     } else {
         match open_rw(settings, Duration::from_secs(60)).await {
             Ok(store) => {
-                let r = crate::scoring::score(&store, &settings.scoring, Utc::now()).await;
+                // The first cycle also scores the past year's month ends.
+                let r =
+                    crate::scoring::score_now(&store, &settings.scoring, Utc::now(), false).await;
                 store.close().await;
                 match r {
                     Ok(_) => "ok",

@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_as_of.sql",
         sql: include_str!("../../queries/migrations/0007_as_of.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_scoring_fidelity.sql",
+        sql: include_str!("../../queries/migrations/0008_scoring_fidelity.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -1,7 +1,7 @@
-//! Writing a scoring run: its row in `score_runs` and its per-risk rows in
-//! `score_history` land in one transaction, so a reader (or a kill) never
-//! sees half a run. The values are computed by [`crate::scoring`]; this file
-//! only knows the two tables.
+//! Writing a scoring run: its row in `score_runs`, its per-risk rows in
+//! `score_history` and its reversals in `score_reversals` land in one
+//! transaction, so a reader (or a kill) never sees half a run. The values
+//! are computed by [`crate::scoring`]; this file only knows the tables.
 
 use duckdb::types::Value;
 
@@ -18,6 +18,7 @@ impl Store {
         run_values: Vec<Value>,
         row_columns: &'static [&'static str],
         rows: Vec<Vec<Value>>,
+        reversals: Vec<[Value; 4]>,
     ) -> Result<i64, StoreError> {
         self.check_writable()?;
         self.call(move |conn| {
@@ -46,6 +47,13 @@ impl Store {
                         .map_err(sql("append score_history row"))?;
                 }
                 app.flush().map_err(sql("flush score_history rows"))?;
+            }
+            for (seq, [sa, ka, sb, kb]) in reversals.into_iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO score_reversals VALUES (?, ?, ?, ?, ?, ?)",
+                    duckdb::params![run_id, seq as i64, sa, ka, sb, kb],
+                )
+                .map_err(sql("record reversal"))?;
             }
             tx.commit().map_err(sql("commit score run"))?;
             Ok(run_id)

@@ -143,7 +143,26 @@ async fn the_pack_shows_the_databases_numbers_charts_and_tables_with_text_escape
     let top = figure(&html, "Top 10 risks");
     let scored = scalar(&db, "SELECT count(*) FROM risk_scores WHERE active").await;
     assert_eq!(top.matches("<rect").count() as i64, scored.min(10));
-    assert_eq!(top.matches("class=\"prev\"").count() as i64, scored.min(10));
+    // A mark for each top risk that was scored at the previous review.
+    let q = recur::queries::get("review/top_risks.sql");
+    let prev = (chrono::Utc::now() - chrono::Duration::days(30)).date_naive();
+    let marked = query(
+        &db,
+        &format!(
+            "SELECT count(previous_bad_minutes) FROM ({})",
+            q.sql
+                .replace("$1::TIMESTAMPTZ", "now()::TIMESTAMPTZ")
+                .replace(
+                    "$2::TIMESTAMPTZ",
+                    &format!("TIMESTAMPTZ '{prev} 23:59:59.999999+00'")
+                )
+        ),
+    )
+    .await[0][0]
+        .as_i64()
+        .unwrap();
+    assert!(marked >= 5, "most top risks existed a review ago: {marked}");
+    assert_eq!(top.matches("class=\"prev\"").count() as i64, marked);
     let burn = figure(&html, "Burn-down");
     assert!(
         burn.contains("<polyline") || burn.contains("<rect"),

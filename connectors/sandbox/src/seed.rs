@@ -528,19 +528,144 @@ fn percent_text(rng: &mut StdRng, v: u32) -> String {
     }
 }
 
-fn slo_text(rng: &mut StdRng) -> &'static str {
-    pick(
-        rng,
-        &["99.9", "99.9%", "0.999", "99.95 %", "99.5", "99.99%"],
-    )
-}
-
 fn level_text(rng: &mut StdRng, v: u32) -> String {
     let word = ["very low", "low", "medium", "high", "very high"][(v.clamp(1, 5) - 1) as usize];
     match rng.random_range(0..4) {
         0 | 1 => format!("{v}"),
         2 => format!("{v} - {}", capitalise(word)),
         _ => word.to_string(),
+    }
+}
+
+/// When an action item created at `created` and due at `due` was closed,
+/// if it was by `anchor` (all in the same unit, `day` long days): teams
+/// close most items around their due date, some a little late; one in
+/// twenty slips past it and stays open (overdue); of the items not yet
+/// due, a quarter are done early. So a review sees a believable share of
+/// overdue work (a fifth to two fifths of the open items), not nearly all.
+pub(crate) fn action_close_time(
+    rng: &mut StdRng,
+    created: i64,
+    due: i64,
+    anchor: i64,
+    day: i64,
+) -> Option<i64> {
+    let due = due.max(created + day);
+    if due <= anchor {
+        if !rng.random_bool(0.95) {
+            return None;
+        }
+        let span = (due - created) as f64;
+        let at = created + (span * rng.random_range(0.55..1.25)) as i64;
+        Some(at.min(anchor).max(created + 60))
+    } else {
+        if !rng.random_bool(0.25) {
+            return None;
+        }
+        let span = (anchor - created).max(day) as f64;
+        Some((created + (span * rng.random_range(0.3..1.0)) as i64).min(anchor))
+    }
+}
+
+/// The numbers of a generated risk, drawn so a registry looks like a real
+/// one: most risks minor (a few users, minutes, a few times a year), some
+/// chronic (frequent and small), a quarter major, a few severe; the levels
+/// a team would give them (the scoring tables' level of each number, one
+/// level off now and then). Most risks are P3, a few P0, the median well
+/// under a quarter of its budget, and the matrix and the expected cost
+/// rarely two levels apart.
+pub(crate) struct RiskNumbers {
+    pub impact: u32,
+    pub scope: u32,
+    pub likelihood: u32,
+    pub ttd: u32,
+    pub ttr: u32,
+    pub users_pct: u32,
+    pub per_year: u32,
+    pub slo: &'static str,
+}
+
+impl RiskNumbers {
+    pub(crate) fn draw(rng: &mut StdRng) -> RiskNumbers {
+        fn weighted(rng: &mut StdRng, pairs: &[(u32, u32)]) -> u32 {
+            let total: u32 = pairs.iter().map(|(_, w)| w).sum();
+            let mut r = rng.random_range(0..total);
+            for (v, w) in pairs {
+                if r < *w {
+                    return *v;
+                }
+                r -= w;
+            }
+            pairs[pairs.len() - 1].0
+        }
+        let (per_year, users, ttd, ttr) = match rng.random_range(0..100) {
+            // Minor.
+            0..=54 => (
+                weighted(rng, &[(1, 35), (2, 40), (4, 25)]),
+                weighted(rng, &[(1, 30), (2, 35), (5, 35)]),
+                weighted(rng, &[(2, 20), (5, 40), (10, 40)]),
+                weighted(rng, &[(8, 30), (15, 40), (30, 30)]),
+            ),
+            // Chronic: frequent, small.
+            55..=69 => (
+                weighted(rng, &[(12, 45), (24, 30), (52, 25)]),
+                weighted(rng, &[(1, 50), (2, 50)]),
+                weighted(rng, &[(2, 50), (5, 50)]),
+                weighted(rng, &[(8, 50), (15, 50)]),
+            ),
+            // Major.
+            70..=95 => (
+                weighted(rng, &[(1, 40), (2, 45), (4, 15)]),
+                weighted(rng, &[(20, 50), (30, 30), (50, 20)]),
+                weighted(rng, &[(10, 40), (15, 30), (30, 30)]),
+                weighted(rng, &[(45, 30), (60, 40), (90, 30)]),
+            ),
+            // Severe: rare, wide, long.
+            _ => (
+                weighted(rng, &[(1, 60), (2, 40)]),
+                weighted(rng, &[(50, 40), (100, 60)]),
+                weighted(rng, &[(15, 40), (30, 40), (60, 20)]),
+                weighted(rng, &[(120, 50), (240, 40), (480, 10)]),
+            ),
+        };
+        // The level of a number: the nearest entry of recur's default
+        // tables on a log scale (cut-offs at geometric means).
+        fn level(v: f64, table: [f64; 5]) -> u32 {
+            1 + table
+                .windows(2)
+                .filter(|w| v >= (w[0] * w[1]).sqrt())
+                .count() as u32
+        }
+        let mut nudge = |l: u32| {
+            if rng.random_bool(0.15) {
+                if rng.random_bool(0.5) {
+                    (l + 1).min(5)
+                } else {
+                    l.saturating_sub(1).max(1)
+                }
+            } else {
+                l
+            }
+        };
+        let impact = nudge(level(f64::from(ttd + ttr), [3.0, 15.0, 60.0, 240.0, 960.0]));
+        let scope = nudge(level(f64::from(users), [0.5, 5.0, 17.0, 50.0, 90.0]));
+        let likelihood = nudge(level(f64::from(per_year), [0.1, 0.5, 2.0, 8.0, 52.0]));
+        let slo = pick(
+            rng,
+            &[
+                "99.9", "99.9%", "0.999", "99.9 %", "99.5", "99.95 %", "99.9", "99.5%",
+            ],
+        );
+        RiskNumbers {
+            impact,
+            scope,
+            likelihood,
+            ttd,
+            ttr,
+            users_pct: users,
+            per_year,
+            slo,
+        }
     }
 }
 
@@ -796,9 +921,11 @@ impl RepoGen<'_> {
         let r: f64 = self.rng.random();
         match r {
             r if r < 0.10 => Kind::Pull,
-            r if r < 0.15 => Kind::Risk,
-            r if r < 0.23 => Kind::Incident,
-            r if r < 0.44 => Kind::Action,
+            // A registry of tens of risks, not hundreds: what a real
+            // organisation of this size keeps.
+            r if r < 0.12 => Kind::Risk,
+            r if r < 0.205 => Kind::Incident,
+            r if r < 0.425 => Kind::Action,
             _ => Kind::Chore,
         }
     }
@@ -864,6 +991,11 @@ impl RepoGen<'_> {
         let room = (self.anchor - created).max(60);
         let u: f64 = self.rng.random();
         let at = created + 60 + ((room - 60) as f64 * u * u) as i64;
+        Some(self.close_at(at, pull))
+    }
+
+    /// A close at `at` (capped at the anchor) with a reason and a closer.
+    fn close_at(&mut self, at: i64, pull: bool) -> SeedClose {
         let reason = if pull {
             None
         } else {
@@ -875,11 +1007,11 @@ impl RepoGen<'_> {
                 _ => "duplicate",
             })
         };
-        Some(SeedClose {
+        SeedClose {
             at: at.min(self.anchor),
             reason,
             by: pick(&mut self.rng, &PEOPLE),
-        })
+        }
     }
 
     fn age(&self, created: i64) -> f64 {
@@ -1022,31 +1154,28 @@ impl RepoGen<'_> {
                 ["3", "2", "4", "45", "30", "5", "6", "60", "99.9%"].map(String::from)
             }
             _ => {
-                let i = self.rng.random_range(1..=5);
-                let impact = level_text(&mut self.rng, i);
-                let s = self.rng.random_range(1..=5);
-                let scope = level_text(&mut self.rng, s);
+                let n = RiskNumbers::draw(&mut self.rng);
+                let impact = level_text(&mut self.rng, n.impact);
+                let scope = level_text(&mut self.rng, n.scope);
                 let likelihood = if self.rng.random_bool(0.03) {
                     "often".to_string()
                 } else {
-                    let l = self.rng.random_range(1..=5);
-                    level_text(&mut self.rng, l)
+                    level_text(&mut self.rng, n.likelihood)
                 };
-                let d = pick(&mut self.rng, &[2, 5, 10, 15, 30, 45, 60, 120]);
+                let d = n.ttd;
                 let ttd = match self.rng.random_range(0..6) {
                     0 => format!("{d} min"),
-                    1 if d >= 60 => format!("{}h", d / 60),
+                    1 if d >= 60 && d.is_multiple_of(60) => format!("{}h", d / 60),
                     _ => d.to_string(),
                 };
-                let r = pick(&mut self.rng, &[8, 15, 30, 60, 90, 180, 240]);
+                let r = n.ttr;
                 let ttr = if self.rng.random_bool(0.15) {
                     format!("{r} minutes")
                 } else {
                     r.to_string()
                 };
-                let u = pick(&mut self.rng, &[1, 5, 10, 20, 25, 50, 100]);
-                let users = percent_text(&mut self.rng, u);
-                let yearly = pick(&mut self.rng, &[1, 2, 4, 6, 12, 24, 52]);
+                let users = percent_text(&mut self.rng, n.users_pct);
+                let yearly = n.per_year;
                 let days = if self.rng.random_bool(0.2) {
                     NO.to_string()
                 } else {
@@ -1055,7 +1184,7 @@ impl RepoGen<'_> {
                 let slo = if self.rng.random_bool(0.1) {
                     NO.to_string()
                 } else {
-                    slo_text(&mut self.rng).to_string()
+                    n.slo.to_string()
                 };
                 [
                     impact,
@@ -1129,28 +1258,45 @@ impl RepoGen<'_> {
 
     fn incident_with(&mut self, number: u64, created: i64, title: Option<&str>) -> SeedIssue {
         // In the contrast repository many incidents repeat the two contrast
-        // failure modes, spread over the whole span. Only the outage's
-        // incidents name their risk: the daily degradation is one ongoing
-        // failure mode, and its incidents share its service instead (the
-        // repeats fallback). Linking them would let the observed-frequency
-        // blend (k + f0) / (T + 1) pull its 365/yr down to a few dozen and
-        // hide the expected-cost contrast the seed exists to show.
+        // failure modes, spread over the whole span. The outage's incidents
+        // name their risk (a few a year: each occurrence is a ticket). Of
+        // the daily degradation's, one in three names it: nobody files a
+        // ticket for every daily slowdown, so its tickets are a lower bound
+        // and scoring keeps its stated 365 a year (rate_rule
+        // at_least_stated) while they can only raise it.
         let repeat = if self.plan.special {
             match self.rng.random_range(0..100) {
                 0..=29 => Some((DAILY_DEGRADATION_RISK_NUMBER, "checkout")),
-                30..=44 => Some((FULL_OUTAGE_RISK_NUMBER, "payments-api")),
+                30..=32 => Some((FULL_OUTAGE_RISK_NUMBER, "payments-api")),
                 _ => None,
             }
         } else {
             None
         };
         let (risk, svc) = match repeat {
-            Some((DAILY_DEGRADATION_RISK_NUMBER, s)) => (None, s),
+            Some((DAILY_DEGRADATION_RISK_NUMBER, s)) => (
+                (DAILY_DEGRADATION_RISK_NUMBER < number && self.rng.random_bool(1.0 / 3.0))
+                    .then_some(DAILY_DEGRADATION_RISK_NUMBER),
+                s,
+            ),
             Some((r, s)) if r < number => (Some(r), s),
             _ => {
                 let svc = self.service();
-                let risk = (!self.pools.risks.is_empty() && self.rng.random_bool(0.6))
-                    .then(|| pick(&mut self.rng, &self.pools.risks));
+                // Other incidents name some other risk: the contrast pair's
+                // tickets are only the ones above.
+                let others: Vec<u64> = self
+                    .pools
+                    .risks
+                    .iter()
+                    .copied()
+                    .filter(|r| {
+                        !self.plan.special
+                            || (*r != DAILY_DEGRADATION_RISK_NUMBER
+                                && *r != FULL_OUTAGE_RISK_NUMBER)
+                    })
+                    .collect();
+                let risk = (!others.is_empty() && self.rng.random_bool(0.6))
+                    .then(|| pick(&mut self.rng, &others));
                 (risk, svc)
             }
         };
@@ -1231,17 +1377,16 @@ impl RepoGen<'_> {
         } else {
             pick(&mut self.rng, &PRIORITIES)
         };
+        let due = created + self.rng.random_range(14..180) * DAY;
         let target = match self.rng.random_range(0..100) {
             0..=2 => "next quarter".to_string(),
             3..=10 => NO.to_string(),
-            _ => date(created + self.rng.random_range(14..120) * DAY),
+            _ => date(due),
         };
         let rationale = pick(&mut self.rng, &RATIONALES);
         let outcome = pick(&mut self.rng, &OUTCOMES).to_string();
-        let closed = {
-            let p = 0.15 + 0.6 * self.age(created);
-            self.closing(created, p, false)
-        };
+        let closed = action_close_time(&mut self.rng, created, due, self.anchor, DAY)
+            .map(|at| self.close_at(at, false));
         let mut evidence = match &closed {
             Some(c) if c.reason == Some("completed") => format!(
                 "Merged in #{}; verified in staging on {}.",

@@ -193,8 +193,6 @@ const LEVELS: [&str; 5] = [
     "5 - Very high",
 ];
 const SEVERITIES: [&str; 4] = ["SEV1", "SEV2", "SEV3", "SEV4"];
-const SLOS: [&str; 5] = ["99.9", "99.9%", "99.95", "99.5", "99.99%"];
-
 /// Generates every project of `scale` into `w`.
 pub(crate) fn generate(w: &mut World, seed: u64, anchor: DateTime<Utc>, scale: Scale) {
     let people: Vec<u32> = gh::PEOPLE.iter().map(|p| w.user(p)).collect();
@@ -311,9 +309,10 @@ impl Gen<'_> {
                 None => {
                     let r: f64 = self.rng.random();
                     match r {
-                        r if r < 0.06 => Kind::Risk,
-                        r if r < 0.16 => Kind::Incident,
-                        r if r < 0.36 => Kind::Action,
+                        // Tens of risks, as a real registry keeps.
+                        r if r < 0.025 => Kind::Risk,
+                        r if r < 0.13 => Kind::Incident,
+                        r if r < 0.33 => Kind::Action,
                         _ => Kind::Chore,
                     }
                 }
@@ -370,7 +369,14 @@ impl Gen<'_> {
         }
         let room = (self.anchor - created).max(MIN_MS);
         let u: f64 = self.rng.random();
-        let at = (created + MIN_MS + ((room - MIN_MS) as f64 * u * u) as i64).min(self.anchor);
+        let at = created + MIN_MS + ((room - MIN_MS) as f64 * u * u) as i64;
+        Some(self.close_at(at, status, resolutions))
+    }
+
+    /// A close at `at` (capped at the anchor) into `status` with a
+    /// resolution drawn from `resolutions`.
+    fn close_at(&mut self, at: i64, status: u8, resolutions: &[(&'static str, f64)]) -> Close {
+        let at = at.min(self.anchor);
         let r: f64 = self.rng.random();
         let mut acc = 0.0;
         let mut resolution = resolutions[0].0;
@@ -381,11 +387,11 @@ impl Gen<'_> {
                 break;
             }
         }
-        Some(Close {
+        Close {
             at,
             status,
             resolution,
-        })
+        }
     }
 
     fn age(&self, created: i64) -> f64 {
@@ -610,13 +616,15 @@ impl Gen<'_> {
         if refs.risk.is_none() && !self.risks.is_empty() && self.rng.random_bool(0.25) {
             refs.risk = Some(pick(&mut self.rng, &self.risks));
         }
-        let p = 0.15 + 0.6 * self.age(created);
-        let close = self.closing(
-            created,
-            p,
-            ST_DONE,
-            &[("Done", 0.85), ("Won't Do", 0.12), ("Duplicate", 0.03)],
-        );
+        let due = created + self.rng.random_range(14..180) * DAY_MS;
+        let close =
+            gh::action_close_time(&mut self.rng, created, due, self.anchor, DAY_MS).map(|at| {
+                self.close_at(
+                    at,
+                    ST_DONE,
+                    &[("Done", 0.85), ("Won't Do", 0.12), ("Duplicate", 0.03)],
+                )
+            });
         let open_status = pick(
             &mut self.rng,
             &[
@@ -677,7 +685,7 @@ impl Gen<'_> {
                 set(&mut issue, "Owner", CfVal::User(owner));
             }
             if self.rng.random_bool(0.85) {
-                let target = date_of(created + self.rng.random_range(14..120) * DAY_MS);
+                let target = date_of(due);
                 set(&mut issue, "Target date", CfVal::Date(target));
                 if self.rng.random_bool(0.4) {
                     issue.duedate = Some(target);
@@ -913,20 +921,18 @@ impl Gen<'_> {
             Some(Special::OutageRisk) => (5, 5, 2, 30.0, 90.0, 100.0, 4.0, Some(91.0), "99.9"),
             Some(Special::Emoji) => (3, 2, 4, 45.0, 30.0, 5.0, 6.0, Some(60.0), "99.9%"),
             _ => {
-                let yearly = pick(&mut self.rng, &[1.0, 2.0, 4.0, 6.0, 12.0, 24.0, 52.0]);
+                let n = gh::RiskNumbers::draw(&mut self.rng);
+                let yearly = f64::from(n.per_year);
                 (
-                    self.rng.random_range(1..=5),
-                    self.rng.random_range(1..=5),
-                    self.rng.random_range(1..=5),
-                    pick(
-                        &mut self.rng,
-                        &[2.0, 5.0, 10.0, 15.0, 30.0, 45.0, 60.0, 120.0],
-                    ),
-                    pick(&mut self.rng, &[8.0, 15.0, 30.0, 60.0, 90.0, 180.0, 240.0]),
-                    pick(&mut self.rng, &[1.0, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0]),
+                    n.impact as usize,
+                    n.scope as usize,
+                    n.likelihood as usize,
+                    f64::from(n.ttd),
+                    f64::from(n.ttr),
+                    f64::from(n.users_pct),
                     yearly,
                     self.rng.random_bool(0.8).then(|| (365.0 / yearly).floor()),
-                    pick(&mut self.rng, &SLOS),
+                    n.slo,
                 )
             }
         };
