@@ -4,15 +4,21 @@
 --
 -- Blocked: open as of the date with status `blocked` or a Blocked by value
 -- (`(unspecified)` when only the status says so). untouched_days: since the
--- last human activity known at the end of as_of (items_as_of's activity_at:
+-- last human activity known at the end of as_of (activity_as_of:
 -- recur's own labels and comments never count). Oldest first.
 WITH p AS (
     SELECT $1::DATE AS as_of
+),
+blocked AS (
+    SELECT a.*, activity_as_of(p.as_of, a.from_history, a.created_at, a.valid_from, i.activity_at) AS active_at
+    FROM open_action_items($1::DATE, $2::VARCHAR, 0, 0, 0, 0) a
+    CROSS JOIN p
+    LEFT JOIN items i ON i.source = a.source AND i.key = a.key
+    WHERE a.status = 'blocked' OR nullif(trim(a.blocked_by), '') IS NOT NULL
 )
-SELECT a.key, a.title, a.owner, a.service, a.status,
-       coalesce(nullif(trim(a.blocked_by), ''), '(unspecified)') AS blocked_by,
-       a.age_days,
-       greatest(p.as_of - a.activity_at::TIMESTAMP::DATE, 0) AS untouched_days
-FROM open_action_items($1::DATE, $2::VARCHAR, 0, 0, 0, 0) a, p
-WHERE a.status = 'blocked' OR nullif(trim(a.blocked_by), '') IS NOT NULL
-ORDER BY a.age_days DESC, a.key
+SELECT b.key, b.title, b.owner, b.service, b.status,
+       coalesce(nullif(trim(b.blocked_by), ''), '(unspecified)') AS blocked_by,
+       b.age_days,
+       greatest(p.as_of - b.active_at::TIMESTAMP::DATE, 0) AS untouched_days
+FROM blocked b, p
+ORDER BY b.age_days DESC, b.key

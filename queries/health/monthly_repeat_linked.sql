@@ -3,14 +3,14 @@
 -- Output columns: key, title, owner, priority, repeat_incident, class, linked_by.
 --
 -- Repeat incidents and their class exactly as in health/repeats: both
--- read the table macro repeat_incidents (migration 0007_as_of). An item
+-- read the table macro repeat_incidents (migration 0009_as_of_speed). An item
 -- open as of the date (open_action_items) is listed when its incident_ref
 -- is a repeat incident of its source (linked_by `incident`), or else when
 -- its risk_ref is the failure mode of one (linked_by `risk`, the latest
 -- such incident). The service filter applies to incidents, as in
 -- health/repeats, and to items.
-WITH repeats AS (
-    SELECT * FROM repeat_incidents($1::DATE, $2::VARCHAR, $3::BIGINT)
+WITH repeats AS MATERIALIZED (
+    SELECT source, key, started, fm, class FROM repeat_incidents($1::DATE, $2::VARCHAR, $3::BIGINT)
 ),
 open_items AS (
     SELECT a.source, a.key, a.title, a.owner, a.incident_ref, a.risk_ref,

@@ -72,13 +72,13 @@ FROM range(20000) r(k)"#;
 /// early on (its fourth version is closed).
 const GEN_HISTORY: &str = r#"INSERT INTO item_history (source, key, kind, tracking, container, title, state, status, owner, priority, service,
     team, incident_ref, risk_ref, item_type, effect, target_date, blocked_by, evidence, created_at, updated_at,
-    closed_at, content_hash, valid_from, valid_to, recorded_at)
+    closed_at, content_hash, valid_from, valid_to, recorded_at, risk_rationale, theme)
 SELECT source, key, kind, tracking, container, title,
        CASE WHEN is_closed THEN 'closed' ELSE 'open' END,
        CASE WHEN is_closed THEN status WHEN blocked_by IS NOT NULL THEN 'blocked' ELSE 'accepted' END,
        owner, priority, service, team, incident_ref, risk_ref, item_type, effect, target_date,
        blocked_by, evidence, created_at, vf, CASE WHEN is_closed THEN coalesce(CASE WHEN v < $1::BIGINT - 2 THEN vf END, closed_at::TIMESTAMP) END,
-       'x', vf, lead(vf) OVER (PARTITION BY key ORDER BY v), vf
+       'x', vf, lead(vf) OVER (PARTITION BY key ORDER BY v), vf, risk_rationale, theme
 FROM (
     SELECT a.*, v.v, (closed_at IS NOT NULL AND v.v >= n - 2) OR (hash(a.key) % 25 = 0 AND v.v = 3) AS is_closed,
            CASE WHEN a.closed_at IS NULL THEN a.created_at::TIMESTAMP + (TIMESTAMP '2026-07-01' - a.created_at::TIMESTAMP) * (v.v / n)
@@ -88,6 +88,17 @@ FROM (
     FROM items a, range($1::BIGINT) v(v), (SELECT $1::DOUBLE AS n)
     WHERE a.kind = 'action_item'
 )"#;
+
+/// One version for each incident and risk, from its creation; then where
+/// every item's history starts.
+const GEN_OTHER_HISTORY: &str = r#"INSERT INTO item_history BY NAME
+SELECT * EXCLUDE (number, external_id, url, body, sections, links, problems, raw, first_seen_at,
+                  last_synced_at, activity_at, history_from),
+       created_at AS valid_from, created_at AS recorded_at
+FROM items WHERE kind IN ('incident', 'risk');
+UPDATE items SET history_from = m.first
+FROM (SELECT source, key, min(valid_from) AS first FROM item_history GROUP BY ALL) m
+WHERE m.source = items.source AND m.key = items.key"#;
 
 /// Generates `items` action items (with `items / 50` incidents and 20,000
 /// risks) and about `history` history rows (`history / items` versions per
@@ -117,6 +128,9 @@ pub async fn bench_reports(items: usize, history: usize) -> Result<(), ReportErr
         let params = n.map(|n| vec![Value::BigInt(n as i64)]).unwrap_or_default();
         store.query(what, sql, params).await?;
     }
+    store
+        .execute_batch("generate incident and risk history", GEN_OTHER_HISTORY)
+        .await?;
     let counts = store
         .query(
             "count generated rows",

@@ -205,6 +205,9 @@ fn stage_and_merge(
                 json(&i.labels),
                 i.updated_at,
                 f.stated_status,
+                // Where its history starts, if this is its first version;
+                // a stored item keeps its own (below).
+                i.updated_at,
             ])
             .map_err(sql("append staged item"))?;
         }
@@ -235,7 +238,8 @@ fn stage_and_merge(
         (
             "carry stored kind and first sighting",
             "UPDATE ingest_staging s SET kind = CASE WHEN s.kind = '' THEN i.kind ELSE s.kind END, \
-             first_seen_at = i.first_seen_at, moved_to = i.moved_to \
+             first_seen_at = i.first_seen_at, moved_to = i.moved_to, \
+             history_from = coalesce(i.history_from, s.history_from) \
              FROM items i WHERE i.source = s.source AND i.key = s.key",
         ),
         // recur's own write-back bumps `updated_at` and comes back in the
@@ -307,8 +311,9 @@ fn stage_and_merge(
         conn,
         "upsert items",
         &format!(
-        "INSERT OR REPLACE INTO items ({ITEM_COLUMNS}, labels, activity_at, stated_status) \
-         SELECT {ITEM_COLUMNS}, from_json(labels_json, '[\"VARCHAR\"]'), activity_at, stated_status FROM ingest_staging"
+        "INSERT OR REPLACE INTO items ({ITEM_COLUMNS}, labels, activity_at, stated_status, history_from) \
+         SELECT {ITEM_COLUMNS}, from_json(labels_json, '[\"VARCHAR\"]'), activity_at, stated_status, history_from \
+         FROM ingest_staging"
     ),
         [],
     )?;

@@ -62,6 +62,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0008_scoring_fidelity.sql",
         sql: include_str!("../../queries/migrations/0008_scoring_fidelity.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_as_of_speed.sql",
+        sql: include_str!("../../queries/migrations/0009_as_of_speed.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -296,6 +296,29 @@ async fn every_report_as_of_a_past_day_is_unchanged_by_later_edits() {
         store.close().await;
     }
 
+    // The invariants items_as_of relies on (migration 0009): one open
+    // version per item, each closed version followed by the next, and
+    // history_from where the history starts.
+    for (what, sql) in [
+        (
+            "two open versions",
+            "SELECT count(*) FROM (SELECT source, key FROM item_history WHERE valid_to IS NULL \
+             GROUP BY ALL HAVING count(*) > 1)",
+        ),
+        (
+            "a gap after a version",
+            "SELECT count(*) FROM item_history h WHERE valid_to IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM item_history n WHERE n.source = h.source AND n.key = h.key \
+              AND n.valid_from = h.valid_to)",
+        ),
+        (
+            "history_from not the first version",
+            "SELECT count(*) FROM items i WHERE history_from IS DISTINCT FROM \
+             (SELECT min(valid_from) FROM item_history h WHERE h.source = i.source AND h.key = i.key)",
+        ),
+    ] {
+        assert_eq!(query(&db, sql).await[0][0], 0, "{what}");
+    }
     let store = Store::open(&db, OpenMode::ReadOnly).await.unwrap();
     let after = every_report(&store, d1).await;
     for ((name, b), (_, a)) in before.iter().zip(&after) {

@@ -236,13 +236,13 @@ async fn repeats_tell_open_from_completed_earlier_items_using_history() {
         ]
     );
     assert_eq!(
-        pick(&r, &["incident", "prior_keys", "done_keys", "declined_keys"]),
+        pick(&r, &["incident", "prior_keys", "open_keys", "done_keys"]),
         [
-            "acme/ops#16|[\"acme/pay#3\"]|[\"acme/pay#3\"]|[]",
-            "acme/ops#17|[\"acme/pay#3\"]|[]|[]",
-            "acme/ops#11|[\"acme/pay#1\",\"acme/pay#8\"]|[]|[]",
-            "acme/ops#13|[\"acme/search#1\",\"acme/search#2\"]|[\"acme/search#1\"]|[\"acme/search#2\"]",
-            "acme/ops#15|[\"acme/auth#1\"]|[]|[]",
+            "acme/ops#16|[\"acme/pay#3\"]|[]|[\"acme/pay#3\"]",
+            "acme/ops#17|[\"acme/pay#3\"]|[\"acme/pay#3\"]|[]",
+            "acme/ops#11|[\"acme/pay#1\",\"acme/pay#8\"]|[\"acme/pay#1\",\"acme/pay#8\"]|[]",
+            "acme/ops#13|[\"acme/search#1\",\"acme/search#2\"]|[]|[\"acme/search#1\"]",
+            "acme/ops#15|[\"acme/auth#1\"]|[\"acme/auth#1\"]|[]",
         ]
     );
     let r = rows(&store, "repeats", &as_of("2026-05-01")).await;
@@ -281,7 +281,9 @@ async fn repeat_classes_follow_the_chain_and_tell_declined_from_done() {
              INSERT INTO item_history BY NAME SELECT source, key, kind, tracking, container, title, state, status, \
                service, incident_ref, risk_ref, theme, created_at, updated_at, closed_at, started_at, content_hash, \
                coalesce(closed_at, updated_at) AS valid_from, NULL AS valid_to, updated_at AS recorded_at \
-             FROM items WHERE key IN ('acme/ops#20', 'acme/ops#21', 'acme/bill#1', 'acme/bill#2', 'acme/ops#22', 'acme/ops#23');",
+             FROM items WHERE key IN ('acme/ops#20', 'acme/ops#21', 'acme/bill#1', 'acme/bill#2', 'acme/ops#22', 'acme/ops#23'); \
+             UPDATE items SET history_from = coalesce(closed_at, updated_at) \
+             WHERE key IN ('acme/ops#20', 'acme/ops#21', 'acme/bill#1', 'acme/bill#2', 'acme/ops#22', 'acme/ops#23');",
         )
         .await
         .unwrap();
@@ -291,7 +293,7 @@ async fn repeat_classes_follow_the_chain_and_tell_declined_from_done() {
     };
     let r = rows(&store, "repeats", &billing).await;
     assert_eq!(
-        pick(&r, &["incident", "failure_mode", "class", "prior_items", "declined_keys"]),
+        pick(&r, &["incident", "failure_mode", "class", "prior_items", "prior_keys"]),
         [
             // acme/bill#1 and #2 follow up acme/ops#21, whose risk is
             // acme/ops#20: they belong to that failure mode.
@@ -668,13 +670,13 @@ async fn markdown_review_document_snapshot() {
         String::from_utf8(buf).unwrap(),
         "# Repeats
 
-| incident | title | service | started_at | failure_mode | class | prior_items | prior_open | prior_done | prior_declined | prior_keys | open_keys | done_keys | declined_keys | source |
-| --- | --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- | --- |
-| acme/ops#16 | Cache stampede on sale day | payments | 2026-02-15T08:00:00Z | risk acme/ops#3 | repeat_despite_completion | 1 | 0 | 1 | 0 | acme/pay#3 |  | acme/pay#3 |  | gh |
-| acme/ops#17 | Cache stampede during migration | payments | 2026-03-10T08:00:00Z | risk acme/ops#3 | repeat_while_open | 1 | 1 | 0 | 0 | acme/pay#3 | acme/pay#3 |  |  | gh |
-| acme/ops#11 | Checkout timeouts again | payments | 2026-04-01T08:00:00Z | risk acme/ops#1 | repeat_while_open | 2 | 2 | 0 | 0 | acme/pay#1, acme/pay#8 | acme/pay#1, acme/pay#8 |  |  | gh |
-| acme/ops#13 | Search index corrupted again | search | 2026-05-15T08:00:00Z | risk acme/ops#2 | repeat_despite_completion | 2 | 0 | 1 | 1 | acme/search#1, acme/search#2 |  | acme/search#1 | acme/search#2 | gh |
-| acme/ops#15 | Login slow | auth | 2026-06-20T08:00:00Z | service auth, theme abuse | repeat_while_open | 1 | 1 | 0 | 0 | acme/auth#1 | acme/auth#1 |  |  | gh |
+| incident | title | service | started_at | failure_mode | class | prior_items | prior_open | prior_done | prior_declined | prior_keys | open_keys | done_keys | source |
+| --- | --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- |
+| acme/ops#16 | Cache stampede on sale day | payments | 2026-02-15T08:00:00Z | risk acme/ops#3 | repeat_despite_completion | 1 | 0 | 1 | 0 | acme/pay#3 |  | acme/pay#3 | gh |
+| acme/ops#17 | Cache stampede during migration | payments | 2026-03-10T08:00:00Z | risk acme/ops#3 | repeat_while_open | 1 | 1 | 0 | 0 | acme/pay#3 | acme/pay#3 |  | gh |
+| acme/ops#11 | Checkout timeouts again | payments | 2026-04-01T08:00:00Z | risk acme/ops#1 | repeat_while_open | 2 | 2 | 0 | 0 | acme/pay#1, acme/pay#8 | acme/pay#1, acme/pay#8 |  | gh |
+| acme/ops#13 | Search index corrupted again | search | 2026-05-15T08:00:00Z | risk acme/ops#2 | repeat_despite_completion | 2 | 0 | 1 | 1 | acme/search#1, acme/search#2 |  | acme/search#1 | gh |
+| acme/ops#15 | Login slow | auth | 2026-06-20T08:00:00Z | service auth, theme abuse | repeat_while_open | 1 | 1 | 0 | 0 | acme/auth#1 | acme/auth#1 |  | gh |
 "
     );
     let out = run(&store, "monthly", &june()).await;

@@ -75,11 +75,19 @@ async fn insert(store: &Store, kind: &str, key: &str, extra: Vec<(&str, Value)>)
         )
         .await
         .unwrap_or_else(|e| panic!("seeding the history of {key}: {e}"));
+    store
+        .query(
+            "history start",
+            "UPDATE items SET history_from = updated_at WHERE key = ?",
+            vec![t(key)],
+        )
+        .await
+        .unwrap();
 }
 
 /// Columns of `items` that `item_history` does not keep.
 const NOT_IN_HISTORY: &str = "number, external_id, url, body, sections, links, problems, raw, \
-first_seen_at, last_synced_at, activity_at";
+first_seen_at, last_synced_at, activity_at, history_from";
 
 /// Changes an item from `at` on: its current row, and a new history version
 /// (the previous one closed at `at`), as a sync would.
