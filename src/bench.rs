@@ -3,6 +3,7 @@
 //! write-back at scale. Figures are printed, never asserted: speed and
 //! memory goals are checked by reading them, not by timed tests.
 
+use crate::clock::Clock;
 use std::path::Path;
 use std::time::Instant;
 
@@ -50,7 +51,8 @@ pub async fn jira(sandbox: &Sandbox, dir: &Path) -> Result<(), CliError> {
     }
     jira.reset_counters();
     let t = Instant::now();
-    let reports = crate::cli::sync(&settings, None, false, no_shutdown()).await?;
+    let reports =
+        crate::cli::sync(&settings, None, false, no_shutdown(), Clock::start_or_now()).await?;
     let secs = t.elapsed().as_secs_f64();
     let r = &reports[0];
     println!(
@@ -62,7 +64,8 @@ pub async fn jira(sandbox: &Sandbox, dir: &Path) -> Result<(), CliError> {
     );
     debug_assert_eq!(r.stats.items_seen, tracked);
     let t = Instant::now();
-    let reports = crate::cli::sync(&settings, None, false, no_shutdown()).await?;
+    let reports =
+        crate::cli::sync(&settings, None, false, no_shutdown(), Clock::start_or_now()).await?;
     println!(
         "jira no-change resync: {} requests ({} projects; Jira has no ETag, so one search page each plus the field lists), {:.3}s",
         reports[0].stats.api_requests,
@@ -90,9 +93,9 @@ pub async fn writeback(items: usize, dir: &Path) -> Result<(), CliError> {
         sandbox_config(&sandbox.github_url(), &gh.repos(), &db)
     );
     let settings = Settings::from_toml(&text)?;
-    crate::cli::sync(&settings, None, false, no_shutdown()).await?;
+    crate::cli::sync(&settings, None, false, no_shutdown(), Clock::start_or_now()).await?;
     let store = Store::open(&db, OpenMode::ReadWrite).await?;
-    crate::scoring::score(&store, &settings.scoring, chrono::Utc::now()).await?;
+    crate::scoring::score(&store, &settings.scoring, Clock::start_or_now().now()).await?;
     let tracked = store
         .query(
             "bench",
@@ -105,7 +108,8 @@ pub async fn writeback(items: usize, dir: &Path) -> Result<(), CliError> {
         .unwrap_or(0);
     store.close().await;
     let sleeper = crate::sync::TokioSleeper;
-    let run = |dry| crate::cli::writeback(&settings, None, dry, &sleeper, no_shutdown());
+    let clock = Clock::start_or_now();
+    let run = |dry| crate::cli::writeback(&settings, None, dry, &sleeper, no_shutdown(), clock);
     let t = Instant::now();
     let plan = run(true).await.map_err(|(_, e)| e)?;
     let plan_secs = t.elapsed().as_secs_f64();

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
+use crate::clock::Clock;
 use crate::output::{self, Format};
 use crate::settings::{ConfigError, Settings, EXAMPLE_CONFIG};
 use crate::store::{OpenMode, Store, StoreError};
@@ -61,6 +62,10 @@ pub enum Command {
         /// Output format of the plan / outcome.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        /// Plan as of this moment instead of now (RFC 3339, or a date for its
+        /// last second), to reproduce a dry run exactly; with --dry-run only.
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
     },
     /// Run a report (`--list` shows them all): backlog health, registry, movement.
     Report {
@@ -94,6 +99,11 @@ pub enum Command {
         /// Write to this file (created 0600) instead of stdout.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// The report's "now" (RFC 3339, or a date for its last second):
+        /// default --as-of, deadlines and the scoring run read, so a review
+        /// can be reproduced exactly [default: the current time].
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
     },
     /// Run read-only SQL against the database.
     Query {
@@ -285,12 +295,21 @@ async fn wait_for_signal() {
 
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
+    // One clock for the whole command (src/clock.rs).
+    let clock = Clock::start().map_err(|e| CliError::Usage(e.to_string()))?;
     match &cli.command {
         Command::Init { force } => init(&cli, *force),
         Command::Sync { source, full } => {
             let settings = load_settings(&cli)?;
             let _lock = crate::daemon::WriterLock::acquire(&settings.store_path, "sync")?;
-            let reports = sync(&settings, source.as_deref(), *full, signal_shutdown()).await?;
+            let reports = sync(
+                &settings,
+                source.as_deref(),
+                *full,
+                signal_shutdown(),
+                clock,
+            )
+            .await?;
             let mut out = std::io::stdout().lock();
             for r in reports {
                 writeln!(
@@ -349,7 +368,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             top,
             list,
             output,
+            now,
         } => {
+            let clock = match now {
+                Some(t) => Clock::parse("--now", t).map_err(|e| CliError::Usage(e.to_string()))?,
+                None => clock,
+            };
             let settings = load_settings(&cli)?;
             let user_dir = settings.queries_dir.as_deref();
             let is_review = name.as_deref() == Some("review");
@@ -362,10 +386,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 }));
             }
             if is_review {
-                let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+                let as_of = as_of.unwrap_or_else(|| clock.today());
                 let store = open_read_only(&settings.store_path, READ_PATIENCE).await?;
                 let base = crate::reports::ReportParams {
                     days: *days,
+                    now: Some(clock.now()),
                     ..settings.report_params()
                 };
                 let page = crate::review::render(&store, as_of, &base, user_dir).await;
@@ -404,12 +429,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 as_of: *as_of,
                 service: service.clone(),
                 period: period.clone(),
+                now: Some(clock.now()),
                 ..settings.report_params()
             };
             let store = open_read_only(&settings.store_path, READ_PATIENCE).await?;
             let as_of_ts = as_of
                 .map(crate::review::end_of_day)
-                .unwrap_or_else(chrono::Utc::now);
+                .unwrap_or_else(|| clock.now());
             let result = report_output(&store, name, &params, as_of_ts, *top, user_dir).await;
             // A past day that history cannot fully answer says so.
             let note = match as_of {
@@ -441,8 +467,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let _lock = crate::daemon::WriterLock::acquire(&settings.store_path, "score")?;
             let store = Store::open(&settings.store_path, OpenMode::ReadWrite).await?;
             let result =
-                crate::scoring::score_now(&store, &settings.scoring, chrono::Utc::now(), *backfill)
-                    .await;
+                crate::scoring::score_now(&store, &settings.scoring, clock.now(), *backfill).await;
             store.close().await;
             let (past, summary) = result?;
             if !past.is_empty() {
@@ -464,7 +489,17 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             source,
             dry_run,
             format,
+            now,
         } => {
+            let clock = match now {
+                Some(_) if !*dry_run => {
+                    return Err(CliError::Usage(
+                        "--now is for a dry run (`recur writeback --dry-run --now …`): a real write-back judges by the current time".into(),
+                    ))
+                }
+                Some(t) => Clock::parse("--now", t).map_err(|e| CliError::Usage(e.to_string()))?,
+                None => clock,
+            };
             let settings = load_settings(&cli)?;
             // A dry run only reads: it needs no writer lock.
             let _lock = if *dry_run {
@@ -481,6 +516,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 *dry_run,
                 &crate::sync::TokioSleeper,
                 signal_shutdown(),
+                clock,
             )
             .await;
             let (reports, error) = match reports {
@@ -580,6 +616,7 @@ pub async fn sync(
     only: Option<&str>,
     full: bool,
     shutdown: Shutdown,
+    clock: Clock,
 ) -> Result<Vec<crate::sync::SyncReport>, CliError> {
     let sources: Vec<_> = match only {
         Some(name) => vec![settings.source(name).ok_or_else(|| {
@@ -625,6 +662,7 @@ pub async fn sync(
             sleeper: &TokioSleeper,
             full,
             on_page: Some(&on_page),
+            clock,
         };
         if let Some(p) = &progress {
             p.set_prefix(source.name.clone());
@@ -709,6 +747,7 @@ pub async fn writeback(
     dry_run: bool,
     sleeper: &dyn crate::sync::Sleeper,
     shutdown: Shutdown,
+    clock: Clock,
 ) -> Result<
     Vec<crate::writeback::WritebackReport>,
     (Vec<crate::writeback::WritebackReport>, CliError),
@@ -735,7 +774,6 @@ pub async fn writeback(
         Ok(s) => s,
         Err(e) => return Err((Vec::new(), e.into())),
     };
-    let as_of = chrono::Utc::now().date_naive();
     let mut reports = Vec::new();
     let mut first_error: Option<CliError> = None;
     for source in sources {
@@ -753,7 +791,7 @@ pub async fn writeback(
             retry: &settings.sync,
             deadlines: &settings.deadlines,
             sleeper,
-            as_of,
+            clock,
             dry_run,
         };
         match job.run(shutdown.clone()).await {

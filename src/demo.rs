@@ -112,6 +112,8 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
     let config_path = dir.join("recur.toml");
     write_private(&config_path, &config_text)?;
     let settings = Settings::load(&config_path, true)?;
+    // One clock for the whole demo run.
+    let clock = crate::clock::Clock::start_or_now();
     writeln!(
         out,
         "Syncing {} GitHub repositories and Jira projects {} from {} ...",
@@ -120,7 +122,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         sandbox.github_url()
     )?;
     let started = Instant::now();
-    let reports = crate::cli::sync(&settings, None, false, no_shutdown()).await?;
+    let reports = crate::cli::sync(&settings, None, false, no_shutdown(), clock).await?;
     let elapsed = started.elapsed();
     writeln!(out, "  synced in {:.1}s", elapsed.as_secs_f64())?;
     for r in &reports {
@@ -131,11 +133,11 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         )?;
     }
     let store = Store::open(&db, OpenMode::ReadWrite).await?;
-    let scored = crate::scoring::score_now(&store, &settings.scoring, chrono::Utc::now(), false)
+    let scored = crate::scoring::score_now(&store, &settings.scoring, clock.now(), false)
         .await
         .map(|(_, now)| now);
     let registry = match &scored {
-        Ok(_) => crate::scoring::registry(&store, chrono::Utc::now(), None).await,
+        Ok(_) => crate::scoring::registry(&store, clock.now(), None).await,
         Err(_) => Ok(Vec::new()),
     };
     let summary = store
@@ -208,6 +210,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         false,
         &crate::sync::TokioSleeper,
         no_shutdown(),
+        clock,
     )
     .await;
     let written = match written {
@@ -229,6 +232,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         false,
         &crate::sync::TokioSleeper,
         no_shutdown(),
+        clock,
     )
     .await
     .map_err(|(_, e)| e)?;
@@ -248,9 +252,8 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
             ),
             vec![
                 duckdb::types::Value::Date32(
-                    (chrono::Utc::now().date_naive()
-                        - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch"))
-                    .num_days() as i32,
+                    (clock.today() - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch"))
+                        .num_days() as i32,
                 ),
                 duckdb::types::Value::Null,
                 duckdb::types::Value::BigInt(30),
@@ -259,8 +262,11 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         .await;
     let page = crate::review::render(
         &store,
-        chrono::Utc::now().date_naive(),
-        &settings.report_params(),
+        clock.today(),
+        &crate::reports::ReportParams {
+            now: Some(clock.now()),
+            ..settings.report_params()
+        },
         None,
     )
     .await;
@@ -443,10 +449,11 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), CliError
         minimum += 1;
     }
     let settings = Settings::from_toml(&sandbox_config(&sandbox.github_url(), &repos, &db))?;
+    let clock = crate::clock::Clock::start_or_now();
     let rss_before = peak_rss_mb();
     gh.reset_counters();
     let t = Instant::now();
-    let reports = crate::cli::sync(&settings, None, false, no_shutdown()).await?;
+    let reports = crate::cli::sync(&settings, None, false, no_shutdown(), clock).await?;
     let secs = t.elapsed().as_secs_f64();
     let r = &reports[0];
     let items = r.stats.items_seen;
@@ -459,7 +466,7 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), CliError
     );
     let spent_before = gh.rate_points_spent();
     let t = Instant::now();
-    let reports = crate::cli::sync(&settings, None, false, no_shutdown()).await?;
+    let reports = crate::cli::sync(&settings, None, false, no_shutdown(), clock).await?;
     println!(
         "no-change resync: {} requests, {} answered 304, {} rate-limit points spent, {:.3}s",
         reports[0].stats.api_requests,

@@ -4,6 +4,7 @@
 //!
 //! Module map:
 //! - [`cli`]: the command line (clap), one function per subcommand.
+//! - [`clock`]: one fixed "now" per run (command or daemon cycle).
 //! - [`settings`]: configuration layers and validation; secrets.
 //! - [`store`]: the only owner of the DuckDB connection: migrations, ingest,
 //!   history, bookkeeping, queries.
@@ -23,6 +24,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod clock;
 pub mod daemon;
 pub mod demo;
 pub mod logging;

@@ -14,7 +14,7 @@ use serde::Deserialize;
 pub const EXAMPLE_CONFIG: &str = include_str!("../config/recur.example.toml");
 
 /// Environment variables that configure recur itself rather than a key.
-const NON_KEY_VARS: &[&str] = &["RECUR_CONFIG", "RECUR_LOG"];
+const NON_KEY_VARS: &[&str] = &["RECUR_CONFIG", "RECUR_LOG", crate::clock::NOW_ENV];
 
 /// A configuration problem: exit code 2.
 #[derive(Debug, thiserror::Error)]

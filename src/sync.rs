@@ -168,6 +168,8 @@ pub struct SyncJob<'a> {
     pub full: bool,
     /// Called after each page with the items seen so far (progress display).
     pub on_page: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// The run's clock, recorded with it.
+    pub clock: crate::clock::Clock,
 }
 
 /// Rows gathered over several pages before they are merged: the merge's
@@ -207,7 +209,10 @@ impl SyncJob<'_> {
             None => false,
         };
         let reconcile = self.full || reconcile_due;
-        let run_id = self.store.begin_run(&source, reconcile).await?;
+        let run_id = self
+            .store
+            .begin_run(&source, reconcile, self.clock.now())
+            .await?;
         let before = self.connector.requests_sent();
         let mut ctx = Ctx {
             job: self,

@@ -73,6 +73,8 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
         }
     };
     let settings = &st.settings;
+    // Each request is a run of its own, with its own clock.
+    let clock = crate::clock::Clock::start_or_now();
     let store = match Store::open(&settings.store_path, OpenMode::ReadOnly).await {
         Ok(s) => s,
         Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
@@ -80,8 +82,11 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
     if html {
         let page = crate::review::render(
             &store,
-            chrono::Utc::now().date_naive(),
-            &settings.report_params(),
+            clock.today(),
+            &crate::reports::ReportParams {
+                now: Some(clock.now()),
+                ..settings.report_params()
+            },
             settings.queries_dir.as_deref(),
         )
         .await;
@@ -92,12 +97,15 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         };
     }
-    let params = settings.report_params();
+    let params = crate::reports::ReportParams {
+        now: Some(clock.now()),
+        ..settings.report_params()
+    };
     let result = crate::cli::report_output(
         &store,
         name,
         &params,
-        chrono::Utc::now(),
+        clock.now(),
         10,
         settings.queries_dir.as_deref(),
     )

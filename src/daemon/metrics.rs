@@ -159,7 +159,12 @@ impl Metrics {
     }
 
     /// Refreshes the gauges from the database.
-    pub async fn refresh(&self, store: &Store, deadlines: &Deadlines) -> Result<(), StoreError> {
+    pub async fn refresh(
+        &self,
+        store: &Store,
+        deadlines: &Deadlines,
+        today: chrono::NaiveDate,
+    ) -> Result<(), StoreError> {
         let q = queries::get("metrics/open_items.sql");
         let open = store.query(q.name, q.sql, vec![]).await?;
         self.open_items.clear();
@@ -194,7 +199,6 @@ impl Metrics {
         // The aging report's `all/all` row counts overdue action items with
         // the same rule write-back's `overdue` flag uses.
         let q = queries::get("health/aging.sql");
-        let today = chrono::Utc::now().date_naive();
         let days = (today - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days();
         use duckdb::types::Value;
         let aging = store

@@ -238,7 +238,7 @@ async fn last_health(store: &Store) -> Health {
         .query(
             "last cycle",
             "SELECT started_at, finished_at, status, sync_outcome, score_outcome, writeback_outcome, \
-                    error, api_requests, writes, \
+                    error, api_requests, writes, clock, \
                     (SELECT max(finished_at) FROM cycle_log WHERE status = 'ok') AS last_ok \
              FROM cycle_log ORDER BY cycle_id DESC LIMIT 1",
             vec![],
@@ -273,6 +273,7 @@ async fn last_health(store: &Store) -> Health {
             error: r.get("error").and_then(|v| v.as_str()).map(str::to_string),
             api_requests: r.get("api_requests").and_then(|v| v.as_u64()).unwrap_or(0),
             writes: r.get("writes").and_then(|v| v.as_u64()).unwrap_or(0),
+            clock: time("clock").unwrap_or(started_at),
         }),
         last_ok_at: time("last_ok"),
     }
@@ -385,13 +386,16 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
     let settings = &state.settings;
     let m = &state.metrics;
     let started_at = Utc::now();
+    // One clock for the whole cycle: sync, score, write-back and metrics
+    // judge by the same day even when the cycle crosses midnight.
+    let clock = crate::clock::Clock::start_or_now();
     let mut error: Option<String> = None;
     let mut requests = 0u64;
     let mut writes = 0u64;
     let stopped = |sd: &Shutdown| *sd.borrow();
 
     let t = Instant::now();
-    let sync = match crate::cli::sync(settings, None, false, shutdown.clone()).await {
+    let sync = match crate::cli::sync(settings, None, false, shutdown.clone(), clock).await {
         Ok(reports) => {
             for r in &reports {
                 requests += r.stats.api_requests;
@@ -418,7 +422,7 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
             Ok(store) => {
                 // The first cycle also scores the past year's month ends.
                 let r =
-                    crate::scoring::score_now(&store, &settings.scoring, Utc::now(), false).await;
+                    crate::scoring::score_now(&store, &settings.scoring, clock.now(), false).await;
                 store.close().await;
                 match r {
                     Ok(_) => "ok",
@@ -440,7 +444,9 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
     } else {
         let sleeper = crate::sync::TokioSleeper;
         let (reports, err) =
-            match crate::cli::writeback(settings, None, false, &sleeper, shutdown.clone()).await {
+            match crate::cli::writeback(settings, None, false, &sleeper, shutdown.clone(), clock)
+                .await
+            {
                 Ok(r) => (r, None),
                 Err((r, e)) => (r, Some(e)),
             };
@@ -502,13 +508,14 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
         error,
         api_requests: requests,
         writes,
+        clock: clock.now(),
     };
     match open_rw(settings, Duration::from_secs(60)).await {
         Ok(store) => {
             if let Err(e) = store.record_cycle(row.clone()).await {
                 tracing::error!(error = %e, "Could not record the cycle.");
             }
-            if let Err(e) = m.refresh(&store, &settings.deadlines).await {
+            if let Err(e) = m.refresh(&store, &settings.deadlines, clock.today()).await {
                 tracing::error!(error = %e, "Could not refresh the metrics.");
             }
             store.close().await;
@@ -537,6 +544,7 @@ mod tests {
             error: (status == "failed").then(|| "sync: tracker down".to_string()),
             api_requests: 7,
             writes: 0,
+            clock: at,
         };
         store.record_cycle(row("ok", t0)).await.unwrap();
         let failed = row("failed", t0 + chrono::Duration::minutes(5));

@@ -67,6 +67,9 @@ pub struct ReportParams {
     /// items of its service and theme or type (`[reports]
     /// repeat_lookback_days`, default 365); `None` takes the default.
     pub repeat_lookback_days: Option<i64>,
+    /// The run's clock (src/clock.rs): its day is the default `as_of`.
+    /// `None` reads the system clock (library callers without a run).
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The default of `[reports] repeat_lookback_days`.
@@ -433,7 +436,10 @@ async fn run_file(
 fn bind_value(name: &str, p: &ReportParams, default_days: i64) -> Value {
     let date = |d: NaiveDate| Value::Text(d.format("%Y-%m-%d").to_string());
     match name {
-        "as_of" => date(p.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive())),
+        "as_of" => date(
+            p.as_of
+                .unwrap_or_else(|| p.now.unwrap_or_else(chrono::Utc::now).date_naive()),
+        ),
         "days" => Value::BigInt(p.days.unwrap_or(default_days)),
         "since" => p.since.map(date).unwrap_or(Value::Null),
         "service" => p.service.clone().map(Value::Text).unwrap_or(Value::Null),

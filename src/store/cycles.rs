@@ -26,6 +26,8 @@ pub struct CycleRow {
     pub api_requests: u64,
     /// Write requests made.
     pub writes: u64,
+    /// The cycle's clock (src/clock.rs).
+    pub clock: DateTime<Utc>,
 }
 
 impl Store {
@@ -37,7 +39,7 @@ impl Store {
                 .query_row("SELECT nextval('cycle_ids')", [], |r| r.get(0))
                 .map_err(sql("allocate cycle id"))?;
             conn.execute(
-                "INSERT INTO cycle_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO cycle_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 params![
                     id,
                     c.started_at,
@@ -48,7 +50,8 @@ impl Store {
                     c.writeback,
                     c.error,
                     c.api_requests as i64,
-                    c.writes as i64
+                    c.writes as i64,
+                    c.clock
                 ],
             )
             .map_err(sql("record cycle"))?;

@@ -458,7 +458,7 @@ mod tests {
     #[tokio::test]
     async fn ingest_writes_history_only_for_changes_and_skips_strangers() {
         let store = Store::open_in_memory().unwrap();
-        let run = store.begin_run("gh", false).await.unwrap();
+        let run = store.begin_run("gh", false, Utc::now()).await.unwrap();
         let s = store
             .ingest_page(
                 run,
@@ -595,7 +595,7 @@ mod tests {
     #[tokio::test]
     async fn the_cursor_commits_with_its_page() {
         let store = Store::open_in_memory().unwrap();
-        let run = store.begin_run("gh", false).await.unwrap();
+        let run = store.begin_run("gh", false, Utc::now()).await.unwrap();
         let cursor = serde_json::json!({"since": "2025-01-01T00:00:00Z"});
         store
             .ingest_page(

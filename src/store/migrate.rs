@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0009_as_of_speed.sql",
         sql: include_str!("../../queries/migrations/0009_as_of_speed.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_run_clock.sql",
+        sql: include_str!("../../queries/migrations/0010_run_clock.sql"),
+    },
 ];
 
 /// The schema version this build writes.

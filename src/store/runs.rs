@@ -119,7 +119,12 @@ impl Store {
     }
 
     /// Starts a sync run and returns its id.
-    pub async fn begin_run(&self, source: &str, full: bool) -> Result<i64, StoreError> {
+    pub async fn begin_run(
+        &self,
+        source: &str,
+        full: bool,
+        clock: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
         self.check_writable()?;
         let source = source.to_string();
         self.call(move |conn| {
@@ -130,9 +135,9 @@ impl Store {
             )
             .map_err(sql("close interrupted runs"))?;
             conn.query_row(
-                "INSERT INTO sync_run_log (id, source, started_at, status, full_sync) \
-                 VALUES (nextval('sync_run_ids'), ?, now(), 'running', ?) RETURNING id",
-                params![source, full],
+                "INSERT INTO sync_run_log (id, source, started_at, status, full_sync, clock) \
+                 VALUES (nextval('sync_run_ids'), ?, now(), 'running', ?, ?) RETURNING id",
+                params![source, full, clock],
                 |r| r.get(0),
             )
             .map_err(sql("start sync run"))

@@ -101,6 +101,7 @@ impl Store {
     pub async fn writeback_begin(
         &self,
         source: &str,
+        clock: DateTime<Utc>,
         ops: Vec<OutboxRow>,
         records: Vec<LabelRecordRow>,
         dropped: Vec<(String, String)>,
@@ -121,9 +122,9 @@ impl Store {
                 .map_err(sql("allocate write-back run id"))?;
             let deferred = ops.iter().filter(|o| o.state == "deferred").count() as i64;
             tx.execute(
-                "INSERT INTO writeback_runs (run_id, source, started_at, status, planned, deferred) \
-                 VALUES (?, ?, ?, 'running', ?, ?)",
-                params![run_id, source, now, ops.len() as i64, deferred],
+                "INSERT INTO writeback_runs (run_id, source, started_at, status, planned, deferred, clock) \
+                 VALUES (?, ?, ?, 'running', ?, ?, ?)",
+                params![run_id, source, now, ops.len() as i64, deferred, clock],
             )
             .map_err(sql("record write-back run"))?;
             {

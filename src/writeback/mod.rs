@@ -29,7 +29,6 @@ use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
 use recur_core::{ConnectorError, Writer};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -216,8 +215,9 @@ pub struct WritebackJob<'a> {
     pub deadlines: &'a Deadlines,
     /// How to wait.
     pub sleeper: &'a dyn Sleeper,
-    /// "Today" for overdue and stale-review.
-    pub as_of: NaiveDate,
+    /// The run's clock: "today" for overdue and stale-review, recorded with
+    /// the run.
+    pub clock: crate::clock::Clock,
     /// Plan only.
     pub dry_run: bool,
 }
@@ -354,7 +354,7 @@ impl WritebackJob<'_> {
         let inputs = plan::load(
             self.store,
             &source,
-            self.as_of,
+            self.clock.today(),
             self.settings,
             self.deadlines,
         )
@@ -421,7 +421,13 @@ impl WritebackJob<'_> {
             .collect();
         let run_id = self
             .store
-            .writeback_begin(&source, outbox, records, plan.dropped.clone())
+            .writeback_begin(
+                &source,
+                self.clock.now(),
+                outbox,
+                records,
+                plan.dropped.clone(),
+            )
             .await?;
         report.run_id = Some(run_id);
         let requests_before = writer.requests_sent();

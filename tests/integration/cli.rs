@@ -10,6 +10,7 @@ async fn recur(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.current_dir(dir)
         .args(args)
         .env_remove("RECUR_CONFIG")
+        .env(recur::clock::NOW_ENV, clock().now().to_rfc3339())
         .env("RECUR_LOG", "info");
     for (k, v) in env {
         cmd.env(k, v);
@@ -224,6 +225,73 @@ async fn reports_and_score_through_the_binary() {
     let out = recur(dir.path(), &["report", "no-such-report"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no-such-report"));
+}
+
+/// Issue "One clock": `recur report` and `recur writeback --dry-run` take
+/// `--now`, so a review or a plan can be reproduced exactly; a real
+/// write-back refuses it; a malformed one is a usage error naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn now_reproduces_a_report_and_a_dry_run_and_is_checked() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.duckdb");
+    let cfg = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db);
+    std::fs::write(dir.path().join("recur.toml"), cfg).unwrap();
+    assert!(recur(dir.path(), &["sync"], &[]).await.status.success());
+    assert!(recur(dir.path(), &["score"], &[]).await.status.success());
+    let at = "2026-03-01T12:00:00Z";
+    let run = |args: Vec<&'static str>| {
+        let dir = dir.path().to_path_buf();
+        async move { recur(&dir, &args, &[]).await }
+    };
+    // The same report with the same --now: the same bytes, and the day of
+    // --now is the default --as-of.
+    let a = run(vec!["report", "aging", "--format", "json", "--now", at]).await;
+    let b = run(vec!["report", "aging", "--format", "json", "--now", at]).await;
+    let c = run(vec![
+        "report",
+        "aging",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-03-01",
+    ])
+    .await;
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    assert_eq!(a.stdout, b.stdout);
+    assert_eq!(a.stdout, c.stdout);
+    // A dry run at two moments: deadlines judged by --now.
+    let early = run(vec![
+        "writeback",
+        "--dry-run",
+        "--format",
+        "json",
+        "--now",
+        "2000-01-01T00:00:00Z",
+    ])
+    .await;
+    assert!(early.status.success(), "{}", text(&early.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&early.stdout).unwrap();
+    let overdue = plan
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["rows"].as_array().unwrap().iter())
+        .filter(|row| row["change"].as_str().unwrap_or("").contains("overdue"))
+        .count();
+    assert_eq!(overdue, 0, "nothing is overdue in the year 2000");
+    // Refused without --dry-run; malformed: exit 2 naming it.
+    let out = run(vec!["writeback", "--now", at]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--now"), "{}", text(&out.stderr));
+    let out = run(vec!["report", "aging", "--now", "tomorrowish"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("tomorrowish"),
+        "{}",
+        text(&out.stderr)
+    );
+    sb.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

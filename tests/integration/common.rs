@@ -13,6 +13,23 @@ use recur_sandbox::{GithubHandle, Sandbox, SandboxOptions};
 
 pub const TRACKED: [&str; 3] = ["postmortem", "incident", "risk"];
 
+/// The tests' clock (issue "One clock"): fixed once per test process at one
+/// second before the last midnight UTC, so every step and every expectation
+/// judges by the same day however long the run takes, and the
+/// day-boundary case is exercised on every run. Tests that need another
+/// moment pin their own.
+pub fn clock() -> recur::clock::Clock {
+    static CLOCK: std::sync::OnceLock<recur::clock::Clock> = std::sync::OnceLock::new();
+    *CLOCK.get_or_init(|| {
+        let midnight = chrono::Utc::now()
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc();
+        recur::clock::Clock::at(midnight - chrono::Duration::seconds(1))
+    })
+}
+
 /// Records every wait; sleeps for none of them.
 #[derive(Default, Clone)]
 pub struct RecordingSleeper(pub Arc<Mutex<Vec<Duration>>>);
@@ -60,6 +77,7 @@ pub async fn sync_with(
         sleeper,
         full,
         on_page: None,
+        clock: clock(),
     };
     let result = job.run(no_shutdown()).await;
     store.close().await;
@@ -130,6 +148,7 @@ pub async fn recur_bin(dir: &Path, args: &[&str]) -> std::process::Output {
         .current_dir(dir)
         .args(args)
         .env_remove("RECUR_CONFIG")
+        .env(recur::clock::NOW_ENV, clock().now().to_rfc3339())
         .output()
         .await
         .expect("recur runs")

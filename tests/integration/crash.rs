@@ -43,6 +43,7 @@ async fn step(dir: &Path, sb: &Sandbox, args: &[&str], kill: Option<&Kill>) -> b
         .current_dir(dir)
         .args(args)
         .env_remove("RECUR_CONFIG")
+        .env(recur::clock::NOW_ENV, clock().now().to_rfc3339())
         .env("RECUR_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())

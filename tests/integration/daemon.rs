@@ -165,6 +165,7 @@ fn recur_cmd(dir: &Path, args: &[&str]) -> tokio::process::Command {
     cmd.current_dir(dir)
         .args(args)
         .env_remove("RECUR_CONFIG")
+        .env(recur::clock::NOW_ENV, clock().now().to_rfc3339())
         .env("RECUR_LOG", "info")
         .kill_on_drop(true);
     cmd

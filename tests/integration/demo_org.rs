@@ -32,6 +32,7 @@ async fn demo_org() -> (Sandbox, tempfile::TempDir, Settings) {
             sleeper: &RecordingSleeper::default(),
             full: false,
             on_page: None,
+            clock: crate::common::clock(),
         }
         .run(no_shutdown())
         .await

@@ -127,7 +127,7 @@ async fn three_second_stalls_time_out_and_are_retried_by_sync_and_writeback() {
     let store = recur::store::Store::open(&db, recur::store::OpenMode::ReadWrite)
         .await
         .unwrap();
-    recur::scoring::score(&store, &s.scoring, chrono::Utc::now())
+    recur::scoring::score(&store, &s.scoring, crate::common::clock().now())
         .await
         .unwrap();
     let writer = recur::sources::writer(&s.sources[0], &s.sync).unwrap();
@@ -138,7 +138,7 @@ async fn three_second_stalls_time_out_and_are_retried_by_sync_and_writeback() {
         retry: &s.sync,
         deadlines: &s.deadlines,
         sleeper: &sleeper,
-        as_of: chrono::Utc::now().date_naive(),
+        clock: crate::common::clock(),
         dry_run: false,
     };
     let r = job

@@ -20,6 +20,10 @@ fn err(o: &Output) -> String {
 /// pack written to `review.html`.
 async fn pack() -> (recur_sandbox::Sandbox, tempfile::TempDir, PathBuf, String) {
     let sb = small_sandbox().await;
+    // Filed before the run's clock (the tests pin it at 23:59:59 of the
+    // day before), so the pack as of that day holds it.
+    sb.github()
+        .set_edit_time(Some(clock().now() - chrono::Duration::hours(1)));
     sb.github().create_issue(
         "acme/payments",
         NewIssue {
@@ -46,7 +50,7 @@ async fn pack() -> (recur_sandbox::Sandbox, tempfile::TempDir, PathBuf, String) 
     recur::scoring::score(
         &store,
         &settings.scoring,
-        chrono::Utc::now() - chrono::Duration::days(35),
+        clock().now() - chrono::Duration::days(35),
     )
     .await
     .unwrap();
@@ -102,9 +106,14 @@ async fn the_pack_shows_the_databases_numbers_charts_and_tables_with_text_escape
     }
 
     // Headline: the same numbers as the database.
+    // (As of the run's day: the pack reads the backlog as it stood then.)
     let open = scalar(
         &db,
-        "SELECT count(*) FROM action_items WHERE tracking = 'tracked' AND state = 'open'",
+        &format!(
+            "SELECT count(*) FROM items_as_of(DATE '{}') \
+             WHERE kind = 'action_item' AND tracking = 'tracked' AND state = 'open'",
+            clock().today()
+        ),
     )
     .await;
     assert!(
@@ -126,10 +135,7 @@ async fn the_pack_shows_the_databases_numbers_charts_and_tables_with_text_escape
             "SELECT count(*) FROM ({})",
             recur::queries::get("health/trends_flow.sql")
                 .sql
-                .replace(
-                    "$1::DATE",
-                    &format!("'{}'::DATE", chrono::Utc::now().date_naive())
-                )
+                .replace("$1::DATE", &format!("'{}'::DATE", clock().today()))
                 .replace("$2::DATE", "NULL::DATE")
                 .replace("$3::VARCHAR", "'month'")
                 .replace("$4::VARCHAR", "NULL::VARCHAR")
@@ -145,13 +151,16 @@ async fn the_pack_shows_the_databases_numbers_charts_and_tables_with_text_escape
     assert_eq!(top.matches("<rect").count() as i64, scored.min(10));
     // A mark for each top risk that was scored at the previous review.
     let q = recur::queries::get("review/top_risks.sql");
-    let prev = (chrono::Utc::now() - chrono::Duration::days(30)).date_naive();
+    let prev = clock().today() - chrono::Duration::days(30);
     let marked = query(
         &db,
         &format!(
             "SELECT count(previous_bad_minutes) FROM ({})",
             q.sql
-                .replace("$1::TIMESTAMPTZ", "now()::TIMESTAMPTZ")
+                .replace(
+                    "$1::TIMESTAMPTZ",
+                    &format!("TIMESTAMPTZ '{}'", clock().now().to_rfc3339()),
+                )
                 .replace(
                     "$2::TIMESTAMPTZ",
                     &format!("TIMESTAMPTZ '{prev} 23:59:59.999999+00'")

@@ -11,7 +11,7 @@ use recur::store::{OpenMode, Store};
 use recur::sync::{no_shutdown, Shutdown};
 use recur::writeback::{WritebackError, WritebackJob, WritebackReport};
 use recur_core::SUMMARY_MARKER;
-use recur_sandbox::{Fault, FaultRule, Sandbox};
+use recur_sandbox::{Fault, FaultRule, NewIssue, Sandbox};
 
 use crate::common::*;
 
@@ -44,7 +44,7 @@ async fn score(settings: &Settings) {
     let store = Store::open(&settings.store_path, OpenMode::ReadWrite)
         .await
         .unwrap();
-    recur::scoring::score(&store, &settings.scoring, chrono::Utc::now())
+    recur::scoring::score(&store, &settings.scoring, crate::common::clock().now())
         .await
         .expect("score");
     store.close().await;
@@ -71,7 +71,7 @@ async fn writeback_with(
         retry: &settings.sync,
         deadlines: &settings.deadlines,
         sleeper,
-        as_of: chrono::Utc::now().date_naive(),
+        clock: crate::common::clock(),
         dry_run,
     };
     let r = job.run(shutdown).await;
@@ -816,5 +816,101 @@ async fn a_closed_item_loses_its_labels_keeps_its_comment_saying_so_and_a_vanish
     // And that is stable: nothing more to write.
     gh.reset_counters();
     assert_eq!(writeback(&settings, false).await.counts.planned, 0);
+    sb.shutdown().await;
+}
+
+/// Issue "One clock": with the run's clock at one second before midnight
+/// UTC, sync, scoring, the write-back plan and its application all judge by
+/// that day — an item due that day is not overdue, one due the day before
+/// is — and a second write-back on the same clock plans nothing, however
+/// far the wall clock has moved. One second later (a new day) the first
+/// item is overdue: the clock, not the wall, decides. Every run records it.
+#[tokio::test]
+async fn one_clock_every_step_judges_by_the_runs_day_at_one_second_before_midnight() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = gh_settings(&sb, &dir.path().join("r.duckdb"), "");
+    let clock = crate::common::clock();
+    assert_eq!(clock.now().format("%H:%M:%S").to_string(), "23:59:59");
+    let today = clock.today();
+    let gh = sb.github();
+    let due_today = gh.create_issue(
+        "acme/payments",
+        NewIssue {
+            title: "Add a circuit breaker to the refund client".into(),
+            body: format!(
+                "### Owner\n\n@alice\n\n### Service\n\npayments\n\n### Target date\n\n{today}\n"
+            ),
+            labels: vec!["postmortem".into()],
+            ..NewIssue::default()
+        },
+    );
+    let due_yesterday = gh.create_issue(
+        "acme/payments",
+        NewIssue {
+            title: "Add a timeout to the refund client".into(),
+            body: format!(
+                "### Owner\n\n@alice\n\n### Service\n\npayments\n\n### Target date\n\n{}\n",
+                today.pred_opt().unwrap()
+            ),
+            labels: vec!["postmortem".into()],
+            ..NewIssue::default()
+        },
+    );
+    sync(&settings).await;
+    score(&settings).await;
+    let overdue = |plan: &WritebackReport, n: u64| {
+        plan.rows.iter().any(|r| {
+            r.key == format!("acme/payments#{n}") && r.change.contains(&format!("+{PREFIX}overdue"))
+        })
+    };
+    let plan = writeback(&settings, true).await;
+    assert!(
+        !overdue(&plan, due_today),
+        "due today is not overdue at 23:59:59"
+    );
+    assert!(overdue(&plan, due_yesterday));
+    let done = writeback(&settings, false).await;
+    assert_eq!(done.counts.failed, 0);
+    // Nothing changed, same clock: nothing to do, whatever the wall says.
+    let again = writeback(&settings, true).await;
+    assert_eq!(again.counts.planned, 0, "{:?}", again.rows);
+    // One second later it is a new day, and the item due yesterday now.
+    let store = Store::open(&settings.store_path, OpenMode::ReadOnly)
+        .await
+        .unwrap();
+    let writer = recur::sources::writer(&settings.sources[0], &settings.sync).unwrap();
+    let next_day = WritebackJob {
+        store: &store,
+        writer: writer.as_ref(),
+        settings: &settings.writeback,
+        retry: &settings.sync,
+        deadlines: &settings.deadlines,
+        sleeper: &RecordingSleeper::default(),
+        clock: recur::clock::Clock::at(clock.now() + chrono::Duration::seconds(1)),
+        dry_run: true,
+    }
+    .run(no_shutdown())
+    .await
+    .unwrap();
+    assert!(overdue(&next_day, due_today));
+    // Every run recorded the clock it judged by.
+    let clocks = store
+        .query(
+            "clocks",
+            "SELECT (SELECT list(DISTINCT clock) FROM sync_runs), \
+                    (SELECT list(DISTINCT clock) FROM writeback_runs), \
+                    (SELECT list(DISTINCT scored_at) FROM score_runs WHERE scored_at >= ?::TIMESTAMPTZ)",
+            vec![duckdb::types::Value::Text(clock.now().to_rfc3339())],
+        )
+        .await
+        .unwrap();
+    let want = serde_json::json!([clock
+        .now()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)]);
+    for (i, v) in clocks.rows[0].iter().enumerate() {
+        assert_eq!(v, &want, "column {i}");
+    }
+    store.close().await;
     sb.shutdown().await;
 }
