@@ -305,12 +305,28 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
     )?;
     if let Some(port) = serve {
         let mut settings = settings;
+        // Reports carry the backlog's content: their own port, behind a
+        // token made for this run.
+        let token: String = {
+            use rand::Rng;
+            let mut rng = rand::rng();
+            (0..32)
+                .map(|_| {
+                    char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rng.random_range(0..36)])
+                })
+                .collect()
+        };
+        let reports_port = port.checked_add(1).unwrap_or(port - 1);
         settings.daemon.listen = format!("127.0.0.1:{port}");
+        settings.daemon.reports_listen = Some(format!("127.0.0.1:{reports_port}"));
+        settings.daemon.reports_token = Some(crate::settings::Secret::new(token.clone()));
         settings.daemon.interval = Some("1m".into());
         settings.daemon.writeback = true;
         writeln!(
             out,
-            "\nServing until Ctrl-C: http://127.0.0.1:{port}/reports/review.html  http://127.0.0.1:{port}/metrics  http://127.0.0.1:{port}/healthz\nSandbox trackers: {}",
+            "\nServing until Ctrl-C: http://127.0.0.1:{port}/metrics  http://127.0.0.1:{port}/healthz\n\
+             Reports (bearer token made for this run): curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{reports_port}/reports/review.html -o review.html\n\
+             Sandbox trackers: {}",
             sandbox.github_url()
         )?;
         drop(out);

@@ -1,5 +1,10 @@
 //! Rendering query results: an aligned table for people, one JSON array of
 //! row objects for programs, RFC 4180 CSV for spreadsheets.
+//!
+//! CSV is opened by spreadsheets, which run a cell that starts with `=`,
+//! `+`, `-` or `@` (and tab or carriage return) as a formula: text cells
+//! that start so get a leading `'` ([`csv_guard`]), the OWASP advice.
+//! Numbers are written as they are. JSON and Parquet exports stay raw.
 
 use std::io::Write;
 
@@ -42,6 +47,15 @@ fn safe_cell(v: &serde_json::Value) -> String {
         .collect()
 }
 
+/// A text cell a spreadsheet would run as a formula gets a leading `'`.
+pub fn csv_guard(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -62,7 +76,13 @@ pub fn write(out: &mut dyn Write, result: &QueryResult, format: Format) -> std::
             let header: Vec<String> = result.columns.iter().map(|c| csv_field(c)).collect();
             write!(out, "{}\r\n", header.join(","))?;
             for row in &result.rows {
-                let line: Vec<String> = row.iter().map(|v| csv_field(&cell(v))).collect();
+                let line: Vec<String> = row
+                    .iter()
+                    .map(|v| match v {
+                        serde_json::Value::String(s) => csv_field(&csv_guard(s)),
+                        other => csv_field(&cell(other)),
+                    })
+                    .collect();
                 write!(out, "{}\r\n", line.join(","))?;
             }
             Ok(())
@@ -125,6 +145,33 @@ mod tests {
             text.contains("\"has, comma \"\"and\"\" quote\nline\""),
             "{text}"
         );
+    }
+
+    /// Regression (hostile text): a title that is a spreadsheet formula is
+    /// written as text; numbers keep their sign.
+    #[test]
+    fn csv_cells_cannot_become_spreadsheet_formulas() {
+        let r = QueryResult {
+            columns: vec!["t".into(), "n".into()],
+            rows: vec![
+                vec!["=HYPERLINK(\"http://evil\",\"x\")".into(), (-3).into()],
+                vec!["+1".into(), 2.into()],
+                vec!["-2".into(), 2.into()],
+                vec!["@SUM(A1)".into(), 2.into()],
+                vec!["\tcmd".into(), 2.into()],
+                vec!["ok = fine".into(), 2.into()],
+            ],
+        };
+        let mut buf = Vec::new();
+        write(&mut buf, &r, Format::Csv).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        assert!(
+            text.contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",-3\r\n"),
+            "{text}"
+        );
+        for guarded in ["'+1,", "'-2,", "'@SUM(A1),", "'\tcmd,", "\nok = fine,"] {
+            assert!(text.contains(guarded), "{guarded:?} in {text}");
+        }
     }
 
     #[test]

@@ -1,5 +1,8 @@
-//! The daemon's HTTP surface on `[daemon] listen`: `/healthz`, `/metrics`,
-//! `/reports/{name}.json` and the review pack at `/reports/review.html`. Reports are read between cycles (they wait
+//! The daemon's HTTP surface: `/healthz` and `/metrics` on `[daemon]
+//! listen` (nothing of the backlog's content), and `/reports/{name}.json`
+//! with the review pack at `/reports/review.html` on `[daemon]
+//! reports_listen` only, behind a bearer token. Both check the `Host`
+//! header ([`super::serve`]). Reports are read between cycles (they wait
 //! for a running cycle to finish), through a read-only connection, so the
 //! HTTP API and `recur report` give the same answers.
 
@@ -19,12 +22,32 @@ use crate::store::{OpenMode, Store};
 /// How long a report request waits for a running cycle.
 const REPORT_WAIT: Duration = Duration::from_secs(120);
 
-pub(super) fn router(state: Arc<DaemonState>) -> Router {
+/// `/healthz` and `/metrics`, answering only to `hosts`.
+pub(super) fn ops_router(state: Arc<DaemonState>, hosts: Arc<Vec<String>>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(move |req, next| {
+            super::serve::check_host(hosts.clone(), req, next)
+        }))
+}
+
+/// `/reports/*`, answering only to `hosts` and with the bearer `token`.
+pub(super) fn reports_router(
+    state: Arc<DaemonState>,
+    hosts: Arc<Vec<String>>,
+    token: Arc<String>,
+) -> Router {
+    Router::new()
         .route("/reports/{file}", get(report))
         .with_state(state)
+        .layer(axum::middleware::from_fn(move |req, next| {
+            super::serve::check_bearer(token.clone(), req, next)
+        }))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            super::serve::check_host(hosts.clone(), req, next)
+        }))
 }
 
 async fn healthz(State(st): State<Arc<DaemonState>>) -> Response {

@@ -5,7 +5,7 @@
 
 use std::sync::atomic::AtomicU64;
 
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -16,29 +16,62 @@ use crate::queries;
 use crate::reports::Deadlines;
 use crate::store::{Store, StoreError};
 
+/// A label value escaped by the OpenMetrics rules (`\\`, `\"`, `\n`).
+/// prometheus-client writes label values as they are, so one `"` in a
+/// value would end the string early and break the whole scrape.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub struct LabelText(pub String);
+
+impl EncodeLabelValue for LabelText {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        use std::fmt::Write;
+        for c in self.0.chars() {
+            match c {
+                '\\' => encoder.write_str("\\\\")?,
+                '"' => encoder.write_str("\\\"")?,
+                '\n' => encoder.write_str("\\n")?,
+                c => encoder.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<String> for LabelText {
+    fn from(s: String) -> Self {
+        LabelText(s)
+    }
+}
+
+impl From<&str> for LabelText {
+    fn from(s: &str) -> Self {
+        LabelText(s.to_string())
+    }
+}
+
 /// `{source}`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct SourceLabel {
     /// Source name.
-    pub source: String,
+    pub source: LabelText,
 }
 
 /// `{source, priority, status}`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ItemLabels {
     /// Source name.
-    pub source: String,
+    pub source: LabelText,
     /// P0–P3 or `none`.
-    pub priority: String,
-    /// Workflow status or `none`.
-    pub status: String,
+    pub priority: LabelText,
+    /// Workflow status (bounded to the known ones and `other`) or `none`.
+    pub status: LabelText,
 }
 
 /// `{outcome}`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabel {
     /// applied | failed | skipped | deferred.
-    pub outcome: String,
+    pub outcome: LabelText,
 }
 
 type FloatGauge = Gauge<f64, AtomicU64>;
@@ -172,9 +205,9 @@ impl Metrics {
             let text = |i: usize| row[i].as_str().unwrap_or("none").to_string();
             self.open_items
                 .get_or_create(&ItemLabels {
-                    source: text(0),
-                    priority: text(1),
-                    status: text(2),
+                    source: text(0).into(),
+                    priority: text(1).into(),
+                    status: text(2).into(),
                 })
                 .set(row[3].as_i64().unwrap_or(0));
         }
@@ -183,7 +216,7 @@ impl Metrics {
         let (mut minutes, mut share) = (0.0, 0.0);
         for row in &exposure.rows {
             let source = SourceLabel {
-                source: row[0].as_str().unwrap_or_default().to_string(),
+                source: row[0].as_str().unwrap_or_default().into(),
             };
             minutes += row[1].as_f64().unwrap_or(0.0);
             share += row[2].as_f64().unwrap_or(0.0);
@@ -223,5 +256,38 @@ impl Metrics {
             .unwrap_or(0);
         self.overdue_items.set(overdue);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (hostile text): a status with a quote, a backslash and a
+    /// line break in one issue used to break the whole scrape.
+    #[test]
+    fn a_hostile_label_value_is_escaped_and_the_scrape_still_parses() {
+        let m = Metrics::new();
+        m.open_items
+            .get_or_create(&ItemLabels {
+                source: "gh".into(),
+                priority: "P1".into(),
+                status: "in \"progress\" \\ or\nnot".into(),
+            })
+            .set(3);
+        let text = m.encode();
+        assert!(
+            text.contains(r#"status="in \"progress\" \\ or\nnot""#),
+            "{text}"
+        );
+        let lines: Vec<_> = text.lines().map(|l| Ok(l.to_string())).collect();
+        let scrape = prometheus_parse::Scrape::parse(lines.into_iter()).expect("parses");
+        let s = scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == "recur_open_items")
+            .expect("the series");
+        assert_eq!(s.labels.get("priority"), Some("P1"));
+        assert!(matches!(s.value, prometheus_parse::Value::Gauge(v) if v == 3.0));
     }
 }

@@ -18,6 +18,7 @@
 mod http;
 pub mod lock;
 pub mod metrics;
+mod serve;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -42,8 +43,19 @@ pub struct DaemonSettings {
     pub interval: Option<String>,
     /// Or a cron expression (5 or 6 fields, UTC): `*/15 * * * *`.
     pub cron: Option<String>,
-    /// Address of `/healthz`, `/metrics` and `/reports/NAME.json`.
+    /// Address of `/healthz` and `/metrics` (no item data there).
     pub listen: String,
+    /// Address of `/reports/NAME.json` and the review pack (titles, owners:
+    /// the backlog's content). Not served unless set; then every request
+    /// needs `Authorization: Bearer <reports_token>`.
+    pub reports_listen: Option<String>,
+    /// The bearer token `/reports/*` requires (at least 16 characters;
+    /// `RECUR_DAEMON__REPORTS_TOKEN` keeps it out of the file).
+    pub reports_token: Option<crate::settings::Secret>,
+    /// Host names (or host:port) the HTTP endpoints answer to; any other
+    /// `Host` header gets 421, which stops DNS rebinding. Default: the
+    /// listen addresses themselves, `localhost` and `127.0.0.1`.
+    pub allowed_hosts: Vec<String>,
     /// Whether cycles write back (`recur writeback`).
     pub writeback: bool,
 }
@@ -54,6 +66,9 @@ impl Default for DaemonSettings {
             interval: None,
             cron: None,
             listen: "127.0.0.1:9464".into(),
+            reports_listen: None,
+            reports_token: None,
+            allowed_hosts: Vec::new(),
             writeback: false,
         }
     }
@@ -127,7 +142,61 @@ impl DaemonSettings {
                 self.listen
             )
         })?;
+        if let Some(r) = &self.reports_listen {
+            r.parse::<SocketAddr>().map_err(|e| {
+                format!("daemon.reports_listen = {r:?}: not an address like 127.0.0.1:9465: {e}")
+            })?;
+            if *r == self.listen {
+                return Err(format!(
+                    "daemon.reports_listen = {r:?} is daemon.listen too: reports need their own address"
+                ));
+            }
+            match &self.reports_token {
+                Some(t) if t.expose().trim().chars().count() >= 16 => {}
+                Some(_) => {
+                    return Err("daemon.reports_token is shorter than 16 characters".into())
+                }
+                None => {
+                    return Err(
+                        "daemon.reports_listen is set but daemon.reports_token is not: reports carry the backlog's content and are served only with a bearer token".into(),
+                    )
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// The `Host` values the endpoints answer to: `allowed_hosts`, or by
+    /// default the listen addresses, `localhost` and `127.0.0.1` (with and
+    /// without their ports).
+    pub fn hosts(&self) -> Vec<String> {
+        if !self.allowed_hosts.is_empty() {
+            return self
+                .allowed_hosts
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect();
+        }
+        let mut out = vec![
+            "localhost".to_string(),
+            "127.0.0.1".to_string(),
+            "[::1]".to_string(),
+        ];
+        for a in std::iter::once(&self.listen).chain(self.reports_listen.as_ref()) {
+            if let Ok(addr) = a.parse::<SocketAddr>() {
+                out.push(addr.to_string());
+                out.push(match addr {
+                    SocketAddr::V4(v) => v.ip().to_string(),
+                    SocketAddr::V6(v) => format!("[{}]", v.ip()),
+                });
+                for h in ["localhost", "127.0.0.1", "[::1]"] {
+                    out.push(format!("{h}:{}", addr.port()));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 }
 
@@ -332,10 +401,29 @@ pub async fn run(
     let bound = listener
         .local_addr()
         .map_err(|e| CliError::Runtime(e.to_string()))?;
-    tracing::info!(address = %bound, "Serving /healthz, /metrics and /reports/NAME.json.");
+    tracing::info!(address = %bound, "Serving /healthz and /metrics.");
+    let reports_listener = match &settings.daemon.reports_listen {
+        Some(r) => {
+            let raddr: SocketAddr = r
+                .parse()
+                .map_err(|e| CliError::Usage(format!("daemon.reports_listen: {e}")))?;
+            let l = tokio::net::TcpListener::bind(raddr)
+                .await
+                .map_err(|e| CliError::Runtime(format!("cannot listen on {raddr}: {e}")))?;
+            tracing::info!(address = %raddr, "Serving /reports/NAME.json and /reports/review.html (bearer token).");
+            Some(l)
+        }
+        None => None,
+    };
     if let Some(tx) = on_listen {
         let _ = tx.send(bound);
     }
+    let hosts = Arc::new(settings.daemon.hosts());
+    let token = settings
+        .daemon
+        .reports_token
+        .as_ref()
+        .map(|t| Arc::new(t.expose().trim().to_string()));
     let state = Arc::new(DaemonState {
         period: schedule.period(),
         settings,
@@ -343,14 +431,26 @@ pub async fn run(
         health: Mutex::new(health),
         cycle_lock: tokio::sync::Mutex::new(()),
     });
-    let mut server_stop = shutdown.clone();
-    let router = http::router(state.clone());
+    let ops = serve::serve(
+        listener,
+        http::ops_router(state.clone(), hosts.clone()),
+        shutdown.clone(),
+    );
+    let reports = match (reports_listener, token) {
+        (Some(l), Some(token)) => Some(serve::serve(
+            l,
+            http::reports_router(state.clone(), hosts, token),
+            shutdown.clone(),
+        )),
+        _ => None,
+    };
     let server = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                crate::sync::shutdown_requested(&mut server_stop).await;
-            })
-            .await
+        match reports {
+            Some(r) => {
+                tokio::join!(ops, r);
+            }
+            None => ops.await,
+        }
     });
     let mut sd = shutdown.clone();
     loop {
@@ -401,7 +501,7 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
                 requests += r.stats.api_requests;
                 m.api_requests
                     .get_or_create(&metrics::SourceLabel {
-                        source: r.source.clone(),
+                        source: r.source.clone().into(),
                     })
                     .inc_by(r.stats.api_requests);
             }
@@ -455,7 +555,7 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
             writes += r.counts.writes;
             m.api_requests
                 .get_or_create(&metrics::SourceLabel {
-                    source: r.source.clone(),
+                    source: r.source.clone().into(),
                 })
                 .inc_by(r.counts.requests);
             for (outcome, n) in [

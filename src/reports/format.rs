@@ -154,37 +154,29 @@ fn md_cell(v: &J) -> String {
     }
 }
 
-/// Text safe inside a Markdown table cell: pipes and backslashes escaped,
-/// line breaks as `<br>`, other control characters and HTML-significant
-/// `<` `>` `&` escaped so tracker text cannot inject markup.
+/// Text safe inside a Markdown table cell, however hostile: escaped with
+/// recur-core's [`markdown_escape`](recur_core::markdown_escape) (the one
+/// escaper the summary comments use too: no mention, team mention, `#N`
+/// reference, image, link or HTML can form, pipes cannot split the cell),
+/// line breaks as `<br>`, and bidirectional overrides shown as escapes so
+/// they cannot reorder the text around them.
 pub fn md_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '|' => out.push_str("\\|"),
-            '`' => out.push_str("\\`"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
+    s.replace("\r\n", "\n")
+        .split(['\n', '\r'])
+        .map(|line| {
+            let mut out = String::with_capacity(line.len());
+            for c in recur_core::markdown_escape(line).chars() {
+                if ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c)
+                {
+                    out.extend(c.escape_unicode());
+                } else {
+                    out.push(c);
                 }
-                out.push_str("<br>");
             }
-            '\n' => out.push_str("<br>"),
-            c if c.is_control()
-                || ('\u{202a}'..='\u{202e}').contains(&c)
-                || ('\u{2066}'..='\u{2069}').contains(&c) =>
-            {
-                out.extend(c.escape_unicode())
-            }
-            c => out.push(c),
-        }
-    }
-    out
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("<br>")
 }
 
 #[cfg(test)]
@@ -243,8 +235,32 @@ mod tests {
         let md = text(&sections, ReportFormat::Md);
         assert_eq!(
             md,
-            "# Monthly\n\n## Open by age\n\n| title | open | small_sample |\n| --- | ---: | --- |\n\
-             | a \\| b<br>c &lt;script&gt; \\`x\\` | 3 | yes |\n\n## Blocked\n\n_None._\n"
+            "# Monthly\n\n## Open by age\n\n| title | open | small\\_sample |\n| --- | ---: | --- |\n\
+             | a \\| b<br>c &lt;script\\> \\`x\\` | 3 | yes |\n\n## Blocked\n\n_None._\n"
+        );
+    }
+
+    /// Regression (hostile text): text copied from an issue into a
+    /// Markdown report can mention nobody, reference no issue, embed no
+    /// image and link nowhere when the report is pasted into GitHub.
+    #[test]
+    fn markdown_reports_neutralise_mentions_references_images_and_links() {
+        let hostile = "@octocat @acme/sre see #12 and acme/ops#3 ![x](http://t.png) [y](https://evil) https://evil www.evil.com";
+        let r = result(&["title"], vec![vec![hostile.into()]]);
+        let md = text(&ReportOutput::Rows(r), ReportFormat::Md);
+        for bad in [
+            "@octocat", "@acme", "#12", "#3", "![x]", "[y](", "://", "www.",
+        ] {
+            assert!(!md.contains(bad), "{bad} in {md}");
+        }
+        // The words are all still there for a reader.
+        let shown: String = md
+            .chars()
+            .filter(|c| *c != '\u{200D}' && *c != '\\')
+            .collect();
+        assert!(
+            shown.contains("@octocat @acme/sre see #12 and acme/ops#3"),
+            "{shown}"
         );
     }
 

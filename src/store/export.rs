@@ -80,6 +80,13 @@ impl Store {
     }
 
     /// Writes each public view to `dir/<view>.<ext>`.
+    ///
+    /// Files are written into a fresh private directory inside `dir`
+    /// (random name, mode 0700) and renamed into place: a reader (or a
+    /// kill) never sees half a file, and nobody can plant a symlink where
+    /// DuckDB writes. CSV text cells a spreadsheet would run as a formula
+    /// (starting with `=`, `+`, `-`, `@`, tab or carriage return) get a
+    /// leading `'`, as `recur query --format csv` does; Parquet stays raw.
     pub async fn export_views(
         &self,
         dir: &Path,
@@ -88,22 +95,33 @@ impl Store {
         let views = self.public_views().await?;
         let dir = dir.to_path_buf();
         self.call(move |conn| {
+            let staging = tempfile::Builder::new()
+                .prefix(".recur-export-")
+                .tempdir_in(&dir)
+                .map_err(|source| StoreError::Io {
+                    what: format!("export: a private staging directory in {}", dir.display()),
+                    source,
+                })?;
             let mut out = Vec::new();
             for view in views {
                 let file = dir.join(format!("{view}.{}", format.extension()));
                 let file_s = file.to_string_lossy().into_owned();
-                // Written under a temporary name and renamed into place, so a
-                // reader (or a kill) never sees half a file.
-                let partial = dir.join(format!(".{view}.{}.partial", format.extension()));
+                let partial = staging
+                    .path()
+                    .join(format!("{view}.{}", format.extension()));
                 let partial_s = partial.to_string_lossy().into_owned();
                 let options = match format {
                     ExportFormat::Parquet => "FORMAT parquet, COMPRESSION zstd",
                     ExportFormat::Csv => "FORMAT csv, HEADER true",
                 };
+                let select = match format {
+                    ExportFormat::Parquet => "*".to_string(),
+                    ExportFormat::Csv => csv_columns(conn, &view)?,
+                };
                 // View names come from the catalog; quote them anyway.
                 let stmt = format!(
-                    "COPY (SELECT * FROM \"{}\") TO {} ({options})",
-                    view.replace('"', "\"\""),
+                    "COPY (SELECT {select} FROM {}) TO {} ({options})",
+                    ident(&view),
                     literal(&partial_s)
                 );
                 let rows = conn
@@ -123,4 +141,37 @@ impl Store {
         })
         .await
     }
+}
+
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The select list of a CSV export of `view`: text columns guarded against
+/// spreadsheet formulas, every other column as it is.
+fn csv_columns(conn: &duckdb::Connection, view: &str) -> Result<String, StoreError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT column_name, data_type FROM information_schema.columns \
+             WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+        )
+        .map_err(sql("export: list columns"))?;
+    let cols: Vec<(String, String)> = stmt
+        .query_map([view], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(sql(format!("export: columns of {view}")))?;
+    Ok(cols
+        .iter()
+        .map(|(name, ty)| {
+            let c = ident(name);
+            if ty == "VARCHAR" {
+                format!(
+                    "CASE WHEN regexp_matches({c}, '^[=+@\t\r-]') THEN '''' || {c} ELSE {c} END AS {c}"
+                )
+            } else {
+                c
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", "))
 }

@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0010_run_clock.sql",
         sql: include_str!("../../queries/migrations/0010_run_clock.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_hostile.sql",
+        sql: include_str!("../../queries/migrations/0011_hostile.sql"),
+    },
 ];
 
 /// The schema version this build writes.

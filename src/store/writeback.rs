@@ -305,4 +305,50 @@ impl Store {
         })
         .await
     }
+
+    /// Content creations write-back sent for `source` since `since`
+    /// (oldest first), for the pacer's per-hour window; drops rows older
+    /// than a day on the way.
+    pub async fn writeback_creations_since(
+        &self,
+        source: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, StoreError> {
+        let source = source.to_string();
+        let writable = self.check_writable().is_ok();
+        let cutoff = since - chrono::Duration::days(1);
+        self.call(move |conn| {
+            if writable {
+                conn.execute(
+                    "DELETE FROM writeback_creations WHERE sent_at < ?",
+                    params![cutoff],
+                )
+                .ok();
+            }
+            let mut stmt = conn
+                .prepare("SELECT sent_at FROM writeback_creations WHERE source = ? AND sent_at >= ? ORDER BY sent_at")
+                .map_err(sql("read recent creations"))?;
+            let rows = stmt
+                .query_map(params![source, since], |r| r.get::<_, DateTime<Utc>>(0))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(sql("read recent creations"))?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Records one content creation sent for `source` at `at`.
+    pub async fn record_creation(&self, source: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.check_writable()?;
+        let source = source.to_string();
+        self.call(move |conn| {
+            conn.execute(
+                "INSERT INTO writeback_creations VALUES (?, ?)",
+                params![source, at],
+            )
+            .map_err(sql("record a creation"))?;
+            Ok(())
+        })
+        .await
+    }
 }

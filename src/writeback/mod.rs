@@ -235,7 +235,16 @@ struct Pacer {
 }
 
 impl Pacer {
-    fn new(s: &WritebackSettings) -> Self {
+    /// A pacer that knows the creations earlier runs sent within the
+    /// hour (`prior`, wall-clock times), so runs together stay under the
+    /// per-hour window.
+    fn new(s: &WritebackSettings, prior: &[chrono::DateTime<chrono::Utc>]) -> Self {
+        let (wall, mono) = (chrono::Utc::now(), Instant::now());
+        let creations = prior
+            .iter()
+            .filter_map(|t| (wall - *t).to_std().ok())
+            .filter_map(|ago| mono.checked_sub(ago))
+            .collect();
         Pacer {
             min_interval: Duration::from_millis(s.min_interval_ms),
             windows: vec![
@@ -243,7 +252,7 @@ impl Pacer {
                 (Duration::from_secs(3600), s.creations_per_hour),
             ],
             last: None,
-            creations: VecDeque::new(),
+            creations,
             slept: Duration::ZERO,
         }
     }
@@ -348,6 +357,18 @@ impl WritebackJob<'_> {
         self.writer.source_name()
     }
 
+    /// Records a content creation for the per-hour window of later runs.
+    /// A failure to record costs only that memory, never the write.
+    async fn creation_sent(&self) {
+        if let Err(e) = self
+            .store
+            .record_creation(self.source(), chrono::Utc::now())
+            .await
+        {
+            tracing::warn!(source = %self.source(), error = %e, "Could not record a creation for the hourly window.");
+        }
+    }
+
     /// Plans, and unless this is a dry run, writes.
     pub async fn run(&self, shutdown: Shutdown) -> Result<WritebackReport, WritebackError> {
         let source = self.source().to_string();
@@ -432,8 +453,12 @@ impl WritebackJob<'_> {
         report.run_id = Some(run_id);
         let requests_before = writer.requests_sent();
         let writes_before = writer.writes_sent();
+        let prior = self
+            .store
+            .writeback_creations_since(&source, chrono::Utc::now() - chrono::Duration::hours(1))
+            .await?;
         let mut run = Run {
-            pacer: Pacer::new(self.settings),
+            pacer: Pacer::new(self.settings, &prior),
             shutdown,
             waited: Duration::ZERO,
             retries: 0,
@@ -620,6 +645,9 @@ impl WritebackJob<'_> {
             };
             if write {
                 run.pacer.sent(creates);
+                if creates {
+                    self.creation_sent().await;
+                }
             }
             match result {
                 Ok(v) => return Ok((v, n)),
@@ -764,6 +792,7 @@ impl WritebackJob<'_> {
                         _ = crate::sync::shutdown_requested(&mut sd) => return Err(OpError::Interrupted),
                     };
                     run.pacer.sent(true);
+                    self.creation_sent().await;
                     match result {
                         Ok(new_id) => {
                             return Ok(OpOutcome {
@@ -872,11 +901,14 @@ mod tests {
 
     #[test]
     fn pacer_spaces_writes_and_caps_creations() {
-        let mut p = Pacer::new(&WritebackSettings {
-            min_interval_ms: 1000,
-            creations_per_minute: 2,
-            ..WritebackSettings::default()
-        });
+        let mut p = Pacer::new(
+            &WritebackSettings {
+                min_interval_ms: 1000,
+                creations_per_minute: 2,
+                ..WritebackSettings::default()
+            },
+            &[],
+        );
         assert_eq!(p.wait_before(true), Duration::ZERO);
         p.sent(true);
         let w = p.wait_before(false);
@@ -895,5 +927,34 @@ mod tests {
         );
         // A non-creating write only waits for the interval.
         assert!(p.wait_before(false) <= Duration::from_secs(1));
+    }
+    /// Regression (shared limits): creations earlier runs sent within the
+    /// hour count against this run's hourly window.
+    #[test]
+    fn the_hourly_window_spans_runs() {
+        let s = WritebackSettings {
+            min_interval_ms: 0,
+            creations_per_hour: 3,
+            ..WritebackSettings::default()
+        };
+        let now = chrono::Utc::now();
+        let earlier = [
+            now - chrono::Duration::minutes(50),
+            now - chrono::Duration::minutes(30),
+            now - chrono::Duration::minutes(10),
+            // Over an hour ago: no longer counts.
+            now - chrono::Duration::minutes(70),
+        ];
+        let p = Pacer::new(&s, &earlier);
+        let wait = p.wait_before(true);
+        // The oldest of the three within the hour leaves it in ~10 minutes.
+        assert!(
+            wait > Duration::from_secs(9 * 60) && wait <= Duration::from_secs(10 * 60 + 1),
+            "{wait:?}"
+        );
+        assert_eq!(
+            Pacer::new(&s, &earlier[..2]).wait_before(true),
+            Duration::ZERO
+        );
     }
 }

@@ -373,10 +373,19 @@ pub fn compute(
             continue;
         }
         let detail = v.detail.unwrap_or_default();
+        // The reason is recur's own wording, never the title's text: what
+        // a tracker's user typed does not come out under recur's name.
+        let why = if detail.starts_with("fewer than") {
+            "it has fewer than three words"
+        } else if detail.starts_with("starts with") {
+            "it starts with a wish or an inquiry"
+        } else {
+            "its first word is not an action verb"
+        };
         desired.entry(v.key).or_default().push(Desired {
             label: format!("{prefix}vague"),
-            value_key: detail.clone(),
-            reason: format!("the title does not name an action: {detail}"),
+            value_key: detail,
+            reason: format!("the title does not name an action: {why} (lint rule vague_title)"),
         });
     }
     let summaries: HashMap<&str, &SummaryRow> = inputs

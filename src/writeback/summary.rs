@@ -317,7 +317,7 @@ mod tests {
             ..SummaryState::default()
         };
         let doc = render("OPS-1", &s, None);
-        let text = recur_core::render_plain(&doc);
+        let text = recur_core::render_wiki(&doc);
         assert!(text.contains("no longer flagged"), "{text}");
         assert!(text.contains("is closed"), "{text}");
         assert!(text.contains("Written by recur"), "{text}");

@@ -20,11 +20,28 @@ fn free_port() -> u16 {
         .port()
 }
 
+const REPORTS_TOKEN: &str = "test-reports-token-0123456789";
+
+/// The daemon's configuration: `/healthz` and `/metrics` on `port`, the
+/// reports on `port + 1` behind [`REPORTS_TOKEN`].
 fn config(sb: &Sandbox, db: &Path, port: u16, interval: &str) -> String {
     format!(
-        "{}\n[sync]\nmax_retries = 2\nbackoff_base_ms = 10\n\n[writeback]\nmin_interval_ms = 0\ncreations_per_minute = 100000\ncreations_per_hour = 100000\n\n[daemon]\ninterval = \"{interval}\"\nlisten = \"127.0.0.1:{port}\"\nwriteback = true\n",
-        recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), db)
+        "{}\n[sync]\nmax_retries = 2\nbackoff_base_ms = 10\n\n[writeback]\nmin_interval_ms = 0\ncreations_per_minute = 100000\ncreations_per_hour = 100000\n\n[daemon]\ninterval = \"{interval}\"\nlisten = \"127.0.0.1:{port}\"\nreports_listen = \"127.0.0.1:{}\"\nreports_token = \"{REPORTS_TOKEN}\"\nwriteback = true\n",
+        recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), db),
+        port + 1
     )
+}
+
+/// GET with the reports' bearer token.
+async fn get_report(url: &str) -> Option<(u16, String)> {
+    let r = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(REPORTS_TOKEN)
+        .send()
+        .await
+        .ok()?;
+    let status = r.status().as_u16();
+    Some((status, r.text().await.ok()?))
 }
 
 async fn get(url: &str) -> Option<(u16, String)> {
@@ -119,17 +136,29 @@ async fn cycles_health_metrics_reports_and_a_clean_stop() {
     assert!(value("recur_open_bad_minutes", None) > 0.0);
     assert!(value("recur_last_sync_timestamp_seconds", None) > 1.7e9);
 
-    // Reports over HTTP, the same as the CLI's JSON.
-    let (status, body) = get(&format!("{base}/reports/aging.json")).await.unwrap();
+    // Reports over HTTP on their own port, with the token, the same as the
+    // CLI's JSON; never on the metrics port, never without the token.
+    let reports = format!("http://127.0.0.1:{}", port + 1);
+    let (status, body) = get_report(&format!("{reports}/reports/aging.json"))
+        .await
+        .unwrap();
     assert_eq!(status, 200, "{body}");
     assert!(serde_json::from_str::<serde_json::Value>(&body)
         .unwrap()
         .is_array());
-    let (status, _) = get(&format!("{base}/reports/nope.json")).await.unwrap();
+    let (status, _) = get_report(&format!("{reports}/reports/nope.json"))
+        .await
+        .unwrap();
     assert_eq!(status, 404);
-    let (status, page) = get(&format!("{base}/reports/review.html")).await.unwrap();
+    let (status, page) = get_report(&format!("{reports}/reports/review.html"))
+        .await
+        .unwrap();
     assert_eq!(status, 200);
     assert_eq!(page.matches("<svg").count(), 6, "the review pack over HTTP");
+    let (status, _) = get(&format!("{reports}/reports/aging.json")).await.unwrap();
+    assert_eq!(status, 401, "no token, no reports");
+    let (status, _) = get(&format!("{base}/reports/aging.json")).await.unwrap();
+    assert_eq!(status, 404, "reports are not on the metrics port");
 
     // The tracker fails: cycles fail and /healthz says so, with the reason.
     sb.github()

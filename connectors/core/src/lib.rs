@@ -18,8 +18,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use write::{
-    markdown_escape, render_markdown, render_plain, Block, CommentPage, LabelsAfter, RemoteComment,
-    Summary, Writer, SUMMARY_MARKER, SUMMARY_PROPERTY,
+    markdown_escape, render_markdown, render_wiki, wiki_escape, Block, CommentPage, LabelsAfter,
+    RemoteComment, Summary, Writer, SUMMARY_MARKER, SUMMARY_PROPERTY,
 };
 
 /// Whether an issue is open or closed in its tracker.
@@ -270,6 +270,25 @@ pub enum ConnectorError {
         /// HTTP status (404, or 410 for disabled issues).
         status: u16,
         /// The tracker's message.
+        message: String,
+    },
+    /// The identity the token acts as cannot be established, so recur
+    /// cannot tell its own summary comments from a look-alike planted by
+    /// someone else: write-back stops rather than guess.
+    #[error("{source_name}: cannot establish whose token this is, so recur will not guess which comment is its own: {message}")]
+    Identity {
+        /// Source name.
+        source_name: String,
+        /// What failed.
+        message: String,
+    },
+    /// The tracker's answers break the protocol in a way retrying cannot
+    /// mend: a listing that pages in a loop, a response over the size cap.
+    #[error("{source_name}: {message}")]
+    Protocol {
+        /// Source name.
+        source_name: String,
+        /// What is wrong, naming the request.
         message: String,
     },
     /// Any other error answer.

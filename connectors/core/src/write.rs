@@ -126,23 +126,77 @@ pub trait Writer: Send + Sync {
     ) -> Result<(), ConnectorError>;
 }
 
-/// Escapes plain text for GitHub Markdown: Markdown punctuation is
-/// backslash-escaped (brackets too, so no link can form), `@` and `#`
-/// cannot mention or link, and HTML cannot open (so a reason can never
-/// close the hidden marker or ping anyone).
+/// Escapes plain text for GitHub Markdown, so text recur writes can never
+/// speak for anyone: Markdown punctuation is backslash-escaped (brackets
+/// too, so neither a link nor an image can form), `@` cannot mention a user
+/// or a team, `#` cannot reference an issue (`#12`, `owner/repo#12`), a
+/// bare URL cannot become a link, and HTML cannot open (so a reason can
+/// never close the hidden marker). Line breaks become spaces.
+///
+/// The zero-width joiner after `@`, `#`, `://` and `www.` breaks GitHub's
+/// autolinking of mentions, references and URLs while leaving the rendered
+/// text as it reads. This one escaper serves the summary comments and the
+/// Markdown reports alike.
 pub fn markdown_escape(text: &str) -> String {
+    const ZWJ: char = '\u{200D}';
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' | '>' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '>' | '!' => {
                 out.push('\\');
                 out.push(c);
             }
             '<' => out.push_str("&lt;"),
             '&' => out.push_str("&amp;"),
-            // A zero-width joiner after `@` stops a mention, and GitHub
-            // keeps it out of the rendered text.
-            '@' => out.push_str("@\u{200D}"),
+            '@' | '#' => {
+                out.push(c);
+                out.push(ZWJ);
+            }
+            ':' if out.ends_with(|p: char| p.is_ascii_alphanumeric())
+                && chars.peek() == Some(&'/') =>
+            {
+                out.push(':');
+                out.push(ZWJ);
+            }
+            '.' if out.to_ascii_lowercase().ends_with("www") => {
+                out.push(ZWJ);
+                out.push('.');
+            }
+            '\r' | '\n' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes plain text for Jira wiki markup (Data Center renders comment
+/// text as wiki markup): every character the markup gives a meaning is
+/// backslash-escaped — `[` (links, `[~user]` mentions), `!` (images), `{`
+/// (macros), `*`, `_`, `-`, `+`, `^`, `~`, `?`, `|`, `#`, `(` … — and bare
+/// URLs are broken so they stay text. Line breaks become spaces.
+pub fn wiki_escape(text: &str) -> String {
+    const ZWSP: char = '\u{200B}';
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' | '[' | ']' | '{' | '}' | '!' | '*' | '_' | '-' | '+' | '^' | '~' | '?' | '|'
+            | '#' | '@' | '(' | ')' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ':' if out.ends_with(|p: char| p.is_ascii_alphanumeric())
+                && chars.peek() == Some(&'/') =>
+            {
+                out.push(':');
+                out.push(ZWSP);
+            }
+            '.' if out.to_ascii_lowercase().ends_with("www") => {
+                out.push(ZWSP);
+                out.push('.');
+            }
             '\r' | '\n' => out.push(' '),
             c if c.is_control() => {}
             c => out.push(c),
@@ -185,14 +239,10 @@ pub fn render_markdown(summary: &Summary) -> String {
     out
 }
 
-/// Renders a summary as plain text (Jira Data Center comments).
-pub fn render_plain(summary: &Summary) -> String {
-    let clean = |t: &str| -> String {
-        t.chars()
-            .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
-            .filter(|c| !c.is_control())
-            .collect()
-    };
+/// Renders a summary as Jira wiki markup (Data Center comments): recur's
+/// own structure (a heading, bullets, a rule) in markup, every text
+/// escaped with [`wiki_escape`].
+pub fn render_wiki(summary: &Summary) -> String {
     let mut out = String::new();
     for block in &summary.blocks {
         if !out.is_empty() {
@@ -200,17 +250,23 @@ pub fn render_plain(summary: &Summary) -> String {
         }
         match block {
             Block::Heading(t) => {
-                out.push_str(&clean(t));
+                out.push_str("h3. ");
+                out.push_str(&wiki_escape(t));
                 out.push('\n');
             }
-            Block::Paragraph(t) | Block::Footer(t) => {
-                out.push_str(&clean(t));
+            Block::Paragraph(t) => {
+                out.push_str(&wiki_escape(t));
                 out.push('\n');
+            }
+            Block::Footer(t) => {
+                out.push_str("----\n_");
+                out.push_str(&wiki_escape(t));
+                out.push_str("_\n");
             }
             Block::Bullets(lines) => {
                 for l in lines {
-                    out.push_str("- ");
-                    out.push_str(&clean(l));
+                    out.push_str("* ");
+                    out.push_str(&wiki_escape(l));
                     out.push('\n');
                 }
             }
@@ -261,19 +317,63 @@ mod tests {
             let md = render_markdown(&summary);
             prop_assert!(md.starts_with(SUMMARY_MARKER));
             prop_assert_eq!(md.matches(SUMMARY_MARKER).count(), 1);
-            let plain = render_plain(&summary);
-            prop_assert!(!plain.chars().any(|c| c.is_control() && c != '\n'));
+            let wiki = render_wiki(&summary);
+            prop_assert!(!wiki.chars().any(|c| c.is_control() && c != '\n'));
+        }
+
+        #[test]
+        fn wiki_escaped_text_cannot_mention_link_embed_or_call_a_macro(text in any::<String>()) {
+            let e = wiki_escape(&text);
+            prop_assert!(!e.contains('\n') && !e.contains('\r'));
+            // Every markup character is escaped: no `[~user]`, `[a|b]`,
+            // `!img!` or `{macro}` can form.
+            let b = e.as_bytes();
+            for (i, ch) in e.char_indices() {
+                if "[]{}!|~".contains(ch) {
+                    prop_assert!(i > 0 && b[i - 1] == b'\\', "{}", e);
+                }
+            }
+            prop_assert!(!e.contains("://"), "{}", e);
         }
     }
 
     #[test]
     fn markdown_escape_defuses_mentions_html_and_markup() {
-        let s = markdown_escape("@octocat <!-- x --> [link](http://e) **b** #12\nnext");
-        assert!(!s.contains("@octocat"), "{s}");
+        let s = markdown_escape(
+            "@octocat @acme/sre <!-- x --> [link](http://e) ![img](http://i.png) **b** #12 acme/x#3 https://evil www.evil.com\nnext",
+        );
+        assert!(!s.contains("@octocat") && !s.contains("@acme"), "{s}");
         assert!(!s.contains("<!--"), "{s}");
-        assert!(!s.contains("[link]("), "{s}");
+        assert!(!s.contains("[link](") && !s.contains("![img]"), "{s}");
         assert!(!s.contains('\n'), "{s}");
-        assert!(s.contains("\\#12"), "{s}");
+        assert!(!s.contains("#12") && !s.contains("#3"), "{s}");
+        assert!(!s.contains("://") && !s.contains("www."), "{s}");
+    }
+
+    /// Regression (hostile text, Jira Data Center): a title like this one
+    /// must not make recur's bot mention a user, load an image or post a
+    /// link; escaped, it reads as the same characters.
+    #[test]
+    fn wiki_escape_defuses_mentions_images_links_and_macros() {
+        let hostile = "1 [~admin] !http://host/p.png! [x|http://evil] {code}x{code} *b* h1. t";
+        let e = wiki_escape(hostile);
+        // Each markup sequence appears only escaped (a backslash first).
+        for bad in ["[~admin]", "!http", "[x|", "{code}", "*b*"] {
+            for (i, _) in e.match_indices(bad) {
+                assert!(i > 0 && e.as_bytes()[i - 1] == b'\\', "{bad} in {e}");
+            }
+        }
+        assert!(!e.contains("://"), "{e}");
+        let shown: String = e
+            .chars()
+            .filter(|c| *c != '\\' && *c != '\u{200B}')
+            .collect();
+        assert_eq!(shown, hostile);
+        let doc = Summary {
+            blocks: vec![Block::Paragraph(hostile.into())],
+            fingerprint: String::new(),
+        };
+        assert!(!render_wiki(&doc).contains("[~admin]"));
     }
 
     #[test]
@@ -291,8 +391,9 @@ mod tests {
         assert_eq!(md.matches(SUMMARY_MARKER).count(), 1);
         assert!(md.contains("- a &lt;b\\>\n"), "{md}");
         assert!(md.contains("<sub>Written by recur.</sub>"), "{md}");
-        let plain = render_plain(&summary);
-        assert!(plain.contains("- a <b>\n"), "{plain}");
-        assert!(!plain.contains(SUMMARY_MARKER));
+        let wiki = render_wiki(&summary);
+        assert!(wiki.contains("* a <b>\n"), "{wiki}");
+        assert!(wiki.starts_with("h3. recur summary\n"), "{wiki}");
+        assert!(!wiki.contains(SUMMARY_MARKER));
     }
 }

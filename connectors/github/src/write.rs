@@ -185,13 +185,19 @@ impl Writer for GithubConnector {
                 *self.login.lock().unwrap_or_else(|p| p.into_inner()) = Some(u.login);
                 Ok(())
             }
-            // App installation tokens cannot read /user: recognise the
-            // summary by its marker alone.
+            // Without the token's login, a comment carrying the marker
+            // could be anyone's (it is text anyone can type): write-back
+            // stops instead of adopting a planted look-alike.
             StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
                 if rate_limit(&a.headers).and_then(|r| r.remaining) != Some(0) =>
             {
-                tracing::info!(source = %self.cfg.name, status = a.status.as_u16(), "GET /user refused; recur's summary comments are recognised by their marker alone.");
-                Ok(())
+                Err(ConnectorError::Identity {
+                    source_name: self.name(),
+                    message: format!(
+                        "GET /user answered {}; give the token read access to its own user (a fine-grained or classic personal token can)",
+                        a.status.as_u16()
+                    ),
+                })
             }
             _ => Err(self.error_for("/user", "the token's user", &a)),
         }
@@ -227,7 +233,13 @@ impl Writer for GithubConnector {
                 status: Some(200),
                 message: format!("issue {key}: malformed comment list: {e}"),
             })?;
-        let me = self.own_login();
+        let Some(me) = self.own_login() else {
+            return Err(ConnectorError::Identity {
+                source_name: self.name(),
+                message: "the token's login is unknown (Writer::prepare was not called or failed)"
+                    .into(),
+            });
+        };
         let comments = list
             .into_iter()
             .map(|c| {
@@ -236,11 +248,10 @@ impl Writer for GithubConnector {
                     .body
                     .as_deref()
                     .is_some_and(|b| b.trim_start().starts_with(SUMMARY_MARKER));
-                let by_me = match (&me, &author) {
-                    (Some(me), Some(a)) => me.eq_ignore_ascii_case(a),
-                    (Some(_), None) => false,
-                    (None, _) => true,
-                };
+                // Only a comment the token's own user wrote is recur's.
+                let by_me = author
+                    .as_deref()
+                    .is_some_and(|a| me.eq_ignore_ascii_case(a));
                 RemoteComment {
                     id: c.id.to_string(),
                     author,

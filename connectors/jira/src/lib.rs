@@ -169,6 +169,10 @@ pub struct JiraConnector {
     requests: AtomicU64,
     /// Write requests (a subset of `requests`).
     writes: AtomicU64,
+    /// Who the token acts as (`/myself`: accountId on Cloud, name on Data
+    /// Center), once `Writer::prepare` has asked. A std mutex: never held
+    /// across an `.await`.
+    pub(crate) me: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for JiraConnector {
@@ -282,6 +286,7 @@ impl JiraConnector {
             types: Mutex::new(None),
             requests: AtomicU64::new(0),
             writes: AtomicU64::new(0),
+            me: Mutex::new(None),
         })
     }
 
@@ -721,8 +726,9 @@ fn missing_project(body: &[u8]) -> Option<String> {
         .iter()
         .chain(errors.errors.values())
         .find_map(|m| {
-            let lower = m.to_lowercase();
-            let at = lower.find("does not exist for the field 'project'")?;
+            // Found in `m` itself: an index into a lower-cased copy is not
+            // an index into `m` (`\u{212a}` lower-cases to fewer bytes).
+            let at = parse::find_ignore_ascii_case(m, "does not exist for the field 'project'")?;
             let head = &m[..at];
             let end = head.rfind('\'')?;
             let start = head[..end].rfind('\'')?;
@@ -886,3 +892,35 @@ impl Connector for JiraConnector {
 mod props;
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    /// Regression (hostile trackers): a 400 whose message lower-cases to a
+    /// different byte length (`\u{212a}` KELVIN SIGN is three bytes, `k`
+    /// one) used to panic on a char-boundary slice and crash-loop the
+    /// daemon.
+    #[test]
+    fn a_400_message_that_lowercases_shorter_does_not_panic() {
+        for msg in [
+            "\u{212a}\u{212a}\u{212a} The value 'OPS' does not exist for the field 'project'.",
+            "The value '\u{212a}ELVIN' DOES NOT EXIST FOR THE FIELD 'PROJECT'.",
+            "\u{212a}\u{212a}\u{212a}\u{212a}\u{212a}\u{212a}\u{212a}\u{212a}\u{212a}\u{212a}\u{212a} does not exist for the field 'project'",
+            "İİİİİİİİ 'x' does not exist for the field 'project'",
+        ] {
+            let body = serde_json::json!({"errorMessages": [msg], "errors": {}}).to_string();
+            let _ = missing_project(body.as_bytes());
+        }
+        let body = serde_json::json!({
+            "errorMessages": ["\u{212a}\u{212a} The value 'OPS' does not exist for the field 'project'."],
+            "errors": {}
+        })
+        .to_string();
+        assert_eq!(missing_project(body.as_bytes()).as_deref(), Some("OPS"));
+        // Error pages with such characters are stripped without panicking.
+        let page = "<html><STYLE>\u{212a}\u{212a}</style><p>\u{212a} Bad \u{212a}</p></html>";
+        let text = parse::error_message(page.as_bytes());
+        assert!(text.contains("Bad"), "{text}");
+    }
+}

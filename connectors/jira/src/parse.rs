@@ -411,6 +411,24 @@ pub fn error_message(body: &[u8]) -> String {
     }
 }
 
+/// Where the ASCII `needle` occurs in `hay`, ignoring ASCII case: an index
+/// into `hay` itself (and a character boundary, the needle being ASCII).
+/// Never search a lower-cased copy and slice the original with its index:
+/// lower-casing changes byte lengths (`\u{212a}` KELVIN SIGN → `k`).
+pub(crate) fn find_ignore_ascii_case(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    h.windows(n.len()).position(|w| w.eq_ignore_ascii_case(n))
+}
+
+fn starts_with_ignore_ascii_case(hay: &str, prefix: &str) -> bool {
+    hay.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|h| h.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
 /// Drops `<…>` tags and the content of `<style>`/`<script>`/`<head>` up to
 /// the title, crudely: enough to turn a Tomcat or proxy error page into its
 /// words.
@@ -424,11 +442,10 @@ fn strip_tags(s: &str) -> String {
         out.push_str(&rest[..open]);
         out.push(' ');
         let after = &rest[open..];
-        let lower: String = after.chars().take(8).collect::<String>().to_lowercase();
-        let skip_to = if lower.starts_with("<style") {
-            after.to_lowercase().find("</style>").map(|i| i + 8)
-        } else if lower.starts_with("<script") {
-            after.to_lowercase().find("</script>").map(|i| i + 9)
+        let skip_to = if starts_with_ignore_ascii_case(after, "<style") {
+            find_ignore_ascii_case(after, "</style>").map(|i| i + 8)
+        } else if starts_with_ignore_ascii_case(after, "<script") {
+            find_ignore_ascii_case(after, "</script>").map(|i| i + 9)
         } else {
             after.find('>').map(|i| i + 1)
         };

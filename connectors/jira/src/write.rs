@@ -10,7 +10,8 @@
 //! - the summary comment is tagged with the comment property
 //!   [`SUMMARY_PROPERTY`] when it is created; listing comments with
 //!   `expand=properties` shows the tag, so no marker text is needed in the
-//!   comment itself. Cloud takes ADF bodies, Data Center plain text.
+//!   comment itself. Cloud takes ADF bodies (text nodes: never markup), Data
+//!   Center wiki markup, every text escaped (`render_wiki`).
 //! - a moved issue answers on its old key (Jira follows it); a deleted one
 //!   with 404, which comes back as [`ConnectorError::NotFound`].
 
@@ -18,7 +19,7 @@ use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
 use recur_core::{
-    render_plain, Block, CommentPage, ConnectorError, LabelsAfter, RemoteComment, Summary, Writer,
+    render_wiki, Block, CommentPage, ConnectorError, LabelsAfter, RemoteComment, Summary, Writer,
     SUMMARY_PROPERTY,
 };
 use reqwest::Method;
@@ -91,7 +92,7 @@ pub fn render_adf(summary: &Summary) -> Value {
 impl JiraConnector {
     fn comment_body(&self, summary: &Summary) -> Value {
         if self.cfg.datacenter {
-            Value::String(render_plain(summary))
+            Value::String(render_wiki(summary))
         } else {
             render_adf(summary)
         }
@@ -153,7 +154,37 @@ impl Writer for JiraConnector {
     }
 
     async fn prepare(&self) -> Result<(), ConnectorError> {
-        // The comment property identifies recur's comment; nothing to learn.
+        // The comment property marks recur's summary, but anyone who can
+        // comment can set a property: only a comment written by the
+        // token's own identity is recur's. Learn it once.
+        if self.me.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+            return Ok(());
+        }
+        let url = self.endpoint("/myself")?;
+        let a = self.send(Method::GET, url.clone(), None).await?;
+        if a.status != 200 {
+            let e = self.error_for(url.as_str(), "the token's user".to_string(), &a);
+            return Err(match e {
+                ConnectorError::RateLimited { .. }
+                | ConnectorError::Transient { .. }
+                | ConnectorError::Unauthorized { .. } => e,
+                other => ConnectorError::Identity {
+                    source_name: self.name(),
+                    message: format!("GET /myself failed: {other}"),
+                },
+            });
+        }
+        let v = self.parse_json("the token's user", &a)?;
+        let id = v
+            .get("accountId")
+            .or_else(|| v.get("name"))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| ConnectorError::Identity {
+                source_name: self.name(),
+                message: "GET /myself named no accountId or name".into(),
+            })?;
+        *self.me.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.to_string());
         Ok(())
     }
 
@@ -180,6 +211,17 @@ impl Writer for JiraConnector {
                 message: format!("comments of {key}: no `comments` array"),
             }
         })?;
+        let me = self
+            .me
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| ConnectorError::Identity {
+                source_name: self.name(),
+                message:
+                    "the token's identity is unknown (Writer::prepare was not called or failed)"
+                        .into(),
+            })?;
         let comments: Vec<RemoteComment> = list
             .iter()
             .filter_map(|c| {
@@ -194,13 +236,15 @@ impl Writer for JiraConnector {
                         .and_then(Value::as_str)
                         .map(str::to_string)
                 });
-                let ours = c
+                let tagged = c
                     .get("properties")
                     .and_then(Value::as_array)
                     .is_some_and(|ps| {
                         ps.iter()
                             .any(|p| p.get("key").and_then(Value::as_str) == Some(SUMMARY_PROPERTY))
                     });
+                // Tagged and written by the token's own identity.
+                let ours = tagged && author.as_deref() == Some(me.as_str());
                 Some(RemoteComment { id, author, ours })
             })
             .collect();
