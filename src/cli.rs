@@ -254,6 +254,9 @@ pub fn load_settings(cli: &Cli) -> Result<Settings, CliError> {
     let (path, explicit) = config_path(cli);
     let settings = Settings::load(&path, explicit)?;
     crate::logging::init(&settings.log);
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
     crate::store::set_memory_limit(&settings.memory_limit);
     Ok(settings)
 }
@@ -597,16 +600,23 @@ fn init(cli: &Cli, force: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Writes a file readable by its owner only (configurations hold tokens).
+/// Writes a file readable by its owner only (configurations hold tokens),
+/// through a fresh temporary file in the same directory (created
+/// exclusively, mode 0600) renamed into place: a symlink planted at `path`
+/// is replaced, never written through, and a reader never sees half a file.
 pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    opts.open(path)?.write_all(text.as_bytes())
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".recur-")
+        .suffix(".partial")
+        .tempfile_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Syncs every source (or one), each recorded as a run. Sources are synced
@@ -638,6 +648,20 @@ pub async fn sync(
         ));
     }
     let store = Store::open(&settings.store_path, OpenMode::ReadWrite).await?;
+    let result = sync_sources(&store, settings, sources, full, shutdown, clock).await;
+    store.close().await;
+    result
+}
+
+/// Syncs `sources` into an open store (the daemon's cycle holds one).
+pub async fn sync_sources(
+    store: &Store,
+    settings: &Settings,
+    sources: Vec<&crate::settings::SourceSettings>,
+    full: bool,
+    shutdown: Shutdown,
+    clock: Clock,
+) -> Result<Vec<crate::sync::SyncReport>, CliError> {
     let progress = progress_bar();
     let on_page = |n: u64| {
         if let Some(p) = &progress {
@@ -655,7 +679,7 @@ pub async fn sync(
             }
         };
         let job = SyncJob {
-            store: &store,
+            store,
             connector: connector.as_ref(),
             rules: &source.rules,
             settings: &settings.sync,
@@ -683,7 +707,6 @@ pub async fn sync(
     if let Some(p) = &progress {
         p.finish_and_clear();
     }
-    store.close().await;
     match first_error {
         Some(e) => Err(e),
         None => Ok(reports),
@@ -774,6 +797,26 @@ pub async fn writeback(
         Ok(s) => s,
         Err(e) => return Err((Vec::new(), e.into())),
     };
+    let result =
+        writeback_sources(&store, settings, sources, dry_run, sleeper, shutdown, clock).await;
+    store.close().await;
+    result
+}
+
+/// Write-back for `sources` from an open store (the daemon's cycle holds
+/// one).
+pub async fn writeback_sources(
+    store: &Store,
+    settings: &Settings,
+    sources: Vec<&crate::settings::SourceSettings>,
+    dry_run: bool,
+    sleeper: &dyn crate::sync::Sleeper,
+    shutdown: Shutdown,
+    clock: Clock,
+) -> Result<
+    Vec<crate::writeback::WritebackReport>,
+    (Vec<crate::writeback::WritebackReport>, CliError),
+> {
     let mut reports = Vec::new();
     let mut first_error: Option<CliError> = None;
     for source in sources {
@@ -785,7 +828,7 @@ pub async fn writeback(
             }
         };
         let job = crate::writeback::WritebackJob {
-            store: &store,
+            store,
             writer: writer.as_ref(),
             settings: &settings.writeback,
             retry: &settings.sync,
@@ -806,7 +849,6 @@ pub async fn writeback(
             }
         }
     }
-    store.close().await;
     match first_error {
         Some(e) => Err((reports, e)),
         None => Ok(reports),
@@ -974,5 +1016,39 @@ impl OrNever for serde_json::Value {
         } else {
             self
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (files): `--output` and `recur init` replace a symlink
+    /// planted at the target instead of writing through it, and the file is
+    /// the owner's alone.
+    #[cfg(unix)]
+    #[test]
+    fn write_private_replaces_a_planted_symlink_instead_of_writing_through_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "precious").unwrap();
+        let out = dir.path().join("report.md");
+        std::os::unix::fs::symlink(&victim, &out).unwrap();
+        write_private(&out, "report").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(!std::fs::symlink_metadata(&out)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "report");
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // No temporary file is left behind.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
     }
 }

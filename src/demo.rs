@@ -74,16 +74,20 @@ risk_types = ["Risk"]
 }
 
 fn demo_dir(dir: Option<&Path>) -> Result<PathBuf, CliError> {
-    let dir = match dir {
-        Some(d) => d.to_path_buf(),
-        None => std::env::temp_dir().join(format!(
-            "recur-demo-{}",
-            chrono::Utc::now().format("%Y%m%d-%H%M%S")
-        )),
-    };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CliError::Runtime(format!("cannot create {}: {e}", dir.display())))?;
-    Ok(dir)
+    match dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)
+                .map_err(|e| CliError::Runtime(format!("cannot create {}: {e}", d.display())))?;
+            Ok(d.to_path_buf())
+        }
+        // A fresh private directory (mkdtemp, mode 0700): a predictable
+        // name in a shared /tmp could be planted in advance.
+        None => tempfile::Builder::new()
+            .prefix("recur-demo-")
+            .tempdir()
+            .map(tempfile::TempDir::keep)
+            .map_err(|e| CliError::Runtime(format!("cannot create a temporary directory: {e}"))),
+    }
 }
 
 /// `recur demo`: sandbox → sync → score → write-back → summary.

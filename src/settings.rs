@@ -131,8 +131,12 @@ struct RawSync {
     backoff_cap_seconds: u64,
     /// Longest rate-limit wait recur accepts, in seconds, before failing.
     max_wait_seconds: u64,
-    /// Per-request timeout in seconds.
+    /// Per-read timeout in seconds (connect, each read and write).
     request_timeout_seconds: u64,
+    /// Total deadline of one request in seconds, answer body included.
+    request_deadline_seconds: u64,
+    /// The largest answer recur reads from a tracker, in MiB.
+    max_response_mib: u64,
 }
 
 impl Default for RawSync {
@@ -146,6 +150,8 @@ impl Default for RawSync {
             backoff_cap_seconds: 60,
             max_wait_seconds: 3900,
             request_timeout_seconds: 30,
+            request_deadline_seconds: 120,
+            max_response_mib: 64,
         }
     }
 }
@@ -233,6 +239,9 @@ struct RawSource {
     /// Allow running without a token (public GitHub data, 60 requests/hour).
     #[serde(default)]
     anonymous: bool,
+    /// Send the token over plain `http://` to a host that is not loopback.
+    #[serde(default)]
+    allow_insecure_http: bool,
     /// GitHub repositories `owner/name`.
     #[serde(default)]
     repos: Vec<String>,
@@ -307,6 +316,9 @@ pub struct Settings {
     pub repeat_lookback_days: i64,
     /// Sources, in name order.
     pub sources: Vec<SourceSettings>,
+    /// Things worth a warning that do not stop recur (a token file others
+    /// can read), logged once logging is set up.
+    pub warnings: Vec<String>,
 }
 
 /// Sync loop tuning.
@@ -326,8 +338,12 @@ pub struct SyncSettings {
     pub backoff_cap: std::time::Duration,
     /// Longest rate-limit wait accepted.
     pub max_wait: std::time::Duration,
-    /// Per-request timeout.
+    /// Per-read timeout.
     pub request_timeout: std::time::Duration,
+    /// Total deadline of one request (never shorter than the read timeout).
+    pub request_deadline: std::time::Duration,
+    /// The largest answer read, in bytes.
+    pub max_response_bytes: usize,
 }
 
 impl Default for LogSettings {
@@ -356,6 +372,13 @@ impl SyncSettings {
             backoff_cap: std::time::Duration::from_secs(r.backoff_cap_seconds),
             max_wait: std::time::Duration::from_secs(r.max_wait_seconds),
             request_timeout: std::time::Duration::from_secs(r.request_timeout_seconds.max(1)),
+            request_deadline: std::time::Duration::from_secs(
+                r.request_deadline_seconds
+                    .max(r.request_timeout_seconds)
+                    .max(1),
+            ),
+            max_response_bytes: usize::try_from(r.max_response_mib.clamp(1, 4096) << 20)
+                .unwrap_or(usize::MAX),
         }
     }
 }
@@ -422,12 +445,23 @@ impl Settings {
             ));
         }
         let mut builder = config::Config::builder();
+        let mut file_warnings = Vec::new();
         if exists {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ConfigError::new(&origin, format!("cannot read the file: {e}")))?;
             // Parse once with toml for a precise line/column on syntax errors.
-            if let Err(e) = text.parse::<toml::Table>() {
-                return Err(ConfigError::new(&origin, format!("invalid TOML: {e}")));
+            match text.parse::<toml::Table>() {
+                Err(e) => {
+                    return Err(ConfigError::new(
+                        &origin,
+                        format!("invalid TOML: {}", redacted_toml_error(&text, &e)),
+                    ))
+                }
+                Ok(table) => {
+                    if has_inline_token(&table) {
+                        file_warnings.extend(readable_by_others(path, "the configuration file"));
+                    }
+                }
             }
             builder = builder.add_source(config::File::from_str(&text, config::FileFormat::Toml));
         }
@@ -450,11 +484,19 @@ impl Settings {
             .build()
             .and_then(|c| c.try_deserialize())
             .map_err(|e| ConfigError::new(&origin_desc, describe_config_error(e)))?;
-        Self::validate(raw, exists.then(|| path.to_path_buf()), &origin)
+        let mut settings = Self::validate(raw, exists.then(|| path.to_path_buf()), &origin)?;
+        settings.warnings.splice(0..0, file_warnings);
+        Ok(settings)
     }
 
     /// Settings from a TOML string (tests, the demo).
     pub fn from_toml(text: &str) -> Result<Settings, ConfigError> {
+        if let Err(e) = text.parse::<toml::Table>() {
+            return Err(ConfigError::new(
+                "inline configuration",
+                format!("invalid TOML: {}", redacted_toml_error(text, &e)),
+            ));
+        }
         let raw: RawSettings = config::Config::builder()
             .add_source(config::File::from_str(text, config::FileFormat::Toml))
             .build()
@@ -541,8 +583,9 @@ impl Settings {
             low: d.low,
         };
         let mut sources = Vec::new();
+        let mut warnings = Vec::new();
         for (name, s) in raw.sources {
-            let mut source = validate_source(&name, s, path.as_deref(), origin)?;
+            let mut source = validate_source(&name, s, path.as_deref(), origin, &mut warnings)?;
             source.rules.managed_label_prefix = raw.writeback.label_prefix.clone();
             sources.push(source);
         }
@@ -559,6 +602,7 @@ impl Settings {
             deadlines,
             repeat_lookback_days: raw.reports.repeat_lookback_days,
             sources,
+            warnings,
         })
     }
 
@@ -578,6 +622,73 @@ impl Settings {
     }
 }
 
+/// A TOML syntax error as toml prints it, minus the values of `token` keys:
+/// toml quotes the offending line, and an unquoted `token = ghp_…` is the
+/// classic syntax error, so the raw message would print the secret.
+fn redacted_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let mut message = e.to_string();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key.trim().trim_matches(['"', '\'']).to_ascii_lowercase();
+        let last = key
+            .rsplit('.')
+            .next()
+            .unwrap_or("")
+            .trim_matches(['"', '\'', ' ']);
+        if last == "token" && !value.trim().is_empty() {
+            message = message.replace(value, " ***");
+            let bare = value.trim().trim_matches(['"', '\'']);
+            if bare.len() >= 4 {
+                message = message.replace(bare, "***");
+            }
+        }
+    }
+    message
+}
+
+/// Whether the file itself holds a token (`[sources.X] token = …`).
+fn has_inline_token(table: &toml::Table) -> bool {
+    table
+        .get("sources")
+        .and_then(|s| s.as_table())
+        .is_some_and(|sources| {
+            sources
+                .values()
+                .any(|s| s.as_table().is_some_and(|t| t.contains_key("token")))
+        })
+}
+
+/// A warning when `path` (holding a secret) can be read by group or others.
+#[cfg(unix)]
+fn readable_by_others(path: &Path, what: &str) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "{what} {} holds a token and can be read by group or others (mode {:o}); run chmod 600 on it",
+            path.display(),
+            mode & 0o777
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_path: &Path, _what: &str) -> Option<String> {
+    None
+}
+
+/// Whether `url`'s host is this machine (a token may travel to it in clear).
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 /// The `config` crate's errors, reworded to lead with the key.
 fn describe_config_error(e: config::ConfigError) -> String {
     let msg = e.to_string();
@@ -589,6 +700,7 @@ fn validate_source(
     s: RawSource,
     config_path: Option<&Path>,
     origin: &str,
+    warnings: &mut Vec<String>,
 ) -> Result<SourceSettings, ConfigError> {
     let key = |k: &str| format!("sources.{name}.{k}");
     if name.is_empty()
@@ -674,10 +786,26 @@ fn validate_source(
                     format!("{} = {} is empty", key("token_file"), file.display()),
                 ));
             }
+            warnings.extend(readable_by_others(&file, "the token file"));
             Some(Secret::new(t))
         }
         (None, None) => None,
     };
+    if token.is_some()
+        && api_url.scheme() == "http"
+        && !is_loopback(&api_url)
+        && !s.allow_insecure_http
+    {
+        return Err(ConfigError::new(
+            origin,
+            format!(
+                "{} = {url_text:?} would send the token in clear over plain http; use https \
+                 (or set {} = true if the network is trusted)",
+                key("api_url"),
+                key("allow_insecure_http")
+            ),
+        ));
+    }
     if token.is_none() && !s.anonymous {
         return Err(ConfigError::new(
             origin,
@@ -964,6 +1092,79 @@ incident_types = ["Incident"]
             .replace("\"cloud\"", "x")
             .replace("kind = \"jira\"", "kind = \"jira\"\nflavor = \"server\""))
         .contains("sources.jr.flavor"));
+    }
+
+    /// Regression (secrets): an unquoted token is the classic TOML syntax
+    /// error, and toml quotes the offending line.
+    #[test]
+    fn a_toml_syntax_error_does_not_print_the_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("recur.toml");
+        let text = "[sources.gh]\nkind = \"github\"\ntoken = ghp_SecretCanary0123456789\nrepos = [\"a/b\"]\n";
+        std::fs::write(&cfg, text).unwrap();
+        let e = Settings::load(&cfg, true).unwrap_err().to_string();
+        assert!(e.contains("invalid TOML") && e.contains("line 3"), "{e}");
+        assert!(!e.contains("SecretCanary"), "{e}");
+        let e = Settings::from_toml(text).unwrap_err().to_string();
+        assert!(!e.contains("SecretCanary"), "{e}");
+        let dotted = "sources.gh.token = ghp_SecretCanary0123456789\n";
+        let e = Settings::from_toml(dotted).unwrap_err().to_string();
+        assert!(!e.contains("SecretCanary"), "{e}");
+    }
+
+    /// Regression (secrets): a token never travels over plain http to
+    /// another machine unless the operator says the network is trusted.
+    #[test]
+    fn a_token_over_plain_http_is_refused_unless_loopback_or_allowed() {
+        let remote = GOOD.replace("http://127.0.0.1:9", "http://ghe.internal");
+        let e = err(&remote);
+        assert!(
+            e.contains("sources.gh.api_url") && e.contains("allow_insecure_http"),
+            "{e}"
+        );
+        let allowed = remote.replace(
+            "kind = \"github\"",
+            "kind = \"github\"\nallow_insecure_http = true",
+        );
+        assert!(Settings::from_toml(&allowed).is_ok());
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ] {
+            let text = GOOD.replace("http://127.0.0.1:9", local);
+            assert!(Settings::from_toml(&text).is_ok(), "{local}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_token_file_others_can_read_is_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join("gh.token");
+        std::fs::write(&token, "from-file\n").unwrap();
+        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let cfg = dir.path().join("recur.toml");
+        std::fs::write(
+            &cfg,
+            GOOD.replace("token = \"canary-token-123\"", "token_file = \"gh.token\""),
+        )
+        .unwrap();
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let s = Settings::load(&cfg, true).unwrap();
+        assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+        assert!(s.warnings[0].contains("gh.token") && s.warnings[0].contains("644"));
+        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Settings::load(&cfg, true).unwrap().warnings.is_empty());
+        // A config file holding the token itself.
+        std::fs::write(&cfg, GOOD).unwrap();
+        let s = Settings::load(&cfg, true).unwrap();
+        assert!(
+            s.warnings.iter().any(|w| w.contains("recur.toml")),
+            "{:?}",
+            s.warnings
+        );
     }
 
     #[test]

@@ -58,6 +58,8 @@ fn build(source: &SourceSettings, sync: &SyncSettings) -> Result<Built, SourceEr
                     tracked_labels: tracked,
                     per_page: sync.per_page,
                     timeout: sync.request_timeout,
+                    deadline: sync.request_deadline,
+                    max_response_bytes: sync.max_response_bytes,
                 },
             )?)))
         }
@@ -80,6 +82,8 @@ fn build(source: &SourceSettings, sync: &SyncSettings) -> Result<Built, SourceEr
             field_overrides: fields.clone(),
             per_page: sync.per_page,
             timeout: sync.request_timeout,
+            deadline: sync.request_deadline,
+            max_response_bytes: sync.max_response_bytes,
         })?))),
     }
 }

@@ -245,6 +245,43 @@ impl SyncJob<'_> {
     }
 }
 
+/// The pages one listing walk has asked for, so a tracker that pages in a
+/// loop (a `Link: rel=next` back to a page already read, a repeating
+/// `nextPageToken`, a `startAt` that does not advance) ends the sync with an
+/// error instead of running for ever.
+#[derive(Default)]
+struct Trail {
+    visits: std::collections::HashMap<(String, Option<String>), u8>,
+}
+
+impl Trail {
+    /// Counts `req`; a request may be sent twice (a connector may ask for
+    /// the same page again after a preparatory request, as Jira does after
+    /// loading its field list), a third time is a loop.
+    fn visit(&mut self, source: &str, req: &PageRequest) -> Result<(), SyncError> {
+        let n = self
+            .visits
+            .entry((req.url.clone(), req.token.clone()))
+            .or_default();
+        *n += 1;
+        if *n > 2 {
+            return Err(SyncError::Connector(ConnectorError::Protocol {
+                source_name: source.to_string(),
+                message: format!(
+                    "the listing of {} pages in a loop: {}{} was asked for again; stopping",
+                    req.container,
+                    req.url,
+                    req.token
+                        .as_deref()
+                        .map(|t| format!(" (page token {t:?})"))
+                        .unwrap_or_default()
+                ),
+            }));
+        }
+        Ok(())
+    }
+}
+
 impl Ctx<'_> {
     fn source(&self) -> &str {
         self.job.connector.source_name()
@@ -301,6 +338,7 @@ impl Ctx<'_> {
     /// Walks every full listing, then (for a reconcile) looks up the tracked
     /// items the listings did not show.
     async fn full_pass(&mut self, container: &str, cursor: &mut Cursor) -> Result<(), SyncError> {
+        let mut trail = Trail::default();
         loop {
             let Some(pass) = cursor.full.as_mut() else {
                 return Ok(());
@@ -312,6 +350,7 @@ impl Ctx<'_> {
                 .next
                 .take()
                 .unwrap_or_else(|| self.job.connector.first_page(container, &listing));
+            trail.visit(self.source(), &req)?;
             let page = self.fetch(&req).await?;
             let pass = cursor.full.as_mut().expect("checked above");
             match page.next.clone() {
@@ -418,7 +457,9 @@ impl Ctx<'_> {
         }
         let mut first = true;
         let mut req_since = start_since;
+        let mut trail = Trail::default();
         loop {
+            trail.visit(self.source(), &req)?;
             let page = self.fetch(&req).await?;
             if page.not_modified {
                 self.stats.not_modified += 1;

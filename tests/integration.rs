@@ -20,6 +20,8 @@ mod export;
 mod faults;
 #[path = "integration/github_sync.rs"]
 mod github_sync;
+#[path = "integration/hostile.rs"]
+mod hostile;
 #[path = "integration/jira_sync.rs"]
 mod jira_sync;
 #[path = "integration/reports.rs"]

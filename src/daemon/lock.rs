@@ -58,13 +58,15 @@ impl WriterLock {
             path: path.clone(),
             source,
         };
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io)?;
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        // Never through a symlink planted where the lock file goes.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.custom_flags(libc::O_NOFOLLOW).mode(0o600);
+        }
+        let mut file = opts.open(&path).map_err(io)?;
         if !try_lock(&file).map_err(io)? {
             let mut text = String::new();
             let _ = file.read_to_string(&mut text);
@@ -115,6 +117,21 @@ fn try_lock(_file: &File) -> std::io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (files): a symlink planted where the lock file goes is
+    /// refused, not followed (it could point at any file the user owns).
+    #[cfg(unix)]
+    #[test]
+    fn the_lock_file_is_never_opened_through_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "precious").unwrap();
+        let db = dir.path().join("r.duckdb");
+        std::os::unix::fs::symlink(&victim, lock_path(&db)).unwrap();
+        let e = WriterLock::acquire(&db, "test").unwrap_err();
+        assert!(matches!(e, LockError::Io { .. }), "{e}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    }
 
     #[test]
     fn a_second_holder_is_refused_with_the_first_ones_pid() {

@@ -101,6 +101,8 @@ pub struct Metrics {
     pub cycles: Counter,
     /// recur_cycle_failures_total.
     pub cycle_failures: Counter,
+    /// recur_cycles_skipped_total.
+    pub cycles_skipped: Counter,
 }
 
 impl Default for Metrics {
@@ -128,6 +130,7 @@ impl Metrics {
             writeback_ops: Family::default(),
             cycles: Counter::default(),
             cycle_failures: Counter::default(),
+            cycles_skipped: Counter::default(),
         };
         registry.register(
             "open_items",
@@ -179,6 +182,11 @@ impl Metrics {
             "cycle_failures",
             "Cycles in which a step failed",
             m.cycle_failures.clone(),
+        );
+        registry.register(
+            "cycles_skipped",
+            "Cycles skipped because another process held the database file",
+            m.cycles_skipped.clone(),
         );
         Metrics { registry, ..m }
     }

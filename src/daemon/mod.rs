@@ -249,11 +249,15 @@ pub struct DaemonState {
     health: Mutex<Health>,
     /// Held while a cycle runs; report requests wait on it.
     cycle_lock: tokio::sync::Mutex<()>,
+    /// Cycles not yet in `cycle_log` (the file was held by another
+    /// process); written by the next cycle that opens it.
+    unrecorded: tokio::sync::Mutex<Vec<CycleRow>>,
 }
 
 impl DaemonState {
     /// (healthy, JSON body): healthy when the last cycle succeeded and
-    /// finished less than three periods ago.
+    /// finished less than three periods ago, or was skipped (a reader held
+    /// the file) while the last success is that recent (`degraded`).
     fn health(&self) -> (bool, serde_json::Value) {
         let h = self
             .health
@@ -268,6 +272,31 @@ impl DaemonState {
             );
         };
         let age = (Utc::now() - last.finished_at).to_std().unwrap_or_default();
+        let ok_age = h
+            .last_ok_at
+            .map(|t| (Utc::now() - t).to_std().unwrap_or_default());
+        if last.status == "skipped" {
+            // A reader held the file: not a failure of recur or the
+            // trackers, but the data is going stale; fail once the last
+            // success is older than three intervals.
+            let fresh = ok_age.is_some_and(|a| a <= limit);
+            return (
+                fresh,
+                json!({
+                    "status": if fresh { "degraded" } else { "failing" },
+                    "reason": format!(
+                        "the last cycle was skipped: {}; the last successful cycle {}",
+                        last.error.clone().unwrap_or_default(),
+                        match ok_age {
+                            Some(a) => format!("finished {}s ago", a.as_secs()),
+                            None => "has not happened".into(),
+                        }
+                    ),
+                    "last_cycle": last,
+                    "last_success_at": h.last_ok_at,
+                }),
+            );
+        }
         let (healthy, reason) = if last.status != "ok" {
             (
                 false,
@@ -430,6 +459,7 @@ pub async fn run(
         metrics: metrics::Metrics::new(),
         health: Mutex::new(health),
         cycle_lock: tokio::sync::Mutex::new(()),
+        unrecorded: tokio::sync::Mutex::new(Vec::new()),
     });
     let ops = serve::serve(
         listener,
@@ -481,7 +511,48 @@ pub async fn run(
     Ok(())
 }
 
-/// One cycle; never fails, it reports.
+/// How long a cycle waits for a reader (a BI tool, a notebook, `duckdb
+/// -readonly`) to let go of the file before it is skipped: half the period,
+/// between 10 s and 5 minutes.
+fn busy_patience(period: Duration) -> Duration {
+    (period / 2).clamp(Duration::from_secs(10), Duration::from_secs(300))
+}
+
+/// Opens the database for a cycle. While another process holds the file,
+/// waits with a doubling back-off (1 s … 30 s), logged, for at most
+/// `patience`; `Ok(None)` on shutdown.
+async fn open_for_cycle(
+    settings: &Settings,
+    patience: Duration,
+    shutdown: &mut Shutdown,
+) -> Result<Option<Store>, StoreError> {
+    let start = Instant::now();
+    let mut wait = Duration::from_secs(1);
+    loop {
+        match Store::open(&settings.store_path, OpenMode::ReadWrite).await {
+            Err(StoreError::Locked { holder, .. }) if start.elapsed() + wait <= patience => {
+                tracing::warn!(
+                    holder = %holder,
+                    wait_s = wait.as_secs(),
+                    waited_s = start.elapsed().as_secs(),
+                    patience_s = patience.as_secs(),
+                    "The database is held by another process; waiting before the cycle."
+                );
+                if !pause(wait, shutdown).await {
+                    return Ok(None);
+                }
+                wait = (wait * 2).min(Duration::from_secs(30));
+            }
+            other => return other.map(Some),
+        }
+    }
+}
+
+/// One cycle; never fails, it reports. The database is opened once for the
+/// whole cycle (sync, score, write-back, the record and the metrics), so a
+/// reader cannot slip in between the steps and fail one of them; when a
+/// reader holds the file at the start, the cycle waits (see
+/// [`open_for_cycle`]) and is then recorded as `skipped`, with the reason.
 async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
     let settings = &state.settings;
     let m = &state.metrics;
@@ -489,13 +560,51 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
     // One clock for the whole cycle: sync, score, write-back and metrics
     // judge by the same day even when the cycle crosses midnight.
     let clock = crate::clock::Clock::start_or_now();
+    let mut sd = shutdown.clone();
+    let store = match open_for_cycle(settings, busy_patience(state.period), &mut sd).await {
+        Ok(Some(store)) => store,
+        Ok(None) => {
+            return finish(
+                state,
+                None,
+                started_at,
+                clock,
+                ["interrupted"; 3],
+                None,
+                0,
+                0,
+            )
+            .await
+        }
+        Err(e) => {
+            let (status, why) = match &e {
+                StoreError::Locked { .. } => (
+                    "skipped",
+                    format!("the database stayed held by another process: {e}"),
+                ),
+                _ => ("failed", format!("cannot open the database: {e}")),
+            };
+            tracing::error!(reason = %why, "Cycle {status}.");
+            return finish(state, None, started_at, clock, [status; 3], Some(why), 0, 0).await;
+        }
+    };
     let mut error: Option<String> = None;
     let mut requests = 0u64;
     let mut writes = 0u64;
     let stopped = |sd: &Shutdown| *sd.borrow();
 
     let t = Instant::now();
-    let sync = match crate::cli::sync(settings, None, false, shutdown.clone(), clock).await {
+    let sources: Vec<_> = settings.sources.iter().collect();
+    let sync = match crate::cli::sync_sources(
+        &store,
+        settings,
+        sources.clone(),
+        false,
+        shutdown.clone(),
+        clock,
+    )
+    .await
+    {
         Ok(reports) => {
             for r in &reports {
                 requests += r.stats.api_requests;
@@ -518,20 +627,9 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
     let score = if stopped(&shutdown) {
         "skipped"
     } else {
-        match open_rw(settings, Duration::from_secs(60)).await {
-            Ok(store) => {
-                // The first cycle also scores the past year's month ends.
-                let r =
-                    crate::scoring::score_now(&store, &settings.scoring, clock.now(), false).await;
-                store.close().await;
-                match r {
-                    Ok(_) => "ok",
-                    Err(e) => {
-                        error.get_or_insert(format!("score: {e}"));
-                        "failed"
-                    }
-                }
-            }
+        // The first cycle also scores the past year's month ends.
+        match crate::scoring::score_now(&store, &settings.scoring, clock.now(), false).await {
+            Ok(_) => "ok",
             Err(e) => {
                 error.get_or_insert(format!("score: {e}"));
                 "failed"
@@ -543,13 +641,20 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
         "skipped"
     } else {
         let sleeper = crate::sync::TokioSleeper;
-        let (reports, err) =
-            match crate::cli::writeback(settings, None, false, &sleeper, shutdown.clone(), clock)
-                .await
-            {
-                Ok(r) => (r, None),
-                Err((r, e)) => (r, Some(e)),
-            };
+        let (reports, err) = match crate::cli::writeback_sources(
+            &store,
+            settings,
+            sources,
+            false,
+            &sleeper,
+            shutdown.clone(),
+            clock,
+        )
+        .await
+        {
+            Ok(r) => (r, None),
+            Err((r, e)) => (r, Some(e)),
+        };
         for r in &reports {
             requests += r.counts.requests;
             writes += r.counts.writes;
@@ -585,18 +690,57 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
             None => "ok",
         }
     };
+    let steps = if stopped(&shutdown) {
+        [sync, score, writeback].map(|s| if s == "ok" { s } else { "interrupted" })
+    } else {
+        [sync, score, writeback]
+    };
+    let row = finish(
+        state,
+        Some(&store),
+        started_at,
+        clock,
+        steps,
+        error,
+        requests,
+        writes,
+    )
+    .await;
+    store.close().await;
+    row
+}
 
+/// Records a cycle: its row (and any earlier ones that could not be written
+/// while the file was held) and the metrics, when the store is open; kept
+/// for the next cycle otherwise.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    state: &DaemonState,
+    store: Option<&Store>,
+    started_at: DateTime<Utc>,
+    clock: crate::clock::Clock,
+    [sync, score, writeback]: [&str; 3],
+    error: Option<String>,
+    requests: u64,
+    writes: u64,
+) -> CycleRow {
+    let m = &state.metrics;
     let steps = [sync, score, writeback];
-    let status = if stopped(&shutdown) || steps.contains(&"interrupted") {
+    let status = if steps.contains(&"interrupted") {
         "interrupted"
     } else if steps.contains(&"failed") {
         "failed"
+    } else if steps.iter().all(|s| *s == "skipped") {
+        "skipped"
     } else {
         "ok"
     };
     m.cycles.inc();
     if status == "failed" {
         m.cycle_failures.inc();
+    }
+    if status == "skipped" {
+        m.cycles_skipped.inc();
     }
     let row = CycleRow {
         started_at,
@@ -610,17 +754,24 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
         writes,
         clock: clock.now(),
     };
-    match open_rw(settings, Duration::from_secs(60)).await {
-        Ok(store) => {
-            if let Err(e) = store.record_cycle(row.clone()).await {
-                tracing::error!(error = %e, "Could not record the cycle.");
+    let mut pending = state.unrecorded.lock().await;
+    pending.push(row.clone());
+    if let Some(store) = store {
+        for r in pending.drain(..) {
+            if let Err(e) = store.record_cycle(r).await {
+                tracing::error!(error = %e, "Could not record a cycle.");
             }
-            if let Err(e) = m.refresh(&store, &settings.deadlines, clock.today()).await {
-                tracing::error!(error = %e, "Could not refresh the metrics.");
-            }
-            store.close().await;
         }
-        Err(e) => tracing::error!(error = %e, "Could not open the database to record the cycle."),
+        if let Err(e) = m
+            .refresh(store, &state.settings.deadlines, clock.today())
+            .await
+        {
+            tracing::error!(error = %e, "Could not refresh the metrics.");
+        }
+    } else {
+        // Bounded: a file held for days keeps only the latest rows.
+        let excess = pending.len().saturating_sub(100);
+        pending.drain(..excess);
     }
     row
 }
@@ -670,6 +821,7 @@ mod tests {
                 last_ok_at: Some(ok_at),
             }),
             cycle_lock: tokio::sync::Mutex::new(()),
+            unrecorded: tokio::sync::Mutex::new(Vec::new()),
         };
         let (healthy, body) = state.health();
         assert!(!healthy);
@@ -677,6 +829,30 @@ mod tests {
             body["reason"].as_str().unwrap().contains("tracker down"),
             "{body}"
         );
+        // A cycle skipped because a reader held the file: degraded while
+        // the last success is recent, failing once it is not.
+        let skipped = |ok: Option<DateTime<Utc>>| {
+            let mut h = state.health.lock().unwrap();
+            h.last = Some(CycleRow {
+                status: "skipped".into(),
+                error: Some("the database stayed held by another process".into()),
+                finished_at: Utc::now(),
+                ..h.last.clone().unwrap()
+            });
+            h.last_ok_at = ok;
+        };
+        skipped(Some(Utc::now() - chrono::Duration::seconds(30)));
+        let (healthy, body) = state.health();
+        assert!(healthy, "{body}");
+        assert_eq!(body["status"], "degraded");
+        assert!(body["reason"]
+            .as_str()
+            .unwrap()
+            .contains("held by another process"));
+        skipped(Some(Utc::now() - chrono::Duration::seconds(600)));
+        assert_eq!(state.health().1["status"], "failing");
+        skipped(None);
+        assert!(!state.health().0);
         store.close().await;
     }
 

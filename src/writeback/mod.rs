@@ -154,6 +154,10 @@ pub enum WritebackError {
     /// Shutdown was requested; every recorded outcome stands.
     #[error("interrupted by shutdown")]
     Interrupted,
+    /// The token's own identity could not be learnt, so recur's summary
+    /// comments cannot be told from planted look-alikes: nothing is written.
+    #[error("{0}; write-back stopped before writing anything")]
+    Identity(String),
 }
 
 /// One line of the plan, for display.
@@ -500,9 +504,11 @@ impl WritebackJob<'_> {
                         fatal = Some(WritebackError::Interrupted);
                         break;
                     }
+                    // Without the token's identity a comment carrying the
+                    // marker could be anyone's: stop rather than guess.
                     Err(OpError::Gone(_, m)) | Err(OpError::Failed(_, m)) => {
-                        tracing::warn!(source = %source, error = %m, "Could not learn the token's user; recognising summary comments by marker alone.");
-                        prepared = true;
+                        fatal = Some(WritebackError::Identity(m));
+                        break;
                     }
                 }
             }
@@ -666,6 +672,7 @@ impl WritebackJob<'_> {
     /// comments.
     async fn find_comment(&self, run: &mut Run, key: &str) -> Result<Option<String>, OpError> {
         let mut cursor: Option<String> = None;
+        let mut seen = std::collections::HashSet::new();
         let writer = self.writer;
         loop {
             let c = cursor.clone();
@@ -678,8 +685,20 @@ impl WritebackJob<'_> {
                 return Ok(Some(ours.id.clone()));
             }
             match page.next {
-                Some(n) if Some(&n) != cursor.as_ref() => cursor = Some(n),
-                _ => return Ok(None),
+                // A comment list that pages in a loop leaves it unknown
+                // whether recur's comment exists: fail the item rather than
+                // post a second one.
+                Some(n) if !seen.insert(n.clone()) => {
+                    return Err(OpError::Failed(
+                        None,
+                        format!(
+                            "{}: the comments of {key} page in a loop ({n} again); not writing",
+                            self.source()
+                        ),
+                    ))
+                }
+                Some(n) => cursor = Some(n),
+                None => return Ok(None),
             }
         }
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use recur::settings::Settings;
 use recur::store::{OpenMode, Store};
-use recur::sync::{no_shutdown, Shutdown};
+use recur::sync::no_shutdown;
 use recur::writeback::{WritebackError, WritebackJob, WritebackReport};
 use recur_core::SUMMARY_MARKER;
 use recur_sandbox::{Fault, FaultRule, NewIssue, Sandbox};
@@ -16,68 +16,6 @@ use recur_sandbox::{Fault, FaultRule, NewIssue, Sandbox};
 use crate::common::*;
 
 const PREFIX: &str = "recur:";
-
-/// GitHub settings with write-back pacing off (waits are recorded anyway).
-fn gh_settings(sb: &Sandbox, db: &std::path::Path, extra: &str) -> Settings {
-    let pacing = if extra.contains("min_interval_ms") {
-        ""
-    } else {
-        "min_interval_ms = 0"
-    };
-    let text = format!(
-        "{}\n[writeback]\n{pacing}\n{extra}\n",
-        recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), db)
-    );
-    Settings::from_toml(&text).expect("valid settings")
-}
-
-fn jira_settings(sb: &Sandbox, db: &std::path::Path, datacenter: bool) -> Settings {
-    let text = format!(
-        "[store]\npath = {:?}\n{}\n[writeback]\nmin_interval_ms = 0\n",
-        db.display().to_string(),
-        recur::demo::sandbox_jira_source(&sb.jira_url(), &sb.jira().projects(), datacenter)
-    );
-    Settings::from_toml(&text).expect("valid settings")
-}
-
-async fn score(settings: &Settings) {
-    let store = Store::open(&settings.store_path, OpenMode::ReadWrite)
-        .await
-        .unwrap();
-    recur::scoring::score(&store, &settings.scoring, crate::common::clock().now())
-        .await
-        .expect("score");
-    store.close().await;
-}
-
-async fn writeback_with(
-    settings: &Settings,
-    dry_run: bool,
-    sleeper: &dyn recur::sync::Sleeper,
-    shutdown: Shutdown,
-) -> Result<WritebackReport, WritebackError> {
-    let mode = if dry_run {
-        OpenMode::ReadOnly
-    } else {
-        OpenMode::ReadWrite
-    };
-    let store = Store::open(&settings.store_path, mode).await.unwrap();
-    let source = &settings.sources[0];
-    let writer = recur::sources::writer(source, &settings.sync).unwrap();
-    let job = WritebackJob {
-        store: &store,
-        writer: writer.as_ref(),
-        settings: &settings.writeback,
-        retry: &settings.sync,
-        deadlines: &settings.deadlines,
-        sleeper,
-        clock: crate::common::clock(),
-        dry_run,
-    };
-    let r = job.run(shutdown).await;
-    store.close().await;
-    r
-}
 
 /// Fires the shutdown on the first wait (the pacing wait before the
 /// second write), and never sleeps.
@@ -93,17 +31,6 @@ impl recur::sync::Sleeper for StopOnSleep {
         }
         Box::pin(async {})
     }
-}
-
-async fn writeback(settings: &Settings, dry_run: bool) -> WritebackReport {
-    writeback_with(
-        settings,
-        dry_run,
-        &RecordingSleeper::default(),
-        no_shutdown(),
-    )
-    .await
-    .expect("write-back succeeds")
 }
 
 /// Write requests the sandbox answered (or failed) since the last reset.

@@ -305,6 +305,44 @@ pub enum ConnectorError {
     },
 }
 
+/// The longest piece of server text (an error `message`, the start of an
+/// error page) recur repeats, in characters.
+pub const SERVER_TEXT_MAX_CHARS: usize = 200;
+
+/// Server-supplied text made safe to print on a terminal or in a log: control
+/// characters (escape sequences, carriage returns) and bidirectional
+/// overrides dropped, runs of whitespace folded to one space, and at most
+/// [`SERVER_TEXT_MAX_CHARS`] characters kept (counted in characters, never
+/// sliced by byte offset).
+pub fn server_text(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = 0usize;
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if c.is_control()
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        {
+            continue;
+        }
+        if space {
+            out.push(' ');
+            chars += 1;
+            space = false;
+        }
+        if chars >= SERVER_TEXT_MAX_CHARS {
+            out.push('…');
+            return out;
+        }
+        out.push(c);
+        chars += 1;
+    }
+    out
+}
+
 impl ConnectorError {
     /// True when trying again later may succeed.
     pub fn is_retryable(&self) -> bool {
@@ -342,4 +380,22 @@ pub trait Connector: Send + Sync {
 
     /// Looks one item up by key (reconciliation of items missing from listings).
     async fn probe(&self, key: &str) -> Result<Probe, ConnectorError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (hostile trackers): server text reaches terminals and logs
+    /// without escape sequences, line breaks or unbounded length.
+    #[test]
+    fn server_text_strips_control_characters_and_truncates_by_character() {
+        let hostile = "\u{1b}[2J\u{1b}]0;pwned\u{7}Bad\r\ncredentials\u{202e}txt.exe";
+        assert_eq!(server_text(hostile), "[2J]0;pwnedBad credentialstxt.exe");
+        let long = "\u{212a}".repeat(1000);
+        let short = server_text(&long);
+        assert_eq!(short.chars().count(), SERVER_TEXT_MAX_CHARS + 1);
+        assert!(short.ends_with('…'));
+        assert_eq!(server_text("  a \t b  "), "a b");
+    }
 }

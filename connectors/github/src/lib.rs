@@ -54,8 +54,12 @@ pub struct GithubConfig {
     pub tracked_labels: Vec<String>,
     /// Items per page (≤ 100).
     pub per_page: u32,
-    /// Per-request timeout.
+    /// Per-read timeout (connect, each read and write).
     pub timeout: Duration,
+    /// Total deadline of one request, answer body included.
+    pub deadline: Duration,
+    /// The largest answer read, in bytes.
+    pub max_response_bytes: usize,
 }
 
 impl std::fmt::Debug for GithubConfig {
@@ -177,14 +181,38 @@ impl GithubConnector {
             }
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let sent = self
-            .octo
-            ._get_with_headers(uri.as_str(), Some(headers))
-            .await;
-        self.answer(&format!("GET {uri}"), sent).await
+        let send = self.octo._get_with_headers(uri.as_str(), Some(headers));
+        self.exchange(&format!("GET {uri}"), send).await
     }
 
-    /// Reads a whole answer; a failed send or a cut-off body is transient.
+    /// Sends one request and reads its whole answer within the total
+    /// deadline (octocrab's timeouts are per read, so a server trickling a
+    /// byte at a time would otherwise hold the request forever) and under
+    /// the size cap. A failed send, a cut-off body or an elapsed deadline is
+    /// transient; an answer over the cap is a protocol error.
+    async fn exchange<F>(&self, what: &str, send: F) -> Result<Answer, ConnectorError>
+    where
+        F: std::future::Future<
+            Output = octocrab::Result<
+                http::Response<http_body_util::combinators::BoxBody<Bytes, octocrab::Error>>,
+            >,
+        >,
+    {
+        let deadline = self.cfg.deadline;
+        match tokio::time::timeout(deadline, async { self.answer(what, send.await).await }).await {
+            Ok(answer) => answer,
+            Err(_) => Err(ConnectorError::Transient {
+                source_name: self.name(),
+                status: None,
+                message: format!(
+                    "{what}: no complete answer within the {} s request deadline",
+                    deadline.as_secs()
+                ),
+            }),
+        }
+    }
+
+    /// Reads a whole answer, at most `max_response_bytes` of it.
     async fn answer(
         &self,
         what: &str,
@@ -198,12 +226,34 @@ impl GithubConnector {
             message: format!("{what}: {}", transport_message(&e)),
         })?;
         let (parts, body) = response.into_parts();
-        let body = http_body_util::BodyExt::collect(body)
+        let cap = self.cfg.max_response_bytes;
+        let too_big = || ConnectorError::Protocol {
+            source_name: self.name(),
+            message: format!(
+                "{what}: the answer is larger than the {} MiB cap ([sync] max_response_mib)",
+                cap / (1024 * 1024)
+            ),
+        };
+        let declared = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > cap as u64) {
+            return Err(too_big());
+        }
+        let body = http_body_util::BodyExt::collect(http_body_util::Limited::new(body, cap))
             .await
-            .map_err(|e| ConnectorError::Transient {
-                source_name: self.name(),
-                status: Some(parts.status.as_u16()),
-                message: format!("{what}: body cut off: {}", transport_message(&e)),
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    too_big()
+                } else {
+                    ConnectorError::Transient {
+                        source_name: self.name(),
+                        status: Some(parts.status.as_u16()),
+                        message: format!("{what}: body cut off: {}", transport_message(&*e)),
+                    }
+                }
             })?
             .to_bytes();
         Ok(Answer {
@@ -329,11 +379,10 @@ fn error_message(body: &[u8]) -> String {
     struct E {
         message: Option<String>,
     }
-    if let Ok(E { message: Some(m) }) = serde_json::from_slice::<E>(body) {
-        return m;
-    }
-    let text = String::from_utf8_lossy(body);
-    let text: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
+    let text = match serde_json::from_slice::<E>(body) {
+        Ok(E { message: Some(m) }) => recur_core::server_text(&m),
+        _ => recur_core::server_text(&String::from_utf8_lossy(body)),
+    };
     if text.is_empty() {
         "(empty body)".into()
     } else {
@@ -380,7 +429,18 @@ impl Connector for GithubConnector {
         let mut out: Vec<String> = self.cfg.repos.clone();
         for org in &self.cfg.orgs {
             let mut url = format!("/orgs/{}/repos?type=all&per_page=100", enc(org));
+            let mut seen = std::collections::HashSet::new();
             loop {
+                // Organisation listings page here (not in the sync loop), so
+                // a `Link` back to a page already read is caught here.
+                if !seen.insert(url.clone()) {
+                    return Err(ConnectorError::Protocol {
+                        source_name: self.name(),
+                        message: format!(
+                            "the repository listing of organisation {org} pages in a loop: {url} was asked for again"
+                        ),
+                    });
+                }
                 let a = self.get(&url, None).await?;
                 if a.status != StatusCode::OK {
                     return Err(self.error_for(&url, &format!("organisation {org}"), &a));

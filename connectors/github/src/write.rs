@@ -65,11 +65,23 @@ impl GithubConnector {
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.writes.fetch_add(1, Ordering::Relaxed);
         let what = format!("{method} {uri}");
-        let sent = match method {
-            http::Method::POST => self.octo._post(uri.as_str(), body).await,
-            http::Method::PATCH => self.octo._patch(uri.as_str(), body).await,
-            http::Method::PUT => self.octo._put(uri.as_str(), body).await,
-            http::Method::DELETE => self.octo._delete(uri.as_str(), body).await,
+        type Sent<'a> = std::pin::Pin<
+            Box<
+                dyn std::future::Future<
+                        Output = octocrab::Result<
+                            http::Response<
+                                http_body_util::combinators::BoxBody<bytes::Bytes, octocrab::Error>,
+                            >,
+                        >,
+                    > + Send
+                    + 'a,
+            >,
+        >;
+        let send: Sent<'_> = match method {
+            http::Method::POST => Box::pin(self.octo._post(uri.as_str(), body)),
+            http::Method::PATCH => Box::pin(self.octo._patch(uri.as_str(), body)),
+            http::Method::PUT => Box::pin(self.octo._put(uri.as_str(), body)),
+            http::Method::DELETE => Box::pin(self.octo._delete(uri.as_str(), body)),
             other => {
                 return Err(ConnectorError::Http {
                     source_name: self.name(),
@@ -79,7 +91,7 @@ impl GithubConnector {
                 })
             }
         };
-        self.answer(&what, sent).await
+        self.exchange(&what, send).await
     }
 
     /// Maps a failed write: moves (3xx) become `NotFound` with that status,

@@ -127,8 +127,12 @@ pub struct JiraConfig {
     pub field_overrides: BTreeMap<String, String>,
     /// Issues per page to ask for (clamped to 1..=100; fewer may come back).
     pub per_page: u32,
-    /// Per-request timeout (connect and whole request).
+    /// Per-read timeout (connect, and each read).
     pub timeout: Duration,
+    /// Total deadline of one request, answer body included.
+    pub deadline: Duration,
+    /// The largest answer read, in bytes.
+    pub max_response_bytes: usize,
 }
 
 impl std::fmt::Debug for JiraConfig {
@@ -146,6 +150,8 @@ impl std::fmt::Debug for JiraConfig {
             .field("field_overrides", &self.field_overrides)
             .field("per_page", &self.per_page)
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -270,8 +276,11 @@ impl JiraConnector {
         let core = gouqi::core::ClientCore::new(site.as_str(), credentials)
             .map_err(|e| config_error(&cfg, format!("unusable api_url: {e}")))?;
         let http = reqwest::Client::builder()
-            .timeout(cfg.timeout)
+            // A total deadline, not only per-read timeouts: a server
+            // trickling bytes cannot hold a request open for ever.
+            .timeout(cfg.deadline)
             .connect_timeout(cfg.timeout)
+            .read_timeout(cfg.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("recur/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -512,18 +521,43 @@ impl JiraConnector {
             })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ConnectorError::Transient {
-                source_name: self.name(),
-                status: Some(status),
-                message: format!("{what}: body cut off: {}", transport_message(&e)),
-            })?;
+        let cap = self.cfg.max_response_bytes;
+        let too_big = || ConnectorError::Protocol {
+            source_name: self.name(),
+            message: format!(
+                "{what}: the answer is larger than the {} MiB cap ([sync] max_response_mib)",
+                cap / (1024 * 1024)
+            ),
+        };
+        if response.content_length().is_some_and(|n| n > cap as u64) {
+            return Err(too_big());
+        }
+        // Read chunk by chunk so an endless body stops at the cap instead
+        // of filling memory.
+        let mut response = response;
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > cap {
+                        return Err(too_big());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(ConnectorError::Transient {
+                        source_name: self.name(),
+                        status: Some(status),
+                        message: format!("{what}: body cut off: {}", transport_message(&e)),
+                    })
+                }
+            }
+        }
         Ok(Answer {
             status,
             headers,
-            body: body.to_vec(),
+            body,
         })
     }
 
@@ -546,7 +580,7 @@ impl JiraConnector {
                     };
                 }
                 if let Some(reason) = header_str(&a.headers, "ratelimit-reason") {
-                    message = format!("{message} (reason: {reason})");
+                    message = format!("{message} (reason: {})", recur_core::server_text(reason));
                 }
                 ConnectorError::RateLimited {
                     source_name: self.name(),
@@ -627,11 +661,12 @@ impl JiraConnector {
             return Ok(None);
         };
         if req.token.as_deref() == Some(token) {
-            return Err(ConnectorError::Http {
+            return Err(ConnectorError::Protocol {
                 source_name: self.name(),
-                status: 200,
-                url: req.url.clone(),
-                message: "Jira returned the nextPageToken it was sent; refusing to loop".into(),
+                message: format!(
+                    "{}: Jira returned the nextPageToken it was sent; refusing to loop",
+                    req.url
+                ),
             });
         }
         Ok(Some(PageRequest {

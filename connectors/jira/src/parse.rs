@@ -394,16 +394,7 @@ pub fn error_message(body: &[u8]) -> String {
         }
         _ => strip_tags(&String::from_utf8_lossy(body)),
     };
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_whitespace() { ' ' } else { c })
-        .filter(|c| !c.is_control())
-        .collect();
-    let clean = clean.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut out: String = clean.chars().take(200).collect();
-    if clean.chars().count() > 200 {
-        out.push('…');
-    }
+    let out = recur_core::server_text(&text);
     if out.is_empty() {
         "(empty body)".into()
     } else {

@@ -189,6 +189,8 @@ fn config(url: &url::Url, datacenter: bool) -> JiraConfig {
         field_overrides: BTreeMap::new(),
         per_page: 2,
         timeout: Duration::from_secs(10),
+        deadline: Duration::from_secs(30),
+        max_response_bytes: 64 << 20,
     }
 }
 
@@ -742,9 +744,10 @@ async fn a_repeated_page_token_is_refused() {
     req.token = Some("CiQjU3RyaW5nJlZFVlRWRXRGV1RFeiZJbnQmTVRBMk1qZz0QAhj2v8fP1DMiK3Byb2plY3QgPSBURVNUS0VZMTMgT1JERVIgQlkgdXBkYXRlZCBBU0MqAltd".into());
     let err = c.fetch_page(&req).await.unwrap_err();
     assert!(
-        matches!(err, ConnectorError::Http { status: 200, .. }),
+        matches!(&err, ConnectorError::Protocol { message, .. } if message.contains("refusing to loop")),
         "{err:?}"
     );
+    assert!(!err.is_retryable());
 }
 
 #[tokio::test]

@@ -62,6 +62,33 @@ pub enum Fault {
     },
     /// 401 "Bad credentials", whatever the token.
     Unauthorized,
+    /// An error answer with the given status and message, in the tracker's
+    /// error format (GitHub `{"message"}`, Jira `{"errorMessages"}`): for
+    /// hostile text such as escape sequences or `\u{212a}`.
+    ClientError {
+        /// 400, 422, …
+        status: u16,
+        /// The message, sent as is.
+        message: String,
+    },
+    /// Answers normally (the request is executed), but the listing's
+    /// next-page pointer leads back to where it was: GitHub's `Link
+    /// rel=next` is the page itself, Jira Cloud's `nextPageToken` the one
+    /// it was sent, Data Center's `startAt` stays 0.
+    SelfLink,
+    /// Answers normally (executed), but sends the body one byte every
+    /// `millis` milliseconds: no single read times out, the whole answer
+    /// takes for ever.
+    Trickle {
+        /// Pause between bytes.
+        millis: u64,
+    },
+    /// 200 with a body of `bytes` bytes (a JSON array padded with spaces),
+    /// streamed without a `Content-Length`. Not executed.
+    Oversize {
+        /// Body size.
+        bytes: usize,
+    },
 }
 
 impl Fault {
@@ -77,7 +104,20 @@ impl Fault {
             Fault::HtmlError { .. } => "HtmlError",
             Fault::Stall { .. } => "Stall",
             Fault::Unauthorized => "Unauthorized",
+            Fault::ClientError { .. } => "ClientError",
+            Fault::SelfLink => "SelfLink",
+            Fault::Trickle { .. } => "Trickle",
+            Fault::Oversize { .. } => "Oversize",
         }
+    }
+
+    /// Whether the request is still executed (the fault only shapes the
+    /// answer).
+    pub fn executes(&self) -> bool {
+        matches!(
+            self,
+            Fault::Stall { .. } | Fault::SelfLink | Fault::Trickle { .. }
+        )
     }
 }
 
@@ -191,6 +231,58 @@ pub(crate) fn truncated_response(mut parts: http::response::Parts, body: Bytes) 
     });
     use futures::StreamExt;
     Response::from_parts(parts, Body::from_stream(head.chain(tail)))
+}
+
+/// For [`Fault::Trickle`]: the same answer with its body sent one byte at
+/// a time.
+pub(crate) fn trickled(resp: Response, millis: u64) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    let stream = futures::stream::unfold(
+        (body, None::<(Bytes, usize)>),
+        move |(body, cur)| async move {
+            let (bytes, at) = match cur {
+                Some(c) => c,
+                None => (axum::body::to_bytes(body, usize::MAX).await.ok()?, 0),
+            };
+            if at >= bytes.len() {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            let one = bytes.slice(at..at + 1);
+            Some((
+                Ok::<Bytes, std::io::Error>(one),
+                (Body::empty(), Some((bytes, at + 1))),
+            ))
+        },
+    );
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// For [`Fault::Oversize`]: a 200 whose body is `bytes` long, streamed in
+/// 64 KiB chunks without a `Content-Length`.
+pub(crate) fn oversize_response(bytes: usize) -> Response {
+    const CHUNK: usize = 64 * 1024;
+    let stream = futures::stream::unfold(0usize, move |sent| async move {
+        if sent >= bytes {
+            return None;
+        }
+        let n = CHUNK.min(bytes - sent);
+        let mut chunk = vec![b' '; n];
+        if sent == 0 {
+            chunk[0] = b'[';
+        }
+        if sent + n == bytes {
+            chunk[n - 1] = b']';
+        }
+        Some((Ok::<Bytes, std::io::Error>(Bytes::from(chunk)), sent + n))
+    });
+    let mut resp = Response::new(Body::from_stream(stream));
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    resp
 }
 
 /// The HTML error page of [`Fault::HtmlError`].

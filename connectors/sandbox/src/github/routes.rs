@@ -656,10 +656,13 @@ async fn handle(State(sh): State<Arc<Shared>>, req: Request) -> Response {
     };
 
     let mut fault_name = None;
+    // A fault that lets the request run and shapes the answer afterwards.
+    let mut shaping = None;
     if let Some(fault) = sh.faults.pick(&path_and_query) {
         fault_name = Some(fault.name());
         match fault {
             Fault::Stall { millis } => tokio::time::sleep(Duration::from_millis(millis)).await,
+            f @ (Fault::SelfLink | Fault::Trickle { .. }) => shaping = Some(f),
             other => {
                 return fault_response(&sh, &call, &ep, &who, other, request_id, &parts, |s| {
                     record(s, fault_name, false)
@@ -777,7 +780,17 @@ async fn handle(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         h.insert("x-oauth-scopes", HeaderValue::from_static("repo"));
         h.insert("x-accepted-oauth-scopes", HeaderValue::from_static("repo"));
     }
-    resp
+    match shaping {
+        Some(Fault::SelfLink) => {
+            let own = format!("<{base}{path_and_query}>; rel=\"next\"");
+            if let Ok(v) = HeaderValue::from_str(&own) {
+                resp.headers_mut().insert(header::LINK, v);
+            }
+            resp
+        }
+        Some(Fault::Trickle { millis }) => faults::trickled(resp, millis),
+        _ => resp,
+    }
 }
 
 /// Answers a faulted request (anything but a stall) without executing it.
@@ -922,7 +935,15 @@ async fn fault_response(
                 faults::truncated_response(parts, full)
             }
         }
-        Fault::Stall { .. } => json_error(500, "Server Error", DOC_REST, None),
+        Fault::ClientError { status, message } => json_error(status, &message, DOC_REST, None),
+        Fault::Oversize { bytes } => {
+            record(200);
+            faults::oversize_response(bytes)
+        }
+        // Handled by the caller (they execute the request).
+        Fault::Stall { .. } | Fault::SelfLink | Fault::Trickle { .. } => {
+            json_error(500, "Server Error", DOC_REST, None)
+        }
     }
 }
 

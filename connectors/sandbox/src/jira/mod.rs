@@ -819,9 +819,21 @@ impl JiraHandle {
 
     /// Adds a comment by `author` (a login); returns its id.
     pub fn add_comment(&self, key: &str, author: &str, body: &str) -> String {
+        self.add_comment_with_properties(key, author, body, Vec::new())
+    }
+
+    /// Adds a comment by `author` carrying entity `properties` (key, value),
+    /// as any user may set on their own comment; returns its id.
+    pub fn add_comment_with_properties(
+        &self,
+        key: &str,
+        author: &str,
+        body: &str,
+        properties: Vec<(String, Value)>,
+    ) -> String {
         self.edit(key, |w, i, _, now| {
             let u = w.user(author);
-            w.add_comment(i, u, adf::from_text(body), Vec::new(), now)
+            w.add_comment(i, u, adf::from_text(body), properties, now)
                 .to_string()
         })
     }

@@ -507,10 +507,13 @@ async fn handle(State(sh): State<Arc<Shared>>, req: Request) -> Response {
     let base = request_base(&sh, &parts.headers);
 
     let mut fault_name = None;
+    // A fault that lets the request run and shapes the answer afterwards.
+    let mut shaping = None;
     if let Some(fault) = sh.faults.pick(&path_and_query) {
         fault_name = Some(fault.name());
         match fault {
             Fault::Stall { millis } => tokio::time::sleep(Duration::from_millis(millis)).await,
+            f @ (Fault::SelfLink | Fault::Trickle { .. }) => shaping = Some(f),
             Fault::TruncatedBody | Fault::MalformedJson => {
                 // A read is rendered for real (reads and searches change
                 // nothing); a write is not executed and gets a stand-in.
@@ -583,7 +586,10 @@ async fn handle(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         basic,
         base: &base,
     };
-    let outcome = execute(&sh, &call, &ep);
+    let mut outcome = execute(&sh, &call, &ep);
+    if shaping == Some(Fault::SelfLink) && outcome.status == StatusCode::OK {
+        outcome.body = self_linked(&outcome.body, &body, &query);
+    }
     record(outcome.status.as_u16(), fault_name);
     let ct = match outcome.kind {
         Kind::Json => Some(JSON_TYPE),
@@ -598,7 +604,39 @@ async fn handle(State(sh): State<Arc<Shared>>, req: Request) -> Response {
             }
         }
     }
-    resp
+    match shaping {
+        Some(Fault::Trickle { millis }) => faults::trickled(resp, millis),
+        _ => resp,
+    }
+}
+
+/// For [`Fault::SelfLink`]: a search page whose paging leads back where it
+/// was (Cloud: the `nextPageToken` the request sent, when it sent one;
+/// Data Center: `startAt` 0 whatever was asked).
+fn self_linked(answer: &[u8], request_body: &[u8], query: &str) -> Vec<u8> {
+    let Ok(mut doc) = serde_json::from_slice::<Value>(answer) else {
+        return answer.to_vec();
+    };
+    let sent = serde_json::from_slice::<Value>(request_body)
+        .ok()
+        .and_then(|b| {
+            b.get("nextPageToken")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .or_else(|| {
+            url::form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "nextPageToken")
+                .map(|(_, v)| v.into_owned())
+        });
+    if let Some(obj) = doc.as_object_mut() {
+        if obj.contains_key("startAt") {
+            obj.insert("startAt".into(), json!(0));
+        } else if let Some(token) = sent {
+            obj.insert("nextPageToken".into(), Value::String(token));
+        }
+    }
+    serde_json::to_vec(&doc).unwrap_or_else(|_| answer.to_vec())
 }
 
 /// ISO 8601 at second resolution, as `X-RateLimit-Reset` carries it.
@@ -711,8 +749,23 @@ async fn fault_response(
                 None => build(StatusCode::BAD_GATEWAY, Bytes::new(), None, request_id),
             }
         }
+        Fault::ClientError { status, message } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            record(status.as_u16());
+            let body = serde_json::to_vec(&json!({"errorMessages": [message], "errors": {}}))
+                .unwrap_or_default();
+            build(status, Bytes::from(body), Some(JSON_TYPE), request_id)
+        }
+        Fault::Oversize { bytes } => {
+            record(200);
+            faults::oversize_response(bytes)
+        }
         // Handled by the caller.
-        Fault::Stall { .. } | Fault::TruncatedBody | Fault::MalformedJson => {
+        Fault::Stall { .. }
+        | Fault::TruncatedBody
+        | Fault::MalformedJson
+        | Fault::SelfLink
+        | Fault::Trickle { .. } => {
             record(500);
             let o = Outcome::message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
             build(o.status, Bytes::from(o.body), Some(JSON_TYPE), request_id)
