@@ -12,6 +12,7 @@
 //! issue.
 
 pub(crate) mod json;
+pub(crate) mod render;
 pub(crate) mod routes;
 pub(crate) mod state;
 

@@ -26,7 +26,8 @@ use http::{Method, StatusCode};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::json::{self, esc, raw};
+use super::json;
+use super::render::{self, esc, raw};
 use super::state::{Gone, ListKey, MutErr, NewIssueData, SortKey, StateFilter, World};
 use super::{now_secs, Shared};
 use crate::counters::RequestRecord;
@@ -1574,7 +1575,7 @@ fn write_endpoint(sh: &Shared, call: &Call<'_>, ep: &Ep) -> Outcome {
         }
         Ep::IssueLabel(_, n, name) => match w.remove_label(ri, *n, name, actor, now) {
             Ok(()) => Outcome::ok(issue_labels_json(&w, ri, *n)),
-            Err(e) => mut_err(&w, call, e, &format!("/labels/{}", json::seg(name)), doc),
+            Err(e) => mut_err(&w, call, e, &format!("/labels/{}", render::seg(name)), doc),
         },
         Ep::RepoLabels(_) => {
             let Ok(Some(name)) = text_field(&v, "name") else {

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::json;
+use super::render;
 use crate::seed::SeedRepo;
 
 /// Colour of a label created on the fly (as GitHub does).
@@ -351,7 +351,7 @@ impl World {
         self.users.push(User {
             login: login.to_string(),
             id,
-            json: json::user_json(&self.base, login, id, kind),
+            json: render::user_json(&self.base, login, id, kind),
             association,
         });
         let ix = self.users.len() as u32 - 1;
@@ -375,7 +375,7 @@ impl World {
         self.orgs.push(Org {
             login: login.to_string(),
             id,
-            json: json::user_json(&self.base, login, id, "Organization"),
+            json: render::user_json(&self.base, login, id, "Organization"),
         });
     }
 
@@ -460,7 +460,7 @@ impl World {
         repo.labels.push(Label {
             name: name.to_string(),
             color: color.to_string(),
-            json: json::label_json(&repo.api, id, name, color, description, default),
+            json: render::label_json(&repo.api, id, name, color, description, default),
         });
         let ix = repo.labels.len() as u32 - 1;
         repo.label_index.insert(name.to_lowercase(), ix);
@@ -502,7 +502,19 @@ impl World {
                 closed: counts[k].1,
                 json: String::new(),
             };
-            ms.json = json::milestone_for(&self.repos[ri as usize], self, &ms);
+            let repo = &self.repos[ri as usize];
+            ms.json = render::milestone_json(
+                &repo.api,
+                &repo.html,
+                ms.id,
+                ms.number,
+                &ms.title,
+                &self.users[ms.creator as usize].json,
+                ms.created,
+                ms.due_on,
+                ms.open,
+                ms.closed,
+            );
             self.repos[ri as usize].milestones.push(ms);
         }
         self.repos[ri as usize].issues.reserve(seed.issues.len());
