@@ -24,7 +24,8 @@
 
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 
-use super::state::{self, Cat, Issue, World, PRIORITIES};
+use super::catalog::{self, Cat, PRIORITIES};
+use super::state::{Issue, World};
 
 // ---------------------------------------------------------------------------
 // Lexing.
@@ -699,7 +700,7 @@ fn clause(field: &str, op: Op, values: &[Val], w: &World, env: &Env) -> Result<P
             let mut ids = Vec::new();
             let mut errs = Vec::new();
             for v in texts(values) {
-                match state::type_by_name(v) {
+                match catalog::type_by_name(v) {
                     Some(t) => ids.push(t),
                     None => errs.push(no_value("issuetype", v)),
                 }
@@ -717,7 +718,7 @@ fn clause(field: &str, op: Op, values: &[Val], w: &World, env: &Env) -> Result<P
             let mut ids = Vec::new();
             let mut errs = Vec::new();
             for v in texts(values) {
-                match state::status_by_name(v) {
+                match catalog::status_by_name(v) {
                     Some(s) => ids.push(s),
                     None => errs.push(no_value("status", v)),
                 }
@@ -770,7 +771,7 @@ fn clause(field: &str, op: Op, values: &[Val], w: &World, env: &Env) -> Result<P
             let mut ids = Vec::new();
             let mut errs = Vec::new();
             for v in texts(values) {
-                match state::priority_by_name(v) {
+                match catalog::priority_by_name(v) {
                     Some(p) => ids.push(p),
                     None => errs.push(no_value("priority", v)),
                 }

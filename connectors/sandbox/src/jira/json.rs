@@ -6,24 +6,12 @@
 //! and users carry `accountId`; on REST v2 (Data Center) rich text is a
 //! plain string and users carry `name` and `key`.
 
-use chrono::TimeZone;
 use serde_json::{json, Map, Value};
 
 use super::adf;
-use super::state::{
-    self, CfKind, CfVal, Issue, World, CUSTOM_FIELDS, ISSUE_TYPES, LINK_TYPES, PRIORITIES, STATUSES,
-};
-
-/// `2022-12-08T02:22:18.889-0800`: milliseconds, the API user's zone, an
-/// offset without a colon.
-pub(crate) fn time(ms: i64) -> String {
-    let zone = chrono::FixedOffset::east_opt(super::USER_TZ_OFFSET_MINUTES * 60)
-        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
-    match zone.timestamp_millis_opt(ms).single() {
-        Some(d) => d.format("%Y-%m-%dT%H:%M:%S%.3f%z").to_string(),
-        None => String::new(),
-    }
-}
+use super::catalog::{self, CfKind, CUSTOM_FIELDS, ISSUE_TYPES, LINK_TYPES, PRIORITIES, STATUSES};
+use super::clock::time;
+use super::state::{self, CfVal, Issue, World};
 
 /// `{"errorMessages": [...], "errors": {...}}`.
 pub(crate) fn errors(messages: &[String], fields: &[(String, String)]) -> Vec<u8> {
@@ -160,11 +148,11 @@ impl Ctx<'_> {
     }
 
     fn resolution(&self, name: &str) -> Value {
-        let id = state::resolution_id(name);
+        let id = catalog::resolution_id(name);
         json!({
             "self": format!("{}/resolution/{id}", self.api()),
             "id": id,
-            "description": state::resolution_description(name),
+            "description": catalog::resolution_description(name),
             "name": name
         })
     }

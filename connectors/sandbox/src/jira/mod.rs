@@ -31,6 +31,8 @@
 //! found by its old key too.
 
 pub(crate) mod adf;
+mod catalog;
+mod clock;
 mod jql;
 mod json;
 pub(crate) mod routes;
@@ -47,10 +49,12 @@ use serde_json::Value;
 
 use crate::counters::{Counters, RequestRecord};
 use crate::faults::{Fault, FaultRule, Faults};
-use state::{
-    cf_index, check_label, Cat, CfKind, CfVal, World, CUSTOM_FIELDS, ISSUE_TYPES, LINK_TYPES,
-    STATUSES, ST_DONE, ST_PROGRESS, ST_TODO,
+use catalog::{
+    cf_index, Cat, CfKind, CUSTOM_FIELDS, ISSUE_TYPES, LINK_TYPES, STATUSES, ST_DONE, ST_PROGRESS,
+    ST_TODO,
 };
+use clock::now_ms;
+use state::{check_label, CfVal, World};
 
 pub use json::EMBEDDED_HISTORIES;
 pub use routes::{
@@ -92,10 +96,6 @@ pub const BIG_DESCRIPTION_KEY: &str = "OPS-25";
 /// Action item with [`MANY_COMMENTS`] comments and [`MANY_HISTORIES`]
 /// histories.
 pub const MANY_COMMENTS_KEY: &str = "OPS-26";
-
-pub(crate) fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
 
 fn at(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
@@ -699,7 +699,7 @@ impl JiraHandle {
         let itype = if issue.issue_type.trim().is_empty() {
             0
         } else {
-            state::type_by_name(&issue.issue_type).unwrap_or_else(|| {
+            catalog::type_by_name(&issue.issue_type).unwrap_or_else(|| {
                 panic!("sandbox jira: unknown issue type {:?}", issue.issue_type)
             })
         };
@@ -786,7 +786,7 @@ impl JiraHandle {
             Some(Cat::New) => ST_TODO,
             Some(Cat::Indeterminate) => ST_PROGRESS,
             Some(Cat::Done) => ST_DONE,
-            None => state::status_by_name(category)
+            None => catalog::status_by_name(category)
                 .unwrap_or_else(|| panic!("sandbox jira: unknown status {category:?}")),
         };
         self.edit(key, |w, i, a, now| {

@@ -27,10 +27,12 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
+use super::catalog::{self, cf_index};
+use super::clock::{self, now_ms};
 use super::jql::{self, Env, SortVal};
 use super::json::{self, Ctx, Sel, SelDefault};
-use super::state::{self, cf_index, CfVal, JErr, World};
-use super::{adf, b64, cf_value, now_ms, CfMode, Shared, CLOUD_EMAIL, TOKEN};
+use super::state::{self, CfVal, JErr, World};
+use super::{adf, b64, cf_value, CfMode, Shared, CLOUD_EMAIL, TOKEN};
 use crate::counters::RequestRecord;
 use crate::faults::{self, Fault};
 use crate::server::ConnCtl;
@@ -823,7 +825,7 @@ fn execute(sh: &Shared, call: &Call<'_>, ep: &Ep) -> Outcome {
                 "versionNumbers": if cloud { json!([1001, 0, 0]) } else { json!([9, 12, 2]) },
                 "deploymentType": if cloud { "Cloud" } else { "Server" },
                 "buildNumber": 100_275,
-                "serverTime": json::time(now_ms()),
+                "serverTime": clock::time(now_ms()),
                 "scmInfo": "sandbox",
                 "serverTitle": "Acme Jira"
             }))
@@ -1340,7 +1342,7 @@ fn field_change(w: &World, call: &Call<'_>, fid: &str, v: &Value) -> Result<Chan
                 .or_else(|| v.get("id"))
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            state::priority_by_name(name)
+            catalog::priority_by_name(name)
                 .map(Change::Priority)
                 .ok_or_else(|| format!("Priority name '{name}' is not valid"))
         }

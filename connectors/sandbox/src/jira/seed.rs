@@ -33,11 +33,11 @@ use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
 use super::adf;
-use super::state::{
-    cf_index, fnv, CfVal, ChangeItem, Issue, World, L_CAUSES, L_RELATES, STATUSES, ST_BLOCKED,
-    ST_CLOSED, ST_DONE, ST_PROGRESS, ST_REVIEW, ST_TODO, T_BUG, T_INCIDENT, T_RISK, T_STORY,
-    T_TASK,
+use super::catalog::{
+    cf_index, L_CAUSES, L_RELATES, STATUSES, ST_BLOCKED, ST_CLOSED, ST_DONE, ST_PROGRESS,
+    ST_REVIEW, ST_TODO, T_BUG, T_INCIDENT, T_RISK, T_STORY, T_TASK,
 };
+use super::state::{fnv, CfVal, ChangeItem, Issue, World};
 use crate::seed as gh;
 use crate::Scale;
 
@@ -495,7 +495,7 @@ impl Gen<'_> {
                         "resolution",
                         None,
                         None,
-                        Some(super::state::resolution_id(c.resolution)),
+                        Some(super::catalog::resolution_id(c.resolution)),
                         Some(c.resolution.to_string()),
                     ),
                 ],
@@ -1149,7 +1149,7 @@ mod tests {
             }
             assert_eq!(
                 i.resolution.is_some(),
-                i.cat() == super::super::state::Cat::Done,
+                i.cat() == super::super::catalog::Cat::Done,
                 "#{n}"
             );
         }
