@@ -1,20 +1,16 @@
-//! Fault injection shared by every fake tracker: which request gets which
-//! fault (scripted rules first, then a seeded random rate), and the
-//! transport-level tricks (a reset connection, a body cut short, a JSON
-//! document cut off, an HTML error page). What a fault's JSON body says is
-//! tracker-specific and lives with the tracker.
+//! Fault injection shared by every fake tracker: the faults a test can ask
+//! for, and which request gets which (scripted rules first, then a seeded
+//! random rate). How a fault is answered lives with the request plumbing
+//! (`plumbing`: resets, cut-off and oversize bodies, trickles) and with
+//! each tracker (its error formats and headers).
 //!
-//! A faulted request is not executed, so it never changes state; the one
-//! exception is [`Fault::Stall`], which only delays a normal answer.
+//! A faulted request is not executed, so it never changes state; the
+//! exceptions are the faults that only shape a normal answer
+//! ([`Fault::executes`]).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::time::Duration;
 
-use axum::body::Body;
-use axum::response::Response;
-use bytes::Bytes;
-use http::{HeaderValue, StatusCode};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -205,95 +201,6 @@ impl Faults {
     }
 }
 
-/// `body` cut roughly in half, for [`Fault::MalformedJson`]: never the
-/// whole document, never empty (unless the document is).
-pub(crate) fn cut_document(body: &Bytes) -> Bytes {
-    let keep = (body.len() / 2).max(1).min(body.len().saturating_sub(1));
-    body.slice(..keep)
-}
-
-/// For [`Fault::TruncatedBody`]: `parts` with the full `Content-Length` of
-/// `body`, but only part of the body is sent before the connection closes.
-pub(crate) fn truncated_response(mut parts: http::response::Parts, body: Bytes) -> Response {
-    parts
-        .headers
-        .insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-    let partial = cut_document(&body);
-    let head = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(partial) });
-    let tail = futures::stream::once(async {
-        // Let hyper flush the partial body first; erroring the body then
-        // makes hyper close the connection mid-message.
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionAborted,
-            "sandbox: body truncated on purpose",
-        ))
-    });
-    use futures::StreamExt;
-    Response::from_parts(parts, Body::from_stream(head.chain(tail)))
-}
-
-/// For [`Fault::Trickle`]: the same answer with its body sent one byte at
-/// a time.
-pub(crate) fn trickled(resp: Response, millis: u64) -> Response {
-    let (mut parts, body) = resp.into_parts();
-    parts.headers.remove(http::header::CONTENT_LENGTH);
-    let stream = futures::stream::unfold(
-        (body, None::<(Bytes, usize)>),
-        move |(body, cur)| async move {
-            let (bytes, at) = match cur {
-                Some(c) => c,
-                None => (axum::body::to_bytes(body, usize::MAX).await.ok()?, 0),
-            };
-            if at >= bytes.len() {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(millis)).await;
-            let one = bytes.slice(at..at + 1);
-            Some((
-                Ok::<Bytes, std::io::Error>(one),
-                (Body::empty(), Some((bytes, at + 1))),
-            ))
-        },
-    );
-    Response::from_parts(parts, Body::from_stream(stream))
-}
-
-/// For [`Fault::Oversize`]: a 200 whose body is `bytes` long, streamed in
-/// 64 KiB chunks without a `Content-Length`.
-pub(crate) fn oversize_response(bytes: usize) -> Response {
-    const CHUNK: usize = 64 * 1024;
-    let stream = futures::stream::unfold(0usize, move |sent| async move {
-        if sent >= bytes {
-            return None;
-        }
-        let n = CHUNK.min(bytes - sent);
-        let mut chunk = vec![b' '; n];
-        if sent == 0 {
-            chunk[0] = b'[';
-        }
-        if sent + n == bytes {
-            chunk[n - 1] = b']';
-        }
-        Some((Ok::<Bytes, std::io::Error>(Bytes::from(chunk)), sent + n))
-    });
-    let mut resp = Response::new(Body::from_stream(stream));
-    resp.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    resp
-}
-
-/// The HTML error page of [`Fault::HtmlError`].
-pub(crate) fn html_page(status: StatusCode) -> String {
-    let reason = status.canonical_reason().unwrap_or("Error");
-    format!(
-        "<!DOCTYPE html>\n<html>\n  <head>\n    <meta http-equiv=\"Content-type\" content=\"text/html; charset=utf-8\">\n    <title>{code} {reason}</title>\n  </head>\n  <body>\n    <h1>{code} {reason}</h1>\n    <p>We had issues producing the response to your request. Sorry about that.</p>\n  </body>\n</html>\n",
-        code = status.as_u16()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,14 +251,5 @@ mod tests {
         f.set_random(0.3, vec![Fault::Unauthorized], 7);
         f.clear();
         assert!((0..50).all(|_| f.pick("/").is_none()));
-    }
-
-    #[test]
-    fn cut_document_is_never_whole() {
-        let b = Bytes::from_static(b"[{\"a\":1}]");
-        let c = cut_document(&b);
-        assert!(!c.is_empty() && c.len() < b.len());
-        assert!(serde_json::from_slice::<serde_json::Value>(&c).is_err());
-        assert_eq!(cut_document(&Bytes::from_static(b"[]")).len(), 1);
     }
 }

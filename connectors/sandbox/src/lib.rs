@@ -32,6 +32,7 @@ pub mod counters;
 pub mod faults;
 pub mod github;
 pub mod jira;
+mod plumbing;
 mod rate;
 pub mod seed;
 mod server;

@@ -105,10 +105,6 @@ impl Shared {
     pub(crate) fn budgets(&self) -> std::sync::MutexGuard<'_, Budgets> {
         self.budgets.lock().unwrap_or_else(|e| e.into_inner())
     }
-
-    pub(crate) fn next_request_id(&self) -> u64 {
-        self.request_seq.fetch_add(1, Ordering::Relaxed)
-    }
 }
 
 /// A comment as stored.

@@ -13,11 +13,10 @@
 //! gives a 304, and an authorised 304 gets its point back) → headers → log.
 
 use std::borrow::Cow;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::Router;
 use bytes::Bytes;
@@ -30,10 +29,12 @@ use super::json;
 use super::render::{self, esc, raw};
 use super::state::{Gone, ListKey, MutErr, NewIssueData, SortKey, StateFilter, World};
 use super::{now_secs, Shared};
-use crate::counters::RequestRecord;
-use crate::faults::{self, Fault};
+use crate::counters::Counters;
+use crate::faults::Faults;
+use crate::plumbing::{
+    self, decode_segment as decode, ErrorFault, Inbound, Params, Served, Tracker,
+};
 use crate::rate::RateSnapshot;
-use crate::server::ConnCtl;
 
 /// Every route template [`crate::GithubHandle::requests`] counts under.
 /// Requests that match none count as `"{METHOD} (unmatched)"`.
@@ -89,12 +90,12 @@ const DOC_SECONDARY: &str =
 
 /// GitHub refuses issue and comment bodies longer than this.
 const MAX_BODY_CHARS: usize = 65_536;
-/// Largest request body read.
-const MAX_REQUEST_BYTES: usize = 32 << 20;
 
-/// The axum app: one handler for everything.
+/// The axum app: every request goes through the shared plumbing.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new().fallback(handle).with_state(shared)
+    Router::new()
+        .fallback(plumbing::handle::<Shared>)
+        .with_state(shared)
 }
 
 // ---------------------------------------------------------------------------
@@ -130,12 +131,6 @@ enum Ep {
     RepoLabels(RepoRef),
     RepoLabel(RepoRef, String),
     Unknown,
-}
-
-fn decode(seg: &str) -> String {
-    percent_encoding::percent_decode_str(seg)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 fn endpoint(path: &str) -> Ep {
@@ -371,44 +366,22 @@ fn peek(sh: &Shared, who: &Who) -> RateSnapshot {
         _ => b.anon.peek(now),
     }
 }
-
-/// Decoded query parameters (first value wins).
-struct Params(Vec<(String, String)>);
-
-impl Params {
-    fn parse(query: &str) -> Self {
-        Params(
-            url::form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect(),
-        )
-    }
-
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// (page from 1, per_page 1..=100, default 30).
-    fn paging(&self) -> (usize, usize) {
-        let page = self
-            .get("page")
-            .and_then(|p| p.trim().parse::<usize>().ok())
-            .unwrap_or(1)
-            .max(1);
-        let per_page = match self
-            .get("per_page")
-            .and_then(|p| p.trim().parse::<usize>().ok())
-        {
-            Some(0) | None => 30,
-            Some(n) => n.min(100),
-        };
-        (page, per_page)
-    }
+/// (page from 1, per_page 1..=100, default 30).
+fn paging(p: &Params) -> (usize, usize) {
+    let page = p
+        .get("page")
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let per_page = match p
+        .get("per_page")
+        .and_then(|p| p.trim().parse::<usize>().ok())
+    {
+        Some(0) | None => 30,
+        Some(n) => n.min(100),
+    };
+    (page, per_page)
 }
-
 /// Parses `since`: RFC 3339 (a `+` that form decoding turned into a space
 /// is put back), `YYYY-MM-DDTHH:MM:SS` as UTC, or a bare date.
 fn parse_since(s: &str) -> Option<i64> {
@@ -491,7 +464,7 @@ struct Call<'a> {
 
 impl Call<'_> {
     fn paged(&self, path: String, total: usize) -> (usize, usize, Option<String>) {
-        let (page, per_page) = self.params.paging();
+        let (page, per_page) = paging(&self.params);
         let (start, end, last) = page_bounds(total, page, per_page);
         (
             start,
@@ -589,362 +562,312 @@ fn array<T>(items: &[T], mut each: impl FnMut(&mut Vec<u8>, &T), per_item: usize
 }
 
 // ---------------------------------------------------------------------------
-// The handler.
+// The fake GitHub behind the shared plumbing.
 
-/// Where the request came in, for `Link` and `Location` URLs.
-fn request_base(sh: &Shared, headers: &HeaderMap) -> String {
-    headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty())
-        .map(|h| format!("http://{h}"))
-        .unwrap_or_else(|| sh.base.clone())
+/// A request as the fake GitHub reads it.
+pub(crate) struct Routed {
+    ep: Ep,
+    who: Who,
+    /// `http://{Host}` for `Link` and `Location`.
+    base: String,
 }
 
-async fn handle(State(sh): State<Arc<Shared>>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let method = parts.method.clone();
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/".to_string());
-    let query = parts.uri.query().unwrap_or("").to_string();
-    let ep = endpoint(parts.uri.path());
-    let (route, ep): (Cow<'static, str>, Ep) = match template(&method, &ep) {
-        Some(t) => (Cow::Borrowed(t), ep),
-        None => (Cow::Owned(format!("{method} (unmatched)")), Ep::Unknown),
-    };
-    let who = who(&sh, &parts.headers);
-    let base = request_base(&sh, &parts.headers);
-    let request_id = sh.next_request_id();
-    let record = |status: u16, fault: Option<&str>, not_modified: bool| {
-        sh.counters.record(
-            &route,
-            RequestRecord {
-                method: method.to_string(),
-                path_and_query: path_and_query.clone(),
-                status,
-                fault: fault.map(str::to_string),
-                not_modified,
+impl Routed {
+    fn call<'a>(&'a self, rq: &'a Inbound, body: &'a [u8]) -> Call<'a> {
+        Call {
+            method: rq.method(),
+            query: &rq.query,
+            params: Params::parse(&rq.query),
+            body,
+            login: match &self.who {
+                Who::User(l) => Some(l.as_str()),
+                _ => None,
             },
-        );
-    };
-    let body = match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
-        Ok(b) => b,
-        Err(_) => {
-            record(413, None, false);
-            let rate = peek(&sh, &who);
-            return build(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                Bytes::from(json::error(413, "Request body too large", DOC_REST)),
-                Some(JSON_TYPE),
-                Some(rate),
-                request_id,
-            );
+            base: &self.base,
         }
-    };
-    let call = Call {
-        method: &method,
-        query: &query,
-        params: Params::parse(&query),
-        body: &body,
-        login: match &who {
-            Who::User(l) => Some(l.as_str()),
-            _ => None,
-        },
-        base: &base,
-    };
+    }
+}
 
-    let mut fault_name = None;
-    // A fault that lets the request run and shapes the answer afterwards.
-    let mut shaping = None;
-    if let Some(fault) = sh.faults.pick(&path_and_query) {
-        fault_name = Some(fault.name());
+/// GitHub's HTML error page, for [`ErrorFault::HtmlError`].
+fn html_page(status: StatusCode) -> String {
+    let reason = status.canonical_reason().unwrap_or("Error");
+    format!(
+        "<!DOCTYPE html>\n<html>\n  <head>\n    <meta http-equiv=\"Content-type\" content=\"text/html; charset=utf-8\">\n    <title>{code} {reason}</title>\n  </head>\n  <body>\n    <h1>{code} {reason}</h1>\n    <p>We had issues producing the response to your request. Sorry about that.</p>\n  </body>\n</html>\n",
+        code = status.as_u16()
+    )
+}
+
+impl Tracker for Shared {
+    type Routed = Routed;
+
+    fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    fn next_request_id(&self) -> u64 {
+        self.request_seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn route(&self, rq: &Inbound) -> (Cow<'static, str>, Routed) {
+        let ep = endpoint(rq.parts.uri.path());
+        let (route, ep): (Cow<'static, str>, Ep) = match template(rq.method(), &ep) {
+            Some(t) => (Cow::Borrowed(t), ep),
+            None => (
+                Cow::Owned(format!("{} (unmatched)", rq.method())),
+                Ep::Unknown,
+            ),
+        };
+        let routed = Routed {
+            ep,
+            who: who(self, rq.headers()),
+            base: rq.base(&self.base),
+        };
+        (route, routed)
+    }
+
+    fn too_large(&self, rq: &Inbound, r: &Routed) -> Response {
+        build(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Bytes::from(json::error(413, "Request body too large", DOC_REST)),
+            Some(JSON_TYPE),
+            Some(peek(self, &r.who)),
+            rq.request_id,
+        )
+    }
+
+    fn refuse(&self, rq: &Inbound, r: &Routed, fault: ErrorFault) -> Response {
+        let request_id = rq.request_id;
+        let json_error = |status: u16, message: &str, doc: &str, rate: Option<RateSnapshot>| {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            build(
+                status,
+                Bytes::from(json::error(status.as_u16(), message, doc)),
+                Some(JSON_TYPE),
+                rate,
+                request_id,
+            )
+        };
         match fault {
-            Fault::Stall { millis } => tokio::time::sleep(Duration::from_millis(millis)).await,
-            f @ (Fault::SelfLink | Fault::Trickle { .. }) => shaping = Some(f),
-            other => {
-                return fault_response(&sh, &call, &ep, &who, other, request_id, &parts, |s| {
-                    record(s, fault_name, false)
-                })
-                .await
+            ErrorFault::SecondaryLimit {
+                status,
+                retry_after,
+            } => {
+                let message = format!(
+                    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. \
+                     If you reach out to GitHub Support for help, please include the request ID SBX0:{request_id:X}."
+                );
+                let status = if status == 429 { 429 } else { 403 };
+                let mut resp =
+                    json_error(status, &message, DOC_SECONDARY, Some(peek(self, &r.who)));
+                if let Some(secs) = retry_after {
+                    resp.headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                }
+                resp
+            }
+            ErrorFault::PrimaryExhausted { reset_in_secs } => {
+                let limit = peek(self, &r.who).limit;
+                let snap = RateSnapshot {
+                    limit,
+                    remaining: 0,
+                    used: limit,
+                    reset: now_secs() + reset_in_secs as i64,
+                };
+                json_error(
+                    403,
+                    "API rate limit exceeded for user ID 1.",
+                    DOC_RATE,
+                    Some(snap),
+                )
+            }
+            ErrorFault::ServerError { status } => {
+                let status = StatusCode::from_u16(status)
+                    .ok()
+                    .filter(|s| s.is_server_error())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                build(
+                    status,
+                    Bytes::from_static(b"{\"message\":\"Server Error\"}"),
+                    Some(JSON_TYPE),
+                    Some(peek(self, &r.who)),
+                    request_id,
+                )
+            }
+            ErrorFault::Unauthorized => json_error(
+                401,
+                "Bad credentials",
+                DOC_REST,
+                Some(peek(self, &Who::Anonymous)),
+            ),
+            ErrorFault::HtmlError { status } => {
+                let status = StatusCode::from_u16(status)
+                    .ok()
+                    .filter(|s| s.is_client_error() || s.is_server_error())
+                    .unwrap_or(StatusCode::BAD_GATEWAY);
+                // An error page from a proxy in front of the API: it knows
+                // nothing of budgets, so no rate-limit headers.
+                build(
+                    status,
+                    Bytes::from(html_page(status)),
+                    Some("text/html; charset=utf-8"),
+                    None,
+                    request_id,
+                )
+            }
+            ErrorFault::ClientError { status, message } => {
+                json_error(status, &message, DOC_REST, None)
             }
         }
     }
 
-    if who == Who::Bad {
-        record(401, fault_name, false);
-        let body = json::error(401, "Bad credentials", DOC_REST);
-        return build(
-            StatusCode::UNAUTHORIZED,
-            Bytes::from(body),
-            Some(JSON_TYPE),
-            Some(peek(&sh, &who)),
-            request_id,
-        );
+    fn full_document(&self, rq: &Inbound, r: &Routed, body: &[u8]) -> Vec<u8> {
+        // A read is rendered for real; a write is not executed and gets a
+        // stand-in document.
+        let call = r.call(rq, body);
+        if call.is_read() {
+            let o = execute(self, &call, &r.ep, &r.who);
+            if o.status == StatusCode::OK {
+                return o.body;
+            }
+        }
+        json::error(500, "sandbox: stand-in for a cut-off response", DOC_REST)
     }
 
-    let free = matches!(ep, Ep::RateLimit);
-    let spent = {
-        let now = now_secs();
-        let mut b = sh.budgets();
-        let budget = if call.login.is_some() {
-            &mut b.auth
-        } else {
-            &mut b.anon
-        };
-        if free {
-            Ok(budget.peek(now))
-        } else {
-            budget.try_spend(now)
-        }
-    };
-    let mut rate = match spent {
-        Ok(s) => s,
-        Err(s) => {
-            record(403, fault_name, false);
-            let user_id = call
-                .login
-                .and_then(|l| {
-                    let w = sh.read();
-                    w.find_user(l).map(|u| w.users[u as usize].id)
-                })
-                .map_or_else(|| "127.0.0.1".to_string(), |id| format!("user ID {id}"));
-            let body = json::error(
-                403,
-                &format!("API rate limit exceeded for {user_id}."),
-                DOC_RATE,
-            );
-            return build(
-                StatusCode::FORBIDDEN,
+    fn ok_json(&self, rq: &Inbound, r: &Routed, body: Bytes) -> Response {
+        build(
+            StatusCode::OK,
+            body,
+            Some(JSON_TYPE),
+            Some(peek(self, &r.who)),
+            rq.request_id,
+        )
+    }
+
+    fn bare(&self, rq: &Inbound, status: StatusCode) -> Response {
+        build(status, Bytes::new(), None, None, rq.request_id)
+    }
+
+    fn serve(&self, rq: &Inbound, r: Routed, body: &[u8], self_link: bool) -> Served {
+        let sh = self;
+        let request_id = rq.request_id;
+        let call = r.call(rq, body);
+        if r.who == Who::Bad {
+            let body = json::error(401, "Bad credentials", DOC_REST);
+            return Served::Refused(build(
+                StatusCode::UNAUTHORIZED,
                 Bytes::from(body),
                 Some(JSON_TYPE),
-                Some(s),
+                Some(peek(sh, &r.who)),
                 request_id,
+            ));
+        }
+
+        let free = matches!(r.ep, Ep::RateLimit);
+        let spent = {
+            let now = now_secs();
+            let mut b = sh.budgets();
+            let budget = if call.login.is_some() {
+                &mut b.auth
+            } else {
+                &mut b.anon
+            };
+            if free {
+                Ok(budget.peek(now))
+            } else {
+                budget.try_spend(now)
+            }
+        };
+        let mut rate = match spent {
+            Ok(s) => s,
+            Err(s) => {
+                let user_id = call
+                    .login
+                    .and_then(|l| {
+                        let w = sh.read();
+                        w.find_user(l).map(|u| w.users[u as usize].id)
+                    })
+                    .map_or_else(|| "127.0.0.1".to_string(), |id| format!("user ID {id}"));
+                let body = json::error(
+                    403,
+                    &format!("API rate limit exceeded for {user_id}."),
+                    DOC_RATE,
+                );
+                return Served::Refused(build(
+                    StatusCode::FORBIDDEN,
+                    Bytes::from(body),
+                    Some(JSON_TYPE),
+                    Some(s),
+                    request_id,
+                ));
+            }
+        };
+
+        let outcome = execute(sh, &call, &r.ep, &r.who);
+        let mut not_modified = false;
+        let mut etag = None;
+        if outcome.status == StatusCode::OK && call.is_read() {
+            let tag = etag_of(&outcome.body);
+            if let Some(inm) = rq
+                .headers()
+                .get(header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok())
+            {
+                not_modified = etag_matches(inm, &tag);
+            }
+            etag = Some(tag);
+        }
+        if not_modified && call.login.is_some() && !free {
+            // An authorised 304 does not count against the primary limit.
+            rate = sh.budgets().auth.refund();
+        }
+        let status = if not_modified {
+            StatusCode::NOT_MODIFIED
+        } else {
+            outcome.status
+        };
+        let (body, ct) = if not_modified || status == StatusCode::NO_CONTENT {
+            (Bytes::new(), None)
+        } else {
+            (Bytes::from(outcome.body), Some(JSON_TYPE))
+        };
+        let mut resp = build(status, body, ct, Some(rate), request_id);
+        let h = resp.headers_mut();
+        if let Some(tag) = etag.and_then(|t| HeaderValue::from_str(&t).ok()) {
+            h.insert(header::ETAG, tag);
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=60, s-maxage=60"),
             );
         }
-    };
-
-    let outcome = execute(&sh, &call, &ep, &who);
-    let mut not_modified = false;
-    let mut etag = None;
-    if outcome.status == StatusCode::OK && call.is_read() {
-        let tag = etag_of(&outcome.body);
-        if let Some(inm) = parts
-            .headers
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
+        if let Some(link) = outcome
+            .link
+            .filter(|_| !not_modified)
+            .and_then(|l| HeaderValue::from_str(&l).ok())
         {
-            not_modified = etag_matches(inm, &tag);
+            h.insert(header::LINK, link);
         }
-        etag = Some(tag);
-    }
-    if not_modified && call.login.is_some() && !free {
-        // An authorised 304 does not count against the primary limit.
-        rate = sh.budgets().auth.refund();
-    }
-    let status = if not_modified {
-        StatusCode::NOT_MODIFIED
-    } else {
-        outcome.status
-    };
-    record(status.as_u16(), fault_name, not_modified);
-    let (body, ct) = if not_modified || status == StatusCode::NO_CONTENT {
-        (Bytes::new(), None)
-    } else {
-        (Bytes::from(outcome.body), Some(JSON_TYPE))
-    };
-    let mut resp = build(status, body, ct, Some(rate), request_id);
-    let h = resp.headers_mut();
-    if let Some(tag) = etag.and_then(|t| HeaderValue::from_str(&t).ok()) {
-        h.insert(header::ETAG, tag);
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, max-age=60, s-maxage=60"),
-        );
-    }
-    if let Some(link) = outcome
-        .link
-        .filter(|_| !not_modified)
-        .and_then(|l| HeaderValue::from_str(&l).ok())
-    {
-        h.insert(header::LINK, link);
-    }
-    if let Some(loc) = outcome
-        .location
-        .and_then(|l| HeaderValue::from_str(&l).ok())
-    {
-        h.insert(header::LOCATION, loc);
-    }
-    if call.login.is_some() {
-        h.insert("x-oauth-scopes", HeaderValue::from_static("repo"));
-        h.insert("x-accepted-oauth-scopes", HeaderValue::from_static("repo"));
-    }
-    match shaping {
-        Some(Fault::SelfLink) => {
-            let own = format!("<{base}{path_and_query}>; rel=\"next\"");
+        if let Some(loc) = outcome
+            .location
+            .and_then(|l| HeaderValue::from_str(&l).ok())
+        {
+            h.insert(header::LOCATION, loc);
+        }
+        if call.login.is_some() {
+            h.insert("x-oauth-scopes", HeaderValue::from_static("repo"));
+            h.insert("x-accepted-oauth-scopes", HeaderValue::from_static("repo"));
+        }
+        if self_link {
+            // The next page is this very page.
+            let own = format!("<{}{}>; rel=\"next\"", r.base, rq.path_and_query);
             if let Ok(v) = HeaderValue::from_str(&own) {
                 resp.headers_mut().insert(header::LINK, v);
             }
-            resp
         }
-        Some(Fault::Trickle { millis }) => faults::trickled(resp, millis),
-        _ => resp,
-    }
-}
-
-/// Answers a faulted request (anything but a stall) without executing it.
-#[allow(clippy::too_many_arguments)]
-async fn fault_response(
-    sh: &Shared,
-    call: &Call<'_>,
-    ep: &Ep,
-    who: &Who,
-    fault: Fault,
-    request_id: u64,
-    parts: &http::request::Parts,
-    record: impl Fn(u16),
-) -> Response {
-    let json_error = |status: u16, message: &str, doc: &str, rate: Option<RateSnapshot>| {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        record(status.as_u16());
-        build(
-            status,
-            Bytes::from(json::error(status.as_u16(), message, doc)),
-            Some(JSON_TYPE),
-            rate,
-            request_id,
-        )
-    };
-    match fault {
-        Fault::SecondaryLimit {
-            status,
-            retry_after,
-        } => {
-            let message = format!(
-                "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. \
-                 If you reach out to GitHub Support for help, please include the request ID SBX0:{request_id:X}."
-            );
-            let status = if status == 429 { 429 } else { 403 };
-            let mut resp = json_error(status, &message, DOC_SECONDARY, Some(peek(sh, who)));
-            if let Some(secs) = retry_after {
-                resp.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            }
-            resp
-        }
-        Fault::PrimaryExhausted { reset_in_secs } => {
-            let limit = peek(sh, who).limit;
-            let snap = RateSnapshot {
-                limit,
-                remaining: 0,
-                used: limit,
-                reset: now_secs() + reset_in_secs as i64,
-            };
-            json_error(
-                403,
-                "API rate limit exceeded for user ID 1.",
-                DOC_RATE,
-                Some(snap),
-            )
-        }
-        Fault::ServerError { status } => {
-            let status = StatusCode::from_u16(status)
-                .ok()
-                .filter(|s| s.is_server_error())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            record(status.as_u16());
-            build(
-                status,
-                Bytes::from_static(b"{\"message\":\"Server Error\"}"),
-                Some(JSON_TYPE),
-                Some(peek(sh, who)),
-                request_id,
-            )
-        }
-        Fault::Unauthorized => json_error(
-            401,
-            "Bad credentials",
-            DOC_REST,
-            Some(peek(sh, &Who::Anonymous)),
-        ),
-        Fault::HtmlError { status } => {
-            let status = StatusCode::from_u16(status)
-                .ok()
-                .filter(|s| s.is_client_error() || s.is_server_error())
-                .unwrap_or(StatusCode::BAD_GATEWAY);
-            record(status.as_u16());
-            // An error page from a proxy in front of the API: it knows
-            // nothing of budgets, so no rate-limit headers.
-            build(
-                status,
-                Bytes::from(faults::html_page(status)),
-                Some("text/html; charset=utf-8"),
-                None,
-                request_id,
-            )
-        }
-        Fault::ConnectionReset => {
-            record(0);
-            match parts.extensions.get::<Arc<ConnCtl>>() {
-                Some(ctl) => {
-                    ctl.reset();
-                    // The connection task drops this future with the socket.
-                    std::future::pending::<Response>().await
-                }
-                None => build(
-                    StatusCode::BAD_GATEWAY,
-                    Bytes::new(),
-                    None,
-                    None,
-                    request_id,
-                ),
-            }
-        }
-        Fault::TruncatedBody | Fault::MalformedJson => {
-            // A read is rendered for real (reads change nothing); a write is
-            // not executed and gets a stand-in document.
-            let full = if call.is_read() {
-                let o = execute(sh, call, ep, who);
-                if o.status == StatusCode::OK {
-                    o.body
-                } else {
-                    json::error(500, "sandbox: stand-in for a cut-off response", DOC_REST)
-                }
-            } else {
-                json::error(500, "sandbox: stand-in for a cut-off response", DOC_REST)
-            };
-            let full = Bytes::from(full);
-            record(200);
-            let body = if fault == Fault::MalformedJson {
-                faults::cut_document(&full)
-            } else {
-                full.clone()
-            };
-            let resp = build(
-                StatusCode::OK,
-                body.clone(),
-                Some(JSON_TYPE),
-                Some(peek(sh, who)),
-                request_id,
-            );
-            if fault == Fault::MalformedJson {
-                resp
-            } else {
-                let (parts, _) = resp.into_parts();
-                faults::truncated_response(parts, full)
-            }
-        }
-        Fault::ClientError { status, message } => json_error(status, &message, DOC_REST, None),
-        Fault::Oversize { bytes } => {
-            record(200);
-            faults::oversize_response(bytes)
-        }
-        // Handled by the caller (they execute the request).
-        Fault::Stall { .. } | Fault::SelfLink | Fault::Trickle { .. } => {
-            json_error(500, "Server Error", DOC_REST, None)
-        }
+        Served::Executed(resp)
     }
 }
 

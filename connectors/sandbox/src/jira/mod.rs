@@ -209,10 +209,6 @@ impl Shared {
         });
     }
 
-    pub(crate) fn next_request_id(&self) -> u64 {
-        self.request_seq.fetch_add(1, Ordering::Relaxed)
-    }
-
     pub(crate) fn page_cap(&self) -> Option<usize> {
         match self.page_cap.load(Ordering::Relaxed) {
             0 => None,

@@ -14,11 +14,11 @@
 //! (Basic `email:token`); with a Bearer token `…/2/search` is Data Center's
 //! search.
 
+use std::borrow::Cow;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
@@ -33,9 +33,11 @@ use super::jql::{self, Env, SortVal};
 use super::json::{self, Ctx, Sel, SelDefault};
 use super::state::{self, CfVal, JErr, World};
 use super::{adf, b64, cf_value, CfMode, Shared, CLOUD_EMAIL, TOKEN};
-use crate::counters::RequestRecord;
-use crate::faults::{self, Fault};
-use crate::server::ConnCtl;
+use crate::counters::Counters;
+use crate::faults::Faults;
+use crate::plumbing::{
+    self, decode_segment as decode, ErrorFault, Inbound, Params, Served, Tracker,
+};
 
 /// Every route template [`crate::JiraHandle::requests`] counts under.
 /// Requests that match none count as `"{METHOD} (unmatched)"`.
@@ -113,11 +115,12 @@ const LIST_DEFAULT_PAGE: usize = 100;
 const MAX_COMMENT_CHARS: usize = 32_767;
 /// Largest comment property value.
 const MAX_PROPERTY_BYTES: usize = 32_768;
-const MAX_REQUEST_BYTES: usize = 32 << 20;
 
+/// The axum app: every request under `/rest/` goes through the shared
+/// plumbing.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/rest/{*rest}", any(handle))
+        .route("/rest/{*rest}", any(plumbing::handle::<Shared>))
         .with_state(shared)
 }
 
@@ -140,12 +143,6 @@ enum Ep {
     CommentProps(String),
     CommentProp(String, String),
     Unknown,
-}
-
-fn decode(seg: &str) -> String {
-    percent_encoding::percent_decode_str(seg)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 /// (REST version, endpoint).
@@ -382,44 +379,16 @@ fn who(sh: &Shared, headers: &HeaderMap) -> Who {
     Who::Bad
 }
 
-/// Decoded query parameters, repeated keys kept.
-struct Params(Vec<(String, String)>);
-
-impl Params {
-    fn parse(query: &str) -> Self {
-        Params(
-            url::form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect(),
-        )
-    }
-
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn all(&self, key: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-
-    /// A non-negative integer parameter; `Err` with Jira's message when it
-    /// is not one.
-    fn uint(&self, key: &str) -> Result<Option<usize>, Outcome> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(v) => v.trim().parse::<usize>().map(Some).map_err(|_| {
-                Outcome::bad(&format!(
-                    "The '{key}' parameter must be a non-negative integer."
-                ))
-            }),
-        }
+/// A non-negative integer parameter; `Err` with Jira's message when it is
+/// not one.
+fn uint(p: &Params, key: &str) -> Result<Option<usize>, Outcome> {
+    match p.get(key) {
+        None => Ok(None),
+        Some(v) => v.trim().parse::<usize>().map(Some).map_err(|_| {
+            Outcome::bad(&format!(
+                "The '{key}' parameter must be a non-negative integer."
+            ))
+        }),
     }
 }
 
@@ -458,157 +427,229 @@ impl Call<'_> {
     }
 }
 
-fn request_base(sh: &Shared, headers: &HeaderMap) -> String {
-    headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty())
-        .map(|h| format!("http://{h}"))
-        .unwrap_or_else(|| sh.base.clone())
+// ---------------------------------------------------------------------------
+// The fake Jira behind the shared plumbing.
+
+/// A request as the fake Jira reads it.
+pub(crate) struct Routed {
+    /// REST version: 3 (Cloud shapes), 2 (Data Center shapes), 0 (neither).
+    version: u8,
+    ep: Ep,
+    who: Who,
+    /// `http://{Host}` for `self` links.
+    base: String,
 }
 
-// ---------------------------------------------------------------------------
-// The handler.
-
-async fn handle(State(sh): State<Arc<Shared>>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let method = parts.method.clone();
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/".to_string());
-    let query = parts.uri.query().unwrap_or("").to_string();
-    let (version, ep) = endpoint(parts.uri.path());
-    let (route, ep) = match template(&method, version, &ep) {
-        Some(t) => (t, ep),
-        None => (format!("{method} (unmatched)"), Ep::Unknown),
-    };
-    let request_id = sh.next_request_id();
-    let record = |status: u16, fault: Option<&str>| {
-        sh.counters.record(
-            &route,
-            RequestRecord {
-                method: method.to_string(),
-                path_and_query: path_and_query.clone(),
-                status,
-                fault: fault.map(str::to_string),
-                not_modified: false,
-            },
-        );
-    };
-    let body = match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
-        Ok(b) => b,
-        Err(_) => {
-            record(413, None);
-            let o = Outcome::message(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large");
-            return build(o.status, Bytes::from(o.body), Some(JSON_TYPE), request_id);
-        }
-    };
-    let who = who(&sh, &parts.headers);
-    let base = request_base(&sh, &parts.headers);
-
-    let mut fault_name = None;
-    // A fault that lets the request run and shapes the answer afterwards.
-    let mut shaping = None;
-    if let Some(fault) = sh.faults.pick(&path_and_query) {
-        fault_name = Some(fault.name());
-        match fault {
-            Fault::Stall { millis } => tokio::time::sleep(Duration::from_millis(millis)).await,
-            f @ (Fault::SelfLink | Fault::Trickle { .. }) => shaping = Some(f),
-            Fault::TruncatedBody | Fault::MalformedJson => {
-                // A read is rendered for real (reads and searches change
-                // nothing); a write is not executed and gets a stand-in.
-                let read = method == Method::GET || matches!(ep, Ep::SearchJql | Ep::Search);
-                let real = match &who {
-                    Who::User { login, basic } if read => {
-                        let call = Call {
-                            method: &method,
-                            v3: version == 3,
-                            params: Params::parse(&query),
-                            body: &body,
-                            login,
-                            basic: *basic,
-                            base: &base,
-                        };
-                        Some(execute(&sh, &call, &ep)).filter(|o| o.status == StatusCode::OK)
-                    }
-                    _ => None,
-                };
-                let full = Bytes::from(real.map(|o| o.body).unwrap_or_else(stand_in));
-                record(200, fault_name);
-                return if fault == Fault::MalformedJson {
-                    build(
-                        StatusCode::OK,
-                        faults::cut_document(&full),
-                        Some(JSON_TYPE),
-                        request_id,
-                    )
-                } else {
-                    let resp = build(StatusCode::OK, full.clone(), Some(JSON_TYPE), request_id);
-                    let (parts, _) = resp.into_parts();
-                    faults::truncated_response(parts, full)
-                };
-            }
-            other => {
-                return fault_response(other, request_id, &parts, |s| record(s, fault_name)).await;
-            }
+impl Routed {
+    fn call<'a>(
+        &'a self,
+        rq: &'a Inbound,
+        body: &'a [u8],
+        login: &'a str,
+        basic: bool,
+    ) -> Call<'a> {
+        Call {
+            method: rq.method(),
+            v3: self.version == 3,
+            params: Params::parse(&rq.query),
+            body,
+            login,
+            basic,
+            base: &self.base,
         }
     }
+}
 
-    let (login, basic) = match &who {
-        Who::User { login, basic } => (login.clone(), *basic),
-        Who::Anonymous => {
-            record(401, fault_name);
-            let o = Outcome::message(StatusCode::UNAUTHORIZED, UNAUTHORIZED_MESSAGE);
-            return build(o.status, Bytes::from(o.body), Some(JSON_TYPE), request_id);
-        }
-        Who::Bad => {
-            record(401, fault_name);
-            // Real Jira often answers bad credentials in plain text.
-            let mut resp = build(
+impl Tracker for Shared {
+    type Routed = Routed;
+
+    fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    fn next_request_id(&self) -> u64 {
+        self.request_seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn route(&self, rq: &Inbound) -> (Cow<'static, str>, Routed) {
+        let (version, ep) = endpoint(rq.parts.uri.path());
+        let (route, ep) = match template(rq.method(), version, &ep) {
+            Some(t) => (t, ep),
+            None => (format!("{} (unmatched)", rq.method()), Ep::Unknown),
+        };
+        let routed = Routed {
+            version,
+            ep,
+            who: who(self, rq.headers()),
+            base: rq.base(&self.base),
+        };
+        (Cow::Owned(route), routed)
+    }
+
+    fn too_large(&self, rq: &Inbound, _: &Routed) -> Response {
+        let o = Outcome::message(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large");
+        build(
+            o.status,
+            Bytes::from(o.body),
+            Some(JSON_TYPE),
+            rq.request_id,
+        )
+    }
+
+    fn refuse(&self, rq: &Inbound, _: &Routed, fault: ErrorFault) -> Response {
+        let request_id = rq.request_id;
+        let rate_limited =
+            |status: u16, retry_after: Option<u64>, reset_in: u64, reason: &'static str| {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+                let o = Outcome::message(status, "Rate limit exceeded.");
+                let mut resp = build(status, Bytes::from(o.body), Some(JSON_TYPE), request_id);
+                let h = resp.headers_mut();
+                if let Some(secs) = retry_after {
+                    h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                }
+                h.insert("x-ratelimit-limit", HeaderValue::from_static("350"));
+                h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+                h.insert("x-ratelimit-nearlimit", HeaderValue::from_static("true"));
+                if let Ok(v) = HeaderValue::from_str(&iso(reset_in)) {
+                    h.insert("x-ratelimit-reset", v);
+                }
+                h.insert("ratelimit-reason", HeaderValue::from_static(reason));
+                resp
+            };
+        match fault {
+            ErrorFault::SecondaryLimit {
+                status,
+                retry_after,
+            } => {
+                let status = if status == 503 { 503 } else { 429 };
+                rate_limited(
+                    status,
+                    retry_after,
+                    retry_after.unwrap_or(60),
+                    "jira-burst-based",
+                )
+            }
+            ErrorFault::PrimaryExhausted { reset_in_secs } => rate_limited(
+                429,
+                Some(reset_in_secs),
+                reset_in_secs,
+                "jira-quota-tenant-based",
+            ),
+            ErrorFault::ServerError { status } => {
+                let status = StatusCode::from_u16(status)
+                    .ok()
+                    .filter(|s| s.is_server_error())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let o = Outcome::message(status, "Internal server error");
+                build(status, Bytes::from(o.body), Some(JSON_TYPE), request_id)
+            }
+            ErrorFault::Unauthorized => build(
                 StatusCode::UNAUTHORIZED,
                 Bytes::from_static(UNAUTHORIZED_MESSAGE.as_bytes()),
                 Some(TEXT_TYPE),
                 request_id,
-            );
-            resp.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"protected-area\""),
-            );
-            return resp;
-        }
-    };
-    let call = Call {
-        method: &method,
-        v3: version == 3,
-        params: Params::parse(&query),
-        body: &body,
-        login: &login,
-        basic,
-        base: &base,
-    };
-    let mut outcome = execute(&sh, &call, &ep);
-    if shaping == Some(Fault::SelfLink) && outcome.status == StatusCode::OK {
-        outcome.body = self_linked(&outcome.body, &body, &query);
-    }
-    record(outcome.status.as_u16(), fault_name);
-    let ct = match outcome.kind {
-        Kind::Json => Some(JSON_TYPE),
-        Kind::Empty => None,
-    };
-    let mut resp = build(outcome.status, Bytes::from(outcome.body), ct, request_id);
-    if call.v3 {
-        let w = sh.read();
-        if let Some(u) = w.find_user(&login) {
-            if let Ok(v) = HeaderValue::from_str(&w.users[u as usize].account_id) {
-                resp.headers_mut().insert("x-aaccountid", v);
+            ),
+            ErrorFault::HtmlError { status } => {
+                let status = StatusCode::from_u16(status)
+                    .ok()
+                    .filter(|s| s.is_client_error() || s.is_server_error())
+                    .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+                let mut resp = build(
+                    status,
+                    Bytes::from(tomcat_page(status)),
+                    Some(HTML_TYPE),
+                    request_id,
+                );
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    // A rate limiter in front of the node: retry now.
+                    resp.headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from_static("0"));
+                }
+                resp
+            }
+            ErrorFault::ClientError { status, message } => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+                let body = serde_json::to_vec(&json!({"errorMessages": [message], "errors": {}}))
+                    .unwrap_or_default();
+                build(status, Bytes::from(body), Some(JSON_TYPE), request_id)
             }
         }
     }
-    match shaping {
-        Some(Fault::Trickle { millis }) => faults::trickled(resp, millis),
-        _ => resp,
+
+    fn full_document(&self, rq: &Inbound, r: &Routed, body: &[u8]) -> Vec<u8> {
+        // A read is rendered for real (reads and searches change nothing);
+        // a write is not executed and gets a stand-in.
+        let read = *rq.method() == Method::GET || matches!(r.ep, Ep::SearchJql | Ep::Search);
+        let real = match &r.who {
+            Who::User { login, basic } if read => {
+                let call = r.call(rq, body, login, *basic);
+                Some(execute(self, &call, &r.ep)).filter(|o| o.status == StatusCode::OK)
+            }
+            _ => None,
+        };
+        real.map(|o| o.body).unwrap_or_else(stand_in)
+    }
+
+    fn ok_json(&self, rq: &Inbound, _: &Routed, body: Bytes) -> Response {
+        build(StatusCode::OK, body, Some(JSON_TYPE), rq.request_id)
+    }
+
+    fn bare(&self, rq: &Inbound, status: StatusCode) -> Response {
+        build(status, Bytes::new(), None, rq.request_id)
+    }
+
+    fn serve(&self, rq: &Inbound, r: Routed, body: &[u8], self_link: bool) -> Served {
+        let sh = self;
+        let request_id = rq.request_id;
+        let (login, basic) = match &r.who {
+            Who::User { login, basic } => (login.clone(), *basic),
+            Who::Anonymous => {
+                let o = Outcome::message(StatusCode::UNAUTHORIZED, UNAUTHORIZED_MESSAGE);
+                return Served::Refused(build(
+                    o.status,
+                    Bytes::from(o.body),
+                    Some(JSON_TYPE),
+                    request_id,
+                ));
+            }
+            Who::Bad => {
+                // Real Jira often answers bad credentials in plain text.
+                let mut resp = build(
+                    StatusCode::UNAUTHORIZED,
+                    Bytes::from_static(UNAUTHORIZED_MESSAGE.as_bytes()),
+                    Some(TEXT_TYPE),
+                    request_id,
+                );
+                resp.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"protected-area\""),
+                );
+                return Served::Refused(resp);
+            }
+        };
+        let call = r.call(rq, body, &login, basic);
+        let mut outcome = execute(sh, &call, &r.ep);
+        if self_link && outcome.status == StatusCode::OK {
+            outcome.body = self_linked(&outcome.body, body, &rq.query);
+        }
+        let ct = match outcome.kind {
+            Kind::Json => Some(JSON_TYPE),
+            Kind::Empty => None,
+        };
+        let mut resp = build(outcome.status, Bytes::from(outcome.body), ct, request_id);
+        if call.v3 {
+            let w = sh.read();
+            if let Some(u) = w.find_user(&login) {
+                if let Ok(v) = HeaderValue::from_str(&w.users[u as usize].account_id) {
+                    resp.headers_mut().insert("x-aaccountid", v);
+                }
+            }
+        }
+        Served::Executed(resp)
     }
 }
 
@@ -656,123 +697,6 @@ fn stand_in() -> Vec<u8> {
         "isLast": false
     }))
     .unwrap_or_default()
-}
-
-/// Answers a faulted request (rate limits, errors, resets) without
-/// executing it.
-async fn fault_response(
-    fault: Fault,
-    request_id: u64,
-    parts: &http::request::Parts,
-    record: impl Fn(u16),
-) -> Response {
-    let rate_limited =
-        |status: u16, retry_after: Option<u64>, reset_in: u64, reason: &'static str| {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
-            record(status.as_u16());
-            let o = Outcome::message(status, "Rate limit exceeded.");
-            let mut resp = build(status, Bytes::from(o.body), Some(JSON_TYPE), request_id);
-            let h = resp.headers_mut();
-            if let Some(secs) = retry_after {
-                h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            }
-            h.insert("x-ratelimit-limit", HeaderValue::from_static("350"));
-            h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
-            h.insert("x-ratelimit-nearlimit", HeaderValue::from_static("true"));
-            if let Ok(v) = HeaderValue::from_str(&iso(reset_in)) {
-                h.insert("x-ratelimit-reset", v);
-            }
-            h.insert("ratelimit-reason", HeaderValue::from_static(reason));
-            resp
-        };
-    match fault {
-        Fault::SecondaryLimit {
-            status,
-            retry_after,
-        } => {
-            let status = if status == 503 { 503 } else { 429 };
-            rate_limited(
-                status,
-                retry_after,
-                retry_after.unwrap_or(60),
-                "jira-burst-based",
-            )
-        }
-        Fault::PrimaryExhausted { reset_in_secs } => rate_limited(
-            429,
-            Some(reset_in_secs),
-            reset_in_secs,
-            "jira-quota-tenant-based",
-        ),
-        Fault::ServerError { status } => {
-            let status = StatusCode::from_u16(status)
-                .ok()
-                .filter(|s| s.is_server_error())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            record(status.as_u16());
-            let o = Outcome::message(status, "Internal server error");
-            build(status, Bytes::from(o.body), Some(JSON_TYPE), request_id)
-        }
-        Fault::Unauthorized => {
-            record(401);
-            build(
-                StatusCode::UNAUTHORIZED,
-                Bytes::from_static(UNAUTHORIZED_MESSAGE.as_bytes()),
-                Some(TEXT_TYPE),
-                request_id,
-            )
-        }
-        Fault::HtmlError { status } => {
-            let status = StatusCode::from_u16(status)
-                .ok()
-                .filter(|s| s.is_client_error() || s.is_server_error())
-                .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            record(status.as_u16());
-            let mut resp = build(
-                status,
-                Bytes::from(tomcat_page(status)),
-                Some(HTML_TYPE),
-                request_id,
-            );
-            if status == StatusCode::TOO_MANY_REQUESTS {
-                // A rate limiter in front of the node: retry now.
-                resp.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("0"));
-            }
-            resp
-        }
-        Fault::ConnectionReset => {
-            record(0);
-            match parts.extensions.get::<Arc<ConnCtl>>() {
-                Some(ctl) => {
-                    ctl.reset();
-                    std::future::pending::<Response>().await
-                }
-                None => build(StatusCode::BAD_GATEWAY, Bytes::new(), None, request_id),
-            }
-        }
-        Fault::ClientError { status, message } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-            record(status.as_u16());
-            let body = serde_json::to_vec(&json!({"errorMessages": [message], "errors": {}}))
-                .unwrap_or_default();
-            build(status, Bytes::from(body), Some(JSON_TYPE), request_id)
-        }
-        Fault::Oversize { bytes } => {
-            record(200);
-            faults::oversize_response(bytes)
-        }
-        // Handled by the caller.
-        Fault::Stall { .. }
-        | Fault::TruncatedBody
-        | Fault::MalformedJson
-        | Fault::SelfLink
-        | Fault::Trickle { .. } => {
-            record(500);
-            let o = Outcome::message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
-            build(o.status, Bytes::from(o.body), Some(JSON_TYPE), request_id)
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -938,9 +862,9 @@ fn search_request(call: &Call<'_>, flavour: Flavour) -> Result<SearchReq, Outcom
         let p = &call.params;
         return Ok(SearchReq {
             jql: p.get("jql").unwrap_or("").to_string(),
-            max: p.uint("maxResults")?,
+            max: uint(p, "maxResults")?,
             token: p.get("nextPageToken").map(str::to_string),
-            start_at: p.uint("startAt")?,
+            start_at: uint(p, "startAt")?,
             fields: p.all("fields"),
             expand: expand(p),
         });
@@ -1205,11 +1129,11 @@ fn get_issue(sh: &Shared, call: &Call<'_>, key: &str) -> Outcome {
 }
 
 fn changelog(sh: &Shared, call: &Call<'_>, key: &str) -> Outcome {
-    let start = match call.params.uint("startAt") {
+    let start = match uint(&call.params, "startAt") {
         Ok(s) => s.unwrap_or(0),
         Err(o) => return o,
     };
-    let max = match call.params.uint("maxResults") {
+    let max = match uint(&call.params, "maxResults") {
         Ok(m) => m.unwrap_or(LIST_DEFAULT_PAGE).clamp(1, LIST_DEFAULT_PAGE),
         Err(o) => return o,
     };
@@ -1590,11 +1514,11 @@ fn update_comment(sh: &Shared, call: &Call<'_>, key: &str, id: &str) -> Outcome 
 }
 
 fn list_comments(sh: &Shared, call: &Call<'_>, key: &str) -> Outcome {
-    let start = match call.params.uint("startAt") {
+    let start = match uint(&call.params, "startAt") {
         Ok(s) => s.unwrap_or(0),
         Err(o) => return o,
     };
-    let max = match call.params.uint("maxResults") {
+    let max = match uint(&call.params, "maxResults") {
         Ok(m) => m.unwrap_or(LIST_DEFAULT_PAGE).min(LIST_DEFAULT_PAGE),
         Err(o) => return o,
     };
