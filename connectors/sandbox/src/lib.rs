@@ -8,6 +8,9 @@
 //! - `server`: our own accept loop around an axum `Router`, so a fault can
 //!   reset a connection or cut a body short (tracker-agnostic).
 //! - [`faults`]: scripted and random fault injection (tracker-agnostic).
+//! - `plumbing`: the request path every tracker shares: body, counting,
+//!   faults and the transport-level fault answers, around a `Tracker`
+//!   (tracker-agnostic).
 //! - [`counters`]: per-route request counts and the request log
 //!   (tracker-agnostic).
 //! - `rate`: hourly request budgets (tracker-agnostic).
@@ -19,12 +22,13 @@
 //!   under `/rest/…`, so [`Sandbox::jira_url`] equals
 //!   [`Sandbox::github_url`].
 //!
-//! Adding a tracker (as [`jira`] was added): a module with its own state and an
-//! axum `Router` whose one handler counts each request in a `Counters`, asks
-//! a `Faults` plan first, and uses `faults::truncated_response` and
-//! `server::ConnCtl::reset` for the transport faults; `server::spawn`
-//! serves that router on its own port, and [`Sandbox`] grows a `…_url()`
-//! and a handle for it.
+//! Adding a tracker (as [`jira`] was added): a module with its own state,
+//! a `Counters` and a `Faults`, that implements `plumbing::Tracker`
+//! (routing, authentication, its error formats and headers, its endpoints)
+//! and routes its paths to `plumbing::handle`; the plumbing counts, faults
+//! and answers the transport faults. Its `Router` is merged into the one
+//! `server::spawn` serves (or served on a port of its own), and [`Sandbox`]
+//! grows a `…_url()` and a handle for it.
 
 #![deny(missing_docs)]
 

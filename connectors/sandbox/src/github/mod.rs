@@ -1,6 +1,6 @@
-//! The fake GitHub: its shared state (`state`), JSON shapes (`json`), HTTP
-//! surface (`routes`) and the [`GithubHandle`] tests use to look at and
-//! change it.
+//! The fake GitHub: its shared state (`state`), JSON shapes (`json`, on
+//! the byte writers and cached fragments of `render`), HTTP surface
+//! (`routes`) and the [`GithubHandle`] tests use to look at and change it.
 //!
 //! Handle writes behave like a person editing on github.com: they bump the
 //! issue's `updated_at` to the current wall-clock second and record issue

@@ -1,0 +1,53 @@
+//! Repository endpoints: one repository, and an organisation's list.
+
+use super::super::json;
+use super::super::state::World;
+use super::answer::Outcome;
+use super::call::{array, Call};
+use super::docs::DOC_ORG_REPOS;
+use super::paths::OrgRef;
+
+/// `GET /repos/{owner}/{repo}`.
+pub(super) fn get_repo(w: &World, ri: u32) -> Outcome {
+    let repo = &w.repos[ri as usize];
+    let mut out = Vec::with_capacity(2048);
+    json::write_repo(&mut out, w, repo);
+    Outcome::ok(out)
+}
+
+/// `GET /orgs/{org}/repos`: sorted by creation (or `full_name`), paged.
+pub(super) fn org_repos(w: &World, call: &Call<'_>, org: &OrgRef) -> Outcome {
+    let org = match org {
+        OrgRef::Name(n) => w.org_by_name(n),
+        OrgRef::Id(id) => w.org_by_id(*id),
+    };
+    let Some(org) = org else {
+        return Outcome::not_found(DOC_ORG_REPOS);
+    };
+    let mut repos: Vec<usize> = (0..w.repos.len())
+        .filter(|i| w.repos[*i].owner.eq_ignore_ascii_case(&org.login))
+        .collect();
+    let sort = call.params.get("sort").unwrap_or("created");
+    match sort {
+        "full_name" => repos.sort_by(|a, b| w.repos[*a].full_name.cmp(&w.repos[*b].full_name)),
+        _ => repos.sort_by_key(|i| (w.repos[*i].created, w.repos[*i].id)),
+    }
+    let default_asc = sort == "full_name";
+    let asc = call
+        .params
+        .get("direction")
+        .map_or(default_asc, |d| d == "asc");
+    if !asc {
+        repos.reverse();
+    }
+    let (start, end, link) = call.paged(format!("/organizations/{}/repos", org.id), repos.len());
+    let body = array(
+        &repos[start..end],
+        |out, i| json::write_repo(out, w, &w.repos[*i]),
+        2048,
+    );
+    Outcome {
+        link,
+        ..Outcome::ok(body)
+    }
+}
