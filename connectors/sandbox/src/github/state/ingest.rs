@@ -1,0 +1,154 @@
+//! Loading a generated repository (`crate::seed`) into the world: labels,
+//! milestones with their counts, issues with their comments and the events
+//! their history implies (labelled, closed, reopened).
+
+use super::super::render;
+use super::records::{Comment, Event, EventKind, Fate, Issue, Milestone, Pr};
+use super::World;
+use crate::seed::SeedRepo;
+
+impl World {
+    /// Loads a generated repository.
+    pub(crate) fn ingest(&mut self, seed: SeedRepo) {
+        let ri = self.add_repo(&seed.full_name, &seed.description, seed.created);
+        let label_map: Vec<u32> = seed
+            .labels
+            .iter()
+            .map(|l| self.add_label(ri, &l.name, &l.color, l.description.as_deref(), l.default))
+            .collect();
+        let creator = self.user(crate::seed::PEOPLE[0]);
+        // Milestone counts are computed from the seed once; they are not
+        // kept live (nothing in recur reads them).
+        let mut counts = vec![(0u64, 0u64); seed.milestones.len()];
+        for i in &seed.issues {
+            if let Some(m) = i.milestone {
+                if i.closed.is_some() {
+                    counts[m].1 += 1;
+                } else {
+                    counts[m].0 += 1;
+                }
+            }
+        }
+        for (k, m) in seed.milestones.iter().enumerate() {
+            let id = self.next_milestone_id;
+            self.next_milestone_id += 1;
+            let mut ms = Milestone {
+                id,
+                number: k as u64 + 1,
+                title: m.title.clone(),
+                creator,
+                created: m.created,
+                due_on: m.due_on,
+                open: counts[k].0,
+                closed: counts[k].1,
+                json: String::new(),
+            };
+            let repo = &self.repos[ri as usize];
+            ms.json = render::milestone_json(
+                &repo.api,
+                &repo.html,
+                ms.id,
+                ms.number,
+                &ms.title,
+                &self.users[ms.creator as usize].json,
+                ms.created,
+                ms.due_on,
+                ms.open,
+                ms.closed,
+            );
+            self.repos[ri as usize].milestones.push(ms);
+        }
+        self.repos[ri as usize].issues.reserve(seed.issues.len());
+        for s in seed.issues {
+            let user = self.user(s.author);
+            let assignees: Vec<u32> = s.assignees.iter().map(|a| self.user(a)).collect();
+            let mut labels: Vec<u32> = s.labels.iter().map(|l| label_map[*l as usize]).collect();
+            self.repos[ri as usize].sort_labels(&mut labels);
+            let mut events = Vec::with_capacity(labels.len() + 1);
+            for l in &labels {
+                events.push(Event {
+                    id: self.event_id(),
+                    actor: user,
+                    at: s.created,
+                    kind: EventKind::Labeled(*l),
+                });
+            }
+            let (closed_at, closed_by, state_reason) = match &s.closed {
+                Some(c) => {
+                    let by = self.user(c.by);
+                    events.push(Event {
+                        id: self.event_id(),
+                        actor: by,
+                        at: c.at,
+                        kind: EventKind::Closed(c.reason.map(str::to_string)),
+                    });
+                    (Some(c.at), Some(by), c.reason.map(str::to_string))
+                }
+                None => (None, None, None),
+            };
+            let state_reason = match &s.reopened {
+                Some(c) => {
+                    let by = self.user(c.by);
+                    events.push(Event {
+                        id: self.event_id(),
+                        actor: by,
+                        at: c.at,
+                        kind: EventKind::Closed(c.reason.map(str::to_string)),
+                    });
+                    events.push(Event {
+                        id: self.event_id(),
+                        actor: by,
+                        at: s.updated,
+                        kind: EventKind::Reopened,
+                    });
+                    Some("reopened".to_string())
+                }
+                None => state_reason,
+            };
+            let issue_ix = self.repos[ri as usize].issues.len() as u32;
+            let comments: Vec<Comment> = s
+                .comments
+                .into_iter()
+                .map(|c| {
+                    let id = self.next_comment_id;
+                    self.next_comment_id += 1;
+                    self.comment_index.insert(id, (ri, issue_ix));
+                    Comment {
+                        id,
+                        user: self.user(c.author),
+                        body: c.body,
+                        created: c.created,
+                        updated: c.created,
+                    }
+                })
+                .collect();
+            let id = self.next_issue_id;
+            self.next_issue_id += 1;
+            let repo = &mut self.repos[ri as usize];
+            repo.issues.push(Issue {
+                id,
+                number: u64::from(issue_ix) + 1,
+                title: s.title,
+                body: s.body,
+                user,
+                labels,
+                assignees,
+                milestone: s.milestone.map(|m| m as u32),
+                closed: s.closed.is_some(),
+                state_reason,
+                created: s.created,
+                updated: s.updated,
+                closed_at,
+                closed_by,
+                locked: false,
+                pr: s.pull_request.map(|p| Pr {
+                    draft: p.draft,
+                    merged_at: p.merged_at,
+                }),
+                comments,
+                events,
+                fate: Fate::Live,
+            });
+        }
+    }
+}
