@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::super::catalog::{self, cf_index};
 use super::super::clock::now_ms;
-use super::super::json::{Sel, SelDefault};
+use super::super::fields::{Sel, SelDefault};
 use super::super::state::{self, CfVal, JErr, World};
 use super::super::{adf, cf_value, Shared};
 use super::answer::Outcome;

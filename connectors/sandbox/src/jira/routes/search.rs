@@ -8,8 +8,8 @@ use http::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use super::super::clock::now_ms;
+use super::super::fields::{Sel, SelDefault};
 use super::super::jql::{self, Env, SortVal};
-use super::super::json::{Sel, SelDefault};
 use super::super::state;
 use super::super::{b64, Shared, USER_TZ_OFFSET_MINUTES};
 use super::answer::Outcome;
