@@ -1,7 +1,8 @@
-//! The fake GitHub behind the shared plumbing (`crate::plumbing`): who is
-//! calling (token → login), the primary budgets and their headers, ETags
-//! and `304`s, the extra headers of an answer, and GitHub's own answers to
-//! the error faults.
+//! The fake GitHub behind the shared plumbing (`crate::plumbing`): the
+//! order of a request (credentials, then the primary budget, then the
+//! endpoint), ETags and `304`s (an authorised 304 gets its point back),
+//! the extra headers of an answer, `SelfLink` answers, and GitHub's own
+//! answers to the error faults.
 
 use std::borrow::Cow;
 use std::sync::atomic::Ordering;
