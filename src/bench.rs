@@ -12,8 +12,8 @@ use recur_sandbox::{Sandbox, SandboxOptions};
 use crate::cli::CliError;
 use crate::demo::{sandbox_config, sandbox_jira_source};
 use crate::settings::Settings;
+use crate::shutdown::no_shutdown;
 use crate::store::{OpenMode, Store};
-use crate::sync::no_shutdown;
 
 /// Issues per Jira Cloud search page with recur's field list: Cloud (and
 /// the sandbox) returns fewer than the 100 asked for when many fields are.
@@ -94,7 +94,12 @@ pub async fn writeback(items: usize, dir: &Path) -> Result<(), CliError> {
     );
     let settings = Settings::from_toml(&text)?;
     crate::cli::sync(&settings, None, false, no_shutdown(), Clock::start_or_now()).await?;
-    let store = Store::open(&db, OpenMode::ReadWrite).await?;
+    let store = Store::open(
+        &db,
+        OpenMode::ReadWrite,
+        crate::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await?;
     crate::scoring::score(&store, &settings.scoring, Clock::start_or_now().now()).await?;
     let tracked = store
         .query(
@@ -107,7 +112,7 @@ pub async fn writeback(items: usize, dir: &Path) -> Result<(), CliError> {
         .as_i64()
         .unwrap_or(0);
     store.close().await;
-    let sleeper = crate::sync::TokioSleeper;
+    let sleeper = crate::shutdown::TokioSleeper;
     let clock = Clock::start_or_now();
     let run = |dry| crate::cli::writeback(&settings, None, dry, &sleeper, no_shutdown(), clock);
     let t = Instant::now();

@@ -10,8 +10,9 @@ use clap::{Parser, Subcommand};
 use crate::clock::Clock;
 use crate::output::{self, Format};
 use crate::settings::{ConfigError, Settings, EXAMPLE_CONFIG};
+use crate::shutdown::{Shutdown, TokioSleeper};
 use crate::store::{OpenMode, Store, StoreError};
-use crate::sync::{Shutdown, SyncError, SyncJob, TokioSleeper};
+use crate::sync::{SyncError, SyncJob};
 
 /// recur: postmortem follow-up work, synced from GitHub and Jira into DuckDB.
 #[derive(Debug, Parser)]
@@ -206,7 +207,7 @@ pub enum CliError {
     Sync(#[from] SyncError),
     /// Another recur process holds the writer lock: exit 2.
     #[error(transparent)]
-    Locked(#[from] crate::daemon::LockError),
+    Locked(#[from] crate::store::LockError),
     /// Anything else at run time: exit 1.
     #[error("{0}")]
     Runtime(String),
@@ -217,7 +218,7 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Config(_) | CliError::Usage(_) => 2,
-            CliError::Locked(crate::daemon::LockError::Held { .. }) => 2,
+            CliError::Locked(crate::store::LockError::Held { .. }) => 2,
             CliError::Store(
                 StoreError::Locked { .. }
                 | StoreError::NotADatabase { .. }
@@ -257,43 +258,7 @@ pub fn load_settings(cli: &Cli) -> Result<Settings, CliError> {
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
     }
-    crate::store::set_memory_limit(&settings.memory_limit);
     Ok(settings)
-}
-
-/// A shutdown signal that fires on SIGINT or SIGTERM.
-pub fn signal_shutdown() -> Shutdown {
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        wait_for_signal().await;
-        tracing::warn!("Shutdown requested; finishing the current step.");
-        let _ = tx.send(true);
-        // Keep the sender alive so receivers see `true`, not a closed channel.
-        std::future::pending::<()>().await;
-    });
-    rx
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 /// Runs the parsed command.
@@ -304,12 +269,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Init { force } => init(&cli, *force),
         Command::Sync { source, full } => {
             let settings = load_settings(&cli)?;
-            let _lock = crate::daemon::WriterLock::acquire(&settings.store_path, "sync")?;
+            let _lock = crate::store::WriterLock::acquire(&settings.store_path, "sync")?;
             let reports = sync(
                 &settings,
                 source.as_deref(),
                 *full,
-                signal_shutdown(),
+                crate::shutdown::on_signal(),
                 clock,
             )
             .await?;
@@ -332,13 +297,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Daemon => {
             let settings = load_settings(&cli)?;
-            crate::daemon::run(settings, signal_shutdown(), None).await
+            crate::daemon::run(settings, crate::shutdown::on_signal(), None).await
         }
         Command::Export { format, dir } => {
             let settings = load_settings(&cli)?;
             std::fs::create_dir_all(dir)
                 .map_err(|e| CliError::Runtime(format!("cannot create {}: {e}", dir.display())))?;
-            let store = open_read_only(&settings.store_path, READ_PATIENCE).await?;
+            let store =
+                open_read_only(&settings.store_path, &settings.memory_limit, READ_PATIENCE).await?;
             let format = match format {
                 ExportFileFormat::Parquet => crate::store::ExportFormat::Parquet,
                 ExportFileFormat::Csv => crate::store::ExportFormat::Csv,
@@ -353,7 +319,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Query { format, sql } => {
             let settings = load_settings(&cli)?;
-            let store = open_read_only(&settings.store_path, READ_PATIENCE).await?;
+            let store =
+                open_read_only(&settings.store_path, &settings.memory_limit, READ_PATIENCE).await?;
             let result = store.query("query", sql, Vec::new()).await;
             store.close().await;
             let result = result.map_err(|e| CliError::Runtime(e.to_string()))?;
@@ -390,7 +357,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
             if is_review {
                 let as_of = as_of.unwrap_or_else(|| clock.today());
-                let store = open_read_only(&settings.store_path, READ_PATIENCE).await?;
+                let store =
+                    open_read_only(&settings.store_path, &settings.memory_limit, READ_PATIENCE)
+                        .await?;
                 let base = crate::reports::ReportParams {
                     days: *days,
                     now: Some(clock.now()),
@@ -400,7 +369,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 store.close().await;
                 let page = page.map_err(report_error)?;
                 match output {
-                    Some(path) => write_private(path, &page)?,
+                    Some(path) => crate::files::write_private(path, &page)?,
                     None => std::io::stdout().lock().write_all(page.as_bytes())?,
                 }
                 return Ok(());
@@ -435,7 +404,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 now: Some(clock.now()),
                 ..settings.report_params()
             };
-            let store = open_read_only(&settings.store_path, READ_PATIENCE).await?;
+            let store =
+                open_read_only(&settings.store_path, &settings.memory_limit, READ_PATIENCE).await?;
             let as_of_ts = as_of
                 .map(crate::review::end_of_day)
                 .unwrap_or_else(|| clock.now());
@@ -460,15 +430,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 }
             }
             match output {
-                Some(path) => write_private(path, &String::from_utf8_lossy(&buf))?,
+                Some(path) => crate::files::write_private(path, &String::from_utf8_lossy(&buf))?,
                 None => out.write_all(&buf)?,
             }
             Ok(())
         }
         Command::Score { backfill } => {
             let settings = load_settings(&cli)?;
-            let _lock = crate::daemon::WriterLock::acquire(&settings.store_path, "score")?;
-            let store = Store::open(&settings.store_path, OpenMode::ReadWrite).await?;
+            let _lock = crate::store::WriterLock::acquire(&settings.store_path, "score")?;
+            let store = Store::open(
+                &settings.store_path,
+                OpenMode::ReadWrite,
+                &settings.memory_limit,
+            )
+            .await?;
             let result =
                 crate::scoring::score_now(&store, &settings.scoring, clock.now(), *backfill).await;
             store.close().await;
@@ -508,7 +483,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let _lock = if *dry_run {
                 None
             } else {
-                Some(crate::daemon::WriterLock::acquire(
+                Some(crate::store::WriterLock::acquire(
                     &settings.store_path,
                     "writeback",
                 )?)
@@ -517,8 +492,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 &settings,
                 source.as_deref(),
                 *dry_run,
-                &crate::sync::TokioSleeper,
-                signal_shutdown(),
+                &crate::shutdown::TokioSleeper,
+                crate::shutdown::on_signal(),
                 clock,
             )
             .await;
@@ -592,30 +567,11 @@ fn init(cli: &Cli, force: bool) -> Result<(), CliError> {
             path.display()
         )));
     }
-    write_private(&path, EXAMPLE_CONFIG)?;
+    crate::files::write_private(&path, EXAMPLE_CONFIG)?;
     println!(
         "Wrote {}. Edit the [sources.*] tables, then run `recur sync`.",
         path.display()
     );
-    Ok(())
-}
-
-/// Writes a file readable by its owner only (configurations hold tokens),
-/// through a fresh temporary file in the same directory (created
-/// exclusively, mode 0600) renamed into place: a symlink planted at `path`
-/// is replaced, never written through, and a reader never sees half a file.
-pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".recur-")
-        .suffix(".partial")
-        .tempfile_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
@@ -647,7 +603,12 @@ pub async fn sync(
             "the configuration has no [sources.*] table; see `recur init`".into(),
         ));
     }
-    let store = Store::open(&settings.store_path, OpenMode::ReadWrite).await?;
+    let store = Store::open(
+        &settings.store_path,
+        OpenMode::ReadWrite,
+        &settings.memory_limit,
+    )
+    .await?;
     let result = sync_sources(&store, settings, sources, full, shutdown, clock).await;
     store.close().await;
     result
@@ -740,12 +701,13 @@ pub async fn report_output(
 /// holds it, waits up to `patience`, saying so once on stderr.
 pub async fn open_read_only(
     path: &Path,
+    memory_limit: &str,
     patience: std::time::Duration,
 ) -> Result<Store, StoreError> {
     let start = std::time::Instant::now();
     let mut said = false;
     loop {
-        match Store::open(path, OpenMode::ReadOnly).await {
+        match Store::open(path, OpenMode::ReadOnly, memory_limit).await {
             Err(StoreError::Locked { .. }) if start.elapsed() < patience => {
                 if !said {
                     eprintln!(
@@ -768,7 +730,7 @@ pub async fn writeback(
     settings: &Settings,
     only: Option<&str>,
     dry_run: bool,
-    sleeper: &dyn crate::sync::Sleeper,
+    sleeper: &dyn crate::shutdown::Sleeper,
     shutdown: Shutdown,
     clock: Clock,
 ) -> Result<
@@ -793,7 +755,7 @@ pub async fn writeback(
     } else {
         OpenMode::ReadWrite
     };
-    let store = match Store::open(&settings.store_path, mode).await {
+    let store = match Store::open(&settings.store_path, mode, &settings.memory_limit).await {
         Ok(s) => s,
         Err(e) => return Err((Vec::new(), e.into())),
     };
@@ -810,7 +772,7 @@ pub async fn writeback_sources(
     settings: &Settings,
     sources: Vec<&crate::settings::SourceSettings>,
     dry_run: bool,
-    sleeper: &dyn crate::sync::Sleeper,
+    sleeper: &dyn crate::shutdown::Sleeper,
     shutdown: Shutdown,
     clock: Clock,
 ) -> Result<
@@ -947,7 +909,13 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
 
 async fn status(settings: &Settings, format: Format) -> Result<(), CliError> {
     let names: Vec<String> = settings.sources.iter().map(|s| s.name.clone()).collect();
-    let rows = match Store::open(&settings.store_path, OpenMode::ReadOnly).await {
+    let rows = match Store::open(
+        &settings.store_path,
+        OpenMode::ReadOnly,
+        &settings.memory_limit,
+    )
+    .await
+    {
         Ok(store) => {
             let r = store.source_status(names).await;
             store.close().await;
@@ -1016,39 +984,5 @@ impl OrNever for serde_json::Value {
         } else {
             self
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Regression (files): `--output` and `recur init` replace a symlink
-    /// planted at the target instead of writing through it, and the file is
-    /// the owner's alone.
-    #[cfg(unix)]
-    #[test]
-    fn write_private_replaces_a_planted_symlink_instead_of_writing_through_it() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let victim = dir.path().join("victim.txt");
-        std::fs::write(&victim, "precious").unwrap();
-        let out = dir.path().join("report.md");
-        std::os::unix::fs::symlink(&victim, &out).unwrap();
-        write_private(&out, "report").unwrap();
-        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
-        assert!(!std::fs::symlink_metadata(&out)
-            .unwrap()
-            .file_type()
-            .is_symlink());
-        assert_eq!(std::fs::read_to_string(&out).unwrap(), "report");
-        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-        // No temporary file is left behind.
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 2, "{names:?}");
     }
 }

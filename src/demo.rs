@@ -8,11 +8,12 @@ use std::time::Instant;
 
 use recur_sandbox::{Sandbox, SandboxOptions};
 
-use crate::cli::{write_private, CliError};
+use crate::cli::CliError;
+use crate::files::write_private;
 use crate::output::{self, Format};
 use crate::settings::Settings;
+use crate::shutdown::no_shutdown;
 use crate::store::{OpenMode, Store};
-use crate::sync::no_shutdown;
 
 /// The configuration the demo writes for a sandbox at `url`.
 pub fn sandbox_config(url: &str, repos: &[String], store_path: &Path) -> String {
@@ -136,7 +137,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
             r.source, r.stats.items_seen, r.stats.api_requests, r.stats.pull_requests
         )?;
     }
-    let store = Store::open(&db, OpenMode::ReadWrite).await?;
+    let store = Store::open(&db, OpenMode::ReadWrite, &settings.memory_limit).await?;
     let scored = crate::scoring::score_now(&store, &settings.scoring, clock.now(), false)
         .await
         .map(|(_, now)| now);
@@ -212,7 +213,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         &settings,
         None,
         false,
-        &crate::sync::TokioSleeper,
+        &crate::shutdown::TokioSleeper,
         no_shutdown(),
         clock,
     )
@@ -234,7 +235,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         &settings,
         None,
         false,
-        &crate::sync::TokioSleeper,
+        &crate::shutdown::TokioSleeper,
         no_shutdown(),
         clock,
     )
@@ -246,7 +247,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         again.iter().map(|r| r.counts.writes).sum::<u64>()
     )?;
     // The lint findings and the review pack, from the written-back state.
-    let store = Store::open(&db, OpenMode::ReadOnly).await?;
+    let store = Store::open(&db, OpenMode::ReadOnly, &settings.memory_limit).await?;
     let lint = store
         .query(
             "demo lint summary",
@@ -334,7 +335,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
             sandbox.github_url()
         )?;
         drop(out);
-        crate::daemon::run(settings, crate::cli::signal_shutdown(), None).await?;
+        crate::daemon::run(settings, crate::shutdown::on_signal(), None).await?;
     }
     sandbox.shutdown().await;
     Ok(())

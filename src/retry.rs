@@ -1,7 +1,7 @@
 //! The shared retry policy for tracker requests, used by the sync loop and
 //! the write-back loop alike: how long to wait after a failure, and when to
 //! give up. Waiting itself (and shutdown during a wait) belongs to the
-//! caller, through its [`Sleeper`](crate::sync::Sleeper).
+//! caller, through its [`Sleeper`](crate::shutdown::Sleeper).
 
 use std::time::Duration;
 

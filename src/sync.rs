@@ -25,9 +25,9 @@ use chrono::{DateTime, Utc};
 use recur_core::normalize::{normalize, LabelRules};
 use recur_core::{Connector, ConnectorError, Listing, Page, PageRequest, Probe, RateLimit};
 use serde::{Deserialize, Serialize};
-use tokio::sync::watch;
 
 use crate::settings::SyncSettings;
+use crate::shutdown::{Shutdown, Sleeper};
 use crate::store::{ItemRow, RunStats, Store, StoreError};
 
 /// Why a sync stopped early.
@@ -61,46 +61,6 @@ pub enum SyncError {
     /// Shutdown was requested; everything committed so far stands.
     #[error("interrupted by shutdown")]
     Interrupted,
-}
-
-/// Waits between attempts. Tests substitute a recorder so that waits are
-/// asserted, not slept.
-pub trait Sleeper: Send + Sync {
-    /// Sleeps for `d`.
-    fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
-}
-
-/// Real sleeping on the tokio timer.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct TokioSleeper;
-
-impl Sleeper for TokioSleeper {
-    fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        Box::pin(tokio::time::sleep(d))
-    }
-}
-
-/// A shutdown signal: `true` once shutdown is requested.
-pub type Shutdown = watch::Receiver<bool>;
-
-/// A shutdown that never fires.
-pub fn no_shutdown() -> Shutdown {
-    let (tx, rx) = watch::channel(false);
-    // Keep the sender alive forever so `changed()` never resolves.
-    std::mem::forget(tx);
-    rx
-}
-
-pub(crate) async fn shutdown_requested(sd: &mut Shutdown) {
-    loop {
-        if *sd.borrow_and_update() {
-            return;
-        }
-        if sd.changed().await.is_err() {
-            // The sender is gone: nobody can ask for shutdown any more.
-            std::future::pending::<()>().await;
-        }
-    }
 }
 
 /// Per-container cursor, stored as JSON in `cursors.state`.
@@ -582,7 +542,7 @@ impl Ctx<'_> {
         let mut sd = self.shutdown.clone();
         tokio::select! {
             _ = self.job.sleeper.sleep(wait) => Ok(()),
-            _ = shutdown_requested(&mut sd) => Err(SyncError::Interrupted),
+            _ = crate::shutdown::requested(&mut sd) => Err(SyncError::Interrupted),
         }
     }
 
@@ -624,7 +584,7 @@ impl Ctx<'_> {
             let connector = self.job.connector;
             let result = tokio::select! {
                 r = call(connector) => r,
-                _ = shutdown_requested(&mut sd) => return Err(SyncError::Interrupted),
+                _ = crate::shutdown::requested(&mut sd) => return Err(SyncError::Interrupted),
             };
             match result {
                 Ok(v) => return Ok(v),

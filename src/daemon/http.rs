@@ -98,7 +98,13 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
     let settings = &st.settings;
     // Each request is a run of its own, with its own clock.
     let clock = crate::clock::Clock::start_or_now();
-    let store = match Store::open(&settings.store_path, OpenMode::ReadOnly).await {
+    let store = match Store::open(
+        &settings.store_path,
+        OpenMode::ReadOnly,
+        &settings.memory_limit,
+    )
+    .await
+    {
         Ok(s) => s,
         Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     };

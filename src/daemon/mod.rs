@@ -16,7 +16,6 @@
 //! re-plans write-back from the stored state.
 
 mod http;
-pub mod lock;
 pub mod metrics;
 mod serve;
 
@@ -30,10 +29,11 @@ use serde_json::json;
 
 use crate::cli::CliError;
 use crate::settings::Settings;
+use crate::shutdown::Shutdown;
 use crate::store::{CycleRow, OpenMode, Store, StoreError};
-use crate::sync::{Shutdown, SyncError};
+use crate::sync::SyncError;
 
-pub use lock::{LockError, WriterLock};
+use crate::store::WriterLock;
 
 /// `[daemon]` settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -382,7 +382,7 @@ async fn pause(d: Duration, shutdown: &mut Shutdown) -> bool {
     let mut sd = shutdown.clone();
     tokio::select! {
         _ = tokio::time::sleep(d) => !*shutdown.borrow(),
-        _ = crate::sync::shutdown_requested(&mut sd) => false,
+        _ = crate::shutdown::requested(&mut sd) => false,
     }
 }
 
@@ -391,7 +391,13 @@ async fn pause(d: Duration, shutdown: &mut Shutdown) -> bool {
 async fn open_rw(settings: &Settings, patience: Duration) -> Result<Store, StoreError> {
     let start = Instant::now();
     loop {
-        match Store::open(&settings.store_path, OpenMode::ReadWrite).await {
+        match Store::open(
+            &settings.store_path,
+            OpenMode::ReadWrite,
+            &settings.memory_limit,
+        )
+        .await
+        {
             Err(StoreError::Locked { .. }) if start.elapsed() < patience => {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
@@ -529,7 +535,13 @@ async fn open_for_cycle(
     let start = Instant::now();
     let mut wait = Duration::from_secs(1);
     loop {
-        match Store::open(&settings.store_path, OpenMode::ReadWrite).await {
+        match Store::open(
+            &settings.store_path,
+            OpenMode::ReadWrite,
+            &settings.memory_limit,
+        )
+        .await
+        {
             Err(StoreError::Locked { holder, .. }) if start.elapsed() + wait <= patience => {
                 tracing::warn!(
                     holder = %holder,
@@ -640,7 +652,7 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
     let writeback = if !settings.daemon.writeback || stopped(&shutdown) {
         "skipped"
     } else {
-        let sleeper = crate::sync::TokioSleeper;
+        let sleeper = crate::shutdown::TokioSleeper;
         let (reports, err) = match crate::cli::writeback_sources(
             &store,
             settings,

@@ -35,8 +35,9 @@ use sha2::{Digest, Sha256};
 
 use crate::reports::Deadlines;
 use crate::settings::SyncSettings;
+use crate::shutdown::{Shutdown, Sleeper};
 use crate::store::{LabelRecordRow, OpOutcome, OutboxRow, Store, StoreError, WritebackCounts};
-use crate::sync::{Shutdown, Sleeper, SyncError};
+use crate::sync::SyncError;
 
 pub use plan::{OpKind, Plan, PlannedOp};
 pub use summary::{render as render_summary, sig3, FlagLine, SummaryState};
@@ -616,7 +617,7 @@ impl WritebackJob<'_> {
         let mut sd = run.shutdown.clone();
         tokio::select! {
             _ = self.sleeper.sleep(d) => Ok(()),
-            _ = crate::sync::shutdown_requested(&mut sd) => Err(OpError::Interrupted),
+            _ = crate::shutdown::requested(&mut sd) => Err(OpError::Interrupted),
         }
     }
 
@@ -647,7 +648,7 @@ impl WritebackJob<'_> {
             let mut sd = run.shutdown.clone();
             let result = tokio::select! {
                 r = call() => r,
-                _ = crate::sync::shutdown_requested(&mut sd) => return Err(OpError::Interrupted),
+                _ = crate::shutdown::requested(&mut sd) => return Err(OpError::Interrupted),
             };
             if write {
                 run.pacer.sent(creates);
@@ -808,7 +809,7 @@ impl WritebackJob<'_> {
                     let mut sd = run.shutdown.clone();
                     let result = tokio::select! {
                         r = writer.create_comment(key, &doc) => r,
-                        _ = crate::sync::shutdown_requested(&mut sd) => return Err(OpError::Interrupted),
+                        _ = crate::shutdown::requested(&mut sd) => return Err(OpError::Interrupted),
                     };
                     run.pacer.sent(true);
                     self.creation_sent().await;

@@ -216,7 +216,13 @@ async fn every_report_as_of_a_past_day_is_unchanged_by_later_edits() {
     gh.set_body(PAY, a2, &item_body("@carol", "critical", ""));
     sync(&s).await;
     {
-        let store = Store::open(&db, OpenMode::ReadWrite).await.unwrap();
+        let store = Store::open(
+            &db,
+            OpenMode::ReadWrite,
+            recur::settings::DEFAULT_MEMORY_LIMIT,
+        )
+        .await
+        .unwrap();
         recur::scoring::score(&store, &s.scoring, at(2026, 2, 14, 12))
             .await
             .unwrap();
@@ -224,7 +230,13 @@ async fn every_report_as_of_a_past_day_is_unchanged_by_later_edits() {
     }
 
     let d1 = day(2026, 2, 15);
-    let store = Store::open(&db, OpenMode::ReadOnly).await.unwrap();
+    let store = Store::open(
+        &db,
+        OpenMode::ReadOnly,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     let before = every_report(&store, d1).await;
     // Known answers as of 15 February.
     let aging = rows(&report(&store, "aging", d1).await, "aging");
@@ -289,7 +301,13 @@ async fn every_report_as_of_a_past_day_is_unchanged_by_later_edits() {
     );
     sync(&s).await;
     {
-        let store = Store::open(&db, OpenMode::ReadWrite).await.unwrap();
+        let store = Store::open(
+            &db,
+            OpenMode::ReadWrite,
+            recur::settings::DEFAULT_MEMORY_LIMIT,
+        )
+        .await
+        .unwrap();
         recur::scoring::score(&store, &s.scoring, at(2026, 3, 15, 12))
             .await
             .unwrap();
@@ -319,7 +337,13 @@ async fn every_report_as_of_a_past_day_is_unchanged_by_later_edits() {
     ] {
         assert_eq!(query(&db, sql).await[0][0], 0, "{what}");
     }
-    let store = Store::open(&db, OpenMode::ReadOnly).await.unwrap();
+    let store = Store::open(
+        &db,
+        OpenMode::ReadOnly,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     let after = every_report(&store, d1).await;
     for ((name, b), (_, a)) in before.iter().zip(&after) {
         assert_eq!(b, a, "report {name} as of {d1} changed after later edits");
@@ -396,7 +420,13 @@ async fn a_stale_status_label_never_beats_closure() {
     assert_eq!(row(declined)[4], "declined");
     assert_eq!(row(duplicate)[4], "duplicate");
 
-    let store = Store::open(&db, OpenMode::ReadOnly).await.unwrap();
+    let store = Store::open(
+        &db,
+        OpenMode::ReadOnly,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     let d = day(2026, 5, 31);
     let monthly = report(&store, "monthly", d).await;
     let completed = rows(&monthly, "completed");

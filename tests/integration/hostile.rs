@@ -12,8 +12,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use recur::settings::Settings;
+use recur::shutdown::no_shutdown;
 use recur::store::{OpenMode, Store};
-use recur::sync::no_shutdown;
 use recur_core::SUMMARY_PROPERTY;
 use recur_sandbox::{Fault, FaultRule, NewIssue, NewJiraIssue, Sandbox};
 
@@ -209,7 +209,13 @@ async fn a_quoting_status_label_keeps_the_metrics_scrape_parseable() {
     let settings = settings(&sb, &db);
     sync(&settings).await;
     score(&settings).await;
-    let store = Store::open(&db, OpenMode::ReadOnly).await.unwrap();
+    let store = Store::open(
+        &db,
+        OpenMode::ReadOnly,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     let metrics = recur::daemon::metrics::Metrics::new();
     metrics
         .refresh(&store, &settings.deadlines, clock().today())

@@ -816,9 +816,13 @@ async fn sandbox_risks_sync_then_score_as_computed_by_hand() {
     let db = dir.path().join("scores.duckdb");
     let settings = crate::common::settings(&sb, &db);
     crate::common::sync(&settings).await;
-    let store = Store::open(&db, recur::store::OpenMode::ReadWrite)
-        .await
-        .unwrap();
+    let store = Store::open(
+        &db,
+        recur::store::OpenMode::ReadWrite,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     // A fixed "now": one day after the newest item, so the test does not
     // depend on the clock.
     let newest = store
