@@ -363,7 +363,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 let base = crate::reports::ReportParams {
                     days: *days,
                     now: Some(clock.now()),
-                    ..settings.report_params()
+                    ..crate::reports::ReportParams::from_settings(&settings)
                 };
                 let page = crate::review::render(&store, as_of, &base, user_dir).await;
                 store.close().await;
@@ -402,7 +402,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 service: service.clone(),
                 period: period.clone(),
                 now: Some(clock.now()),
-                ..settings.report_params()
+                ..crate::reports::ReportParams::from_settings(&settings)
             };
             let store =
                 open_read_only(&settings.store_path, &settings.memory_limit, READ_PATIENCE).await?;

@@ -270,7 +270,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         clock.today(),
         &crate::reports::ReportParams {
             now: Some(clock.now()),
-            ..settings.report_params()
+            ..crate::reports::ReportParams::from_settings(&settings)
         },
         None,
     )

@@ -114,7 +114,7 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
             clock.today(),
             &crate::reports::ReportParams {
                 now: Some(clock.now()),
-                ..settings.report_params()
+                ..crate::reports::ReportParams::from_settings(settings)
             },
             settings.queries_dir.as_deref(),
         )
@@ -128,7 +128,7 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
     }
     let params = crate::reports::ReportParams {
         now: Some(clock.now()),
-        ..settings.report_params()
+        ..crate::reports::ReportParams::from_settings(settings)
     };
     let result = crate::cli::report_output(
         &store,

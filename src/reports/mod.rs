@@ -18,35 +18,11 @@ use chrono::NaiveDate;
 use duckdb::types::Value;
 
 use crate::queries;
+use crate::settings::{Deadlines, Settings, DEFAULT_REPEAT_LOOKBACK_DAYS};
 use crate::store::{QueryResult, Store, StoreError};
 
 pub use bench::bench_reports;
 pub use format::{md_text, render, ReportFormat};
-
-/// How many days after creation an item without a target date may stay
-/// open, per priority, before it counts as overdue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Deadlines {
-    /// Critical (P0), in days.
-    pub critical: i64,
-    /// High (P1), in days.
-    pub high: i64,
-    /// Medium (P2), in days.
-    pub medium: i64,
-    /// Low (P3), in days; also used for items without a priority.
-    pub low: i64,
-}
-
-impl Default for Deadlines {
-    fn default() -> Self {
-        Deadlines {
-            critical: 15,
-            high: 30,
-            medium: 56,
-            low: 90,
-        }
-    }
-}
 
 /// What a report is asked for; `None` takes the report's default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -72,8 +48,17 @@ pub struct ReportParams {
     pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// The default of `[reports] repeat_lookback_days`.
-pub const DEFAULT_REPEAT_LOOKBACK_DAYS: i64 = 365;
+impl ReportParams {
+    /// The parameters the configuration sets (deadlines, repeat look-back);
+    /// the command line fills the rest.
+    pub fn from_settings(settings: &Settings) -> Self {
+        ReportParams {
+            deadlines: settings.deadlines,
+            repeat_lookback_days: Some(settings.repeat_lookback_days),
+            ..Default::default()
+        }
+    }
+}
 
 /// A report's result: one table, or named sections in a fixed order.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,9 +3,8 @@
 //! is worked out by hand in that file's terms and asserted exactly.
 
 use chrono::NaiveDate;
-use recur::reports::{
-    self, render, Deadlines, ReportError, ReportFormat, ReportOutput, ReportParams,
-};
+use recur::reports::{self, render, ReportError, ReportFormat, ReportOutput, ReportParams};
+use recur::settings::Deadlines;
 use recur::store::{QueryResult, Store};
 
 const SEED: &str = include_str!("../fixtures/health_seed.sql");
