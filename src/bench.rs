@@ -9,10 +9,9 @@ use std::time::Instant;
 
 use recur_sandbox::{Sandbox, SandboxOptions};
 
-use crate::cli::CliError;
+use crate::app::Error;
 use crate::demo::{sandbox_config, sandbox_jira_source};
 use crate::settings::Settings;
-use crate::shutdown::no_shutdown;
 use crate::store::{OpenMode, Store};
 
 /// Issues per Jira Cloud search page with recur's field list: Cloud (and
@@ -22,7 +21,7 @@ const JIRA_PAGE: u64 = recur_sandbox::jira::CLOUD_PAGE_WITH_FIELDS as u64;
 /// Jira first sync of every sandbox Jira issue (the bench sandbox holds
 /// half as many as GitHub), requests against the minimum, and the
 /// no-change resync.
-pub async fn jira(sandbox: &Sandbox, dir: &Path) -> Result<(), CliError> {
+pub async fn jira(sandbox: &Sandbox, dir: &Path) -> Result<(), Error> {
     let jira = sandbox.jira();
     let projects = jira.projects();
     let db = dir.join("bench-jira.duckdb");
@@ -51,8 +50,7 @@ pub async fn jira(sandbox: &Sandbox, dir: &Path) -> Result<(), CliError> {
     }
     jira.reset_counters();
     let t = Instant::now();
-    let reports =
-        crate::cli::sync(&settings, None, false, no_shutdown(), Clock::start_or_now()).await?;
+    let reports = crate::demo::sync_all(&settings, Clock::start_or_now()).await?;
     let secs = t.elapsed().as_secs_f64();
     let r = &reports[0];
     println!(
@@ -64,8 +62,7 @@ pub async fn jira(sandbox: &Sandbox, dir: &Path) -> Result<(), CliError> {
     );
     debug_assert_eq!(r.stats.items_seen, tracked);
     let t = Instant::now();
-    let reports =
-        crate::cli::sync(&settings, None, false, no_shutdown(), Clock::start_or_now()).await?;
+    let reports = crate::demo::sync_all(&settings, Clock::start_or_now()).await?;
     println!(
         "jira no-change resync: {} requests ({} projects; Jira has no ETag, so one search page each plus the field lists), {:.3}s",
         reports[0].stats.api_requests,
@@ -77,7 +74,7 @@ pub async fn jira(sandbox: &Sandbox, dir: &Path) -> Result<(), CliError> {
 
 /// Write-back over at least `items` tracked items: the plan's size, the
 /// writes a run makes against it, the time, and a rerun (goal: 0 writes).
-pub async fn writeback(items: usize, dir: &Path) -> Result<(), CliError> {
+pub async fn writeback(items: usize, dir: &Path) -> Result<(), Error> {
     // About a quarter of the bench sandbox's issues are tracked action items
     // and risks. The primary budget is lifted: 10k items need more than
     // GitHub's 5,000 requests an hour (a real first write-back of that size
@@ -93,7 +90,7 @@ pub async fn writeback(items: usize, dir: &Path) -> Result<(), CliError> {
         sandbox_config(&sandbox.github_url(), &gh.repos(), &db)
     );
     let settings = Settings::from_toml(&text)?;
-    crate::cli::sync(&settings, None, false, no_shutdown(), Clock::start_or_now()).await?;
+    crate::demo::sync_all(&settings, Clock::start_or_now()).await?;
     let store = Store::open(
         &db,
         OpenMode::ReadWrite,
@@ -112,16 +109,15 @@ pub async fn writeback(items: usize, dir: &Path) -> Result<(), CliError> {
         .as_i64()
         .unwrap_or(0);
     store.close().await;
-    let sleeper = crate::shutdown::TokioSleeper;
     let clock = Clock::start_or_now();
-    let run = |dry| crate::cli::writeback(&settings, None, dry, &sleeper, no_shutdown(), clock);
+    let run = |dry| crate::demo::writeback_all(&settings, dry, clock);
     let t = Instant::now();
-    let plan = run(true).await.map_err(|(_, e)| e)?;
+    let plan = run(true).await?;
     let plan_secs = t.elapsed().as_secs_f64();
     let planned: u64 = plan.iter().map(|r| r.counts.planned).sum();
     gh.reset_counters();
     let t = Instant::now();
-    let done = run(false).await.map_err(|(_, e)| e)?;
+    let done = run(false).await?;
     let secs = t.elapsed().as_secs_f64();
     let writes: u64 = done.iter().map(|r| r.counts.writes).sum();
     let requests: u64 = done.iter().map(|r| r.counts.requests).sum();
@@ -133,7 +129,7 @@ pub async fn writeback(items: usize, dir: &Path) -> Result<(), CliError> {
         writes as f64 / secs
     );
     let t = Instant::now();
-    let again = run(false).await.map_err(|(_, e)| e)?;
+    let again = run(false).await?;
     println!(
         "write-back rerun, nothing changed: {} writes, {} requests, {:.2}s",
         again.iter().map(|r| r.counts.writes).sum::<u64>(),

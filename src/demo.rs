@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use recur_sandbox::{Sandbox, SandboxOptions};
 
-use crate::cli::CliError;
+use crate::app::{self, Error};
 use crate::files::write_private;
 use crate::output::{self, Format};
 use crate::settings::Settings;
@@ -74,11 +74,11 @@ risk_types = ["Risk"]
     )
 }
 
-fn demo_dir(dir: Option<&Path>) -> Result<PathBuf, CliError> {
+fn demo_dir(dir: Option<&Path>) -> Result<PathBuf, Error> {
     match dir {
         Some(d) => {
             std::fs::create_dir_all(d)
-                .map_err(|e| CliError::Runtime(format!("cannot create {}: {e}", d.display())))?;
+                .map_err(|e| Error::Runtime(format!("cannot create {}: {e}", d.display())))?;
             Ok(d.to_path_buf())
         }
         // A fresh private directory (mkdtemp, mode 0700): a predictable
@@ -87,19 +87,18 @@ fn demo_dir(dir: Option<&Path>) -> Result<PathBuf, CliError> {
             .prefix("recur-demo-")
             .tempdir()
             .map(tempfile::TempDir::keep)
-            .map_err(|e| CliError::Runtime(format!("cannot create a temporary directory: {e}"))),
+            .map_err(|e| Error::Runtime(format!("cannot create a temporary directory: {e}"))),
     }
 }
 
 /// `recur demo`: sandbox → sync → score → write-back → summary.
-pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError> {
+pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), Error> {
     let dir = demo_dir(dir)?;
     let db = dir.join("recur.duckdb");
     for stale in [db.clone(), dir.join("recur.duckdb.wal")] {
         if stale.exists() {
-            std::fs::remove_file(&stale).map_err(|e| {
-                CliError::Runtime(format!("cannot replace {}: {e}", stale.display()))
-            })?;
+            std::fs::remove_file(&stale)
+                .map_err(|e| Error::Runtime(format!("cannot replace {}: {e}", stale.display())))?;
         }
     }
     let mut out = std::io::stdout().lock();
@@ -127,7 +126,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         sandbox.github_url()
     )?;
     let started = Instant::now();
-    let reports = crate::cli::sync(&settings, None, false, no_shutdown(), clock).await?;
+    let reports = sync_all(&settings, clock).await?;
     let elapsed = started.elapsed();
     writeln!(out, "  synced in {:.1}s", elapsed.as_secs_f64())?;
     for r in &reports {
@@ -142,7 +141,17 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         .await
         .map(|(_, now)| now);
     let registry = match &scored {
-        Ok(_) => crate::scoring::registry(&store, clock.now(), None).await,
+        Ok(_) => {
+            let params = crate::reports::ReportParams {
+                now: Some(clock.now()),
+                ..Default::default()
+            };
+            match crate::reports::run(&store, "registry", &params, None).await {
+                Ok(crate::reports::ReportOutput::Sections(s)) => Ok(s),
+                Ok(crate::reports::ReportOutput::Rows(r)) => Ok(vec![(String::new(), r)]),
+                Err(e) => Err(Error::from(e)),
+            }
+        }
         Err(_) => Ok(Vec::new()),
     };
     let summary = store
@@ -209,19 +218,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         out,
         "\nWriting labels and summary comments back to the sandbox trackers..."
     )?;
-    let written = crate::cli::writeback(
-        &settings,
-        None,
-        false,
-        &crate::shutdown::TokioSleeper,
-        no_shutdown(),
-        clock,
-    )
-    .await;
-    let written = match written {
-        Ok(r) => r,
-        Err((_, e)) => return Err(e),
-    };
+    let written = writeback_all(&settings, false, clock).await?;
     for r in &written {
         let c = r.counts;
         writeln!(
@@ -231,16 +228,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         )?;
     }
     show_landed(&mut out, &sandbox, &written)?;
-    let again = crate::cli::writeback(
-        &settings,
-        None,
-        false,
-        &crate::shutdown::TokioSleeper,
-        no_shutdown(),
-        clock,
-    )
-    .await
-    .map_err(|(_, e)| e)?;
+    let again = writeback_all(&settings, false, clock).await?;
     writeln!(
         out,
         "  a second write-back with nothing changed: {} write requests",
@@ -284,7 +272,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
     let review_path = dir.join("review.html");
     write_private(
         &review_path,
-        &page.map_err(|e| CliError::Runtime(e.to_string()))?,
+        &page.map_err(|e| Error::Runtime(e.to_string()))?,
     )?;
     writeln!(
         out,
@@ -358,7 +346,7 @@ fn show_landed(
     out: &mut impl Write,
     sandbox: &Sandbox,
     written: &[crate::writeback::WritebackReport],
-) -> Result<(), CliError> {
+) -> Result<(), Error> {
     let gh = sandbox.github();
     writeln!(
         out,
@@ -410,11 +398,7 @@ fn show_landed(
 }
 
 /// `recur sandbox`: serves the sandbox until Ctrl-C.
-pub async fn run_sandbox(
-    port: u16,
-    seed: u64,
-    bench_issues: Option<usize>,
-) -> Result<(), CliError> {
+pub async fn run_sandbox(port: u16, seed: u64, bench_issues: Option<usize>) -> Result<(), Error> {
     let mut opts = match bench_issues {
         Some(n) => {
             let mut o = SandboxOptions::bench(n);
@@ -446,7 +430,7 @@ fn peak_rss_mb() -> Option<f64> {
 /// `recur bench`: first sync of `issues` GitHub issues (and the sandbox's
 /// Jira half as many) from the loopback sandbox, the no-change resyncs, and
 /// write-back over `writeback_items` items, with figures printed.
-pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), CliError> {
+pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), Error> {
     let dir = tempdir_for_bench()?;
     let db = dir.join("bench.duckdb");
     let gen_start = Instant::now();
@@ -474,7 +458,7 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), CliError
     let rss_before = peak_rss_mb();
     gh.reset_counters();
     let t = Instant::now();
-    let reports = crate::cli::sync(&settings, None, false, no_shutdown(), clock).await?;
+    let reports = sync_all(&settings, clock).await?;
     let secs = t.elapsed().as_secs_f64();
     let r = &reports[0];
     let items = r.stats.items_seen;
@@ -487,7 +471,7 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), CliError
     );
     let spent_before = gh.rate_points_spent();
     let t = Instant::now();
-    let reports = crate::cli::sync(&settings, None, false, no_shutdown(), clock).await?;
+    let reports = sync_all(&settings, clock).await?;
     println!(
         "no-change resync: {} requests, {} answered 304, {} rate-limit points spent, {:.3}s",
         reports[0].stats.api_requests,
@@ -510,7 +494,7 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), CliError
                     .bearer_auth("sandbox-token")
                     .send()
                     .await
-                    .map_err(|e| CliError::Runtime(e.to_string()))?;
+                    .map_err(|e| Error::Runtime(e.to_string()))?;
                 url = resp
                     .headers()
                     .get("link")
@@ -523,7 +507,7 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), CliError
                 bodies.push(
                     resp.bytes()
                         .await
-                        .map_err(|e| CliError::Runtime(e.to_string()))?,
+                        .map_err(|e| Error::Runtime(e.to_string()))?,
                 );
             }
         }
@@ -532,7 +516,7 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), CliError
     let mut parsed = 0usize;
     for b in &bodies {
         let v: Vec<serde_json::Value> =
-            serde_json::from_slice(b).map_err(|e| CliError::Runtime(e.to_string()))?;
+            serde_json::from_slice(b).map_err(|e| Error::Runtime(e.to_string()))?;
         parsed += v.len();
     }
     let bare = t.elapsed().as_secs_f64();
@@ -554,8 +538,53 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), CliError
     Ok(())
 }
 
-fn tempdir_for_bench() -> Result<PathBuf, CliError> {
+fn tempdir_for_bench() -> Result<PathBuf, Error> {
     let dir = std::env::temp_dir().join(format!("recur-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| CliError::Runtime(e.to_string()))?;
+    std::fs::create_dir_all(&dir).map_err(|e| Error::Runtime(e.to_string()))?;
     Ok(dir)
+}
+
+/// A run on the real timer that only ends by itself.
+fn local_run(clock: crate::clock::Clock) -> app::Run<'static> {
+    app::Run {
+        sleeper: &crate::shutdown::TokioSleeper,
+        shutdown: no_shutdown(),
+        clock,
+    }
+}
+
+/// Syncs every source of `settings` into its store, opened for this call.
+pub(crate) async fn sync_all(
+    settings: &Settings,
+    clock: crate::clock::Clock,
+) -> Result<Vec<crate::sync::SyncReport>, Error> {
+    let sources = app::sources(settings, None)?;
+    let store = Store::open(
+        &settings.store_path,
+        OpenMode::ReadWrite,
+        &settings.memory_limit,
+    )
+    .await?;
+    let result = app::sync(&store, settings, &sources, false, &local_run(clock), None).await;
+    store.close().await;
+    result
+}
+
+/// Write-back (or its dry run) for every source of `settings`, from its
+/// store, opened for this call.
+pub(crate) async fn writeback_all(
+    settings: &Settings,
+    dry_run: bool,
+    clock: crate::clock::Clock,
+) -> Result<Vec<crate::writeback::WritebackReport>, Error> {
+    let sources = app::sources(settings, None)?;
+    let mode = if dry_run {
+        OpenMode::ReadOnly
+    } else {
+        OpenMode::ReadWrite
+    };
+    let store = Store::open(&settings.store_path, mode, &settings.memory_limit).await?;
+    let result = app::writeback(&store, settings, &sources, dry_run, &local_run(clock)).await;
+    store.close().await;
+    result.map_err(|(_, e)| e)
 }

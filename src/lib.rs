@@ -22,10 +22,13 @@
 //! - [`bench`]: `recur bench` figures beyond the GitHub first sync (Jira, write-back).
 //! - [`logging`]: tracing-subscriber set-up.
 
+pub mod app;
+#[cfg(feature = "demo")]
 pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod daemon;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod files;
 pub mod logging;

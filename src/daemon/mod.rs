@@ -26,11 +26,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::cli::CliError;
+use crate::app::Error;
 use crate::settings::Settings;
 use crate::shutdown::Shutdown;
 use crate::store::{CycleRow, OpenMode, Store, StoreError};
-use crate::sync::SyncError;
 
 pub use crate::settings::{DaemonSettings, Schedule};
 use crate::store::WriterLock;
@@ -212,10 +211,10 @@ pub async fn run(
     settings: Settings,
     shutdown: Shutdown,
     on_listen: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
-) -> Result<(), CliError> {
-    let schedule = settings.daemon.schedule().map_err(CliError::Usage)?;
+) -> Result<(), Error> {
+    let schedule = settings.daemon.schedule().map_err(Error::Usage)?;
     if settings.sources.is_empty() {
-        return Err(CliError::Usage(
+        return Err(Error::Usage(
             "the configuration has no [sources.*] table; see `recur init`".into(),
         ));
     }
@@ -230,22 +229,22 @@ pub async fn run(
         .daemon
         .listen
         .parse()
-        .map_err(|e| CliError::Usage(format!("daemon.listen: {e}")))?;
+        .map_err(|e| Error::Usage(format!("daemon.listen: {e}")))?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| CliError::Runtime(format!("cannot listen on {addr}: {e}")))?;
+        .map_err(|e| Error::Runtime(format!("cannot listen on {addr}: {e}")))?;
     let bound = listener
         .local_addr()
-        .map_err(|e| CliError::Runtime(e.to_string()))?;
+        .map_err(|e| Error::Runtime(e.to_string()))?;
     tracing::info!(address = %bound, "Serving /healthz and /metrics.");
     let reports_listener = match &settings.daemon.reports_listen {
         Some(r) => {
             let raddr: SocketAddr = r
                 .parse()
-                .map_err(|e| CliError::Usage(format!("daemon.reports_listen: {e}")))?;
+                .map_err(|e| Error::Usage(format!("daemon.reports_listen: {e}")))?;
             let l = tokio::net::TcpListener::bind(raddr)
                 .await
-                .map_err(|e| CliError::Runtime(format!("cannot listen on {raddr}: {e}")))?;
+                .map_err(|e| Error::Runtime(format!("cannot listen on {raddr}: {e}")))?;
             tracing::info!(address = %raddr, "Serving /reports/NAME.json and /reports/review.html (bearer token).");
             Some(l)
         }
@@ -401,120 +400,47 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
             return finish(state, None, started_at, clock, [status; 3], Some(why), 0, 0).await;
         }
     };
-    let mut error: Option<String> = None;
-    let mut requests = 0u64;
-    let mut writes = 0u64;
-    let stopped = |sd: &Shutdown| *sd.borrow();
-
-    let t = Instant::now();
-    let sources: Vec<_> = settings.sources.iter().collect();
-    let sync = match crate::cli::sync_sources(
-        &store,
-        settings,
-        sources.clone(),
-        false,
-        shutdown.clone(),
+    let run = crate::app::Run {
+        sleeper: &crate::shutdown::TokioSleeper,
+        shutdown: shutdown.clone(),
         clock,
-    )
-    .await
-    {
-        Ok(reports) => {
-            for r in &reports {
-                requests += r.stats.api_requests;
-                m.api_requests
-                    .get_or_create(&metrics::SourceLabel {
-                        source: r.source.clone().into(),
-                    })
-                    .inc_by(r.stats.api_requests);
-            }
-            "ok"
-        }
-        Err(CliError::Sync(SyncError::Interrupted)) => "interrupted",
-        Err(e) => {
-            error.get_or_insert(format!("sync: {e}"));
-            "failed"
-        }
     };
-    m.sync_duration.observe(t.elapsed().as_secs_f64());
-
-    let score = if stopped(&shutdown) {
-        "skipped"
-    } else {
-        // The first cycle also scores the past year's month ends.
-        match crate::scoring::score_now(&store, &settings.scoring, clock.now(), false).await {
-            Ok(_) => "ok",
-            Err(e) => {
-                error.get_or_insert(format!("score: {e}"));
-                "failed"
-            }
-        }
-    };
-
-    let writeback = if !settings.daemon.writeback || stopped(&shutdown) {
-        "skipped"
-    } else {
-        let sleeper = crate::shutdown::TokioSleeper;
-        let (reports, err) = match crate::cli::writeback_sources(
-            &store,
-            settings,
-            sources,
-            false,
-            &sleeper,
-            shutdown.clone(),
-            clock,
-        )
-        .await
-        {
-            Ok(r) => (r, None),
-            Err((r, e)) => (r, Some(e)),
-        };
-        for r in &reports {
-            requests += r.counts.requests;
-            writes += r.counts.writes;
-            m.api_requests
-                .get_or_create(&metrics::SourceLabel {
-                    source: r.source.clone().into(),
+    let out = crate::app::cycle(&store, settings, &run).await;
+    m.sync_duration.observe(out.sync_seconds);
+    for r in &out.synced {
+        m.api_requests
+            .get_or_create(&metrics::SourceLabel {
+                source: r.source.clone().into(),
+            })
+            .inc_by(r.stats.api_requests);
+    }
+    for r in &out.written {
+        m.api_requests
+            .get_or_create(&metrics::SourceLabel {
+                source: r.source.clone().into(),
+            })
+            .inc_by(r.counts.requests);
+        for (outcome, n) in [
+            ("applied", r.counts.applied),
+            ("failed", r.counts.failed),
+            ("skipped", r.counts.skipped),
+            ("deferred", r.counts.deferred),
+        ] {
+            m.writeback_ops
+                .get_or_create(&metrics::OutcomeLabel {
+                    outcome: outcome.into(),
                 })
-                .inc_by(r.counts.requests);
-            for (outcome, n) in [
-                ("applied", r.counts.applied),
-                ("failed", r.counts.failed),
-                ("skipped", r.counts.skipped),
-                ("deferred", r.counts.deferred),
-            ] {
-                m.writeback_ops
-                    .get_or_create(&metrics::OutcomeLabel {
-                        outcome: outcome.into(),
-                    })
-                    .inc_by(n);
-            }
+                .inc_by(n);
         }
-        let failed_ops: u64 = reports.iter().map(|r| r.counts.failed).sum();
-        match err {
-            Some(_) if stopped(&shutdown) => "interrupted",
-            Some(e) => {
-                error.get_or_insert(format!("writeback: {e}"));
-                "failed"
-            }
-            None if failed_ops > 0 => {
-                error.get_or_insert(format!("writeback: {failed_ops} operation(s) failed"));
-                "failed"
-            }
-            None => "ok",
-        }
-    };
-    let steps = if stopped(&shutdown) {
-        [sync, score, writeback].map(|s| if s == "ok" { s } else { "interrupted" })
-    } else {
-        [sync, score, writeback]
-    };
+    }
+    let (requests, writes) = (out.requests(), out.writes());
     let row = finish(
         state,
         Some(&store),
         started_at,
         clock,
-        steps,
-        error,
+        out.steps,
+        out.error,
         requests,
         writes,
     )

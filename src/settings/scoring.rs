@@ -155,3 +155,80 @@ pub fn slo_fraction(v: f64) -> Option<f64> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_names_the_key() {
+        assert_eq!(ScoringSettings::default().validate(), Ok(()));
+        let err = ScoringSettings {
+            outage_multiplier: 0.5,
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(err.contains("scoring.outage_multiplier"), "{err}");
+        for (bad, key) in [
+            (
+                ScoringSettings {
+                    slo: 1.0 - 1.0,
+                    ..Default::default()
+                },
+                "scoring.slo",
+            ),
+            (
+                ScoringSettings {
+                    p1: 2.0,
+                    ..Default::default()
+                },
+                "scoring.p0",
+            ),
+            (
+                ScoringSettings {
+                    band_high: 100,
+                    band_critical: 90,
+                    ..Default::default()
+                },
+                "scoring.band_",
+            ),
+            (
+                ScoringSettings {
+                    likelihood_per_year: [1.0, 0.5, 2.0, 8.0, 52.0],
+                    ..Default::default()
+                },
+                "scoring.likelihood_per_year",
+            ),
+            (
+                ScoringSettings {
+                    scope_users_pct: [1.0, 5.0, 17.0, 50.0, 190.0],
+                    ..Default::default()
+                },
+                "scoring.scope_users_pct",
+            ),
+        ] {
+            let err = bad.validate().unwrap_err();
+            assert!(err.contains(key), "{err}");
+        }
+    }
+
+    #[test]
+    fn settings_read_from_toml_with_defaults_and_reject_unknown_keys() {
+        let read = |text: &str| {
+            config::Config::builder()
+                .add_source(config::File::from_str(text, config::FileFormat::Toml))
+                .build()
+                .and_then(|c| c.try_deserialize::<ScoringSettings>())
+        };
+        let s =
+            read("slo = 99.5\noutage_multiplier = 2\nimpact_minutes = [1, 2, 3, 4, 5]\n").unwrap();
+        assert_eq!(s.slo, 99.5);
+        assert_eq!(s.outage_multiplier, 2.0);
+        assert_eq!(s.impact_minutes, [1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(s.p1, 0.25);
+        assert!((s.default_slo() - 0.995).abs() < 1e-12);
+        let err = read("outage_multiplyer = 2\n").unwrap_err().to_string();
+        assert!(err.contains("outage_multiplyer"), "{err}");
+    }
+}

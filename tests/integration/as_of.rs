@@ -71,39 +71,30 @@ fn item_body(owner: &str, priority: &str, target: &str) -> String {
     ])
 }
 
-/// Every built-in report as JSON text, as of the end of `d`.
+/// Every report of the catalogue as JSON text (the review pack as its
+/// HTML), as of the end of `d`.
 async fn every_report(store: &Store, d: NaiveDate) -> Vec<(String, String)> {
-    let mut names: Vec<String> = reports::list(None)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
-    names.extend(["registry".to_string(), "movement".to_string()]);
     let params = ReportParams {
         as_of: Some(d),
         ..Default::default()
     };
     let mut out = Vec::new();
-    for name in names {
-        let r = recur::cli::report_output(
-            store,
-            &name,
-            &params,
-            recur::review::end_of_day(d),
-            10,
-            None,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    for info in reports::list(None).unwrap() {
+        let name = info.name;
+        if info.kind == reports::ReportKind::ReviewPack {
+            let page = recur::review::render(store, d, &params, None)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            out.push((name, page));
+            continue;
+        }
+        let r = reports::run(store, &name, &params, None)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut buf = Vec::new();
         reports::render(&mut buf, &name, &r, ReportFormat::Json).unwrap();
         out.push((name, String::from_utf8(buf).unwrap()));
     }
-    // The review pack's numbers too (its HTML embeds the day, not "now").
-    let html = recur::review::render(store, d, &params, None)
-        .await
-        .unwrap();
-    out.push(("review".into(), html));
     out
 }
 

@@ -164,7 +164,7 @@ async fn the_demo_org_is_credible_and_shows_the_seeds_contrast() {
     assert!(f(&gh_daily, "linked_incidents") >= 3.0, "{gh_daily:?}");
     assert_eq!(gh_daily["rate_rule"], "at_least_stated");
     assert!(f(&gh_daily, "per_year") >= 365.0);
-    let reg = recur::scoring::registry(&store, chrono::Utc::now(), None)
+    let reg = recur::reports::risk::registry(&store, chrono::Utc::now(), None)
         .await
         .unwrap();
     let reversals = &reg.iter().find(|(n, _)| n == "reversals").unwrap().1;
@@ -187,7 +187,7 @@ async fn the_demo_org_is_credible_and_shows_the_seeds_contrast() {
 
     // A year of month ends from history on the first run, and the
     // burn-down moves.
-    let mv = recur::scoring::movement(&store, chrono::Utc::now(), 10, None)
+    let mv = recur::reports::risk::movement(&store, chrono::Utc::now(), 10, None)
         .await
         .unwrap();
     let burn = mv[0].1.to_objects();
