@@ -88,6 +88,18 @@ impl GithubConnector {
     /// byte at a time would otherwise hold the request forever) and under
     /// the size cap. A failed send, a cut-off body or an elapsed deadline is
     /// transient; an answer over the cap is a protocol error.
+    ///
+    /// The span names the source and the request's method and path (the
+    /// query is left out to keep it short; the token is a header and never
+    /// here). It and its error event are at debug: the sync loop already
+    /// logs every failure it retries at warn, and the error message itself
+    /// carries the request.
+    #[tracing::instrument(
+        level = "debug",
+        skip_all,
+        fields(source = %self.cfg.name, request = %what.split('?').next().unwrap_or(what)),
+        err(level = "debug")
+    )]
     pub(crate) async fn exchange<F>(&self, what: &str, send: F) -> Result<Answer, ConnectorError>
     where
         F: std::future::Future<

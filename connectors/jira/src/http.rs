@@ -30,6 +30,17 @@ pub(crate) struct Answer {
 impl JiraConnector {
     /// Sends one request; transport failures and cut-off bodies are
     /// transient. Every attempt is counted.
+    ///
+    /// The span names the source, method and path (never the query or a
+    /// header: the credentials are headers). It and its error event are at
+    /// debug: the sync loop already logs every failure it retries at warn,
+    /// and the error message itself carries the method and path.
+    #[tracing::instrument(
+        level = "debug",
+        skip_all,
+        fields(source = %self.cfg.name, method = %method, path = %url.path()),
+        err(level = "debug")
+    )]
     pub(crate) async fn send(
         &self,
         method: Method,
