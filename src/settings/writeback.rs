@@ -102,3 +102,39 @@ impl WritebackSettings {
         self.flags.iter().any(|f| f == flag)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_validation_names_the_key() {
+        let ok = WritebackSettings::default();
+        assert!(ok.validate().is_ok());
+        let bad = WritebackSettings {
+            label_prefix: "".into(),
+            ..ok.clone()
+        };
+        assert!(bad.validate().unwrap_err().contains("label_prefix"));
+        let bad = WritebackSettings {
+            label_prefix: "my team:".into(),
+            ..ok.clone()
+        };
+        assert!(bad.validate().unwrap_err().contains("spaces"));
+        let bad = WritebackSettings {
+            label_prefix: "x".repeat(34),
+            ..ok.clone()
+        };
+        assert!(bad.validate().unwrap_err().contains("50"));
+        let fits = WritebackSettings {
+            label_prefix: "x".repeat(33),
+            ..ok.clone()
+        };
+        assert!(fits.validate().is_ok());
+        let bad = WritebackSettings {
+            flags: vec!["overdue".into(), "shiny".into()],
+            ..ok
+        };
+        assert!(bad.validate().unwrap_err().contains("shiny"));
+    }
+}
