@@ -459,7 +459,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             if *reports {
                 Ok(crate::reports::bench_reports(*items, *history).await?)
             } else {
-                crate::demo::bench(*issues, *writeback_items).await
+                crate::bench::bench(*issues, *writeback_items).await
             }
         }
     }

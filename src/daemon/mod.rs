@@ -206,11 +206,21 @@ async fn open_rw(settings: &Settings, patience: Duration) -> Result<Store, Store
     }
 }
 
-/// Runs the daemon until shutdown. `on_listen` learns the bound address.
+/// The addresses the daemon listens on (a configured port 0 is a free one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    /// `/healthz` and `/metrics`.
+    pub ops: SocketAddr,
+    /// `/reports/*`, when `[daemon] reports_listen` is set.
+    pub reports: Option<SocketAddr>,
+}
+
+/// Runs the daemon until shutdown. `on_listen` learns the bound addresses
+/// (tests listen on port 0 and ask).
 pub async fn run(
     settings: Settings,
     shutdown: Shutdown,
-    on_listen: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
+    on_listen: Option<tokio::sync::oneshot::Sender<Bound>>,
 ) -> Result<(), Error> {
     let schedule = settings.daemon.schedule().map_err(Error::Usage)?;
     if settings.sources.is_empty() {
@@ -245,15 +255,26 @@ pub async fn run(
             let l = tokio::net::TcpListener::bind(raddr)
                 .await
                 .map_err(|e| Error::Runtime(format!("cannot listen on {raddr}: {e}")))?;
+            let raddr = l.local_addr().map_err(|e| Error::Runtime(e.to_string()))?;
             tracing::info!(address = %raddr, "Serving /reports/NAME.json and /reports/review.html (bearer token).");
-            Some(l)
+            Some((l, raddr))
         }
         None => None,
     };
+    let reports_bound = reports_listener.as_ref().map(|(_, a)| *a);
     if let Some(tx) = on_listen {
-        let _ = tx.send(bound);
+        let _ = tx.send(Bound {
+            ops: bound,
+            reports: reports_bound,
+        });
     }
-    let hosts = Arc::new(settings.daemon.hosts());
+    let hosts = Arc::new(
+        settings.daemon.hosts(
+            &std::iter::once(bound)
+                .chain(reports_bound)
+                .collect::<Vec<_>>(),
+        ),
+    );
     let token = settings
         .daemon
         .reports_token
@@ -273,7 +294,7 @@ pub async fn run(
         shutdown.clone(),
     );
     let reports = match (reports_listener, token) {
-        (Some(l), Some(token)) => Some(serve::serve(
+        (Some((l, _)), Some(token)) => Some(serve::serve(
             l,
             http::reports_router(state.clone(), hosts, token),
             shutdown.clone(),

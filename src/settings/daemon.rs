@@ -119,7 +119,8 @@ impl DaemonSettings {
             r.parse::<SocketAddr>().map_err(|e| {
                 format!("daemon.reports_listen = {r:?}: not an address like 127.0.0.1:9465: {e}")
             })?;
-            if *r == self.listen {
+            // Port 0 (any free port) twice is two listeners, not one.
+            if *r == self.listen && !r.ends_with(":0") {
                 return Err(format!(
                     "daemon.reports_listen = {r:?} is daemon.listen too: reports need their own address"
                 ));
@@ -142,7 +143,9 @@ impl DaemonSettings {
     /// The `Host` values the endpoints answer to: `allowed_hosts`, or by
     /// default the listen addresses, `localhost` and `127.0.0.1` (with and
     /// without their ports).
-    pub fn hosts(&self) -> Vec<String> {
+    /// `bound` are the addresses actually listened on (a configured port 0
+    /// becomes a real one).
+    pub fn hosts(&self, bound: &[SocketAddr]) -> Vec<String> {
         if !self.allowed_hosts.is_empty() {
             return self
                 .allowed_hosts
@@ -155,8 +158,11 @@ impl DaemonSettings {
             "127.0.0.1".to_string(),
             "[::1]".to_string(),
         ];
-        for a in std::iter::once(&self.listen).chain(self.reports_listen.as_ref()) {
-            if let Ok(addr) = a.parse::<SocketAddr>() {
+        let configured = std::iter::once(&self.listen)
+            .chain(self.reports_listen.as_ref())
+            .filter_map(|a| a.parse::<SocketAddr>().ok());
+        for addr in configured.chain(bound.iter().copied()) {
+            {
                 out.push(addr.to_string());
                 out.push(match addr {
                     SocketAddr::V4(v) => v.ip().to_string(),
