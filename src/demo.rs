@@ -8,11 +8,12 @@ use std::time::Instant;
 
 use recur_sandbox::{Sandbox, SandboxOptions};
 
-use crate::cli::{write_private, CliError};
+use crate::app::{self, Error};
+use crate::files::write_private;
 use crate::output::{self, Format};
 use crate::settings::Settings;
+use crate::shutdown::no_shutdown;
 use crate::store::{OpenMode, Store};
-use crate::sync::no_shutdown;
 
 /// The configuration the demo writes for a sandbox at `url`.
 pub fn sandbox_config(url: &str, repos: &[String], store_path: &Path) -> String {
@@ -73,11 +74,11 @@ risk_types = ["Risk"]
     )
 }
 
-fn demo_dir(dir: Option<&Path>) -> Result<PathBuf, CliError> {
+fn demo_dir(dir: Option<&Path>) -> Result<PathBuf, Error> {
     match dir {
         Some(d) => {
             std::fs::create_dir_all(d)
-                .map_err(|e| CliError::Runtime(format!("cannot create {}: {e}", d.display())))?;
+                .map_err(|e| Error::Runtime(format!("cannot create {}: {e}", d.display())))?;
             Ok(d.to_path_buf())
         }
         // A fresh private directory (mkdtemp, mode 0700): a predictable
@@ -86,19 +87,18 @@ fn demo_dir(dir: Option<&Path>) -> Result<PathBuf, CliError> {
             .prefix("recur-demo-")
             .tempdir()
             .map(tempfile::TempDir::keep)
-            .map_err(|e| CliError::Runtime(format!("cannot create a temporary directory: {e}"))),
+            .map_err(|e| Error::Runtime(format!("cannot create a temporary directory: {e}"))),
     }
 }
 
 /// `recur demo`: sandbox → sync → score → write-back → summary.
-pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError> {
+pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), Error> {
     let dir = demo_dir(dir)?;
     let db = dir.join("recur.duckdb");
     for stale in [db.clone(), dir.join("recur.duckdb.wal")] {
         if stale.exists() {
-            std::fs::remove_file(&stale).map_err(|e| {
-                CliError::Runtime(format!("cannot replace {}: {e}", stale.display()))
-            })?;
+            std::fs::remove_file(&stale)
+                .map_err(|e| Error::Runtime(format!("cannot replace {}: {e}", stale.display())))?;
         }
     }
     let mut out = std::io::stdout().lock();
@@ -126,7 +126,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         sandbox.github_url()
     )?;
     let started = Instant::now();
-    let reports = crate::cli::sync(&settings, None, false, no_shutdown(), clock).await?;
+    let reports = sync_all(&settings, clock).await?;
     let elapsed = started.elapsed();
     writeln!(out, "  synced in {:.1}s", elapsed.as_secs_f64())?;
     for r in &reports {
@@ -136,12 +136,22 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
             r.source, r.stats.items_seen, r.stats.api_requests, r.stats.pull_requests
         )?;
     }
-    let store = Store::open(&db, OpenMode::ReadWrite).await?;
+    let store = Store::open(&db, OpenMode::ReadWrite, &settings.memory_limit).await?;
     let scored = crate::scoring::score_now(&store, &settings.scoring, clock.now(), false)
         .await
         .map(|(_, now)| now);
     let registry = match &scored {
-        Ok(_) => crate::scoring::registry(&store, clock.now(), None).await,
+        Ok(_) => {
+            let params = crate::reports::ReportParams {
+                now: Some(clock.now()),
+                ..Default::default()
+            };
+            match crate::reports::run(&store, "registry", &params, None).await {
+                Ok(crate::reports::ReportOutput::Sections(s)) => Ok(s),
+                Ok(crate::reports::ReportOutput::Rows(r)) => Ok(vec![(String::new(), r)]),
+                Err(e) => Err(Error::from(e)),
+            }
+        }
         Err(_) => Ok(Vec::new()),
     };
     let summary = store
@@ -208,19 +218,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         out,
         "\nWriting labels and summary comments back to the sandbox trackers..."
     )?;
-    let written = crate::cli::writeback(
-        &settings,
-        None,
-        false,
-        &crate::sync::TokioSleeper,
-        no_shutdown(),
-        clock,
-    )
-    .await;
-    let written = match written {
-        Ok(r) => r,
-        Err((_, e)) => return Err(e),
-    };
+    let written = writeback_all(&settings, false, clock).await?;
     for r in &written {
         let c = r.counts;
         writeln!(
@@ -230,23 +228,14 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         )?;
     }
     show_landed(&mut out, &sandbox, &written)?;
-    let again = crate::cli::writeback(
-        &settings,
-        None,
-        false,
-        &crate::sync::TokioSleeper,
-        no_shutdown(),
-        clock,
-    )
-    .await
-    .map_err(|(_, e)| e)?;
+    let again = writeback_all(&settings, false, clock).await?;
     writeln!(
         out,
         "  a second write-back with nothing changed: {} write requests",
         again.iter().map(|r| r.counts.writes).sum::<u64>()
     )?;
     // The lint findings and the review pack, from the written-back state.
-    let store = Store::open(&db, OpenMode::ReadOnly).await?;
+    let store = Store::open(&db, OpenMode::ReadOnly, &settings.memory_limit).await?;
     let lint = store
         .query(
             "demo lint summary",
@@ -269,7 +258,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
         clock.today(),
         &crate::reports::ReportParams {
             now: Some(clock.now()),
-            ..settings.report_params()
+            ..crate::reports::ReportParams::from_settings(&settings)
         },
         None,
     )
@@ -283,7 +272,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
     let review_path = dir.join("review.html");
     write_private(
         &review_path,
-        &page.map_err(|e| CliError::Runtime(e.to_string()))?,
+        &page.map_err(|e| Error::Runtime(e.to_string()))?,
     )?;
     writeln!(
         out,
@@ -334,7 +323,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), CliError>
             sandbox.github_url()
         )?;
         drop(out);
-        crate::daemon::run(settings, crate::cli::signal_shutdown(), None).await?;
+        crate::daemon::run(settings, crate::shutdown::on_signal(), None).await?;
     }
     sandbox.shutdown().await;
     Ok(())
@@ -357,7 +346,7 @@ fn show_landed(
     out: &mut impl Write,
     sandbox: &Sandbox,
     written: &[crate::writeback::WritebackReport],
-) -> Result<(), CliError> {
+) -> Result<(), Error> {
     let gh = sandbox.github();
     writeln!(
         out,
@@ -409,11 +398,7 @@ fn show_landed(
 }
 
 /// `recur sandbox`: serves the sandbox until Ctrl-C.
-pub async fn run_sandbox(
-    port: u16,
-    seed: u64,
-    bench_issues: Option<usize>,
-) -> Result<(), CliError> {
+pub async fn run_sandbox(port: u16, seed: u64, bench_issues: Option<usize>) -> Result<(), Error> {
     let mut opts = match bench_issues {
         Some(n) => {
             let mut o = SandboxOptions::bench(n);
@@ -435,126 +420,47 @@ pub async fn run_sandbox(
     Ok(())
 }
 
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
+/// A run on the real timer that only ends by itself.
+fn local_run(clock: crate::clock::Clock) -> app::Run<'static> {
+    app::Run {
+        sleeper: &crate::shutdown::TokioSleeper,
+        shutdown: no_shutdown(),
+        clock,
+    }
 }
 
-/// `recur bench`: first sync of `issues` GitHub issues (and the sandbox's
-/// Jira half as many) from the loopback sandbox, the no-change resyncs, and
-/// write-back over `writeback_items` items, with figures printed.
-pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), CliError> {
-    let dir = tempdir_for_bench()?;
-    let db = dir.join("bench.duckdb");
-    let gen_start = Instant::now();
-    let sandbox = Sandbox::start(SandboxOptions::bench(issues)).await?;
-    let gh = sandbox.github();
-    let repos = gh.repos();
-    println!(
-        "sandbox: {issues} issues in {} repos, generated in {:.1}s",
-        repos.len(),
-        gen_start.elapsed().as_secs_f64()
-    );
-    let mut minimum = 0u64;
-    let mut tracked_entries = 0u64;
-    for repo in &repos {
-        for label in ["postmortem", "incident", "risk"] {
-            let n = gh.count_listing(repo, Some(label), "all") as u64;
-            tracked_entries += n;
-            minimum += n.div_ceil(100);
-        }
-        // The incremental listing that primes the ETag.
-        minimum += 1;
-    }
-    let settings = Settings::from_toml(&sandbox_config(&sandbox.github_url(), &repos, &db))?;
-    let clock = crate::clock::Clock::start_or_now();
-    let rss_before = peak_rss_mb();
-    gh.reset_counters();
-    let t = Instant::now();
-    let reports = crate::cli::sync(&settings, None, false, no_shutdown(), clock).await?;
-    let secs = t.elapsed().as_secs_f64();
-    let r = &reports[0];
-    let items = r.stats.items_seen;
-    println!("first sync: {items} tracked issues listed ({tracked_entries} label entries incl. PRs) in {secs:.2}s = {:.0} issues/s", items as f64 / secs);
-    println!(
-        "requests: {} made, {} theoretical minimum (ratio {:.2})",
-        r.stats.api_requests,
-        minimum,
-        r.stats.api_requests as f64 / minimum.max(1) as f64
-    );
-    let spent_before = gh.rate_points_spent();
-    let t = Instant::now();
-    let reports = crate::cli::sync(&settings, None, false, no_shutdown(), clock).await?;
-    println!(
-        "no-change resync: {} requests, {} answered 304, {} rate-limit points spent, {:.3}s",
-        reports[0].stats.api_requests,
-        reports[0].stats.not_modified,
-        gh.rate_points_spent() - spent_before,
-        t.elapsed().as_secs_f64()
-    );
-    // The same pages, fetched again and parsed by bare serde_json, for scale.
-    let client = reqwest::Client::new();
-    let mut bodies = Vec::new();
-    for repo in &repos {
-        for label in ["postmortem", "incident", "risk"] {
-            let mut url = Some(format!(
-                "{}/repos/{repo}/issues?labels={label}&state=all&sort=created&direction=asc&per_page=100",
-                sandbox.github_url()
-            ));
-            while let Some(u) = url.take() {
-                let resp = client
-                    .get(&u)
-                    .bearer_auth("sandbox-token")
-                    .send()
-                    .await
-                    .map_err(|e| CliError::Runtime(e.to_string()))?;
-                url = resp
-                    .headers()
-                    .get("link")
-                    .and_then(|l| l.to_str().ok())
-                    .and_then(|l| {
-                        let mut h = http::HeaderMap::new();
-                        h.insert(http::header::LINK, l.parse().ok()?);
-                        recur_github::parse_link_next(&h)
-                    });
-                bodies.push(
-                    resp.bytes()
-                        .await
-                        .map_err(|e| CliError::Runtime(e.to_string()))?,
-                );
-            }
-        }
-    }
-    let t = Instant::now();
-    let mut parsed = 0usize;
-    for b in &bodies {
-        let v: Vec<serde_json::Value> =
-            serde_json::from_slice(b).map_err(|e| CliError::Runtime(e.to_string()))?;
-        parsed += v.len();
-    }
-    let bare = t.elapsed().as_secs_f64();
-    println!(
-        "bare serde_json parse of the same {} pages: {parsed} entries in {bare:.2}s = {:.0} entries/s (recur's sync took {:.1}x as long)",
-        bodies.len(),
-        parsed as f64 / bare,
-        secs / bare
-    );
-    println!(
-        "peak RSS: {:.0} MB (before sync {:.0} MB, includes the in-process sandbox)",
-        peak_rss_mb().unwrap_or(0.0),
-        rss_before.unwrap_or(0.0)
-    );
-    crate::bench::jira(&sandbox, &dir).await?;
-    sandbox.shutdown().await;
-    crate::bench::writeback(writeback_items, &dir).await?;
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(())
+/// Syncs every source of `settings` into its store, opened for this call.
+pub(crate) async fn sync_all(
+    settings: &Settings,
+    clock: crate::clock::Clock,
+) -> Result<Vec<crate::sync::SyncReport>, Error> {
+    let sources = app::sources(settings, None)?;
+    let store = Store::open(
+        &settings.store_path,
+        OpenMode::ReadWrite,
+        &settings.memory_limit,
+    )
+    .await?;
+    let result = app::sync(&store, settings, &sources, false, &local_run(clock), None).await;
+    store.close().await;
+    result
 }
 
-fn tempdir_for_bench() -> Result<PathBuf, CliError> {
-    let dir = std::env::temp_dir().join(format!("recur-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| CliError::Runtime(e.to_string()))?;
-    Ok(dir)
+/// Write-back (or its dry run) for every source of `settings`, from its
+/// store, opened for this call.
+pub(crate) async fn writeback_all(
+    settings: &Settings,
+    dry_run: bool,
+    clock: crate::clock::Clock,
+) -> Result<Vec<crate::writeback::WritebackReport>, Error> {
+    let sources = app::sources(settings, None)?;
+    let mode = if dry_run {
+        OpenMode::ReadOnly
+    } else {
+        OpenMode::ReadWrite
+    };
+    let store = Store::open(&settings.store_path, mode, &settings.memory_limit).await?;
+    let result = app::writeback(&store, settings, &sources, dry_run, &local_run(clock)).await;
+    store.close().await;
+    result.map_err(|(_, e)| e)
 }

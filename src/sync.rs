@@ -17,17 +17,16 @@
 //! - after a reconciling pass, tracked items the listings no longer showed
 //!   are looked up one by one (moved, deleted, or no longer labelled).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use recur_core::normalize::{normalize, LabelRules};
 use recur_core::{Connector, ConnectorError, Listing, Page, PageRequest, Probe, RateLimit};
 use serde::{Deserialize, Serialize};
-use tokio::sync::watch;
 
+use crate::retry::{Attempt, Before, BoxFuture, Retry, RetryError, Tally};
 use crate::settings::SyncSettings;
+use crate::shutdown::{Shutdown, Sleeper};
 use crate::store::{ItemRow, RunStats, Store, StoreError};
 
 /// Why a sync stopped early.
@@ -61,46 +60,6 @@ pub enum SyncError {
     /// Shutdown was requested; everything committed so far stands.
     #[error("interrupted by shutdown")]
     Interrupted,
-}
-
-/// Waits between attempts. Tests substitute a recorder so that waits are
-/// asserted, not slept.
-pub trait Sleeper: Send + Sync {
-    /// Sleeps for `d`.
-    fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
-}
-
-/// Real sleeping on the tokio timer.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct TokioSleeper;
-
-impl Sleeper for TokioSleeper {
-    fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        Box::pin(tokio::time::sleep(d))
-    }
-}
-
-/// A shutdown signal: `true` once shutdown is requested.
-pub type Shutdown = watch::Receiver<bool>;
-
-/// A shutdown that never fires.
-pub fn no_shutdown() -> Shutdown {
-    let (tx, rx) = watch::channel(false);
-    // Keep the sender alive forever so `changed()` never resolves.
-    std::mem::forget(tx);
-    rx
-}
-
-pub(crate) async fn shutdown_requested(sd: &mut Shutdown) {
-    loop {
-        if *sd.borrow_and_update() {
-            return;
-        }
-        if sd.changed().await.is_err() {
-            // The sender is gone: nobody can ask for shutdown any more.
-            std::future::pending::<()>().await;
-        }
-    }
 }
 
 /// Per-container cursor, stored as JSON in `cursors.state`.
@@ -577,63 +536,99 @@ impl Ctx<'_> {
         Ok(page)
     }
 
-    async fn sleep(&mut self, wait: Duration) -> Result<(), SyncError> {
-        self.stats.waited_ms += wait.as_millis() as u64;
-        let mut sd = self.shutdown.clone();
-        tokio::select! {
-            _ = self.job.sleeper.sleep(wait) => Ok(()),
-            _ = shutdown_requested(&mut sd) => Err(SyncError::Interrupted),
-        }
-    }
-
     /// Runs one request with the shared policy: wait out rate limits (the
     /// tracker's `Retry-After`, or until `reset` when the budget is spent),
     /// back off exponentially on transient failures, give up on anything
     /// else at once.
-    async fn with_retries<T, F>(&mut self, mut call: F) -> Result<T, SyncError>
+    async fn with_retries<T, F>(&mut self, call: F) -> Result<T, SyncError>
     where
-        F: for<'c> FnMut(
-            &'c dyn Connector,
-        )
-            -> Pin<Box<dyn Future<Output = Result<T, ConnectorError>> + Send + 'c>>,
+        T: Send,
+        F: for<'c> FnMut(&'c dyn Connector) -> BoxFuture<'c, Result<T, ConnectorError>> + Send,
     {
-        let settings = self.job.settings;
-        let mut attempts = crate::retry::Attempts::default();
-        loop {
-            // Spent budget seen on the last answer: wait for the reset before
-            // asking again instead of collecting a 403.
-            if let Some(wait) = crate::retry::spent_budget_wait(self.last_rate) {
-                if wait > settings.max_wait {
-                    return Err(SyncError::WaitTooLong {
-                        source_name: self.source().to_string(),
-                        wait,
-                    });
-                }
-                tracing::warn!(
-                    source = self.source(),
-                    wait_s = wait.as_secs(),
-                    "Rate limit spent; waiting for the reset."
-                );
-                self.last_rate = None;
-                self.sleep(wait).await?;
-            }
-            let mut sd = self.shutdown.clone();
-            if *sd.borrow() {
-                return Err(SyncError::Interrupted);
-            }
-            let connector = self.job.connector;
-            let result = tokio::select! {
-                r = call(connector) => r,
-                _ = shutdown_requested(&mut sd) => return Err(SyncError::Interrupted),
+        let source = self.job.connector.source_name().to_string();
+        let retry = Retry {
+            policy: self.job.settings,
+            sleeper: self.job.sleeper,
+            shutdown: &self.shutdown,
+            source: &source,
+        };
+        let mut attempt = Fetch {
+            connector: self.job.connector,
+            call,
+            last_rate: &mut self.last_rate,
+            max_wait: self.job.settings.max_wait,
+            source: &source,
+        };
+        let mut tally = Tally::default();
+        let result = retry.run(&mut attempt, &mut tally).await;
+        self.stats.retries += u64::from(tally.retries);
+        self.stats.waited_ms += tally.waited.as_millis() as u64;
+        result
+    }
+}
+
+/// One connector call under the retry loop: before asking, it waits out a
+/// rate budget the last answer said was spent (instead of collecting a
+/// 403).
+struct Fetch<'a, F> {
+    connector: &'a dyn Connector,
+    call: F,
+    last_rate: &'a mut Option<RateLimit>,
+    max_wait: Duration,
+    source: &'a str,
+}
+
+impl<T, F> Attempt for Fetch<'_, F>
+where
+    T: Send,
+    F: for<'c> FnMut(&'c dyn Connector) -> BoxFuture<'c, Result<T, ConnectorError>> + Send,
+{
+    type Output = T;
+    type Error = SyncError;
+
+    fn before(&mut self, _tries: u32) -> BoxFuture<'_, Result<Before<T>, SyncError>> {
+        Box::pin(async move {
+            let Some(wait) = crate::retry::spent_budget_wait(*self.last_rate) else {
+                return Ok(Before::Send(Duration::ZERO));
             };
-            match result {
-                Ok(v) => return Ok(v),
-                Err(e) => {
-                    let wait = attempts.after(e, settings, self.source())?;
-                    self.stats.retries += 1;
-                    self.sleep(wait).await?;
-                }
+            if wait > self.max_wait {
+                return Err(SyncError::WaitTooLong {
+                    source_name: self.source.to_string(),
+                    wait,
+                });
             }
+            tracing::warn!(
+                source = self.source,
+                wait_s = wait.as_secs(),
+                "Rate limit spent; waiting for the reset."
+            );
+            *self.last_rate = None;
+            Ok(Before::Send(wait))
+        })
+    }
+
+    fn call(&mut self) -> BoxFuture<'_, Result<T, ConnectorError>> {
+        (self.call)(self.connector)
+    }
+}
+
+impl From<RetryError> for SyncError {
+    fn from(e: RetryError) -> Self {
+        match e {
+            RetryError::Connector(c) => SyncError::Connector(c),
+            RetryError::RetriesExhausted {
+                source_name,
+                attempts,
+                last,
+            } => SyncError::RetriesExhausted {
+                source_name,
+                attempts,
+                last,
+            },
+            RetryError::WaitTooLong { source_name, wait } => {
+                SyncError::WaitTooLong { source_name, wait }
+            }
+            RetryError::Interrupted => SyncError::Interrupted,
         }
     }
 }

@@ -98,21 +98,22 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
     let settings = &st.settings;
     // Each request is a run of its own, with its own clock.
     let clock = crate::clock::Clock::start_or_now();
-    let store = match Store::open(&settings.store_path, OpenMode::ReadOnly).await {
+    let store = match Store::open(
+        &settings.store_path,
+        OpenMode::ReadOnly,
+        &settings.memory_limit,
+    )
+    .await
+    {
         Ok(s) => s,
         Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     };
+    let params = crate::reports::ReportParams {
+        now: Some(clock.now()),
+        ..crate::reports::ReportParams::from_settings(settings)
+    };
     if html {
-        let page = crate::review::render(
-            &store,
-            clock.today(),
-            &crate::reports::ReportParams {
-                now: Some(clock.now()),
-                ..settings.report_params()
-            },
-            settings.queries_dir.as_deref(),
-        )
-        .await;
+        let page = crate::app::review(&store, settings, clock.today(), &params).await;
         store.close().await;
         drop(guard);
         return match page {
@@ -120,30 +121,23 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         };
     }
-    let params = crate::reports::ReportParams {
-        now: Some(clock.now()),
-        ..settings.report_params()
-    };
-    let result = crate::cli::report_output(
-        &store,
-        name,
-        &params,
-        clock.now(),
-        10,
-        settings.queries_dir.as_deref(),
-    )
-    .await;
+    let result = crate::app::report(&store, settings, name, &params).await;
     store.close().await;
     drop(guard);
     match result {
-        Ok(out) => {
+        Ok(r) => {
             let mut buf = Vec::new();
-            match crate::reports::render(&mut buf, name, &out, crate::reports::ReportFormat::Json) {
+            match crate::reports::render(
+                &mut buf,
+                name,
+                &r.output,
+                crate::reports::ReportFormat::Json,
+            ) {
                 Ok(()) => ([(header::CONTENT_TYPE, "application/json")], buf).into_response(),
                 Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
             }
         }
-        Err(e) if e.is_usage() => error(StatusCode::NOT_FOUND, e.to_string()),
+        Err(e) if e.exit_code() == 2 => error(StatusCode::NOT_FOUND, e.to_string()),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

@@ -13,7 +13,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::queries;
-use crate::reports::Deadlines;
+use crate::settings::Deadlines;
 use crate::store::{Store, StoreError};
 
 /// A label value escaped by the OpenMetrics rules (`\\`, `\"`, `\n`).

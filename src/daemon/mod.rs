@@ -16,7 +16,6 @@
 //! re-plans write-back from the stored state.
 
 mod http;
-pub mod lock;
 pub mod metrics;
 mod serve;
 
@@ -25,214 +24,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::cli::CliError;
+use crate::app::Error;
 use crate::settings::Settings;
+use crate::shutdown::Shutdown;
 use crate::store::{CycleRow, OpenMode, Store, StoreError};
-use crate::sync::{Shutdown, SyncError};
 
-pub use lock::{LockError, WriterLock};
-
-/// `[daemon]` settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DaemonSettings {
-    /// Time between cycle starts: `90s`, `15m`, `1h`, `1h30m`.
-    pub interval: Option<String>,
-    /// Or a cron expression (5 or 6 fields, UTC): `*/15 * * * *`.
-    pub cron: Option<String>,
-    /// Address of `/healthz` and `/metrics` (no item data there).
-    pub listen: String,
-    /// Address of `/reports/NAME.json` and the review pack (titles, owners:
-    /// the backlog's content). Not served unless set; then every request
-    /// needs `Authorization: Bearer <reports_token>`.
-    pub reports_listen: Option<String>,
-    /// The bearer token `/reports/*` requires (at least 16 characters;
-    /// `RECUR_DAEMON__REPORTS_TOKEN` keeps it out of the file).
-    pub reports_token: Option<crate::settings::Secret>,
-    /// Host names (or host:port) the HTTP endpoints answer to; any other
-    /// `Host` header gets 421, which stops DNS rebinding. Default: the
-    /// listen addresses themselves, `localhost` and `127.0.0.1`.
-    pub allowed_hosts: Vec<String>,
-    /// Whether cycles write back (`recur writeback`).
-    pub writeback: bool,
-}
-
-impl Default for DaemonSettings {
-    fn default() -> Self {
-        DaemonSettings {
-            interval: None,
-            cron: None,
-            listen: "127.0.0.1:9464".into(),
-            reports_listen: None,
-            reports_token: None,
-            allowed_hosts: Vec::new(),
-            writeback: false,
-        }
-    }
-}
-
-/// When cycles run.
-#[derive(Debug, Clone)]
-pub enum Schedule {
-    /// Every so long, from the start of the previous cycle.
-    Every(Duration),
-    /// At the times a cron expression names (UTC).
-    Cron(Box<croner::Cron>),
-}
-
-/// Parses `90s`, `15m`, `1h30m`, `2d`.
-pub fn parse_interval(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    let mut total = 0u64;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: u64 = num.parse().ok()?;
-        num.clear();
-        total += n * match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            _ => return None,
-        };
-    }
-    if !num.is_empty() || total == 0 {
-        return None;
-    }
-    Some(Duration::from_secs(total))
-}
-
-impl DaemonSettings {
-    /// The schedule, or a message naming the key.
-    pub fn schedule(&self) -> Result<Schedule, String> {
-        match (&self.interval, &self.cron) {
-            (Some(_), Some(_)) => {
-                Err("daemon.interval and daemon.cron are both set; keep one".into())
-            }
-            (_, Some(expr)) => croner::Cron::new(expr)
-                .with_seconds_optional()
-                .parse()
-                .map(|c| Schedule::Cron(Box::new(c)))
-                .map_err(|e| format!("daemon.cron = {expr:?}: {e}")),
-            (i, None) => {
-                let text = i.as_deref().unwrap_or("15m");
-                parse_interval(text).map(Schedule::Every).ok_or_else(|| {
-                    format!("daemon.interval = {text:?}: expected a duration like \"90s\", \"15m\" or \"1h30m\"")
-                })
-            }
-        }
-    }
-
-    /// Checks the values; the message names the key.
-    pub fn validate(&self) -> Result<(), String> {
-        self.schedule()?;
-        self.listen.parse::<SocketAddr>().map_err(|e| {
-            format!(
-                "daemon.listen = {:?}: not an address like 127.0.0.1:9464: {e}",
-                self.listen
-            )
-        })?;
-        if let Some(r) = &self.reports_listen {
-            r.parse::<SocketAddr>().map_err(|e| {
-                format!("daemon.reports_listen = {r:?}: not an address like 127.0.0.1:9465: {e}")
-            })?;
-            if *r == self.listen {
-                return Err(format!(
-                    "daemon.reports_listen = {r:?} is daemon.listen too: reports need their own address"
-                ));
-            }
-            match &self.reports_token {
-                Some(t) if t.expose().trim().chars().count() >= 16 => {}
-                Some(_) => {
-                    return Err("daemon.reports_token is shorter than 16 characters".into())
-                }
-                None => {
-                    return Err(
-                        "daemon.reports_listen is set but daemon.reports_token is not: reports carry the backlog's content and are served only with a bearer token".into(),
-                    )
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The `Host` values the endpoints answer to: `allowed_hosts`, or by
-    /// default the listen addresses, `localhost` and `127.0.0.1` (with and
-    /// without their ports).
-    pub fn hosts(&self) -> Vec<String> {
-        if !self.allowed_hosts.is_empty() {
-            return self
-                .allowed_hosts
-                .iter()
-                .map(|h| h.to_ascii_lowercase())
-                .collect();
-        }
-        let mut out = vec![
-            "localhost".to_string(),
-            "127.0.0.1".to_string(),
-            "[::1]".to_string(),
-        ];
-        for a in std::iter::once(&self.listen).chain(self.reports_listen.as_ref()) {
-            if let Ok(addr) = a.parse::<SocketAddr>() {
-                out.push(addr.to_string());
-                out.push(match addr {
-                    SocketAddr::V4(v) => v.ip().to_string(),
-                    SocketAddr::V6(v) => format!("[{}]", v.ip()),
-                });
-                for h in ["localhost", "127.0.0.1", "[::1]"] {
-                    out.push(format!("{h}:{}", addr.port()));
-                }
-            }
-        }
-        out.sort();
-        out.dedup();
-        out
-    }
-}
-
-impl Schedule {
-    /// The wait from `now` until the next cycle, the previous one having
-    /// started at `last_start`.
-    pub fn wait(&self, last_start: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
-        match self {
-            Schedule::Every(d) => {
-                let next = last_start + chrono::Duration::from_std(*d).unwrap_or_default();
-                (next - now).to_std().unwrap_or_default()
-            }
-            Schedule::Cron(c) => c
-                .find_next_occurrence(&now, false)
-                .ok()
-                .and_then(|next| (next - now).to_std().ok())
-                .unwrap_or(Duration::from_secs(60)),
-        }
-    }
-
-    /// The nominal time between cycles (for `/healthz`).
-    pub fn period(&self) -> Duration {
-        match self {
-            Schedule::Every(d) => *d,
-            Schedule::Cron(c) => {
-                let now = Utc::now();
-                let a = c.find_next_occurrence(&now, false).ok();
-                let b = a.and_then(|a| c.find_next_occurrence(&a, false).ok());
-                match (a, b) {
-                    (Some(a), Some(b)) => (b - a).to_std().unwrap_or(Duration::from_secs(3600)),
-                    _ => Duration::from_secs(3600),
-                }
-            }
-        }
-    }
-}
+pub use crate::settings::{DaemonSettings, Schedule};
+use crate::store::WriterLock;
 
 /// The last finished cycle, for `/healthz`.
 #[derive(Debug, Clone, Default)]
@@ -382,7 +182,7 @@ async fn pause(d: Duration, shutdown: &mut Shutdown) -> bool {
     let mut sd = shutdown.clone();
     tokio::select! {
         _ = tokio::time::sleep(d) => !*shutdown.borrow(),
-        _ = crate::sync::shutdown_requested(&mut sd) => false,
+        _ = crate::shutdown::requested(&mut sd) => false,
     }
 }
 
@@ -391,7 +191,13 @@ async fn pause(d: Duration, shutdown: &mut Shutdown) -> bool {
 async fn open_rw(settings: &Settings, patience: Duration) -> Result<Store, StoreError> {
     let start = Instant::now();
     loop {
-        match Store::open(&settings.store_path, OpenMode::ReadWrite).await {
+        match Store::open(
+            &settings.store_path,
+            OpenMode::ReadWrite,
+            &settings.memory_limit,
+        )
+        .await
+        {
             Err(StoreError::Locked { .. }) if start.elapsed() < patience => {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
@@ -400,15 +206,25 @@ async fn open_rw(settings: &Settings, patience: Duration) -> Result<Store, Store
     }
 }
 
-/// Runs the daemon until shutdown. `on_listen` learns the bound address.
+/// The addresses the daemon listens on (a configured port 0 is a free one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    /// `/healthz` and `/metrics`.
+    pub ops: SocketAddr,
+    /// `/reports/*`, when `[daemon] reports_listen` is set.
+    pub reports: Option<SocketAddr>,
+}
+
+/// Runs the daemon until shutdown. `on_listen` learns the bound addresses
+/// (tests listen on port 0 and ask).
 pub async fn run(
     settings: Settings,
     shutdown: Shutdown,
-    on_listen: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
-) -> Result<(), CliError> {
-    let schedule = settings.daemon.schedule().map_err(CliError::Usage)?;
+    on_listen: Option<tokio::sync::oneshot::Sender<Bound>>,
+) -> Result<(), Error> {
+    let schedule = settings.daemon.schedule().map_err(Error::Usage)?;
     if settings.sources.is_empty() {
-        return Err(CliError::Usage(
+        return Err(Error::Usage(
             "the configuration has no [sources.*] table; see `recur init`".into(),
         ));
     }
@@ -423,31 +239,42 @@ pub async fn run(
         .daemon
         .listen
         .parse()
-        .map_err(|e| CliError::Usage(format!("daemon.listen: {e}")))?;
+        .map_err(|e| Error::Usage(format!("daemon.listen: {e}")))?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| CliError::Runtime(format!("cannot listen on {addr}: {e}")))?;
+        .map_err(|e| Error::Runtime(format!("cannot listen on {addr}: {e}")))?;
     let bound = listener
         .local_addr()
-        .map_err(|e| CliError::Runtime(e.to_string()))?;
+        .map_err(|e| Error::Runtime(e.to_string()))?;
     tracing::info!(address = %bound, "Serving /healthz and /metrics.");
     let reports_listener = match &settings.daemon.reports_listen {
         Some(r) => {
             let raddr: SocketAddr = r
                 .parse()
-                .map_err(|e| CliError::Usage(format!("daemon.reports_listen: {e}")))?;
+                .map_err(|e| Error::Usage(format!("daemon.reports_listen: {e}")))?;
             let l = tokio::net::TcpListener::bind(raddr)
                 .await
-                .map_err(|e| CliError::Runtime(format!("cannot listen on {raddr}: {e}")))?;
+                .map_err(|e| Error::Runtime(format!("cannot listen on {raddr}: {e}")))?;
+            let raddr = l.local_addr().map_err(|e| Error::Runtime(e.to_string()))?;
             tracing::info!(address = %raddr, "Serving /reports/NAME.json and /reports/review.html (bearer token).");
-            Some(l)
+            Some((l, raddr))
         }
         None => None,
     };
+    let reports_bound = reports_listener.as_ref().map(|(_, a)| *a);
     if let Some(tx) = on_listen {
-        let _ = tx.send(bound);
+        let _ = tx.send(Bound {
+            ops: bound,
+            reports: reports_bound,
+        });
     }
-    let hosts = Arc::new(settings.daemon.hosts());
+    let hosts = Arc::new(
+        settings.daemon.hosts(
+            &std::iter::once(bound)
+                .chain(reports_bound)
+                .collect::<Vec<_>>(),
+        ),
+    );
     let token = settings
         .daemon
         .reports_token
@@ -467,7 +294,7 @@ pub async fn run(
         shutdown.clone(),
     );
     let reports = match (reports_listener, token) {
-        (Some(l), Some(token)) => Some(serve::serve(
+        (Some((l, _)), Some(token)) => Some(serve::serve(
             l,
             http::reports_router(state.clone(), hosts, token),
             shutdown.clone(),
@@ -529,7 +356,13 @@ async fn open_for_cycle(
     let start = Instant::now();
     let mut wait = Duration::from_secs(1);
     loop {
-        match Store::open(&settings.store_path, OpenMode::ReadWrite).await {
+        match Store::open(
+            &settings.store_path,
+            OpenMode::ReadWrite,
+            &settings.memory_limit,
+        )
+        .await
+        {
             Err(StoreError::Locked { holder, .. }) if start.elapsed() + wait <= patience => {
                 tracing::warn!(
                     holder = %holder,
@@ -588,120 +421,47 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
             return finish(state, None, started_at, clock, [status; 3], Some(why), 0, 0).await;
         }
     };
-    let mut error: Option<String> = None;
-    let mut requests = 0u64;
-    let mut writes = 0u64;
-    let stopped = |sd: &Shutdown| *sd.borrow();
-
-    let t = Instant::now();
-    let sources: Vec<_> = settings.sources.iter().collect();
-    let sync = match crate::cli::sync_sources(
-        &store,
-        settings,
-        sources.clone(),
-        false,
-        shutdown.clone(),
+    let run = crate::app::Run {
+        sleeper: &crate::shutdown::TokioSleeper,
+        shutdown: shutdown.clone(),
         clock,
-    )
-    .await
-    {
-        Ok(reports) => {
-            for r in &reports {
-                requests += r.stats.api_requests;
-                m.api_requests
-                    .get_or_create(&metrics::SourceLabel {
-                        source: r.source.clone().into(),
-                    })
-                    .inc_by(r.stats.api_requests);
-            }
-            "ok"
-        }
-        Err(CliError::Sync(SyncError::Interrupted)) => "interrupted",
-        Err(e) => {
-            error.get_or_insert(format!("sync: {e}"));
-            "failed"
-        }
     };
-    m.sync_duration.observe(t.elapsed().as_secs_f64());
-
-    let score = if stopped(&shutdown) {
-        "skipped"
-    } else {
-        // The first cycle also scores the past year's month ends.
-        match crate::scoring::score_now(&store, &settings.scoring, clock.now(), false).await {
-            Ok(_) => "ok",
-            Err(e) => {
-                error.get_or_insert(format!("score: {e}"));
-                "failed"
-            }
-        }
-    };
-
-    let writeback = if !settings.daemon.writeback || stopped(&shutdown) {
-        "skipped"
-    } else {
-        let sleeper = crate::sync::TokioSleeper;
-        let (reports, err) = match crate::cli::writeback_sources(
-            &store,
-            settings,
-            sources,
-            false,
-            &sleeper,
-            shutdown.clone(),
-            clock,
-        )
-        .await
-        {
-            Ok(r) => (r, None),
-            Err((r, e)) => (r, Some(e)),
-        };
-        for r in &reports {
-            requests += r.counts.requests;
-            writes += r.counts.writes;
-            m.api_requests
-                .get_or_create(&metrics::SourceLabel {
-                    source: r.source.clone().into(),
+    let out = crate::app::cycle(&store, settings, &run).await;
+    m.sync_duration.observe(out.sync_seconds);
+    for r in &out.synced {
+        m.api_requests
+            .get_or_create(&metrics::SourceLabel {
+                source: r.source.clone().into(),
+            })
+            .inc_by(r.stats.api_requests);
+    }
+    for r in &out.written {
+        m.api_requests
+            .get_or_create(&metrics::SourceLabel {
+                source: r.source.clone().into(),
+            })
+            .inc_by(r.counts.requests);
+        for (outcome, n) in [
+            ("applied", r.counts.applied),
+            ("failed", r.counts.failed),
+            ("skipped", r.counts.skipped),
+            ("deferred", r.counts.deferred),
+        ] {
+            m.writeback_ops
+                .get_or_create(&metrics::OutcomeLabel {
+                    outcome: outcome.into(),
                 })
-                .inc_by(r.counts.requests);
-            for (outcome, n) in [
-                ("applied", r.counts.applied),
-                ("failed", r.counts.failed),
-                ("skipped", r.counts.skipped),
-                ("deferred", r.counts.deferred),
-            ] {
-                m.writeback_ops
-                    .get_or_create(&metrics::OutcomeLabel {
-                        outcome: outcome.into(),
-                    })
-                    .inc_by(n);
-            }
+                .inc_by(n);
         }
-        let failed_ops: u64 = reports.iter().map(|r| r.counts.failed).sum();
-        match err {
-            Some(_) if stopped(&shutdown) => "interrupted",
-            Some(e) => {
-                error.get_or_insert(format!("writeback: {e}"));
-                "failed"
-            }
-            None if failed_ops > 0 => {
-                error.get_or_insert(format!("writeback: {failed_ops} operation(s) failed"));
-                "failed"
-            }
-            None => "ok",
-        }
-    };
-    let steps = if stopped(&shutdown) {
-        [sync, score, writeback].map(|s| if s == "ok" { s } else { "interrupted" })
-    } else {
-        [sync, score, writeback]
-    };
+    }
+    let (requests, writes) = (out.requests(), out.writes());
     let row = finish(
         state,
         Some(&store),
         started_at,
         clock,
-        steps,
-        error,
+        out.steps,
+        out.error,
         requests,
         writes,
     )
@@ -854,56 +614,5 @@ mod tests {
         skipped(None);
         assert!(!state.health().0);
         store.close().await;
-    }
-
-    #[test]
-    fn intervals_parse_and_bad_ones_are_refused() {
-        assert_eq!(parse_interval("90s"), Some(Duration::from_secs(90)));
-        assert_eq!(parse_interval("15m"), Some(Duration::from_secs(900)));
-        assert_eq!(parse_interval("1h30m"), Some(Duration::from_secs(5400)));
-        for bad in ["", "15", "m", "15x", "0s", "-5m"] {
-            assert_eq!(parse_interval(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn schedules_validate_and_wait() {
-        let every = DaemonSettings {
-            interval: Some("10m".into()),
-            ..DaemonSettings::default()
-        };
-        let Schedule::Every(d) = every.schedule().unwrap() else {
-            panic!("interval")
-        };
-        assert_eq!(d, Duration::from_secs(600));
-        let start = Utc::now();
-        let w = every
-            .schedule()
-            .unwrap()
-            .wait(start, start + chrono::Duration::seconds(60));
-        assert_eq!(w, Duration::from_secs(540));
-        let cron = DaemonSettings {
-            cron: Some("*/15 * * * *".into()),
-            ..DaemonSettings::default()
-        };
-        let s = cron.schedule().unwrap();
-        assert_eq!(s.period(), Duration::from_secs(900));
-        assert!(s.wait(start, start) <= Duration::from_secs(900));
-        let both = DaemonSettings {
-            interval: Some("1m".into()),
-            cron: Some("* * * * *".into()),
-            ..DaemonSettings::default()
-        };
-        assert!(both.validate().unwrap_err().contains("both"));
-        let bad = DaemonSettings {
-            cron: Some("61 * * * *".into()),
-            ..DaemonSettings::default()
-        };
-        assert!(bad.validate().unwrap_err().contains("daemon.cron"));
-        let bad = DaemonSettings {
-            listen: "localhost".into(),
-            ..DaemonSettings::default()
-        };
-        assert!(bad.validate().unwrap_err().contains("daemon.listen"));
     }
 }

@@ -16,7 +16,7 @@ use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 
-use crate::sync::Shutdown;
+use crate::shutdown::Shutdown;
 
 /// How long a client may take to send a request's headers.
 pub const HEADER_DEADLINE: Duration = Duration::from_secs(10);
@@ -31,7 +31,7 @@ pub async fn serve(listener: tokio::net::TcpListener, router: Router, mut shutdo
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
-            _ = crate::sync::shutdown_requested(&mut shutdown) => return,
+            _ = crate::shutdown::requested(&mut shutdown) => return,
         };
         let (stream, _) = match accepted {
             Ok(s) => s,

@@ -115,7 +115,12 @@ pub async fn bench_reports(items: usize, history: usize) -> Result<(), ReportErr
             detail: e.to_string(),
         })
     })?;
-    let store = Store::open(&dir.join("bench.duckdb"), OpenMode::ReadWrite).await?;
+    let store = Store::open(
+        &dir.join("bench.duckdb"),
+        OpenMode::ReadWrite,
+        crate::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await?;
     let versions = (history / items.max(1)).max(1);
     let t = Instant::now();
     let steps: [(&str, &str, Option<usize>); 4] = [
@@ -190,7 +195,7 @@ pub async fn bench_reports(items: usize, history: usize) -> Result<(), ReportErr
         println!(
             "peak RSS: {:.0} MB (DuckDB memory_limit {})",
             kb / 1024.0,
-            crate::store::DEFAULT_MEMORY_LIMIT
+            crate::settings::DEFAULT_MEMORY_LIMIT
         );
     }
     Ok(())

@@ -11,6 +11,7 @@
 
 mod bench;
 mod format;
+pub mod risk;
 
 use std::path::{Path, PathBuf};
 
@@ -18,35 +19,11 @@ use chrono::NaiveDate;
 use duckdb::types::Value;
 
 use crate::queries;
+use crate::settings::{Deadlines, Settings, DEFAULT_REPEAT_LOOKBACK_DAYS};
 use crate::store::{QueryResult, Store, StoreError};
 
 pub use bench::bench_reports;
 pub use format::{md_text, render, ReportFormat};
-
-/// How many days after creation an item without a target date may stay
-/// open, per priority, before it counts as overdue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Deadlines {
-    /// Critical (P0), in days.
-    pub critical: i64,
-    /// High (P1), in days.
-    pub high: i64,
-    /// Medium (P2), in days.
-    pub medium: i64,
-    /// Low (P3), in days; also used for items without a priority.
-    pub low: i64,
-}
-
-impl Default for Deadlines {
-    fn default() -> Self {
-        Deadlines {
-            critical: 15,
-            high: 30,
-            medium: 56,
-            low: 90,
-        }
-    }
-}
 
 /// What a report is asked for; `None` takes the report's default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,10 +47,30 @@ pub struct ReportParams {
     /// The run's clock (src/clock.rs): its day is the default `as_of`.
     /// `None` reads the system clock (library callers without a run).
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Rows per section of `movement` (default 10).
+    pub top: Option<usize>,
 }
 
-/// The default of `[reports] repeat_lookback_days`.
-pub const DEFAULT_REPEAT_LOOKBACK_DAYS: i64 = 365;
+impl ReportParams {
+    /// The moment the report answers for: the end of `as_of`, else the
+    /// run's clock, else now.
+    pub fn moment(&self) -> chrono::DateTime<chrono::Utc> {
+        self.as_of
+            .map(end_of_day)
+            .or(self.now)
+            .unwrap_or_else(chrono::Utc::now)
+    }
+
+    /// The parameters the configuration sets (deadlines, repeat look-back);
+    /// the command line fills the rest.
+    pub fn from_settings(settings: &Settings) -> Self {
+        ReportParams {
+            deadlines: settings.deadlines,
+            repeat_lookback_days: Some(settings.repeat_lookback_days),
+            ..Default::default()
+        }
+    }
+}
 
 /// A report's result: one table, or named sections in a fixed order.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,7 +81,23 @@ pub enum ReportOutput {
     Sections(Vec<(String, QueryResult)>),
 }
 
-/// One line of `recur report --list`.
+/// What sort of report an entry of the catalogue is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    /// Backlog health, from `queries/health/`.
+    Health,
+    /// The risk registry and its movement, from `queries/risk/` over the
+    /// scoring runs.
+    Risk,
+    /// The HTML review pack (`--format html` only), built from the others.
+    ReviewPack,
+    /// A `*.sql` file of the user's `[queries] dir`.
+    User,
+}
+
+/// One entry of the report catalogue: a line of `recur report --list`, a
+/// `/reports/NAME.json` (or `review.html`), a section source of the review
+/// pack, a case of the every-report tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportInfo {
     /// The name given to `recur report`.
@@ -93,6 +106,29 @@ pub struct ReportInfo {
     pub description: String,
     /// Read from the user's query directory rather than built in.
     pub user: bool,
+    /// Health, risk, the review pack, or a user report.
+    pub kind: ReportKind,
+}
+
+/// The risk reports, answered by [`risk`] rather than one SQL file each.
+const RISK_REPORTS: &[(&str, &str)] = &[
+    ("registry", "Risk registry: active risks, highest expected cost first, with the budget total and the reversals among the top risks."),
+    ("movement", "Registry movement: burn-down, unmoved, stale reviews, no owner, no action (--top rows per section)."),
+];
+
+/// The review pack's entry.
+const REVIEW_PACK: (&str, &str) = (
+    "review",
+    "The review pack: one self-contained HTML file (--format html [--output FILE]).",
+);
+
+/// The last instant of a UTC day: a report "as of D" reads the state in
+/// force then.
+pub fn end_of_day(d: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    (d + chrono::Days::new(1))
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc() - chrono::Duration::microseconds(1))
+        .unwrap_or_else(chrono::Utc::now)
 }
 
 /// Why a report could not run.
@@ -107,6 +143,9 @@ pub enum ReportError {
         /// Every report there is.
         available: Vec<String>,
     },
+    /// The review pack was asked for as a table, or a table as HTML.
+    #[error("{0}")]
+    Format(String),
     /// A flag value the reports cannot use.
     #[error("invalid --{flag}: {detail}")]
     BadParameter {
@@ -143,6 +182,7 @@ impl ReportError {
         matches!(
             self,
             ReportError::Unknown { .. }
+                | ReportError::Format(_)
                 | ReportError::BadParameter { .. }
                 | ReportError::Header { .. }
         )
@@ -309,20 +349,34 @@ pub const PARAMETER_NAMES: &[&str] = &[
     "lookback_days",
 ];
 
-/// Every report: the built-ins, then the `*.sql` files of `user_dir`
-/// (sorted by name). A user file named like a built-in is listed but
-/// cannot be run under that name; rename it.
+/// The report catalogue: the health reports, the risk reports, the review
+/// pack, then the `*.sql` files of `user_dir` (sorted by name). `--list`,
+/// the daemon's `/reports/*`, the review pack and the every-report tests
+/// all read it. A user file named like a built-in is listed but cannot be
+/// run under that name; rename it.
 pub fn list(user_dir: Option<&Path>) -> Result<Vec<ReportInfo>, ReportError> {
+    let builtin = |name: &str, description: &str, kind| ReportInfo {
+        name: name.to_string(),
+        description: description.to_string(),
+        user: false,
+        kind,
+    };
     let mut out: Vec<ReportInfo> = BUILTINS
         .iter()
-        .map(|b| ReportInfo {
-            name: b.name.to_string(),
-            description: b.description.to_string(),
-            user: false,
-        })
+        .map(|b| builtin(b.name, b.description, ReportKind::Health))
         .collect();
+    out.extend(
+        RISK_REPORTS
+            .iter()
+            .map(|(n, d)| builtin(n, d, ReportKind::Risk)),
+    );
+    out.push(builtin(
+        REVIEW_PACK.0,
+        REVIEW_PACK.1,
+        ReportKind::ReviewPack,
+    ));
     for u in user_reports(user_dir)? {
-        let shadowed = BUILTINS.iter().any(|b| b.name == u.name);
+        let shadowed = is_builtin(&u.name);
         out.push(ReportInfo {
             description: if shadowed {
                 format!(
@@ -334,9 +388,17 @@ pub fn list(user_dir: Option<&Path>) -> Result<Vec<ReportInfo>, ReportError> {
             },
             name: u.name,
             user: true,
+            kind: ReportKind::User,
         });
     }
     Ok(out)
+}
+
+/// Whether `name` is a built-in report (health, risk or the review pack).
+fn is_builtin(name: &str) -> bool {
+    BUILTINS.iter().any(|b| b.name == name)
+        || RISK_REPORTS.iter().any(|(n, _)| *n == name)
+        || REVIEW_PACK.0 == name
 }
 
 /// Runs the report `name` (built-in first, then `user_dir`) against `store`.
@@ -347,6 +409,31 @@ pub async fn run(
     user_dir: Option<&Path>,
 ) -> Result<ReportOutput, ReportError> {
     validate(params)?;
+    match name {
+        "registry" => {
+            return risk::registry(store, params.moment(), params.service.as_deref())
+                .await
+                .map(ReportOutput::Sections)
+                .map_err(ReportError::Query)
+        }
+        "movement" => {
+            return risk::movement(
+                store,
+                params.moment(),
+                params.top.unwrap_or(10),
+                params.service.as_deref(),
+            )
+            .await
+            .map(ReportOutput::Sections)
+            .map_err(ReportError::Query)
+        }
+        n if n == REVIEW_PACK.0 => {
+            return Err(ReportError::Format(
+                "review is the HTML review pack: use `recur report review --format html`".into(),
+            ))
+        }
+        _ => {}
+    }
     if let Some(b) = BUILTINS.iter().find(|b| b.name == name) {
         let mut sections = Vec::with_capacity(b.sections.len());
         for (section, file) in b.sections {

@@ -147,15 +147,6 @@ fn short_periods(xs: Vec<String>) -> Vec<String> {
 /// chart marks each risk where it stood one review period earlier.
 pub const REVIEW_PERIOD_DAYS: i64 = 30;
 
-/// The last instant of a UTC day: a report "as of D" reads the state in
-/// force then.
-pub fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
-    (d + chrono::Days::new(1))
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc() - chrono::Duration::microseconds(1))
-        .unwrap_or_else(Utc::now)
-}
-
 /// Builds the whole page as of the end of `as_of` (UTC) with the report
 /// settings in `base` (deadlines, look-back; its `days`, when given, is the
 /// review period the top-risk marks compare with).
@@ -165,9 +156,9 @@ pub async fn render(
     base: &ReportParams,
     user_dir: Option<&std::path::Path>,
 ) -> Result<String, ReportError> {
-    let now = end_of_day(as_of);
+    let now = crate::reports::end_of_day(as_of);
     let period = base.days.unwrap_or(REVIEW_PERIOD_DAYS);
-    let previous = end_of_day(as_of - chrono::Days::new(period.max(1) as u64));
+    let previous = crate::reports::end_of_day(as_of - chrono::Days::new(period.max(1) as u64));
     let params = ReportParams {
         as_of: Some(as_of),
         days: None,
@@ -175,7 +166,7 @@ pub async fn render(
     };
     let run = |name: &'static str| {
         let params = params.clone();
-        async move { crate::cli::report_output(store, name, &params, now, 10, user_dir).await }
+        async move { crate::reports::run(store, name, &params, user_dir).await }
     };
     let q = queries::get("review/headline.sql");
     let headline = store

@@ -82,6 +82,34 @@ stated_status, tracker_status, issue_type, assignee, risk_rationale, expected_ou
 severity, started_at, resolved_at, moved_to";
 
 impl Store {
+    /// Marks an item deleted or transferred (with its new key when known).
+    pub async fn set_tracking(
+        &self,
+        run_id: i64,
+        source: &str,
+        key: &str,
+        tracking: &'static str,
+        moved_to: Option<String>,
+    ) -> Result<bool, StoreError> {
+        self.check_writable()?;
+        let (source, key) = (source.to_string(), key.to_string());
+        self.call(move |conn| {
+            let tx = conn.transaction().map_err(sql("begin tracking change"))?;
+            let changed = set_tracking(
+                &tx,
+                run_id,
+                &source,
+                &key,
+                tracking,
+                moved_to.as_deref(),
+                Utc::now(),
+            )?;
+            tx.commit().map_err(sql("commit tracking change"))?;
+            Ok(changed)
+        })
+        .await
+    }
+
     /// Stores one page of items and, in the same transaction, the cursor
     /// that says the page is done. A kill before the commit loses the page
     /// and the cursor together; a rerun fetches it again.

@@ -9,6 +9,7 @@
 mod cycles;
 mod export;
 mod ingest;
+pub mod lock;
 mod migrate;
 mod query;
 mod runs;
@@ -24,6 +25,7 @@ use duckdb::{AccessMode, Config, Connection};
 pub use cycles::CycleRow;
 pub use export::{ExportFormat, Exported, PUBLIC_TABLES};
 pub use ingest::{IngestStats, ItemRow};
+pub use lock::{LockError, WriterLock};
 pub use migrate::{Migration, MIGRATIONS};
 pub use query::QueryResult;
 pub use runs::{RunStats, SourceStatus};
@@ -113,27 +115,6 @@ pub(crate) fn sql(what: impl Into<String>) -> impl FnOnce(duckdb::Error) -> Stor
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
-/// DuckDB's memory limit unless `[store] memory_limit` says otherwise.
-/// Measured: the reports over 1M items and 10M history rows run at 512MB
-/// (192MB runs out generating the history in one statement); a 100k-issue
-/// sync peaks at 465 MB resident at this limit and 282 MB at 192MB.
-pub const DEFAULT_MEMORY_LIMIT: &str = "512MB";
-
-static MEMORY_LIMIT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-/// Sets the memory limit of every database this process opens afterwards
-/// (once, from the settings; later calls are ignored).
-pub fn set_memory_limit(limit: &str) {
-    let _ = MEMORY_LIMIT.set(limit.to_string());
-}
-
-fn memory_limit() -> String {
-    MEMORY_LIMIT
-        .get()
-        .cloned()
-        .unwrap_or_else(|| DEFAULT_MEMORY_LIMIT.to_string())
-}
-
 /// Handle to the database; clone it freely, all clones talk to one thread.
 #[derive(Clone)]
 pub struct Store {
@@ -164,10 +145,17 @@ pub enum OpenMode {
 impl Store {
     /// Opens (and for [`OpenMode::ReadWrite`], creates and migrates) the
     /// database at `path`.
-    pub async fn open(path: &Path, mode: OpenMode) -> Result<Store, StoreError> {
+    /// DuckDB spills to disk beyond `memory_limit` (`"512MB"`, `[store]
+    /// memory_limit`).
+    pub async fn open(
+        path: &Path,
+        mode: OpenMode,
+        memory_limit: &str,
+    ) -> Result<Store, StoreError> {
         let path = path.to_path_buf();
         let p = path.clone();
-        let conn = tokio::task::spawn_blocking(move || open_connection(&p, mode))
+        let limit = memory_limit.to_string();
+        let conn = tokio::task::spawn_blocking(move || open_connection(&p, mode, &limit))
             .await
             .map_err(|_| StoreError::Closed)??;
         Ok(Self::spawn(conn, path, mode == OpenMode::ReadOnly))
@@ -244,7 +232,11 @@ impl Store {
     }
 }
 
-fn open_connection(path: &Path, mode: OpenMode) -> Result<Connection, StoreError> {
+fn open_connection(
+    path: &Path,
+    mode: OpenMode,
+    memory_limit: &str,
+) -> Result<Connection, StoreError> {
     if mode == OpenMode::ReadOnly && !path.exists() {
         return Err(StoreError::Missing {
             path: path.to_path_buf(),
@@ -267,7 +259,7 @@ fn open_connection(path: &Path, mode: OpenMode) -> Result<Connection, StoreError
         .and_then(|c| c.with("checkpoint_threshold", "256MB"))
         // Bounded, so a large first sync or report spills to disk instead
         // of growing the process (set by `[store] memory_limit`).
-        .and_then(|c| c.with("memory_limit", memory_limit()))
+        .and_then(|c| c.with("memory_limit", memory_limit))
         .map_err(sql("configure database"))?;
     let mut conn =
         Connection::open_with_flags(path, config).map_err(|e| classify_open_error(path, e))?;

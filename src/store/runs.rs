@@ -259,34 +259,6 @@ impl Store {
         .await
     }
 
-    /// Marks an item deleted or transferred (with its new key when known).
-    pub async fn set_tracking(
-        &self,
-        run_id: i64,
-        source: &str,
-        key: &str,
-        tracking: &'static str,
-        moved_to: Option<String>,
-    ) -> Result<bool, StoreError> {
-        self.check_writable()?;
-        let (source, key) = (source.to_string(), key.to_string());
-        self.call(move |conn| {
-            let tx = conn.transaction().map_err(sql("begin tracking change"))?;
-            let changed = super::ingest::set_tracking(
-                &tx,
-                run_id,
-                &source,
-                &key,
-                tracking,
-                moved_to.as_deref(),
-                Utc::now(),
-            )?;
-            tx.commit().map_err(sql("commit tracking change"))?;
-            Ok(changed)
-        })
-        .await
-    }
-
     /// Per-source status for `recur status`, for the named sources.
     pub async fn source_status(
         &self,

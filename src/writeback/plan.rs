@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::summary::{sig3, FlagLine, SummaryState};
 use super::WritebackSettings;
 use crate::queries;
-use crate::reports::Deadlines;
+use crate::settings::Deadlines;
 use crate::store::{Store, StoreError};
 
 /// One desired label.

@@ -71,39 +71,30 @@ fn item_body(owner: &str, priority: &str, target: &str) -> String {
     ])
 }
 
-/// Every built-in report as JSON text, as of the end of `d`.
+/// Every report of the catalogue as JSON text (the review pack as its
+/// HTML), as of the end of `d`.
 async fn every_report(store: &Store, d: NaiveDate) -> Vec<(String, String)> {
-    let mut names: Vec<String> = reports::list(None)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
-    names.extend(["registry".to_string(), "movement".to_string()]);
     let params = ReportParams {
         as_of: Some(d),
         ..Default::default()
     };
     let mut out = Vec::new();
-    for name in names {
-        let r = recur::cli::report_output(
-            store,
-            &name,
-            &params,
-            recur::review::end_of_day(d),
-            10,
-            None,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    for info in reports::list(None).unwrap() {
+        let name = info.name;
+        if info.kind == reports::ReportKind::ReviewPack {
+            let page = recur::review::render(store, d, &params, None)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            out.push((name, page));
+            continue;
+        }
+        let r = reports::run(store, &name, &params, None)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut buf = Vec::new();
         reports::render(&mut buf, &name, &r, ReportFormat::Json).unwrap();
         out.push((name, String::from_utf8(buf).unwrap()));
     }
-    // The review pack's numbers too (its HTML embeds the day, not "now").
-    let html = recur::review::render(store, d, &params, None)
-        .await
-        .unwrap();
-    out.push(("review".into(), html));
     out
 }
 
@@ -216,7 +207,13 @@ async fn every_report_as_of_a_past_day_is_unchanged_by_later_edits() {
     gh.set_body(PAY, a2, &item_body("@carol", "critical", ""));
     sync(&s).await;
     {
-        let store = Store::open(&db, OpenMode::ReadWrite).await.unwrap();
+        let store = Store::open(
+            &db,
+            OpenMode::ReadWrite,
+            recur::settings::DEFAULT_MEMORY_LIMIT,
+        )
+        .await
+        .unwrap();
         recur::scoring::score(&store, &s.scoring, at(2026, 2, 14, 12))
             .await
             .unwrap();
@@ -224,7 +221,13 @@ async fn every_report_as_of_a_past_day_is_unchanged_by_later_edits() {
     }
 
     let d1 = day(2026, 2, 15);
-    let store = Store::open(&db, OpenMode::ReadOnly).await.unwrap();
+    let store = Store::open(
+        &db,
+        OpenMode::ReadOnly,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     let before = every_report(&store, d1).await;
     // Known answers as of 15 February.
     let aging = rows(&report(&store, "aging", d1).await, "aging");
@@ -289,7 +292,13 @@ async fn every_report_as_of_a_past_day_is_unchanged_by_later_edits() {
     );
     sync(&s).await;
     {
-        let store = Store::open(&db, OpenMode::ReadWrite).await.unwrap();
+        let store = Store::open(
+            &db,
+            OpenMode::ReadWrite,
+            recur::settings::DEFAULT_MEMORY_LIMIT,
+        )
+        .await
+        .unwrap();
         recur::scoring::score(&store, &s.scoring, at(2026, 3, 15, 12))
             .await
             .unwrap();
@@ -319,7 +328,13 @@ async fn every_report_as_of_a_past_day_is_unchanged_by_later_edits() {
     ] {
         assert_eq!(query(&db, sql).await[0][0], 0, "{what}");
     }
-    let store = Store::open(&db, OpenMode::ReadOnly).await.unwrap();
+    let store = Store::open(
+        &db,
+        OpenMode::ReadOnly,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     let after = every_report(&store, d1).await;
     for ((name, b), (_, a)) in before.iter().zip(&after) {
         assert_eq!(b, a, "report {name} as of {d1} changed after later edits");
@@ -396,7 +411,13 @@ async fn a_stale_status_label_never_beats_closure() {
     assert_eq!(row(declined)[4], "declined");
     assert_eq!(row(duplicate)[4], "duplicate");
 
-    let store = Store::open(&db, OpenMode::ReadOnly).await.unwrap();
+    let store = Store::open(
+        &db,
+        OpenMode::ReadOnly,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     let d = day(2026, 5, 31);
     let monthly = report(&store, "monthly", d).await;
     let completed = rows(&monthly, "completed");

@@ -151,9 +151,13 @@ async fn a_second_writer_gets_a_clear_error_and_nothing_is_lost() {
     assert!(out.status.success());
     let before = scalar(&db, "SELECT count(*) FROM items").await;
     // This process holds the file for writing, like a running daemon.
-    let holder = recur::store::Store::open(&db, recur::store::OpenMode::ReadWrite)
-        .await
-        .unwrap();
+    let holder = recur::store::Store::open(
+        &db,
+        recur::store::OpenMode::ReadWrite,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     let out = recur(dir.path(), &["sync"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);

@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use recur::settings::Settings;
+use recur::shutdown::{no_shutdown, Shutdown, Sleeper};
 use recur::store::{OpenMode, Store};
-use recur::sync::{no_shutdown, Shutdown, Sleeper, SyncError, SyncJob, SyncReport};
+use recur::sync::{SyncError, SyncJob, SyncReport};
 use recur::writeback::{WritebackError, WritebackJob, WritebackReport};
 use recur_sandbox::{GithubHandle, Sandbox, SandboxOptions};
 
@@ -67,7 +68,12 @@ pub async fn sync_with(
     sleeper: &dyn Sleeper,
     full: bool,
 ) -> Result<SyncReport, SyncError> {
-    let store = Store::open(&settings.store_path, OpenMode::ReadWrite).await?;
+    let store = Store::open(
+        &settings.store_path,
+        OpenMode::ReadWrite,
+        &settings.memory_limit,
+    )
+    .await?;
     let source = &settings.sources[0];
     let connector = recur::sources::connector(source, &settings.sync).expect("connector");
     let job = SyncJob {
@@ -92,9 +98,13 @@ pub async fn sync(settings: &Settings) -> SyncReport {
 }
 
 pub async fn query(db: &Path, sql: &str) -> Vec<Vec<serde_json::Value>> {
-    let store = Store::open(db, OpenMode::ReadOnly)
-        .await
-        .expect("open read-only");
+    let store = Store::open(
+        db,
+        OpenMode::ReadOnly,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .expect("open read-only");
     let r = store.query("test", sql, vec![]).await.expect("query");
     store.close().await;
     r.rows
@@ -179,9 +189,13 @@ pub fn jira_settings(sb: &Sandbox, db: &std::path::Path, datacenter: bool) -> Se
 }
 
 pub async fn score(settings: &Settings) {
-    let store = Store::open(&settings.store_path, OpenMode::ReadWrite)
-        .await
-        .unwrap();
+    let store = Store::open(
+        &settings.store_path,
+        OpenMode::ReadWrite,
+        &settings.memory_limit,
+    )
+    .await
+    .unwrap();
     recur::scoring::score(&store, &settings.scoring, clock().now())
         .await
         .expect("score");
@@ -191,7 +205,7 @@ pub async fn score(settings: &Settings) {
 pub async fn writeback_with(
     settings: &Settings,
     dry_run: bool,
-    sleeper: &dyn recur::sync::Sleeper,
+    sleeper: &dyn recur::shutdown::Sleeper,
     shutdown: Shutdown,
 ) -> Result<WritebackReport, WritebackError> {
     let mode = if dry_run {
@@ -199,7 +213,9 @@ pub async fn writeback_with(
     } else {
         OpenMode::ReadWrite
     };
-    let store = Store::open(&settings.store_path, mode).await.unwrap();
+    let store = Store::open(&settings.store_path, mode, &settings.memory_limit)
+        .await
+        .unwrap();
     let source = &settings.sources[0];
     let writer = recur::sources::writer(source, &settings.sync).unwrap();
     let job = WritebackJob {

@@ -12,24 +12,42 @@ use recur_sandbox::{Fault, Sandbox};
 
 use crate::common::*;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 const REPORTS_TOKEN: &str = "test-reports-token-0123456789";
 
-/// The daemon's configuration: `/healthz` and `/metrics` on `port`, the
-/// reports on `port + 1` behind [`REPORTS_TOKEN`].
-fn config(sb: &Sandbox, db: &Path, port: u16, interval: &str) -> String {
+/// The daemon's configuration: `/healthz` and `/metrics` and the reports
+/// (behind [`REPORTS_TOKEN`]) each on a free port the daemon picks (port 0:
+/// no port is guessed, so no other process can take it first).
+fn config(sb: &Sandbox, db: &Path, interval: &str) -> String {
     format!(
-        "{}\n[sync]\nmax_retries = 2\nbackoff_base_ms = 10\n\n[writeback]\nmin_interval_ms = 0\ncreations_per_minute = 100000\ncreations_per_hour = 100000\n\n[daemon]\ninterval = \"{interval}\"\nlisten = \"127.0.0.1:{port}\"\nreports_listen = \"127.0.0.1:{}\"\nreports_token = \"{REPORTS_TOKEN}\"\nwriteback = true\n",
+        "{}\n[sync]\nmax_retries = 2\nbackoff_base_ms = 10\n\n[writeback]\nmin_interval_ms = 0\ncreations_per_minute = 100000\ncreations_per_hour = 100000\n\n[daemon]\ninterval = \"{interval}\"\nlisten = \"127.0.0.1:0\"\nreports_listen = \"127.0.0.1:0\"\nreports_token = \"{REPORTS_TOKEN}\"\nwriteback = true\n",
         recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), db),
-        port + 1
     )
+}
+
+/// The port of `/healthz` a daemon process logged ("Serving /healthz and
+/// /metrics." with its address); the rest of its stderr is drained so the
+/// pipe never fills.
+async fn logged_port(child: &mut tokio::process::Child) -> u16 {
+    use tokio::io::AsyncBufReadExt;
+    let stderr = child.stderr.take().expect("stderr piped");
+    let mut lines = tokio::io::BufReader::new(stderr).lines();
+    let port = tokio::time::timeout(Duration::from_secs(120), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("Serving /healthz") {
+                let at = line.find("127.0.0.1:").expect("an address") + "127.0.0.1:".len();
+                let digits: String = line[at..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                return digits.parse().expect("a port");
+            }
+        }
+        panic!("the daemon ended without saying where it listens")
+    })
+    .await
+    .expect("the daemon listens within two minutes");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    port
 }
 
 /// GET with the reports' bearer token.
@@ -73,11 +91,12 @@ async fn cycles_health_metrics_reports_and_a_clean_stop() {
     let sb = small_sandbox().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("d.duckdb");
-    let port = free_port();
-    let settings = Settings::from_toml(&config(&sb, &db, port, "1s")).unwrap();
+    let settings = Settings::from_toml(&config(&sb, &db, "1s")).unwrap();
     let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let daemon = tokio::spawn(recur::daemon::run(settings, shutdown, None));
-    let base = format!("http://127.0.0.1:{port}");
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let daemon = tokio::spawn(recur::daemon::run(settings, shutdown, Some(tx)));
+    let bound = rx.await.expect("the daemon listens");
+    let base = format!("http://{}", bound.ops);
 
     let health = wait_for(&format!("{base}/healthz"), 200, 120).await;
     let v: serde_json::Value = serde_json::from_str(&health).unwrap();
@@ -138,7 +157,7 @@ async fn cycles_health_metrics_reports_and_a_clean_stop() {
 
     // Reports over HTTP on their own port, with the token, the same as the
     // CLI's JSON; never on the metrics port, never without the token.
-    let reports = format!("http://127.0.0.1:{}", port + 1);
+    let reports = format!("http://{}", bound.reports.expect("reports listener"));
     let (status, body) = get_report(&format!("{reports}/reports/aging.json"))
         .await
         .unwrap();
@@ -163,7 +182,16 @@ async fn cycles_health_metrics_reports_and_a_clean_stop() {
     // The tracker fails: cycles fail and /healthz says so, with the reason.
     sb.github()
         .set_random_faults(1.0, vec![Fault::ServerError { status: 500 }], 1);
-    let body = wait_for(&format!("{base}/healthz"), 503, 60).await;
+    // (A loaded machine may first see 503 for a slow cycle; wait for the
+    // failed one.)
+    let start = Instant::now();
+    let body = loop {
+        let body = wait_for(&format!("{base}/healthz"), 503, 60).await;
+        if body.contains("failed") || start.elapsed() > Duration::from_secs(60) {
+            break body;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert!(body.contains("failed"), "{body}");
     sb.github().clear_faults();
     wait_for(&format!("{base}/healthz"), 200, 60).await;
@@ -205,13 +233,13 @@ async fn the_binary_holds_the_writer_lock_serves_readers_and_stops_on_sigterm() 
     let sb = small_sandbox().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("d.duckdb");
-    let port = free_port();
-    std::fs::write(dir.path().join("recur.toml"), config(&sb, &db, port, "1h")).unwrap();
+    std::fs::write(dir.path().join("recur.toml"), config(&sb, &db, "1h")).unwrap();
     let mut daemon = recur_cmd(dir.path(), &["daemon"])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let pid = daemon.id().unwrap();
+    let port = logged_port(&mut daemon).await;
     wait_for(&format!("http://127.0.0.1:{port}/healthz"), 200, 120).await;
 
     // Writers are refused, naming the file and the daemon's pid.
@@ -275,8 +303,7 @@ async fn sigterm_in_the_middle_of_a_cycle_exits_0_and_the_next_start_resumes() {
     let sb = small_sandbox().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("d.duckdb");
-    let port = free_port();
-    std::fs::write(dir.path().join("recur.toml"), config(&sb, &db, port, "1h")).unwrap();
+    std::fs::write(dir.path().join("recur.toml"), config(&sb, &db, "1h")).unwrap();
     // Slow the tracker down so the first cycle is still syncing.
     sb.github()
         .set_random_faults(1.0, vec![Fault::Stall { millis: 150 }], 3);
@@ -300,7 +327,11 @@ async fn sigterm_in_the_middle_of_a_cycle_exits_0_and_the_next_start_resumes() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0][0], "interrupted");
     // The next start resumes and completes; the result equals a clean sync.
-    let mut daemon = recur_cmd(dir.path(), &["daemon"]).spawn().unwrap();
+    let mut daemon = recur_cmd(dir.path(), &["daemon"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let port = logged_port(&mut daemon).await;
     wait_for(&format!("http://127.0.0.1:{port}/healthz"), 200, 120).await;
     unsafe {
         libc::kill(daemon.id().unwrap() as i32, libc::SIGTERM);

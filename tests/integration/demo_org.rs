@@ -5,8 +5,9 @@
 //! backfills a year of month ends with visible movement.
 
 use recur::settings::Settings;
+use recur::shutdown::no_shutdown;
 use recur::store::{OpenMode, Store};
-use recur::sync::{no_shutdown, SyncJob};
+use recur::sync::SyncJob;
 use recur_sandbox::{Sandbox, SandboxOptions};
 
 use crate::common::RecordingSleeper;
@@ -21,7 +22,13 @@ async fn demo_org() -> (Sandbox, tempfile::TempDir, Settings) {
         recur::demo::sandbox_jira_source(&sb.jira_url(), &sb.jira().projects(), false)
     );
     let settings = Settings::from_toml(&text).unwrap();
-    let store = Store::open(&db, OpenMode::ReadWrite).await.unwrap();
+    let store = Store::open(
+        &db,
+        OpenMode::ReadWrite,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     for source in &settings.sources {
         let connector = recur::sources::connector(source, &settings.sync).unwrap();
         SyncJob {
@@ -56,9 +63,13 @@ fn f(o: &serde_json::Map<String, serde_json::Value>, k: &str) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_org_is_credible_and_shows_the_seeds_contrast() {
     let (sb, dir, settings) = demo_org().await;
-    let store = Store::open(&dir.path().join("r.duckdb"), OpenMode::ReadOnly)
-        .await
-        .unwrap();
+    let store = Store::open(
+        &dir.path().join("r.duckdb"),
+        OpenMode::ReadOnly,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
 
     // The registry: few P0s, most risks well within their budget, an
     // exposure a lead can believe, and inversions that single risks out.
@@ -153,7 +164,7 @@ async fn the_demo_org_is_credible_and_shows_the_seeds_contrast() {
     assert!(f(&gh_daily, "linked_incidents") >= 3.0, "{gh_daily:?}");
     assert_eq!(gh_daily["rate_rule"], "at_least_stated");
     assert!(f(&gh_daily, "per_year") >= 365.0);
-    let reg = recur::scoring::registry(&store, chrono::Utc::now(), None)
+    let reg = recur::reports::risk::registry(&store, chrono::Utc::now(), None)
         .await
         .unwrap();
     let reversals = &reg.iter().find(|(n, _)| n == "reversals").unwrap().1;
@@ -176,7 +187,7 @@ async fn the_demo_org_is_credible_and_shows_the_seeds_contrast() {
 
     // A year of month ends from history on the first run, and the
     // burn-down moves.
-    let mv = recur::scoring::movement(&store, chrono::Utc::now(), 10, None)
+    let mv = recur::reports::risk::movement(&store, chrono::Utc::now(), 10, None)
         .await
         .unwrap();
     let burn = mv[0].1.to_objects();

@@ -124,9 +124,13 @@ async fn three_second_stalls_time_out_and_are_retried_by_sync_and_writeback() {
     assert!(report.stats.retries >= 2, "{:?}", report.stats);
     assert_eq!(snapshot(&db).await, snapshot(&clean).await);
     // Write-back through the remaining stalls on comment requests.
-    let store = recur::store::Store::open(&db, recur::store::OpenMode::ReadWrite)
-        .await
-        .unwrap();
+    let store = recur::store::Store::open(
+        &db,
+        recur::store::OpenMode::ReadWrite,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     recur::scoring::score(&store, &s.scoring, crate::common::clock().now())
         .await
         .unwrap();
@@ -142,7 +146,7 @@ async fn three_second_stalls_time_out_and_are_retried_by_sync_and_writeback() {
         dry_run: false,
     };
     let r = job
-        .run(recur::sync::no_shutdown())
+        .run(recur::shutdown::no_shutdown())
         .await
         .expect("write-back survives stalls");
     store.close().await;

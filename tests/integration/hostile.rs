@@ -12,8 +12,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use recur::settings::Settings;
+use recur::shutdown::no_shutdown;
 use recur::store::{OpenMode, Store};
-use recur::sync::no_shutdown;
 use recur_core::SUMMARY_PROPERTY;
 use recur_sandbox::{Fault, FaultRule, NewIssue, NewJiraIssue, Sandbox};
 
@@ -209,7 +209,13 @@ async fn a_quoting_status_label_keeps_the_metrics_scrape_parseable() {
     let settings = settings(&sb, &db);
     sync(&settings).await;
     score(&settings).await;
-    let store = Store::open(&db, OpenMode::ReadOnly).await.unwrap();
+    let store = Store::open(
+        &db,
+        OpenMode::ReadOnly,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     let metrics = recur::daemon::metrics::Metrics::new();
     metrics
         .refresh(&store, &settings.deadlines, clock().today())
@@ -577,19 +583,16 @@ async fn a_foreign_host_header_gets_421() {
     let sb = small_sandbox().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("d.duckdb");
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
     let text = format!(
-        "{}\n[daemon]\ninterval = \"1h\"\nlisten = \"127.0.0.1:{port}\"\n",
+        "{}\n[daemon]\ninterval = \"1h\"\nlisten = \"127.0.0.1:0\"\n",
         recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db)
     );
     let settings = Settings::from_toml(&text).unwrap();
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let (tx, rx) = tokio::sync::oneshot::channel();
     let daemon = tokio::spawn(recur::daemon::run(settings, shutdown, Some(tx)));
-    let addr = rx.await.expect("the daemon listens");
+    let addr = rx.await.expect("the daemon listens").ops;
+    let port = addr.port();
     let ask = |host: String| async move {
         let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
         s.write_all(
@@ -617,19 +620,16 @@ async fn a_reader_holding_the_file_skips_the_cycle_honestly_and_it_is_recorded_l
     let sb = small_sandbox().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("d.duckdb");
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
     let config = format!(
-        "{}\n[daemon]\ninterval = \"2s\"\nlisten = \"127.0.0.1:{port}\"\n",
+        "{}\n[daemon]\ninterval = \"2s\"\nlisten = \"127.0.0.1:0\"\n",
         recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db)
     );
     std::fs::write(dir.path().join("recur.toml"), &config).unwrap();
     let settings = Settings::from_toml(&config).unwrap();
     let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let daemon = tokio::spawn(recur::daemon::run(settings, shutdown, None));
-    let health = format!("http://127.0.0.1:{port}/healthz");
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let daemon = tokio::spawn(recur::daemon::run(settings, shutdown, Some(tx)));
+    let health = format!("http://{}/healthz", rx.await.expect("listens").ops);
     let poll = |want: &'static str, secs: u64| {
         let health = health.clone();
         async move {

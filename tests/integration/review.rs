@@ -44,9 +44,13 @@ async fn pack() -> (recur_sandbox::Sandbox, tempfile::TempDir, PathBuf, String) 
     // A scoring run at the previous review (35 days ago): the top-risk
     // chart marks where each risk stood then; then today's run.
     let settings = recur::settings::Settings::load(&dir.path().join("recur.toml"), true).unwrap();
-    let store = recur::store::Store::open(&db, recur::store::OpenMode::ReadWrite)
-        .await
-        .unwrap();
+    let store = recur::store::Store::open(
+        &db,
+        recur::store::OpenMode::ReadWrite,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     recur::scoring::score(
         &store,
         &settings.scoring,
@@ -210,11 +214,15 @@ async fn an_empty_database_renders_and_formats_are_checked() {
         format!("[store]\npath = {:?}\n", db.display().to_string()),
     )
     .unwrap();
-    recur::store::Store::open(&db, recur::store::OpenMode::ReadWrite)
-        .await
-        .unwrap()
-        .close()
-        .await;
+    recur::store::Store::open(
+        &db,
+        recur::store::OpenMode::ReadWrite,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap()
+    .close()
+    .await;
     let o = recur(dir.path(), &["report", "review", "--format", "html"]).await;
     assert!(o.status.success(), "{}", err(&o));
     let html = String::from_utf8_lossy(&o.stdout);

@@ -567,7 +567,9 @@ async fn scores_match_the_hand_computation_and_are_historised_per_run() {
 
     // The registry: active risks, highest bad minutes first, then the
     // budget per SLO.
-    let reg = scoring::registry(&store, at(RUN1), None).await.unwrap();
+    let reg = recur::reports::risk::registry(&store, at(RUN1), None)
+        .await
+        .unwrap();
     let table = section(&reg, "Risk registry");
     assert_eq!(keys(table, "risk"), [R3, R7, R21, R20, R26, R24]);
     let first = &table.to_objects()[0];
@@ -596,7 +598,9 @@ async fn scores_match_the_hand_computation_and_are_historised_per_run() {
     assert_close(num(&totals[1], "unallocated_budget_minutes"), 5184.6);
 
     // Movement as of run 1.
-    let mv = scoring::movement(&store, at(RUN1), 10, None).await.unwrap();
+    let mv = recur::reports::risk::movement(&store, at(RUN1), 10, None)
+        .await
+        .unwrap();
     assert_eq!(mv.len(), 6);
     assert_eq!(
         keys(section(&mv, "Last review older"), "risk"),
@@ -735,19 +739,25 @@ async fn scores_match_the_hand_computation_and_are_historised_per_run() {
     assert_eq!(r.rows, vec![vec![J::from(480.0), J::from(1.0)]]);
 
     // The registry as of run 1 still shows run 1.
-    let reg = scoring::registry(&store, at(RUN1), None).await.unwrap();
+    let reg = recur::reports::risk::registry(&store, at(RUN1), None)
+        .await
+        .unwrap();
     assert_eq!(
         keys(section(&reg, "Risk registry"), "risk"),
         [R3, R7, R21, R20, R26, R24]
     );
-    let reg = scoring::registry(&store, at(RUN2), None).await.unwrap();
+    let reg = recur::reports::risk::registry(&store, at(RUN2), None)
+        .await
+        .unwrap();
     assert_eq!(
         keys(section(&reg, "Risk registry"), "risk"),
         [R7, R21, R3, R20, R26, R24]
     );
 
     // Movement as of run 2.
-    let mv = scoring::movement(&store, at(RUN2), 2, None).await.unwrap();
+    let mv = recur::reports::risk::movement(&store, at(RUN2), 2, None)
+        .await
+        .unwrap();
     let burn = section(&mv, "Burn-down").to_objects();
     assert_eq!(burn.len(), 2);
     assert_eq!(burn[0]["day"], "2026-03-01");
@@ -764,7 +774,9 @@ async fn scores_match_the_hand_computation_and_are_historised_per_run() {
     // #20 (P3 throughout), then #24 (no priority, unchanged) — cut at 2.
     // #7 and #21 moved to P0; #26 had an action item closed.
     assert_eq!(keys(section(&mv, "Not moved"), "risk"), [R3, R20]);
-    let mv10 = scoring::movement(&store, at(RUN2), 10, None).await.unwrap();
+    let mv10 = recur::reports::risk::movement(&store, at(RUN2), 10, None)
+        .await
+        .unwrap();
     let unmoved = section(&mv10, "Not moved");
     assert_eq!(keys(unmoved, "risk"), [R3, R20, R24]);
     assert_eq!(
@@ -792,12 +804,16 @@ async fn an_empty_database_scores_nothing_and_reports_empty_sections() {
         .await
         .unwrap();
     assert_eq!((summary.risks, summary.active, summary.run_id), (0, 0, 1));
-    let reg = scoring::registry(&store, at(RUN1), None).await.unwrap();
+    let reg = recur::reports::risk::registry(&store, at(RUN1), None)
+        .await
+        .unwrap();
     assert!(reg.iter().all(|(_, r)| r.rows.is_empty()), "{reg:?}");
-    let mv = scoring::movement(&store, at(RUN1), 5, None).await.unwrap();
+    let mv = recur::reports::risk::movement(&store, at(RUN1), 5, None)
+        .await
+        .unwrap();
     assert_eq!(section(&mv, "Burn-down").rows.len(), 1, "one run, no risks");
     // Before any run, nothing is shown.
-    let reg = scoring::registry(&store, at("2020-01-01T00:00:00Z"), None)
+    let reg = recur::reports::risk::registry(&store, at("2020-01-01T00:00:00Z"), None)
         .await
         .unwrap();
     assert!(reg.iter().all(|(_, r)| r.rows.is_empty()));
@@ -816,9 +832,13 @@ async fn sandbox_risks_sync_then_score_as_computed_by_hand() {
     let db = dir.path().join("scores.duckdb");
     let settings = crate::common::settings(&sb, &db);
     crate::common::sync(&settings).await;
-    let store = Store::open(&db, recur::store::OpenMode::ReadWrite)
-        .await
-        .unwrap();
+    let store = Store::open(
+        &db,
+        recur::store::OpenMode::ReadWrite,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     // A fixed "now": one day after the newest item, so the test does not
     // depend on the clock.
     let newest = store
@@ -879,7 +899,9 @@ async fn sandbox_risks_sync_then_score_as_computed_by_hand() {
     );
     // The pair is a reversal in the registry (both are in the top 10 of
     // this small sandbox).
-    let reg = scoring::registry(&store, now, None).await.unwrap();
+    let reg = recur::reports::risk::registry(&store, now, None)
+        .await
+        .unwrap();
     let reversals = section(&reg, "reversals");
     let pairs: Vec<String> = reversals
         .to_objects()
@@ -1080,15 +1102,17 @@ async fn registry_and_movement_honour_the_service_filter() {
     scoring::score(&store, &ScoringSettings::default(), now)
         .await
         .unwrap();
-    let reg = scoring::registry(&store, now, Some("payments"))
+    let reg = recur::reports::risk::registry(&store, now, Some("payments"))
         .await
         .unwrap();
     let listed = keys(&reg[0].1, "risk");
     assert_eq!(listed, ["acme/payments#1", "acme/payments#3"]);
     assert_eq!(reg[1].1.to_objects()[0]["active_risks"], 2);
-    let all = scoring::registry(&store, now, None).await.unwrap();
+    let all = recur::reports::risk::registry(&store, now, None)
+        .await
+        .unwrap();
     assert_eq!(all[0].1.rows.len(), 3);
-    let mv = scoring::movement(&store, now, 10, Some("search"))
+    let mv = recur::reports::risk::movement(&store, now, 10, Some("search"))
         .await
         .unwrap();
     let no_owner = section(&mv, "No owner");

@@ -73,7 +73,13 @@ async fn a_database_from_a_newer_recur_is_refused() {
         )
         .unwrap();
     }
-    let err = Store::open(&db, OpenMode::ReadWrite).await.unwrap_err();
+    let err = Store::open(
+        &db,
+        OpenMode::ReadWrite,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(err, StoreError::NewerSchema { found: 999, .. }),
         "{err}"
@@ -87,7 +93,13 @@ async fn the_database_file_is_private_to_its_owner() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("p.duckdb");
-    let store = Store::open(&db, OpenMode::ReadWrite).await.unwrap();
+    let store = Store::open(
+        &db,
+        OpenMode::ReadWrite,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     store.close().await;
     let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "mode {mode:o}");
@@ -96,8 +108,12 @@ async fn the_database_file_is_private_to_its_owner() {
 #[tokio::test]
 async fn read_only_open_of_a_missing_file_says_to_sync_first() {
     let dir = tempfile::tempdir().unwrap();
-    let err = Store::open(&dir.path().join("none.duckdb"), OpenMode::ReadOnly)
-        .await
-        .unwrap_err();
+    let err = Store::open(
+        &dir.path().join("none.duckdb"),
+        OpenMode::ReadOnly,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("recur sync"), "{err}");
 }

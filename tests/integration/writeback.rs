@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use recur::settings::Settings;
+use recur::shutdown::no_shutdown;
 use recur::store::{OpenMode, Store};
-use recur::sync::no_shutdown;
 use recur::writeback::{WritebackError, WritebackJob, WritebackReport};
 use recur_core::SUMMARY_MARKER;
 use recur_sandbox::{Fault, FaultRule, NewIssue, Sandbox};
@@ -21,7 +21,7 @@ const PREFIX: &str = "recur:";
 /// second write), and never sleeps.
 struct StopOnSleep(std::sync::Mutex<Option<tokio::sync::watch::Sender<bool>>>);
 
-impl recur::sync::Sleeper for StopOnSleep {
+impl recur::shutdown::Sleeper for StopOnSleep {
     fn sleep(
         &self,
         _d: Duration,
@@ -312,7 +312,13 @@ async fn github_finds_an_existing_summary_on_page_three_and_respects_a_human_rem
 
     // ...until the value it reflects changes: the priority moves.
     let db = &settings.store_path;
-    let store = Store::open(db, OpenMode::ReadWrite).await.unwrap();
+    let store = Store::open(
+        db,
+        OpenMode::ReadWrite,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
     let old_p = label.trim_start_matches("recur:risk-").to_uppercase();
     let new_p = if old_p == "P0" { "P1" } else { "P0" };
     store
@@ -646,9 +652,13 @@ async fn the_summary_is_found_behind_ten_thousand_comments_and_ninety_labels() {
     writeback(&settings, false).await;
     // recur forgets its comment id (as after a lost answer): the next write
     // must page to the end to find the summary, and edit it.
-    let store = Store::open(&settings.store_path, OpenMode::ReadWrite)
-        .await
-        .unwrap();
+    let store = Store::open(
+        &settings.store_path,
+        OpenMode::ReadWrite,
+        &settings.memory_limit,
+    )
+    .await
+    .unwrap();
     store
         .query(
             "t",
@@ -807,9 +817,13 @@ async fn one_clock_every_step_judges_by_the_runs_day_at_one_second_before_midnig
     let again = writeback(&settings, true).await;
     assert_eq!(again.counts.planned, 0, "{:?}", again.rows);
     // One second later it is a new day, and the item due yesterday now.
-    let store = Store::open(&settings.store_path, OpenMode::ReadOnly)
-        .await
-        .unwrap();
+    let store = Store::open(
+        &settings.store_path,
+        OpenMode::ReadOnly,
+        &settings.memory_limit,
+    )
+    .await
+    .unwrap();
     let writer = recur::sources::writer(&settings.sources[0], &settings.sync).unwrap();
     let next_day = WritebackJob {
         store: &store,

@@ -23,7 +23,8 @@ use recur_core::{
 };
 use serde_json::json;
 
-use crate::{parse_link_next, rate_limit, Answer, GithubConnector};
+use crate::transport::{rate_limit, Answer};
+use crate::{parse_link_next, GithubConnector};
 
 /// GitHub's longest label name.
 pub const MAX_LABEL_CHARS: usize = 50;

@@ -3,7 +3,10 @@
 //!
 //! Modules: [`adf`](adf_to_text) renders Atlassian Document Format to text;
 //! `fields` maps custom fields to recur's headings by name; `jql` writes
-//! the query of each listing; `parse` maps issue JSON to records.
+//! the query of each listing; `search` builds search requests and pages
+//! through the answers; `http` sends one request and types its failure;
+//! `parse` maps issue JSON to records. This file keeps the configuration,
+//! the connector and its [`Connector`] implementation.
 //!
 //! What comes from gouqi 0.20, and why the rest is a thin reqwest layer:
 //! - **from gouqi**: [`gouqi::Credentials`] and [`gouqi::core::ClientCore`]
@@ -39,8 +42,10 @@
 
 mod adf;
 mod fields;
+mod http;
 mod jql;
 mod parse;
+mod search;
 mod write;
 
 use std::collections::BTreeMap;
@@ -49,51 +54,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
-use recur_core::{Connector, ConnectorError, Listing, Page, PageRequest, Probe, RateLimit};
-use reqwest::header::HeaderMap;
+use recur_core::{Connector, ConnectorError, Listing, Page, PageRequest, Probe};
 use reqwest::Method;
-use serde_json::{json, Value};
 
 pub use adf::adf_to_text;
 pub use fields::HEADINGS;
 pub use parse::parse_jira_time;
 pub use write::render_adf;
 
-use fields::{build_field_map, FieldMap, FieldMapError};
-use jql::Scope;
+use fields::FieldMap;
+use http::rate_limit;
 use parse::{error_message, map_issues, Envelope, MapCtx};
 
 /// The container name used when a custom JQL filter replaces projects.
 pub const JQL_CONTAINER: &str = "jql";
-
-/// Issue fields every listing asks for (custom field ids are added).
-const BASE_FIELDS: &[&str] = &[
-    "summary",
-    "status",
-    "resolution",
-    "resolutiondate",
-    "statuscategorychangedate",
-    "labels",
-    "issuetype",
-    "assignee",
-    "duedate",
-    "created",
-    "updated",
-    "description",
-    "issuelinks",
-    "project",
-    "priority",
-    "parent",
-];
-
-/// Fields of a `Keys` listing: enough for a key set and its keyset order.
-const KEY_FIELDS: &[&str] = &["created", "updated"];
-
-/// Page size of a `Keys` listing. Cloud returns up to 5000 issues per page
-/// when only ids/keys are asked for, Data Center caps at 1000 by default;
-/// 1000 is safe on both (fewer may come back, and paging follows what came).
-const KEYS_PAGE: u32 = 1000;
 
 /// What the connector needs to know.
 #[derive(Clone)]
@@ -188,13 +162,6 @@ impl std::fmt::Debug for JiraConnector {
             .field("requests", &self.requests_sent())
             .finish_non_exhaustive()
     }
-}
-
-/// A raw answer: status, headers, body.
-struct Answer {
-    status: u16,
-    headers: HeaderMap,
-    body: Vec<u8>,
 }
 
 fn config_error(cfg: &JiraConfig, message: String) -> ConnectorError {
@@ -317,458 +284,6 @@ impl JiraConnector {
             .build_versioned_url("api", Some(self.version()), path)
             .map_err(|e| config_error(&self.cfg, format!("cannot build the URL of {path}: {e}")))
     }
-
-    fn search_path(&self) -> &'static str {
-        if self.cfg.datacenter {
-            "/search"
-        } else {
-            "/search/jql"
-        }
-    }
-
-    fn scope<'a>(&'a self, container: &'a str) -> Scope<'a> {
-        match (&self.cfg.jql, container) {
-            (Some(q), JQL_CONTAINER) => Scope::Filter(q),
-            _ => Scope::Project(container),
-        }
-    }
-
-    fn jql(&self, container: &str, listing: &Listing) -> String {
-        let types = self.types.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        jql::listing_jql(
-            &self.scope(container),
-            listing,
-            &self.cfg.tracked_labels,
-            types.as_deref().unwrap_or(&self.cfg.tracked_types),
-        )
-    }
-
-    fn page_size(&self, listing: &Listing) -> u32 {
-        match listing {
-            Listing::Keys => KEYS_PAGE,
-            _ => self.cfg.per_page.clamp(1, 100),
-        }
-    }
-
-    /// The identifying URL of a search page: the endpoint with the JQL (and,
-    /// on Data Center, the offset) as query parameters. The request itself
-    /// is a POST whose body says the same.
-    fn page_url(&self, container: &str, listing: &Listing, start_at: Option<u64>) -> String {
-        let mut url = match self.endpoint(self.search_path()) {
-            Ok(u) => u,
-            Err(_) => self.site.clone(),
-        };
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("jql", &self.jql(container, listing));
-            if matches!(listing, Listing::Keys) {
-                q.append_pair("fields", &KEY_FIELDS.join(","));
-            }
-            if let Some(s) = start_at {
-                q.append_pair("startAt", &s.to_string());
-            }
-        }
-        url.to_string()
-    }
-
-    fn field_list(&self, listing: &Listing, map: Option<&FieldMap>) -> Vec<String> {
-        if matches!(listing, Listing::Keys) {
-            return KEY_FIELDS.iter().map(|s| s.to_string()).collect();
-        }
-        let mut out: Vec<String> = BASE_FIELDS.iter().map(|s| s.to_string()).collect();
-        for id in map.map(FieldMap::ids).unwrap_or_default() {
-            if !out.contains(&id) {
-                out.push(id);
-            }
-        }
-        out
-    }
-
-    fn search_body(
-        &self,
-        req: &PageRequest,
-        map: Option<&FieldMap>,
-    ) -> Result<Value, ConnectorError> {
-        let jql = self.jql(&req.container, &req.listing);
-        let fields = self.field_list(&req.listing, map);
-        let max = self.page_size(&req.listing);
-        if self.cfg.datacenter {
-            let start_at = match req.token.as_deref() {
-                None => 0,
-                Some(t) => t.trim().parse::<u64>().map_err(|_| {
-                    config_error(
-                        &self.cfg,
-                        format!("page token {t:?} is not a Data Center startAt offset"),
-                    )
-                })?,
-            };
-            Ok(json!({"jql": jql, "startAt": start_at, "maxResults": max, "fields": fields}))
-        } else {
-            let mut body = json!({"jql": jql, "maxResults": max, "fields": fields});
-            if let Some(t) = &req.token {
-                body["nextPageToken"] = Value::String(t.clone());
-            }
-            Ok(body)
-        }
-    }
-
-    fn current_fields(&self) -> Option<Arc<FieldMap>> {
-        self.fields
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    /// One `GET /field`: the heading → field id map, kept for later calls.
-    async fn load_fields(&self) -> Result<Arc<FieldMap>, ConnectorError> {
-        let url = self.endpoint("/field")?;
-        let a = self.send(Method::GET, url.clone(), None).await?;
-        if a.status != 200 {
-            return Err(self.error_for(url.as_str(), "the Jira field list".into(), &a));
-        }
-        let map = build_field_map(&a.body, &self.overrides).map_err(|e| match e {
-            FieldMapError::Unreadable(m) => ConnectorError::Transient {
-                source_name: self.name(),
-                status: Some(200),
-                message: m,
-            },
-            FieldMapError::BadOverride(m) => config_error(&self.cfg, m),
-        })?;
-        tracing::debug!(source = %self.cfg.name, mapped = map.by_heading.len(), "Field map loaded.");
-        let map = Arc::new(map);
-        *self.fields.lock().unwrap_or_else(|p| p.into_inner()) = Some(map.clone());
-        Ok(map)
-    }
-
-    /// One `GET /issuetype` (only when types are tracked): keeps the
-    /// tracked types the site has. Fails when that leaves nothing tracked.
-    async fn load_issue_types(&self) -> Result<(), ConnectorError> {
-        if self.cfg.tracked_types.is_empty() {
-            return Ok(());
-        }
-        let url = self.endpoint("/issuetype")?;
-        let a = self.send(Method::GET, url.clone(), None).await?;
-        if a.status != 200 {
-            return Err(self.error_for(url.as_str(), "the Jira issue-type list".into(), &a));
-        }
-        #[derive(serde::Deserialize)]
-        struct IssueType {
-            name: Option<String>,
-        }
-        let list: Vec<Value> =
-            serde_json::from_slice(&a.body).map_err(|e| ConnectorError::Transient {
-                source_name: self.name(),
-                status: Some(200),
-                message: format!("the issue-type list is not a JSON array: {e}"),
-            })?;
-        let names: Vec<String> = list
-            .into_iter()
-            .filter_map(|v| serde_json::from_value::<IssueType>(v).ok()?.name)
-            .collect();
-        let mut known: Vec<String> = Vec::new();
-        let mut missing: Vec<&str> = Vec::new();
-        for wanted in &self.cfg.tracked_types {
-            match names
-                .iter()
-                .find(|n| n.trim().eq_ignore_ascii_case(wanted.trim()))
-            {
-                Some(n) => {
-                    if !known.contains(n) {
-                        known.push(n.clone());
-                    }
-                }
-                None => missing.push(wanted),
-            }
-        }
-        if !missing.is_empty() {
-            if known.is_empty() && self.cfg.tracked_labels.is_empty() {
-                return Err(config_error(
-                    &self.cfg,
-                    format!("none of the tracked issue types exist on this site: {missing:?}"),
-                ));
-            }
-            tracing::warn!(source = %self.cfg.name, missing = ?missing, "Tracked issue types this site does not have are left out of the search.");
-        }
-        *self.types.lock().unwrap_or_else(|p| p.into_inner()) = Some(known);
-        Ok(())
-    }
-
-    /// Sends one request; transport failures and cut-off bodies are
-    /// transient. Every attempt is counted.
-    async fn send(
-        &self,
-        method: Method,
-        url: url::Url,
-        body: Option<&Value>,
-    ) -> Result<Answer, ConnectorError> {
-        let what = format!("{method} {}", url.path());
-        let mut builder = self
-            .http
-            .request(method, url)
-            .header(reqwest::header::ACCEPT, "application/json");
-        builder = self.core.apply_credentials_async(builder);
-        if let Some(b) = body {
-            builder = builder.json(b);
-        }
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| ConnectorError::Transient {
-                source_name: self.name(),
-                status: None,
-                message: format!("{what}: {}", transport_message(&e)),
-            })?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let cap = self.cfg.max_response_bytes;
-        let too_big = || ConnectorError::Protocol {
-            source_name: self.name(),
-            message: format!(
-                "{what}: the answer is larger than the {} MiB cap ([sync] max_response_mib)",
-                cap / (1024 * 1024)
-            ),
-        };
-        if response.content_length().is_some_and(|n| n > cap as u64) {
-            return Err(too_big());
-        }
-        // Read chunk by chunk so an endless body stops at the cap instead
-        // of filling memory.
-        let mut response = response;
-        let mut body = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > cap {
-                        return Err(too_big());
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    return Err(ConnectorError::Transient {
-                        source_name: self.name(),
-                        status: Some(status),
-                        message: format!("{what}: body cut off: {}", transport_message(&e)),
-                    })
-                }
-            }
-        }
-        Ok(Answer {
-            status,
-            headers,
-            body,
-        })
-    }
-
-    /// Maps an error answer to a typed error.
-    fn error_for(&self, url: &str, what: String, a: &Answer) -> ConnectorError {
-        let mut message = error_message(&a.body);
-        let status = a.status;
-        match status {
-            401 => ConnectorError::Unauthorized {
-                source_name: self.name(),
-                message,
-            },
-            429 | 503 => {
-                let retry_after = retry_after(&a.headers);
-                if status == 503 && retry_after.is_none() {
-                    return ConnectorError::Transient {
-                        source_name: self.name(),
-                        status: Some(status),
-                        message,
-                    };
-                }
-                if let Some(reason) = header_str(&a.headers, "ratelimit-reason") {
-                    message = format!("{message} (reason: {})", recur_core::server_text(reason));
-                }
-                ConnectorError::RateLimited {
-                    source_name: self.name(),
-                    status,
-                    retry_after,
-                    reset: header_str(&a.headers, "x-ratelimit-reset").and_then(parse_reset),
-                    secondary: false,
-                    message,
-                }
-            }
-            404 => ConnectorError::NotFound {
-                source_name: self.name(),
-                what,
-                status,
-                message,
-            },
-            400 if missing_project(&a.body).is_some() => ConnectorError::NotFound {
-                source_name: self.name(),
-                what: format!("project {}", missing_project(&a.body).unwrap_or_default()),
-                status,
-                message,
-            },
-            s if s >= 500 => ConnectorError::Transient {
-                source_name: self.name(),
-                status: Some(s),
-                message,
-            },
-            s => {
-                if (300..400).contains(&s) {
-                    if let Some(loc) = header_str(&a.headers, "location") {
-                        message = format!("redirected to {loc}; set api_url to the final address");
-                    }
-                }
-                ConnectorError::Http {
-                    source_name: self.name(),
-                    status: s,
-                    url: url.to_string(),
-                    message,
-                }
-            }
-        }
-    }
-
-    fn search_what(&self, container: &str) -> String {
-        if self.cfg.jql.is_some() && container == JQL_CONTAINER {
-            "the issues of the configured JQL filter".into()
-        } else {
-            format!("project {container}")
-        }
-    }
-
-    /// The request after `req`, from the answer's paging fields.
-    fn next_request(
-        &self,
-        req: &PageRequest,
-        env: &Envelope<'_>,
-        returned: usize,
-    ) -> Result<Option<PageRequest>, ConnectorError> {
-        if self.cfg.datacenter {
-            let asked: u64 = req
-                .token
-                .as_deref()
-                .and_then(|t| t.trim().parse().ok())
-                .unwrap_or(0);
-            let start = env.start_at.unwrap_or(asked);
-            // Fewer than asked may come back: advance by what came.
-            let next = start + returned as u64;
-            let more = returned > 0 && env.total.is_none_or(|total| next < total);
-            return Ok(more.then(|| PageRequest {
-                container: req.container.clone(),
-                listing: req.listing.clone(),
-                url: self.page_url(&req.container, &req.listing, Some(next)),
-                token: Some(next.to_string()),
-                etag: None,
-            }));
-        }
-        let Some(token) = env.next_page_token.as_deref().filter(|t| !t.is_empty()) else {
-            return Ok(None);
-        };
-        if req.token.as_deref() == Some(token) {
-            return Err(ConnectorError::Protocol {
-                source_name: self.name(),
-                message: format!(
-                    "{}: Jira returned the nextPageToken it was sent; refusing to loop",
-                    req.url
-                ),
-            });
-        }
-        Ok(Some(PageRequest {
-            container: req.container.clone(),
-            listing: req.listing.clone(),
-            url: req.url.clone(),
-            token: Some(token.to_string()),
-            etag: None,
-        }))
-    }
-}
-
-/// A `reqwest` error with its causes (no credentials: URLs carry none).
-fn transport_message(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
-fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    h.get(name)?
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
-/// `Retry-After`: seconds (`0` included; fractions allowed) or an HTTP date.
-fn retry_after(h: &HeaderMap) -> Option<Duration> {
-    let v = header_str(h, "retry-after")?;
-    if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0)
-            .then(|| Duration::from_secs_f64(secs.min(86_400.0 * 365.0)));
-    }
-    let at = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
-    Some((at - Utc::now()).to_std().unwrap_or_default())
-}
-
-/// `X-RateLimit-Reset`: ISO 8601 (`2025-01-09T10:08Z`, with or without
-/// seconds) or epoch seconds.
-fn parse_reset(v: &str) -> Option<DateTime<Utc>> {
-    if let Ok(d) = DateTime::parse_from_rfc3339(v) {
-        return Some(d.with_timezone(&Utc));
-    }
-    for fmt in [
-        "%Y-%m-%dT%H:%MZ",
-        "%Y-%m-%dT%H:%M:%SZ",
-        "%Y-%m-%dT%H:%M:%S%.fZ",
-    ] {
-        if let Ok(d) = NaiveDateTime::parse_from_str(v, fmt) {
-            return Some(d.and_utc());
-        }
-    }
-    if let Some(d) = parse_jira_time(v) {
-        return Some(d);
-    }
-    let n: i64 = v.parse().ok()?;
-    if n > 100_000_000_000 {
-        DateTime::from_timestamp_millis(n)
-    } else {
-        DateTime::from_timestamp(n, 0)
-    }
-}
-
-/// `X-RateLimit-*` headers, when present.
-fn rate_limit(h: &HeaderMap) -> Option<RateLimit> {
-    let num = |name: &str| header_str(h, name).and_then(|v| v.parse::<i64>().ok());
-    let limit = num("x-ratelimit-limit");
-    let remaining = num("x-ratelimit-remaining");
-    let reset = header_str(h, "x-ratelimit-reset").and_then(parse_reset);
-    if limit.is_none() && remaining.is_none() && reset.is_none() {
-        return None;
-    }
-    Some(RateLimit {
-        limit,
-        remaining,
-        reset,
-    })
-}
-
-/// The project a 400 says does not exist: `The value 'X' does not exist for
-/// the field 'project'.`
-fn missing_project(body: &[u8]) -> Option<String> {
-    let errors: gouqi::Errors = serde_json::from_slice(body).ok()?;
-    errors
-        .error_messages
-        .iter()
-        .chain(errors.errors.values())
-        .find_map(|m| {
-            // Found in `m` itself: an index into a lower-cased copy is not
-            // an index into `m` (`\u{212a}` lower-cases to fewer bytes).
-            let at = parse::find_ignore_ascii_case(m, "does not exist for the field 'project'")?;
-            let head = &m[..at];
-            let end = head.rfind('\'')?;
-            let start = head[..end].rfind('\'')?;
-            Some(head[start + 1..end].to_string())
-        })
 }
 
 #[async_trait]
@@ -927,35 +442,3 @@ impl Connector for JiraConnector {
 mod props;
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod unit {
-    use super::*;
-
-    /// Regression (hostile trackers): a 400 whose message lower-cases to a
-    /// different byte length (`\u{212a}` KELVIN SIGN is three bytes, `k`
-    /// one) used to panic on a char-boundary slice and crash-loop the
-    /// daemon.
-    #[test]
-    fn a_400_message_that_lowercases_shorter_does_not_panic() {
-        for msg in [
-            "\u{212a}\u{212a}\u{212a} The value 'OPS' does not exist for the field 'project'.",
-            "The value '\u{212a}ELVIN' DOES NOT EXIST FOR THE FIELD 'PROJECT'.",
-            "\u{212a}\u{212a}\u{212a}\u{212a}\u{212a}\u{212a}\u{212a}\u{212a}\u{212a}\u{212a}\u{212a} does not exist for the field 'project'",
-            "İİİİİİİİ 'x' does not exist for the field 'project'",
-        ] {
-            let body = serde_json::json!({"errorMessages": [msg], "errors": {}}).to_string();
-            let _ = missing_project(body.as_bytes());
-        }
-        let body = serde_json::json!({
-            "errorMessages": ["\u{212a}\u{212a} The value 'OPS' does not exist for the field 'project'."],
-            "errors": {}
-        })
-        .to_string();
-        assert_eq!(missing_project(body.as_bytes()).as_deref(), Some("OPS"));
-        // Error pages with such characters are stripped without panicking.
-        let page = "<html><STYLE>\u{212a}\u{212a}</style><p>\u{212a} Bad \u{212a}</p></html>";
-        let text = parse::error_message(page.as_bytes());
-        assert!(text.contains("Bad"), "{text}");
-    }
-}

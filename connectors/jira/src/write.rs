@@ -25,7 +25,8 @@ use recur_core::{
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::{rate_limit, JiraConnector};
+use crate::http::{rate_limit, Answer};
+use crate::JiraConnector;
 
 /// Jira's longest label.
 const MAX_LABEL_CHARS: usize = 255;
@@ -107,13 +108,13 @@ impl JiraConnector {
         method: Method,
         path: &str,
         body: &Value,
-    ) -> Result<crate::Answer, ConnectorError> {
+    ) -> Result<Answer, ConnectorError> {
         let url = self.endpoint(path)?;
         self.writes.fetch_add(1, Ordering::Relaxed);
         self.send(method, url, Some(body)).await
     }
 
-    fn parse_json(&self, what: &str, a: &crate::Answer) -> Result<Value, ConnectorError> {
+    fn parse_json(&self, what: &str, a: &Answer) -> Result<Value, ConnectorError> {
         serde_json::from_slice(&a.body).map_err(|e| ConnectorError::Transient {
             source_name: self.name(),
             status: Some(a.status),

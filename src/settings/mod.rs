@@ -7,11 +7,34 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use recur_core::normalize::LabelRules;
 use serde::Deserialize;
 
+mod daemon;
+mod reports;
+mod scoring;
+mod source;
+mod sync;
+mod writeback;
+
+pub use daemon::{parse_interval, DaemonSettings, Schedule};
+pub use reports::{Deadlines, DEFAULT_REPEAT_LOOKBACK_DAYS};
+pub use scoring::{slo_fraction, ScoringSettings};
+pub use source::{SourceSettings, TrackerSettings};
+pub use sync::SyncSettings;
+pub use writeback::{WritebackSettings, FLAGS};
+
+use reports::RawReports;
+use source::{validate_source, RawSource};
+use sync::RawSync;
+
+/// DuckDB's memory limit unless `[store] memory_limit` says otherwise.
+/// Measured: the reports over 1M items and 10M history rows run at 512MB
+/// (192MB runs out generating the history in one statement); a 100k-issue
+/// sync peaks at 465 MB resident at this limit and 282 MB at 192MB.
+pub const DEFAULT_MEMORY_LIMIT: &str = "512MB";
+
 /// The commented example configuration, written by `recur init`.
-pub const EXAMPLE_CONFIG: &str = include_str!("../config/recur.example.toml");
+pub const EXAMPLE_CONFIG: &str = include_str!("../../config/recur.example.toml");
 
 /// Environment variables that configure recur itself rather than a key.
 const NON_KEY_VARS: &[&str] = &["RECUR_CONFIG", "RECUR_LOG", crate::clock::NOW_ENV];
@@ -82,11 +105,11 @@ struct RawSettings {
     /// Logging.
     log: RawLog,
     /// Risk scoring models and thresholds.
-    scoring: crate::scoring::ScoringSettings,
+    scoring: ScoringSettings,
     /// Write-back of labels and summary comments.
-    writeback: crate::writeback::WritebackSettings,
+    writeback: WritebackSettings,
     /// The daemon's schedule and HTTP address.
-    daemon: crate::daemon::DaemonSettings,
+    daemon: DaemonSettings,
     /// User SQL reports.
     queries: RawQueries,
     /// Report parameters.
@@ -109,49 +132,7 @@ impl Default for RawStore {
     fn default() -> Self {
         RawStore {
             path: PathBuf::from("recur.duckdb"),
-            memory_limit: crate::store::DEFAULT_MEMORY_LIMIT.into(),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct RawSync {
-    /// Seconds the incremental cursor is moved back to catch late writes.
-    overlap_seconds: u64,
-    /// Run a reconciliation every N successful syncs (0 = never by itself).
-    reconcile_every: u32,
-    /// Items per page asked for (GitHub caps at 100).
-    per_page: u32,
-    /// Attempts per request before a transient failure fails the sync.
-    max_retries: u32,
-    /// First backoff delay in milliseconds; doubles per attempt.
-    backoff_base_ms: u64,
-    /// Longest backoff delay in seconds.
-    backoff_cap_seconds: u64,
-    /// Longest rate-limit wait recur accepts, in seconds, before failing.
-    max_wait_seconds: u64,
-    /// Per-read timeout in seconds (connect, each read and write).
-    request_timeout_seconds: u64,
-    /// Total deadline of one request in seconds, answer body included.
-    request_deadline_seconds: u64,
-    /// The largest answer recur reads from a tracker, in MiB.
-    max_response_mib: u64,
-}
-
-impl Default for RawSync {
-    fn default() -> Self {
-        RawSync {
-            overlap_seconds: 60,
-            reconcile_every: 24,
-            per_page: 100,
-            max_retries: 8,
-            backoff_base_ms: 500,
-            backoff_cap_seconds: 60,
-            max_wait_seconds: 3900,
-            request_timeout_seconds: 30,
-            request_deadline_seconds: 120,
-            max_response_mib: 64,
+            memory_limit: DEFAULT_MEMORY_LIMIT.into(),
         }
     }
 }
@@ -161,50 +142,6 @@ impl Default for RawSync {
 struct RawQueries {
     /// A directory of `*.sql` files run as reports (`recur report NAME`).
     dir: Option<PathBuf>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct RawReports {
-    /// Days an open item may wait, per priority, before it is overdue.
-    deadlines: RawDeadlines,
-    /// How far back an incident without a linked risk looks for earlier
-    /// items of its service and theme or type (repeat classes).
-    repeat_lookback_days: i64,
-}
-
-impl Default for RawReports {
-    fn default() -> Self {
-        RawReports {
-            deadlines: RawDeadlines::default(),
-            repeat_lookback_days: crate::reports::DEFAULT_REPEAT_LOOKBACK_DAYS,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct RawDeadlines {
-    /// Critical (P0) items, days.
-    critical: i64,
-    /// High (P1) items, days.
-    high: i64,
-    /// Medium (P2) items, days.
-    medium: i64,
-    /// Low (P3) items, days.
-    low: i64,
-}
-
-impl Default for RawDeadlines {
-    fn default() -> Self {
-        let d = crate::reports::Deadlines::default();
-        RawDeadlines {
-            critical: d.critical,
-            high: d.high,
-            medium: d.medium,
-            low: d.low,
-        }
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -225,70 +162,6 @@ impl Default for RawLog {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSource {
-    /// `github` or `jira`.
-    kind: String,
-    /// API base URL.
-    api_url: Option<String>,
-    /// The token itself.
-    token: Option<Secret>,
-    /// A file holding the token (first line).
-    token_file: Option<PathBuf>,
-    /// Allow running without a token (public GitHub data, 60 requests/hour).
-    #[serde(default)]
-    anonymous: bool,
-    /// Send the token over plain `http://` to a host that is not loopback.
-    #[serde(default)]
-    allow_insecure_http: bool,
-    /// GitHub repositories `owner/name`.
-    #[serde(default)]
-    repos: Vec<String>,
-    /// GitHub organisations: all their repositories.
-    #[serde(default)]
-    orgs: Vec<String>,
-    /// Labels marking action items (any of them).
-    #[serde(default)]
-    action_item_labels: Vec<String>,
-    /// Labels marking incidents.
-    #[serde(default)]
-    incident_labels: Vec<String>,
-    /// Labels marking risks.
-    #[serde(default)]
-    risk_labels: Vec<String>,
-    /// Prefix of `priority:` / `service:` / … value labels.
-    #[serde(default)]
-    value_label_prefix: String,
-    /// Jira: `cloud` or `datacenter`.
-    flavor: Option<String>,
-    /// Jira Cloud: account e-mail for basic auth.
-    email: Option<String>,
-    /// Jira project keys.
-    #[serde(default)]
-    projects: Vec<String>,
-    /// Jira: a custom JQL filter instead of projects.
-    jql: Option<String>,
-    /// Jira issue types marking action items.
-    #[serde(default)]
-    action_item_types: Vec<String>,
-    /// Jira issue types marking incidents.
-    #[serde(default)]
-    incident_types: Vec<String>,
-    /// Jira issue types marking risks.
-    #[serde(default)]
-    risk_types: Vec<String>,
-    /// Jira field overrides: record field -> Jira field name or id.
-    #[serde(default)]
-    fields: BTreeMap<String, String>,
-    /// Closing reasons (Jira resolutions) that mean declined, not done.
-    declined_resolutions: Option<Vec<String>>,
-    /// Closing reasons (Jira resolutions) that mean a duplicate.
-    duplicate_resolutions: Option<Vec<String>>,
-}
-
-// ---------------------------------------------------------- validated layer
-
 /// Validated settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -303,15 +176,15 @@ pub struct Settings {
     /// Logging.
     pub log: LogSettings,
     /// Risk scoring (`[scoring]`).
-    pub scoring: crate::scoring::ScoringSettings,
+    pub scoring: ScoringSettings,
     /// Write-back (`[writeback]`).
-    pub writeback: crate::writeback::WritebackSettings,
+    pub writeback: WritebackSettings,
     /// The daemon (`[daemon]`).
-    pub daemon: crate::daemon::DaemonSettings,
+    pub daemon: DaemonSettings,
     /// Directory of user SQL reports (`[queries] dir`).
     pub queries_dir: Option<PathBuf>,
     /// Overdue deadlines per priority (`[reports.deadlines]`).
-    pub deadlines: crate::reports::Deadlines,
+    pub deadlines: Deadlines,
     /// `[reports] repeat_lookback_days`.
     pub repeat_lookback_days: i64,
     /// Sources, in name order.
@@ -319,31 +192,6 @@ pub struct Settings {
     /// Things worth a warning that do not stop recur (a token file others
     /// can read), logged once logging is set up.
     pub warnings: Vec<String>,
-}
-
-/// Sync loop tuning.
-#[derive(Debug, Clone)]
-pub struct SyncSettings {
-    /// Cursor overlap.
-    pub overlap: chrono::Duration,
-    /// Reconcile every N syncs (0 = never by itself).
-    pub reconcile_every: u32,
-    /// Items per page.
-    pub per_page: u32,
-    /// Attempts per request.
-    pub max_retries: u32,
-    /// First backoff delay.
-    pub backoff_base: std::time::Duration,
-    /// Longest backoff delay.
-    pub backoff_cap: std::time::Duration,
-    /// Longest rate-limit wait accepted.
-    pub max_wait: std::time::Duration,
-    /// Per-read timeout.
-    pub request_timeout: std::time::Duration,
-    /// Total deadline of one request (never shorter than the read timeout).
-    pub request_deadline: std::time::Duration,
-    /// The largest answer read, in bytes.
-    pub max_response_bytes: usize,
 }
 
 impl Default for LogSettings {
@@ -355,34 +203,6 @@ impl Default for LogSettings {
     }
 }
 
-impl Default for SyncSettings {
-    fn default() -> Self {
-        SyncSettings::from_raw(&RawSync::default())
-    }
-}
-
-impl SyncSettings {
-    fn from_raw(r: &RawSync) -> Self {
-        SyncSettings {
-            overlap: chrono::Duration::seconds(r.overlap_seconds as i64),
-            reconcile_every: r.reconcile_every,
-            per_page: r.per_page.clamp(1, 100),
-            max_retries: r.max_retries.max(1),
-            backoff_base: std::time::Duration::from_millis(r.backoff_base_ms),
-            backoff_cap: std::time::Duration::from_secs(r.backoff_cap_seconds),
-            max_wait: std::time::Duration::from_secs(r.max_wait_seconds),
-            request_timeout: std::time::Duration::from_secs(r.request_timeout_seconds.max(1)),
-            request_deadline: std::time::Duration::from_secs(
-                r.request_deadline_seconds
-                    .max(r.request_timeout_seconds)
-                    .max(1),
-            ),
-            max_response_bytes: usize::try_from(r.max_response_mib.clamp(1, 4096) << 20)
-                .unwrap_or(usize::MAX),
-        }
-    }
-}
-
 /// Log output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogSettings {
@@ -390,46 +210,6 @@ pub struct LogSettings {
     pub json: bool,
     /// Default filter.
     pub level: String,
-}
-
-/// One tracker source.
-#[derive(Debug, Clone)]
-pub struct SourceSettings {
-    /// The name (`[sources.NAME]`).
-    pub name: String,
-    /// API base URL.
-    pub api_url: url::Url,
-    /// The token, if any.
-    pub token: Option<Secret>,
-    /// What makes an item tracked, and value-label parsing.
-    pub rules: LabelRules,
-    /// Tracker-specific settings.
-    pub tracker: TrackerSettings,
-}
-
-/// Tracker-specific settings.
-#[derive(Debug, Clone)]
-pub enum TrackerSettings {
-    /// GitHub or GitHub Enterprise.
-    Github {
-        /// Repositories `owner/name`.
-        repos: Vec<String>,
-        /// Organisations.
-        orgs: Vec<String>,
-    },
-    /// Jira Cloud or Data Center.
-    Jira {
-        /// `cloud` or `datacenter`.
-        datacenter: bool,
-        /// Cloud account e-mail.
-        email: Option<String>,
-        /// Project keys.
-        projects: Vec<String>,
-        /// Custom JQL.
-        jql: Option<String>,
-        /// Field overrides.
-        fields: BTreeMap<String, String>,
-    },
 }
 
 impl Settings {
@@ -576,7 +356,7 @@ impl Settings {
                 ),
             ));
         }
-        let deadlines = crate::reports::Deadlines {
+        let deadlines = Deadlines {
             critical: d.critical,
             high: d.high,
             medium: d.medium,
@@ -604,16 +384,6 @@ impl Settings {
             sources,
             warnings,
         })
-    }
-
-    /// Report parameters carrying the configured report settings
-    /// (deadlines, repeat look-back); the command line fills the rest.
-    pub fn report_params(&self) -> crate::reports::ReportParams {
-        crate::reports::ReportParams {
-            deadlines: self.deadlines,
-            repeat_lookback_days: Some(self.repeat_lookback_days),
-            ..Default::default()
-        }
     }
 
     /// The source named `name`.
@@ -662,7 +432,7 @@ fn has_inline_token(table: &toml::Table) -> bool {
 
 /// A warning when `path` (holding a secret) can be read by group or others.
 #[cfg(unix)]
-fn readable_by_others(path: &Path, what: &str) -> Option<String> {
+pub(crate) fn readable_by_others(path: &Path, what: &str) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path).ok()?.permissions().mode();
     (mode & 0o077 != 0).then(|| {
@@ -675,300 +445,14 @@ fn readable_by_others(path: &Path, what: &str) -> Option<String> {
 }
 
 #[cfg(not(unix))]
-fn readable_by_others(_path: &Path, _what: &str) -> Option<String> {
+pub(crate) fn readable_by_others(_path: &Path, _what: &str) -> Option<String> {
     None
-}
-
-/// Whether `url`'s host is this machine (a token may travel to it in clear).
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }
 
 /// The `config` crate's errors, reworded to lead with the key.
 fn describe_config_error(e: config::ConfigError) -> String {
     let msg = e.to_string();
     msg.replace("unknown field", "unknown key")
-}
-
-fn validate_source(
-    name: &str,
-    s: RawSource,
-    config_path: Option<&Path>,
-    origin: &str,
-    warnings: &mut Vec<String>,
-) -> Result<SourceSettings, ConfigError> {
-    let key = |k: &str| format!("sources.{name}.{k}");
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    {
-        return Err(ConfigError::new(
-            origin,
-            format!("source name {name:?} must match [a-z0-9_]+"),
-        ));
-    }
-    let default_url = match s.kind.as_str() {
-        "github" => "https://api.github.com",
-        "jira" => "",
-        other => {
-            return Err(ConfigError::new(
-                origin,
-                format!(
-                    "{} = {other:?}: expected \"github\" or \"jira\"",
-                    key("kind")
-                ),
-            ))
-        }
-    };
-    let url_text = s.api_url.clone().unwrap_or_else(|| default_url.to_string());
-    if url_text.is_empty() {
-        return Err(ConfigError::new(
-            origin,
-            format!("{} is required for Jira", key("api_url")),
-        ));
-    }
-    let api_url = url::Url::parse(url_text.trim_end_matches('/'))
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .ok_or_else(|| {
-            ConfigError::new(
-                origin,
-                format!("{} = {url_text:?} is not an http(s) URL", key("api_url")),
-            )
-        })?;
-    if !api_url.username().is_empty() || api_url.password().is_some() {
-        return Err(ConfigError::new(
-            origin,
-            format!(
-                "{} must not carry credentials; use token or token_file",
-                key("api_url")
-            ),
-        ));
-    }
-    let token = match (s.token, &s.token_file) {
-        (Some(_), Some(_)) => {
-            return Err(ConfigError::new(
-                origin,
-                format!(
-                    "{} and {} are both set; keep one",
-                    key("token"),
-                    key("token_file")
-                ),
-            ))
-        }
-        (Some(t), None) if t.expose().trim().is_empty() => None,
-        (Some(t), None) => Some(Secret::new(t.expose().trim())),
-        (None, Some(file)) => {
-            let file = match config_path.and_then(|p| p.parent()) {
-                Some(dir) if file.is_relative() => dir.join(file),
-                _ => file.clone(),
-            };
-            let text = std::fs::read_to_string(&file).map_err(|e| {
-                ConfigError::new(
-                    origin,
-                    format!(
-                        "{} = {}: cannot read it: {e}",
-                        key("token_file"),
-                        file.display()
-                    ),
-                )
-            })?;
-            let t = text.lines().next().unwrap_or("").trim().to_string();
-            if t.is_empty() {
-                return Err(ConfigError::new(
-                    origin,
-                    format!("{} = {} is empty", key("token_file"), file.display()),
-                ));
-            }
-            warnings.extend(readable_by_others(&file, "the token file"));
-            Some(Secret::new(t))
-        }
-        (None, None) => None,
-    };
-    if token.is_some()
-        && api_url.scheme() == "http"
-        && !is_loopback(&api_url)
-        && !s.allow_insecure_http
-    {
-        return Err(ConfigError::new(
-            origin,
-            format!(
-                "{} = {url_text:?} would send the token in clear over plain http; use https \
-                 (or set {} = true if the network is trusted)",
-                key("api_url"),
-                key("allow_insecure_http")
-            ),
-        ));
-    }
-    if token.is_none() && !s.anonymous {
-        return Err(ConfigError::new(
-            origin,
-            format!(
-                "source {name:?} has no token: set {} or {} (or RECUR_SOURCES__{}__TOKEN), or anonymous = true",
-                key("token"),
-                key("token_file"),
-                name.to_uppercase()
-            ),
-        ));
-    }
-    let rules = LabelRules {
-        action_item_labels: s.action_item_labels,
-        incident_labels: s.incident_labels,
-        risk_labels: s.risk_labels,
-        action_item_types: s.action_item_types,
-        incident_types: s.incident_types,
-        risk_types: s.risk_types,
-        value_label_prefix: s.value_label_prefix,
-        // Set from `[writeback] label_prefix` once every section is read.
-        managed_label_prefix: String::new(),
-        declined_reasons: s
-            .declined_resolutions
-            .unwrap_or_else(recur_core::normalize::default_declined_reasons),
-        duplicate_reasons: s
-            .duplicate_resolutions
-            .unwrap_or_else(recur_core::normalize::default_duplicate_reasons),
-    };
-    let tracker = if s.kind == "github" {
-        for (k, set) in [
-            ("flavor", s.flavor.is_some()),
-            ("email", s.email.is_some()),
-            ("projects", !s.projects.is_empty()),
-            ("jql", s.jql.is_some()),
-            ("fields", !s.fields.is_empty()),
-        ] {
-            if set {
-                return Err(ConfigError::new(
-                    origin,
-                    format!(
-                        "{} is a Jira setting; this source is kind = \"github\"",
-                        key(k)
-                    ),
-                ));
-            }
-        }
-        if s.repos.is_empty() && s.orgs.is_empty() {
-            return Err(ConfigError::new(
-                origin,
-                format!(
-                    "source {name:?} lists no {} and no {}",
-                    key("repos"),
-                    key("orgs")
-                ),
-            ));
-        }
-        for r in &s.repos {
-            let ok = r.split('/').count() == 2
-                && r.split('/')
-                    .all(|p| !p.is_empty() && !p.contains(char::is_whitespace));
-            if !ok {
-                return Err(ConfigError::new(
-                    origin,
-                    format!("{} entry {r:?} is not owner/name", key("repos")),
-                ));
-            }
-        }
-        let tracked =
-            rules.action_item_labels.len() + rules.incident_labels.len() + rules.risk_labels.len();
-        if tracked == 0 {
-            return Err(ConfigError::new(
-                origin,
-                format!(
-                    "source {name:?} tracks no labels: set {}, {} or {}",
-                    key("action_item_labels"),
-                    key("incident_labels"),
-                    key("risk_labels")
-                ),
-            ));
-        }
-        TrackerSettings::Github {
-            repos: s.repos,
-            orgs: s.orgs,
-        }
-    } else {
-        for (k, set) in [("repos", !s.repos.is_empty()), ("orgs", !s.orgs.is_empty())] {
-            if set {
-                return Err(ConfigError::new(
-                    origin,
-                    format!(
-                        "{} is a GitHub setting; this source is kind = \"jira\"",
-                        key(k)
-                    ),
-                ));
-            }
-        }
-        let datacenter = match s.flavor.as_deref().unwrap_or("cloud") {
-            "cloud" => false,
-            "datacenter" => true,
-            other => {
-                return Err(ConfigError::new(
-                    origin,
-                    format!(
-                        "{} = {other:?}: expected \"cloud\" or \"datacenter\"",
-                        key("flavor")
-                    ),
-                ))
-            }
-        };
-        if !datacenter && token.is_some() && s.email.is_none() {
-            return Err(ConfigError::new(
-                origin,
-                format!(
-                    "{} is required for Jira Cloud (basic auth with an API token)",
-                    key("email")
-                ),
-            ));
-        }
-        if s.projects.is_empty() && s.jql.is_none() {
-            return Err(ConfigError::new(
-                origin,
-                format!(
-                    "source {name:?} lists no {} and no {}",
-                    key("projects"),
-                    key("jql")
-                ),
-            ));
-        }
-        let tracked = rules.action_item_labels.len()
-            + rules.incident_labels.len()
-            + rules.risk_labels.len()
-            + rules.action_item_types.len()
-            + rules.incident_types.len()
-            + rules.risk_types.len();
-        if tracked == 0 {
-            return Err(ConfigError::new(
-                origin,
-                format!(
-                    "source {name:?} tracks nothing: set {} / {} / {} or {} / {} / {}",
-                    key("action_item_labels"),
-                    key("incident_labels"),
-                    key("risk_labels"),
-                    key("action_item_types"),
-                    key("incident_types"),
-                    key("risk_types")
-                ),
-            ));
-        }
-        TrackerSettings::Jira {
-            datacenter,
-            email: s.email,
-            projects: s.projects,
-            jql: s.jql,
-            fields: s.fields,
-        }
-    };
-    Ok(SourceSettings {
-        name: name.to_string(),
-        api_url,
-        token,
-        rules,
-        tracker,
-    })
 }
 
 #[cfg(test)]

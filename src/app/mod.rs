@@ -1,0 +1,192 @@
+//! The use cases, one function each: [`sync`], [`score`], [`writeback`],
+//! [`report`] / [`review`], and one daemon [`cycle`]. Each takes an open
+//! [`Store`], the settings, and (where it waits or can be stopped) a
+//! [`Sleeper`](crate::shutdown::Sleeper) and a
+//! [`Shutdown`](crate::shutdown::Shutdown); none prints. The command line,
+//! the daemon, the demo and the benchmark all call down into this layer,
+//! and [`Error`] carries the exit code they end with.
+//!
+//! Opening the store is here too ([`open_writer`], [`open_reader`]): one
+//! writer per file (the lock), readers that wait for a writer's cycle.
+
+mod cycle;
+mod report;
+mod score;
+mod sync;
+mod writeback;
+
+use std::time::Duration;
+
+pub use cycle::{cycle, CycleOutcome};
+pub use report::{report, review, Reported};
+pub use score::score;
+pub use sync::sync;
+pub use writeback::writeback;
+
+use crate::clock::Clock;
+use crate::settings::{ConfigError, Settings, SourceSettings};
+use crate::shutdown::{Shutdown, Sleeper};
+use crate::store::{LockError, OpenMode, Store, StoreError, WriterLock};
+use crate::sync::SyncError;
+
+/// What a use case runs with besides the store and the settings: how it
+/// waits (tests record waits instead of sleeping), when it must stop, and
+/// the run's one clock.
+#[derive(Clone)]
+pub struct Run<'a> {
+    /// Waits between attempts and for pacing.
+    pub sleeper: &'a dyn Sleeper,
+    /// Fires when the run must stop at its next safe point.
+    pub shutdown: Shutdown,
+    /// The run's "now".
+    pub clock: Clock,
+}
+
+/// Learns each source's name (with 0), then its running item count.
+pub type Progress<'a> = &'a (dyn Fn(&str, u64) + Sync);
+
+/// How long read-only commands wait for a writer (a daemon cycle) to finish.
+pub const READ_PATIENCE: Duration = Duration::from_secs(120);
+
+/// A failure with its exit code: 2 for what the user must fix (the
+/// configuration, the command line, a file held by another recur, a
+/// repository or project that does not exist), 1 for failures at run time.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad configuration: exit 2.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Wrong use of the command: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The database could not be opened or used.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A sync failed: exit 1 (2 for a repository or project that does not exist).
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    /// Another recur process holds the writer lock: exit 2.
+    #[error(transparent)]
+    Locked(#[from] LockError),
+    /// Anything else at run time: exit 1.
+    #[error("{0}")]
+    Runtime(String),
+}
+
+impl Error {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        let user_must_fix = |s: &StoreError| {
+            matches!(
+                s,
+                StoreError::Locked { .. }
+                    | StoreError::NotADatabase { .. }
+                    | StoreError::NewerSchema { .. }
+            )
+        };
+        match self {
+            Error::Config(_) | Error::Usage(_) => 2,
+            Error::Locked(LockError::Held { .. }) => 2,
+            Error::Store(s) | Error::Sync(SyncError::Store(s)) if user_must_fix(s) => 2,
+            Error::Sync(SyncError::Connector(recur_core::ConnectorError::NotFound { .. })) => 2,
+            _ => 1,
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Runtime(e.to_string())
+    }
+}
+
+impl From<crate::reports::ReportError> for Error {
+    fn from(e: crate::reports::ReportError) -> Self {
+        match e {
+            crate::reports::ReportError::Query(s) => Error::Store(s),
+            e if e.is_usage() => Error::Usage(e.to_string()),
+            e => Error::Runtime(e.to_string()),
+        }
+    }
+}
+
+/// The database opened for writing, with the writer lock held for as long
+/// as it lives.
+pub struct Writing {
+    /// The open store.
+    pub store: Store,
+    _lock: WriterLock,
+}
+
+impl Writing {
+    /// The store and the lock apart, for a caller that closes the store
+    /// before it lets the lock go.
+    pub fn into_parts(self) -> (Store, WriterLock) {
+        (self.store, self._lock)
+    }
+}
+
+/// Takes the writer lock (naming `role` in the lock file) and opens the
+/// database read-write: a second writer is refused at once, with the
+/// holder's PID.
+pub async fn open_writer(settings: &Settings, role: &str) -> Result<Writing, Error> {
+    let lock = WriterLock::acquire(&settings.store_path, role)?;
+    let store = Store::open(
+        &settings.store_path,
+        OpenMode::ReadWrite,
+        &settings.memory_limit,
+    )
+    .await?;
+    Ok(Writing { store, _lock: lock })
+}
+
+/// Opens the database read-only; while a daemon cycle (or another writer)
+/// holds it, waits up to `patience`, saying so once on stderr.
+pub async fn open_reader(settings: &Settings, patience: Duration) -> Result<Store, Error> {
+    let path = &settings.store_path;
+    let start = std::time::Instant::now();
+    let mut said = false;
+    loop {
+        match Store::open(path, OpenMode::ReadOnly, &settings.memory_limit).await {
+            Err(StoreError::Locked { .. }) if start.elapsed() < patience => {
+                if !said {
+                    eprintln!(
+                        "{} is being written (a daemon cycle?); waiting up to {}s...",
+                        path.display(),
+                        patience.as_secs()
+                    );
+                    said = true;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
+/// The sources a command runs for: the one named `only`, or all of them.
+pub fn sources<'a>(
+    settings: &'a Settings,
+    only: Option<&str>,
+) -> Result<Vec<&'a SourceSettings>, Error> {
+    let sources: Vec<_> = match only {
+        Some(name) => vec![settings.source(name).ok_or_else(|| {
+            Error::Usage(format!(
+                "no source named {name:?} in the configuration (have: {})",
+                settings
+                    .sources
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?],
+        None => settings.sources.iter().collect(),
+    };
+    if sources.is_empty() {
+        return Err(Error::Usage(
+            "the configuration has no [sources.*] table; see `recur init`".into(),
+        ));
+    }
+    Ok(sources)
+}

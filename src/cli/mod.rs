@@ -1,0 +1,491 @@
+//! The command line: argument parsing (clap), one arm per subcommand that
+//! loads the settings, opens the store and calls the use case in
+//! [`crate::app`], and what gets printed ([`print`]). Nothing but `main`
+//! imports this module. Exit codes come from [`app::Error::exit_code`]: 0
+//! ok, 1 runtime failure, 2 usage or configuration error.
+
+mod print;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{self, Error, READ_PATIENCE};
+use crate::clock::Clock;
+use crate::output::{self, Format};
+use crate::reports::ReportParams;
+use crate::settings::{Settings, EXAMPLE_CONFIG};
+use crate::shutdown::TokioSleeper;
+
+/// recur: postmortem follow-up work, synced from GitHub and Jira into DuckDB.
+#[derive(Debug, Parser)]
+#[command(name = "recur", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file [default: ./recur.toml]
+    #[arg(long, global = true, env = "RECUR_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented example configuration.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Pull tracked issues from the trackers into the database.
+    Sync {
+        /// Only this source.
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// Re-list everything and reconcile deletions and transfers.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Score every tracked risk (ordinal and expected cost) and record the run.
+    Score {
+        /// Also score each of the last 12 month ends that has no run yet, from
+        /// history (the first run ever does this by itself), so the burn-down
+        /// and the review pack's movement reach back a year.
+        #[arg(long)]
+        backfill: bool,
+    },
+    /// Write labels and one summary comment per flagged item back to the trackers.
+    Writeback {
+        /// Only this source.
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// Read and plan, print the plan, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Output format of the plan / outcome.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Plan as of this moment instead of now (RFC 3339, or a date for its
+        /// last second), to reproduce a dry run exactly; with --dry-run only.
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
+    },
+    /// Run a report (`--list` shows them all): backlog health, registry, movement.
+    Report {
+        /// checkpoint, lint, aging, monthly, quarterly, repeats, trends, evidence, registry, movement, or a user report.
+        #[arg(required_unless_present = "list")]
+        name: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: crate::reports::ReportFormat,
+        /// Window in days (checkpoint 7, monthly 30, quarterly 90).
+        #[arg(long)]
+        days: Option<i64>,
+        /// Done on or after this date (evidence); first period (trends).
+        #[arg(long, value_name = "DATE")]
+        since: Option<chrono::NaiveDate>,
+        /// Answer as of the end of this day [default: today, UTC].
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<chrono::NaiveDate>,
+        /// Only this service.
+        #[arg(long)]
+        service: Option<String>,
+        /// Trend periods.
+        #[arg(long, value_parser = ["week", "month"])]
+        period: Option<String>,
+        /// Rows per section of `movement`.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// List the reports with one-line descriptions.
+        #[arg(long)]
+        list: bool,
+        /// Write to this file (created 0600) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The report's "now" (RFC 3339, or a date for its last second):
+        /// default --as-of, deadlines and the scoring run read, so a review
+        /// can be reproduced exactly [default: the current time].
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
+    },
+    /// Run read-only SQL against the database.
+    Query {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// The SQL statement.
+        sql: String,
+    },
+    /// Run cycles of sync -> score -> write-back on the [daemon] schedule, with
+    /// /healthz, /metrics and /reports/NAME.json on [daemon] listen.
+    Daemon,
+    /// Write every public view as Parquet or CSV files into DIR (read-only).
+    Export {
+        /// File format.
+        #[arg(long, value_enum, default_value = "parquet")]
+        format: ExportFileFormat,
+        /// Directory to write into (created if missing).
+        dir: PathBuf,
+    },
+    /// Show per-source sync state (no network needed).
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    #[cfg(feature = "demo")]
+    /// Run the sandbox GitHub server on loopback (for trying recur by hand).
+    Sandbox {
+        /// Port (0 = any free port).
+        #[arg(long, default_value_t = 8765)]
+        port: u16,
+        /// Seed of the generated organisation.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Serve the benchmark organisation of this many GitHub issues (and
+        /// half as many Jira issues) instead, e.g. to measure `recur sync`'s
+        /// own memory in a separate process.
+        #[arg(long, value_name = "N")]
+        bench_issues: Option<usize>,
+    },
+    #[cfg(feature = "demo")]
+    /// Run the whole product against the built-in sandbox trackers.
+    Demo {
+        /// Directory for the database and configuration (default: a new temporary directory).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Keep the sandbox and a daemon running afterwards (browse
+        /// /reports/review.html and /metrics) until Ctrl-C.
+        #[arg(long)]
+        serve: bool,
+        /// The daemon's port with --serve.
+        #[arg(long, default_value_t = 9464)]
+        port: u16,
+    },
+    #[cfg(feature = "demo")]
+    /// Measure sync speed against the loopback sandbox (prints figures).
+    Bench {
+        /// Issues in the sandbox.
+        #[arg(long, default_value_t = 100_000)]
+        issues: usize,
+        /// Tracked items (about) for the write-back benchmark.
+        #[arg(long, default_value_t = 10_000)]
+        writeback_items: usize,
+        /// Time every report over generated data instead of syncing.
+        #[arg(long)]
+        reports: bool,
+        /// Action items generated for --reports.
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        /// History rows generated for --reports.
+        #[arg(long, default_value_t = 10_000_000)]
+        history: usize,
+    },
+}
+
+/// File formats of `recur export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFileFormat {
+    /// Apache Parquet.
+    Parquet,
+    /// CSV with a header row.
+    Csv,
+}
+
+fn config_path(cli: &Cli) -> (PathBuf, bool) {
+    match &cli.config {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from("recur.toml"), false),
+    }
+}
+
+/// Loads settings and starts logging.
+fn load_settings(cli: &Cli) -> Result<Settings, Error> {
+    let (path, explicit) = config_path(cli);
+    let settings = Settings::load(&path, explicit)?;
+    crate::logging::init(&settings.log);
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
+    Ok(settings)
+}
+
+fn usage(e: impl std::fmt::Display) -> Error {
+    Error::Usage(e.to_string())
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> Result<(), Error> {
+    // One clock for the whole command (src/clock.rs).
+    let clock = Clock::start().map_err(usage)?;
+    match &cli.command {
+        Command::Init { force } => init(&cli, *force),
+        Command::Sync { source, full } => {
+            let settings = load_settings(&cli)?;
+            let sources = app::sources(&settings, source.as_deref())?;
+            let w = app::open_writer(&settings, "sync").await?;
+            let spinner = print::progress_bar();
+            let progress = |name: &str, n: u64| {
+                if let Some(p) = &spinner {
+                    if n == 0 {
+                        p.set_prefix(name.to_string());
+                    }
+                    p.set_position(n);
+                }
+            };
+            let run = app::Run {
+                sleeper: &TokioSleeper,
+                shutdown: crate::shutdown::on_signal(),
+                clock,
+            };
+            let result =
+                app::sync(&w.store, &settings, &sources, *full, &run, Some(&progress)).await;
+            if let Some(p) = &spinner {
+                p.finish_and_clear();
+            }
+            w.store.close().await;
+            print::print_sync(&result?)
+        }
+        Command::Daemon => {
+            let settings = load_settings(&cli)?;
+            crate::daemon::run(settings, crate::shutdown::on_signal(), None).await
+        }
+        Command::Export { format, dir } => {
+            let settings = load_settings(&cli)?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::Runtime(format!("cannot create {}: {e}", dir.display())))?;
+            let store = app::open_reader(&settings, READ_PATIENCE).await?;
+            let format = match format {
+                ExportFileFormat::Parquet => crate::store::ExportFormat::Parquet,
+                ExportFileFormat::Csv => crate::store::ExportFormat::Csv,
+            };
+            let done = store.export_views(dir, format).await;
+            store.close().await;
+            let mut out = std::io::stdout().lock();
+            for e in done? {
+                writeln!(out, "{}: {} rows -> {}", e.view, e.rows, e.file)?;
+            }
+            Ok(())
+        }
+        Command::Query { format, sql } => {
+            let settings = load_settings(&cli)?;
+            let store = app::open_reader(&settings, READ_PATIENCE).await?;
+            let result = store.query("query", sql, Vec::new()).await;
+            store.close().await;
+            let result = result.map_err(|e| Error::Runtime(e.to_string()))?;
+            output::write(&mut std::io::stdout().lock(), &result, *format)?;
+            Ok(())
+        }
+        Command::Report {
+            name,
+            format,
+            days,
+            since,
+            as_of,
+            service,
+            period,
+            top,
+            list,
+            output,
+            now,
+        } => {
+            let clock = match now {
+                Some(t) => Clock::parse("--now", t).map_err(usage)?,
+                None => clock,
+            };
+            let settings = load_settings(&cli)?;
+            if *list {
+                let mut out = std::io::stdout().lock();
+                for r in crate::reports::list(settings.queries_dir.as_deref())? {
+                    writeln!(
+                        out,
+                        "{:<12} {}{}",
+                        r.name,
+                        r.description,
+                        if r.user { " (user)" } else { "" }
+                    )?;
+                }
+                return Ok(());
+            }
+            let name = name.as_deref().unwrap_or_default();
+            let is_review = name == "review";
+            let html = *format == crate::reports::ReportFormat::Html;
+            if is_review != html {
+                return Err(Error::Usage(if is_review {
+                    "review is the HTML review pack: use `recur report review --format html`".into()
+                } else {
+                    "--format html is only for `recur report review`".into()
+                }));
+            }
+            let store = app::open_reader(&settings, READ_PATIENCE).await?;
+            let base = ReportParams {
+                now: Some(clock.now()),
+                ..ReportParams::from_settings(&settings)
+            };
+            if is_review {
+                let as_of = as_of.unwrap_or_else(|| clock.today());
+                let params = ReportParams {
+                    days: *days,
+                    ..base
+                };
+                let page = app::review(&store, &settings, as_of, &params).await;
+                store.close().await;
+                return write_out(output.as_ref(), page?.as_bytes());
+            }
+            let params = ReportParams {
+                days: *days,
+                since: *since,
+                as_of: *as_of,
+                service: service.clone(),
+                period: period.clone(),
+                top: Some(*top),
+                ..base
+            };
+            let result = app::report(&store, &settings, name, &params).await;
+            store.close().await;
+            let reported = result?;
+            let mut buf = Vec::new();
+            crate::reports::render(&mut buf, name, &reported.output, *format)?;
+            if let Some(n) = &reported.note {
+                if *format == crate::reports::ReportFormat::Md {
+                    writeln!(buf, "\n_Note: {}._", crate::reports::md_text(n))?;
+                } else {
+                    eprintln!("note: {n}");
+                }
+            }
+            write_out(output.as_ref(), &buf)
+        }
+        Command::Score { backfill } => {
+            let settings = load_settings(&cli)?;
+            let w = app::open_writer(&settings, "score").await?;
+            let result = app::score(&w.store, &settings, clock, *backfill).await;
+            w.store.close().await;
+            let (past, summary) = result?;
+            if !past.is_empty() {
+                println!(
+                    "Scored {} past month ends from history ({} to {}).",
+                    past.len(),
+                    past[0].scored_at.format("%Y-%m-%d"),
+                    past[past.len() - 1].scored_at.format("%Y-%m-%d")
+                );
+            }
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Status { format } => {
+            let settings = load_settings(&cli)?;
+            print::status(&settings, *format).await
+        }
+        Command::Writeback {
+            source,
+            dry_run,
+            format,
+            now,
+        } => {
+            let clock = match now {
+                Some(_) if !*dry_run => {
+                    return Err(Error::Usage(
+                        "--now is for a dry run (`recur writeback --dry-run --now …`): a real write-back judges by the current time".into(),
+                    ))
+                }
+                Some(t) => Clock::parse("--now", t).map_err(usage)?,
+                None => clock,
+            };
+            let settings = load_settings(&cli)?;
+            let sources = app::sources(&settings, source.as_deref())?;
+            // A dry run only reads: it needs no writer lock and works beside
+            // a running daemon.
+            let (store, _lock) = if *dry_run {
+                (app::open_reader(&settings, READ_PATIENCE).await?, None)
+            } else {
+                let (store, lock) = app::open_writer(&settings, "writeback").await?.into_parts();
+                (store, Some(lock))
+            };
+            let run = app::Run {
+                sleeper: &TokioSleeper,
+                shutdown: crate::shutdown::on_signal(),
+                clock,
+            };
+            let result = app::writeback(&store, &settings, &sources, *dry_run, &run).await;
+            store.close().await;
+            let (reports, error) = match result {
+                Ok(r) => (r, None),
+                Err((r, e)) => (r, Some(e)),
+            };
+            print::print_writeback(&reports, *format, *dry_run)?;
+            if let Some(e) = error {
+                return Err(e);
+            }
+            let failed: u64 = reports.iter().map(|r| r.counts.failed).sum();
+            if failed > 0 {
+                return Err(Error::Runtime(format!(
+                    "{failed} write-back operation(s) failed; see the list above and the writeback_log view"
+                )));
+            }
+            Ok(())
+        }
+        #[cfg(feature = "demo")]
+        Command::Sandbox {
+            port,
+            seed,
+            bench_issues,
+        } => {
+            crate::logging::init(&Default::default());
+            crate::demo::run_sandbox(*port, *seed, *bench_issues).await
+        }
+        #[cfg(feature = "demo")]
+        Command::Demo { dir, serve, port } => {
+            crate::logging::init(&crate::settings::LogSettings {
+                json: false,
+                level: "warn".into(),
+            });
+            let serve = serve.then_some(*port);
+            crate::demo::run(dir.as_deref(), serve).await
+        }
+        #[cfg(feature = "demo")]
+        Command::Bench {
+            issues,
+            writeback_items,
+            reports,
+            items,
+            history,
+        } => {
+            crate::logging::init(&crate::settings::LogSettings {
+                json: false,
+                level: "warn".into(),
+            });
+            if *reports {
+                Ok(crate::reports::bench_reports(*items, *history).await?)
+            } else {
+                crate::bench::bench(*issues, *writeback_items).await
+            }
+        }
+    }
+}
+
+/// Writes to `--output` (private, replaced atomically) or stdout.
+fn write_out(output: Option<&PathBuf>, bytes: &[u8]) -> Result<(), Error> {
+    match output {
+        Some(path) => crate::files::write_private(path, &String::from_utf8_lossy(bytes))?,
+        None => std::io::stdout().lock().write_all(bytes)?,
+    }
+    Ok(())
+}
+
+fn init(cli: &Cli, force: bool) -> Result<(), Error> {
+    let (path, _) = config_path(cli);
+    if path.exists() && !force {
+        return Err(Error::Usage(format!(
+            "{} already exists; pass --force to overwrite it",
+            path.display()
+        )));
+    }
+    crate::files::write_private(&path, EXAMPLE_CONFIG)?;
+    println!(
+        "Wrote {}. Edit the [sources.*] tables, then run `recur sync`.",
+        path.display()
+    );
+    Ok(())
+}

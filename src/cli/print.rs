@@ -1,0 +1,199 @@
+//! What the commands print: sync and write-back summaries, the status
+//! table, the progress spinner.
+
+use std::io::Write;
+
+use crate::app::Error;
+use crate::output::{self, Format};
+use crate::settings::Settings;
+use crate::store::{OpenMode, Store, StoreError};
+
+/// One line per synced source.
+pub(super) fn print_sync(reports: &[crate::sync::SyncReport]) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    for r in reports {
+        writeln!(
+            out,
+            "{}: {} containers, {} items seen, {} new or changed, {} gone, {} requests ({} not modified){}",
+            r.source,
+            r.containers,
+            r.stats.items_seen,
+            r.stats.items_upserted,
+            r.gone,
+            r.stats.api_requests,
+            r.stats.not_modified,
+            if r.reconciled { ", reconciled" } else { "" }
+        )?;
+    }
+    Ok(())
+}
+
+pub(super) fn print_writeback(
+    reports: &[crate::writeback::WritebackReport],
+    format: Format,
+    dry_run: bool,
+) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    if format == Format::Json {
+        serde_json::to_writer_pretty(&mut out, reports)
+            .map_err(|e| Error::Runtime(e.to_string()))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let rows: Vec<Vec<serde_json::Value>> = reports
+        .iter()
+        .flat_map(|r| r.rows.iter())
+        .map(|row| {
+            vec![
+                row.source.clone().into(),
+                row.key.clone().into(),
+                row.op.clone().into(),
+                row.change.clone().into(),
+                row.state.clone().into(),
+                match &row.error {
+                    Some(e) => format!("{} ({e})", row.reason).into(),
+                    None => row.reason.clone().into(),
+                },
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        let table = crate::store::QueryResult {
+            columns: ["source", "key", "op", "change", "state", "reason"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows,
+        };
+        output::write(&mut out, &table, format)?;
+    }
+    for r in reports {
+        let c = r.counts;
+        if dry_run {
+            writeln!(
+                out,
+                "{}: dry run, {} operation(s) planned, nothing written{}",
+                r.source,
+                c.planned,
+                if c.deferred > 0 {
+                    format!(
+                        " ({} over [writeback] max_operations would wait for the next run)",
+                        c.deferred
+                    )
+                } else {
+                    String::new()
+                }
+            )?;
+        } else {
+            writeln!(
+                out,
+                "{}: {} planned, {} applied, {} failed, {} skipped, {} left for the next run; {} write requests, {} requests in all",
+                r.source, c.planned, c.applied, c.failed, c.skipped, c.deferred, c.writes, c.requests
+            )?;
+        }
+        for (key, label) in &r.suppressed {
+            writeln!(out, "{}: {key}: {label} was removed by a person; not added again until its value changes", r.source)?;
+        }
+        for (key, why) in &r.invalid {
+            writeln!(out, "{}: {key}: labels not written: {why}", r.source)?;
+        }
+    }
+    Ok(())
+}
+
+/// A spinner with an item count, only when stderr is a terminal.
+pub(super) fn progress_bar() -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let p = indicatif::ProgressBar::new_spinner();
+    p.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {prefix}: {pos} items synced ({elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    p.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(p)
+}
+
+pub(super) async fn status(settings: &Settings, format: Format) -> Result<(), Error> {
+    let names: Vec<String> = settings.sources.iter().map(|s| s.name.clone()).collect();
+    let rows = match Store::open(
+        &settings.store_path,
+        OpenMode::ReadOnly,
+        &settings.memory_limit,
+    )
+    .await
+    {
+        Ok(store) => {
+            let r = store.source_status(names).await;
+            store.close().await;
+            r?
+        }
+        Err(StoreError::Missing { .. }) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let mut result = crate::store::QueryResult {
+        columns: [
+            "source",
+            "last_sync",
+            "last_status",
+            "items_tracked",
+            "items_other",
+            "api_requests",
+            "rate_limit_left",
+            "rate_limit_reset",
+            "last_error",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        rows: Vec::new(),
+    };
+    for s in &settings.sources {
+        let st = rows.iter().find(|r| r.source == s.name);
+        let j = |v: Option<serde_json::Value>| v.unwrap_or(serde_json::Value::Null);
+        result.rows.push(vec![
+            s.name.clone().into(),
+            j(st.and_then(|r| r.last_success_at)
+                .map(|t| t.to_rfc3339().into())),
+            j(st.and_then(|r| r.last_status.clone()).map(Into::into)).or_never(),
+            j(st.map(|r| r.items_tracked.into())),
+            j(st.map(|r| r.items_other.into())),
+            j(st.map(|r| r.last_api_requests.into())),
+            j(st.and_then(|r| r.rate_remaining).map(|v| {
+                format!(
+                    "{v}/{}",
+                    st.and_then(|r| r.rate_limit)
+                        .map(|l| l.to_string())
+                        .unwrap_or("?".into())
+                )
+                .into()
+            })),
+            j(st.and_then(|r| r.rate_reset).map(|t| t.to_rfc3339().into())),
+            j(st.and_then(|r| r.last_error.clone()).map(Into::into)),
+        ]);
+    }
+    if format == Format::Table {
+        println!("database: {}", settings.store_path.display());
+    }
+    output::write(&mut std::io::stdout().lock(), &result, format)?;
+    Ok(())
+}
+
+trait OrNever {
+    fn or_never(self) -> serde_json::Value;
+}
+
+impl OrNever for serde_json::Value {
+    /// A source that never ran says so instead of showing an empty cell.
+    fn or_never(self) -> serde_json::Value {
+        if self.is_null() {
+            "never synced".into()
+        } else {
+            self
+        }
+    }
+}

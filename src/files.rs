@@ -1,0 +1,59 @@
+//! Files recur writes for people (reports with `--output`, `recur init`'s
+//! configuration, the demo's files): private to the user, and never written
+//! through a path someone else prepared.
+
+use std::io::Write;
+use std::path::Path;
+
+/// Writes a file readable by its owner only (configurations hold tokens),
+/// through a fresh temporary file in the same directory (created
+/// exclusively, mode 0600) renamed into place: a symlink planted at `path`
+/// is replaced, never written through, and a reader never sees half a file.
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".recur-")
+        .suffix(".partial")
+        .tempfile_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (files): `--output` and `recur init` replace a symlink
+    /// planted at the target instead of writing through it, and the file is
+    /// the owner's alone.
+    #[cfg(unix)]
+    #[test]
+    fn write_private_replaces_a_planted_symlink_instead_of_writing_through_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "precious").unwrap();
+        let out = dir.path().join("report.md");
+        std::os::unix::fs::symlink(&victim, &out).unwrap();
+        write_private(&out, "report").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(!std::fs::symlink_metadata(&out)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "report");
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // No temporary file is left behind.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+}

@@ -1,0 +1,99 @@
+//! `[sync]`: the pull loop's tuning (overlap, reconciliation, paging,
+//! retries, timeouts, the size cap), validated into [`SyncSettings`].
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawSync {
+    /// Seconds the incremental cursor is moved back to catch late writes.
+    overlap_seconds: u64,
+    /// Run a reconciliation every N successful syncs (0 = never by itself).
+    reconcile_every: u32,
+    /// Items per page asked for (GitHub caps at 100).
+    per_page: u32,
+    /// Attempts per request before a transient failure fails the sync.
+    max_retries: u32,
+    /// First backoff delay in milliseconds; doubles per attempt.
+    backoff_base_ms: u64,
+    /// Longest backoff delay in seconds.
+    backoff_cap_seconds: u64,
+    /// Longest rate-limit wait recur accepts, in seconds, before failing.
+    max_wait_seconds: u64,
+    /// Per-read timeout in seconds (connect, each read and write).
+    request_timeout_seconds: u64,
+    /// Total deadline of one request in seconds, answer body included.
+    request_deadline_seconds: u64,
+    /// The largest answer recur reads from a tracker, in MiB.
+    max_response_mib: u64,
+}
+
+impl Default for RawSync {
+    fn default() -> Self {
+        RawSync {
+            overlap_seconds: 60,
+            reconcile_every: 24,
+            per_page: 100,
+            max_retries: 8,
+            backoff_base_ms: 500,
+            backoff_cap_seconds: 60,
+            max_wait_seconds: 3900,
+            request_timeout_seconds: 30,
+            request_deadline_seconds: 120,
+            max_response_mib: 64,
+        }
+    }
+}
+
+/// Sync loop tuning.
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    /// Cursor overlap.
+    pub overlap: chrono::Duration,
+    /// Reconcile every N syncs (0 = never by itself).
+    pub reconcile_every: u32,
+    /// Items per page.
+    pub per_page: u32,
+    /// Attempts per request.
+    pub max_retries: u32,
+    /// First backoff delay.
+    pub backoff_base: std::time::Duration,
+    /// Longest backoff delay.
+    pub backoff_cap: std::time::Duration,
+    /// Longest rate-limit wait accepted.
+    pub max_wait: std::time::Duration,
+    /// Per-read timeout.
+    pub request_timeout: std::time::Duration,
+    /// Total deadline of one request (never shorter than the read timeout).
+    pub request_deadline: std::time::Duration,
+    /// The largest answer read, in bytes.
+    pub max_response_bytes: usize,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        SyncSettings::from_raw(&RawSync::default())
+    }
+}
+
+impl SyncSettings {
+    pub(super) fn from_raw(r: &RawSync) -> Self {
+        SyncSettings {
+            overlap: chrono::Duration::seconds(r.overlap_seconds as i64),
+            reconcile_every: r.reconcile_every,
+            per_page: r.per_page.clamp(1, 100),
+            max_retries: r.max_retries.max(1),
+            backoff_base: std::time::Duration::from_millis(r.backoff_base_ms),
+            backoff_cap: std::time::Duration::from_secs(r.backoff_cap_seconds),
+            max_wait: std::time::Duration::from_secs(r.max_wait_seconds),
+            request_timeout: std::time::Duration::from_secs(r.request_timeout_seconds.max(1)),
+            request_deadline: std::time::Duration::from_secs(
+                r.request_deadline_seconds
+                    .max(r.request_timeout_seconds)
+                    .max(1),
+            ),
+            max_response_bytes: usize::try_from(r.max_response_mib.clamp(1, 4096) << 20)
+                .unwrap_or(usize::MAX),
+        }
+    }
+}
