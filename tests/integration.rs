@@ -28,6 +28,8 @@ mod jira_sync;
 mod reports;
 #[path = "integration/review.rs"]
 mod review;
+#[path = "integration/review_questions.rs"]
+mod review_questions;
 #[path = "integration/scoring.rs"]
 mod scoring;
 #[path = "integration/store.rs"]

@@ -1,4 +1,4 @@
--- health/lint: open action items that fail the acceptance rule (one owner, a service, a target date, a reason) or have a vague title, and items whose status label contradicts the tracker; one row per item and failed rule.
+-- health/lint: open action items that fail the acceptance rule (exactly one owner, a service, a target date, a reason) or have a vague title, and items whose status label contradicts the tracker; one row per item and failed rule.
 -- Parameters: $1 as_of (DATE), $2 service (VARCHAR, NULL = every service), $3 days (BIGINT: closed items count for status_mismatch when closed in the last this many days).
 -- Output columns: key, title, owner, service, team, priority, age_days, rule, detail.
 --
@@ -16,6 +16,8 @@
 --                        labelled with an open status or another closing
 --                        reason. The tracker's state is what every report
 --                        uses; the label is the thing to fix.
+--   multiple_owners      the Owner section names more than one person: one
+--                        owner is accountable (all are in the owners column)
 --
 -- vague_title, on the title lower-cased, after dropping leading `[tags]` and
 -- one leading `component:` word; the first rule that applies is the detail:
@@ -99,6 +101,9 @@ failed AS (
     WHERE nullif(trim(risk_rationale), '') IS NULL AND risk_ref IS NULL
     UNION ALL
     SELECT source, key, 6, 'status_mismatch', detail FROM mismatched
+    UNION ALL
+    SELECT source, key, 7, 'multiple_owners', 'owners named: ' || array_to_string(owners, ', ')
+    FROM checks WHERE len(owners) > 1
 )
 SELECT c.key, c.title, c.owner, c.service, c.team, c.level AS priority,
        c.age_days, f.rule, f.detail

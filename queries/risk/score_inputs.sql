@@ -71,7 +71,9 @@ estimate AS (
     GROUP BY ALL
 )
 SELECT r.source, r.key, r.title, r.state, r.status, risk_active(r.state, r.status) AS active,
-       r.service, r.owner, r.last_reviewed_at, r.created_at,
+       r.service, r.owner,
+       reviewed_on(r.source, r.key, r.last_reviewed_at, CAST(CAST($1::TIMESTAMPTZ AS TIMESTAMP) AS DATE)) AS last_reviewed_at,
+       r.created_at,
        r.impact, r.scope, r.likelihood, r.ttd_minutes, r.ttr_minutes, r.users_pct,
        r.occurrences_per_year, r.days_between_failures, r.slo,
        CAST(greatest(date_diff('second', CAST(r.created_at AS TIMESTAMP), CAST($1::TIMESTAMPTZ AS TIMESTAMP)), 0) AS DOUBLE) / 31557600 AS span_years,

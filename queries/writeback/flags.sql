@@ -17,7 +17,9 @@
 --   needs-owner        an action item or active risk without an owner
 --   needs-target-date  an action item without a target date
 --   stale-review       an active risk never reviewed, or last reviewed more
---                      than stale_review_days ago
+--                      than stale_review_days ago (its Last reviewed, or a
+--                      review recorded with `recur review record`, whichever
+--                      is later: reviewed_on)
 -- The `vague` flag comes from health/lint's vague_title rule, not from here,
 -- so the title rule has one definition.
 WITH p AS (
@@ -25,7 +27,7 @@ WITH p AS (
            $4::BIGINT AS d_critical, $5::BIGINT AS d_high, $6::BIGINT AS d_medium, $7::BIGINT AS d_low
 ),
 open_items AS (
-    SELECT i.*, p.as_of,
+    SELECT i.* REPLACE (reviewed_on(i.source, i.key, i.last_reviewed_at, p.as_of) AS last_reviewed_at), p.as_of,
            i.kind = 'risk' AND risk_active(i.state, i.status) AS active_risk
     FROM items i, p
     WHERE i.source = p.source AND i.tracking = 'tracked' AND i.state = 'open'

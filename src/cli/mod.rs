@@ -95,9 +95,10 @@ pub enum Command {
         /// Trend periods.
         #[arg(long, value_parser = ["week", "month"])]
         period: Option<String>,
-        /// Rows per section of `movement`.
-        #[arg(long, default_value_t = 10)]
-        top: usize,
+        /// Rows per section of `movement`; how many risks are the top for
+        /// `quarterly`'s unmoved_top (default `[reports] top_risks`, 10).
+        #[arg(long)]
+        top: Option<usize>,
         /// List the reports with one-line descriptions.
         #[arg(long)]
         list: bool,
@@ -340,7 +341,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
                 as_of: *as_of,
                 service: service.clone(),
                 period: period.clone(),
-                top: Some(*top),
+                top: top.or(base.top),
                 ..base
             };
             let result = app::report(&store, &settings, name, &params).await;

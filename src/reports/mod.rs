@@ -10,6 +10,7 @@
 //! what it uses and user reports follow the same convention.
 
 mod bench;
+mod catalog;
 mod format;
 pub mod risk;
 
@@ -19,10 +20,14 @@ use chrono::NaiveDate;
 use duckdb::types::Value;
 
 use crate::queries;
-use crate::settings::{Deadlines, Settings, DEFAULT_REPEAT_LOOKBACK_DAYS};
+use crate::settings::{
+    Deadlines, Settings, DEFAULT_FOLLOWUP_DAYS, DEFAULT_REPEAT_LOOKBACK_DAYS,
+    DEFAULT_REVIEW_INTERVAL_DAYS, DEFAULT_TOP_RISKS,
+};
 use crate::store::{QueryResult, Store, StoreError};
 
 pub use bench::bench_reports;
+use catalog::{BUILTINS, REVIEW_PACK, RISK_REPORTS};
 pub use format::{md_text, render, ReportFormat};
 
 /// What a report is asked for; `None` takes the report's default.
@@ -47,8 +52,15 @@ pub struct ReportParams {
     /// The run's clock (src/clock.rs): its day is the default `as_of`.
     /// `None` reads the system clock (library callers without a run).
     pub now: Option<chrono::DateTime<chrono::Utc>>,
-    /// Rows per section of `movement` (default 10).
+    /// Rows per section of `movement`, and how many risks count as the top
+    /// for `quarterly`'s unmoved_top (default 10; `[reports] top_risks`).
     pub top: Option<usize>,
+    /// Days after an incident starts before a missing follow-up is a gap
+    /// (`[reports] followup_days`, default 7).
+    pub followup_days: Option<i64>,
+    /// Days between two reviews, for unmoved_top (`[reports]
+    /// review_interval_days`, default 28).
+    pub review_interval_days: Option<i64>,
 }
 
 impl ReportParams {
@@ -67,6 +79,9 @@ impl ReportParams {
         ReportParams {
             deadlines: settings.deadlines,
             repeat_lookback_days: Some(settings.repeat_lookback_days),
+            top: Some(settings.top_risks),
+            followup_days: Some(settings.followup_days),
+            review_interval_days: Some(settings.review_interval_days),
             ..Default::default()
         }
     }
@@ -109,18 +124,6 @@ pub struct ReportInfo {
     /// Health, risk, the review pack, or a user report.
     pub kind: ReportKind,
 }
-
-/// The risk reports, answered by [`risk`] rather than one SQL file each.
-const RISK_REPORTS: &[(&str, &str)] = &[
-    ("registry", "Risk registry: active risks, highest expected cost first, with the budget total and the reversals among the top risks."),
-    ("movement", "Registry movement: burn-down, unmoved, stale reviews, no owner, no action (--top rows per section)."),
-];
-
-/// The review pack's entry.
-const REVIEW_PACK: (&str, &str) = (
-    "review",
-    "The review pack: one self-contained HTML file (--format html [--output FILE]).",
-);
 
 /// The last instant of a UTC day: a report "as of D" reads the state in
 /// force then.
@@ -188,87 +191,6 @@ impl ReportError {
         )
     }
 }
-
-/// A built-in report: sections, each one query file.
-struct Builtin {
-    name: &'static str,
-    description: &'static str,
-    /// `(section name, file below queries/)`; one entry means plain rows.
-    sections: &'static [(&'static str, &'static str)],
-    /// `days` when the flag is not given.
-    default_days: i64,
-}
-
-const BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "checkpoint",
-        description: "Action items of incidents closed in the last --days (7) that lack an owner, a priority or a target date.",
-        sections: &[("checkpoint", "health/checkpoint.sql")],
-        default_days: 7,
-    },
-    Builtin {
-        name: "lint",
-        description: "Open action items failing the acceptance rule or with a vague title; one row per item and rule.",
-        sections: &[("lint", "health/lint.sql")],
-        default_days: 30,
-    },
-    Builtin {
-        name: "aging",
-        description: "Open action items by age bucket and priority against per-priority deadlines: open, overdue, %.",
-        sections: &[("aging", "health/aging.sql")],
-        default_days: 30,
-    },
-    Builtin {
-        name: "monthly",
-        description: "Monthly review pack: open by age, service and owner; blocked; due this month; repeat-linked; completed in --days (30).",
-        sections: &[
-            ("open_by_age", "health/monthly_open_by_age.sql"),
-            ("open_by_service", "health/monthly_open_by_service.sql"),
-            ("open_by_owner", "health/monthly_open_by_owner.sql"),
-            ("blocked", "health/monthly_blocked.sql"),
-            ("due_this_month", "health/monthly_due_this_month.sql"),
-            ("repeat_linked", "health/monthly_repeat_linked.sql"),
-            ("completed", "health/monthly_completed.sql"),
-            ("completed_summary", "health/monthly_completed_summary.sql"),
-        ],
-        default_days: 30,
-    },
-    Builtin {
-        name: "quarterly",
-        description: "Quarterly review: themes, teams, completion mix by effect and type over --days (90), candidate duplicates, obsolete items.",
-        sections: &[
-            ("themes", "health/quarterly_themes.sql"),
-            ("teams", "health/quarterly_teams.sql"),
-            ("completion_by_effect", "health/quarterly_completion_by_effect.sql"),
-            ("completion_by_type", "health/quarterly_completion_by_type.sql"),
-            ("duplicates", "health/quarterly_duplicates.sql"),
-            ("obsolete", "health/quarterly_obsolete.sql"),
-        ],
-        default_days: 90,
-    },
-    Builtin {
-        name: "repeats",
-        description: "Incidents whose failure mode had earlier action items: repeat while one was open, or despite all being closed.",
-        sections: &[("repeats", "health/repeats.sql")],
-        default_days: 30,
-    },
-    Builtin {
-        name: "trends",
-        description: "Per --period (month) from history: opened, closed, open at end, incidents; blockers; service concentration (HHI).",
-        sections: &[
-            ("flow", "health/trends_flow.sql"),
-            ("blockers", "health/trends_blockers.sql"),
-            ("concentration", "health/trends_concentration.sql"),
-        ],
-        default_days: 30,
-    },
-    Builtin {
-        name: "evidence",
-        description: "Done action items without evidence of completion (all of them, or since --since).",
-        sections: &[("evidence", "health/evidence.sql")],
-        default_days: 30,
-    },
-];
 
 /// How far recur's history reaches for a report as of a day: the report's
 /// metadata, so a past day that history cannot answer says so instead of
@@ -347,6 +269,9 @@ pub const PARAMETER_NAMES: &[&str] = &[
     "deadline_medium",
     "deadline_low",
     "lookback_days",
+    "followup_days",
+    "review_interval_days",
+    "top",
 ];
 
 /// The report catalogue: the health reports, the risk reports, the review
@@ -420,7 +345,7 @@ pub async fn run(
             return risk::movement(
                 store,
                 params.moment(),
-                params.top.unwrap_or(10),
+                params.top.unwrap_or(DEFAULT_TOP_RISKS),
                 params.service.as_deref(),
             )
             .await
@@ -477,6 +402,28 @@ fn validate(params: &ReportParams) -> Result<(), ReportError> {
                 detail: format!("{period:?} is neither week nor month"),
             });
         }
+    }
+    if let Some(days) = params.followup_days {
+        if days < 0 {
+            return Err(ReportError::BadParameter {
+                flag: "followup-days",
+                detail: format!("{days} is a negative number of days"),
+            });
+        }
+    }
+    if let Some(days) = params.review_interval_days {
+        if days < 1 {
+            return Err(ReportError::BadParameter {
+                flag: "review-interval-days",
+                detail: format!("{days} is not a positive number of days"),
+            });
+        }
+    }
+    if params.top == Some(0) {
+        return Err(ReportError::BadParameter {
+            flag: "top",
+            detail: "0 rows: ask for at least one".into(),
+        });
     }
     if let Some(days) = params.repeat_lookback_days {
         if days < 1 {
@@ -539,6 +486,14 @@ fn bind_value(name: &str, p: &ReportParams, default_days: i64) -> Value {
             p.repeat_lookback_days
                 .unwrap_or(DEFAULT_REPEAT_LOOKBACK_DAYS),
         ),
+        "followup_days" => Value::BigInt(p.followup_days.unwrap_or(DEFAULT_FOLLOWUP_DAYS)),
+        "review_interval_days" => Value::BigInt(
+            p.review_interval_days
+                .unwrap_or(DEFAULT_REVIEW_INTERVAL_DAYS),
+        ),
+        "top" => Value::BigInt(p.top.map_or(DEFAULT_TOP_RISKS as i64, |t| {
+            t.min(i64::MAX as usize) as i64
+        })),
         // header_parameters admits known names only.
         _ => Value::Null,
     }

@@ -1,8 +1,8 @@
 //! The review pack: `recur report review --format html`, one self-contained
 //! HTML file for the monthly or quarterly reliability review. Headline
-//! numbers, five charts drawn in Rust ([`svg`]), and the tables of the
-//! monthly, quarterly, repeats, registry and lint reports. No network: CSS
-//! and SVG are inline, there is no script. Every number comes from the
+//! numbers, six charts drawn in Rust ([`svg`]), and the tables of the
+//! followups, deferred, weekly, monthly, quarterly, repeats, registry and
+//! lint reports. No network: CSS and SVG are inline, there is no script. Every number comes from the
 //! same SQL as the reports (`queries/review/` for the headline and the top
 //! risks); every text is escaped.
 
@@ -188,6 +188,9 @@ pub async fn render(
     let repeats = run("repeats").await?;
     let registry = run("registry").await?;
     let lint = run("lint").await?;
+    let followups = run("followups").await?;
+    let deferred = run("deferred").await?;
+    let weekly = run("weekly").await?;
 
     let mut html = String::with_capacity(256 * 1024);
     let _ = write!(
@@ -384,8 +387,33 @@ pub async fn render(
             &[("completed".into(), completed), ("open".into(), open_mix)],
         ),
     );
+
+    // 6. Leverage: which open items reduce the most risk per day of effort.
+    let leverage: Vec<(String, f64, Option<f64>)> = section(&monthly, "risk_reduction")
+        .map(|r| {
+            r.to_objects()
+                .into_iter()
+                .filter(|row| row["minutes_per_effort_day"].as_f64().is_some())
+                .take(10)
+                .map(|row| {
+                    (
+                        format!("{} {}", text(&row["key"]), text(&row["title"])),
+                        f(&row["minutes_per_effort_day"]),
+                        None,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    figure(
+        "Highest leverage: expected bad minutes per year of the risk reduced, per day of effort (open items with a known effort)",
+        svg::hbars("Risk reduced per day of effort", &leverage),
+    );
     html.push_str("</section>");
 
+    tables(&mut html, "Follow-through after incidents", &followups);
+    tables(&mut html, "Repeatedly deferred", &deferred);
+    tables(&mut html, "This week: idle and blocked", &weekly);
     tables(&mut html, "Monthly review", &monthly);
     tables(&mut html, "Quarterly review", &quarterly);
     tables(&mut html, "Repeat incidents", &repeats);

@@ -17,7 +17,10 @@ mod sync;
 mod writeback;
 
 pub use daemon::{parse_interval, DaemonSettings, Schedule};
-pub use reports::{Deadlines, DEFAULT_REPEAT_LOOKBACK_DAYS};
+pub use reports::{
+    Deadlines, DEFAULT_FOLLOWUP_DAYS, DEFAULT_REPEAT_LOOKBACK_DAYS, DEFAULT_REVIEW_INTERVAL_DAYS,
+    DEFAULT_TOP_RISKS,
+};
 pub use scoring::{slo_fraction, ScoringSettings};
 pub use source::{SourceSettings, TrackerSettings};
 pub use sync::SyncSettings;
@@ -187,6 +190,12 @@ pub struct Settings {
     pub deadlines: Deadlines,
     /// `[reports] repeat_lookback_days`.
     pub repeat_lookback_days: i64,
+    /// `[reports] followup_days`.
+    pub followup_days: i64,
+    /// `[reports] review_interval_days`.
+    pub review_interval_days: i64,
+    /// `[reports] top_risks`.
+    pub top_risks: usize,
     /// Sources, in name order.
     pub sources: Vec<SourceSettings>,
     /// Things worth a warning that do not stop recur (a token file others
@@ -356,6 +365,18 @@ impl Settings {
                 ),
             ));
         }
+        for (key, v, min) in [
+            ("followup_days", raw.reports.followup_days, 0),
+            ("review_interval_days", raw.reports.review_interval_days, 1),
+            ("top_risks", raw.reports.top_risks, 1),
+        ] {
+            if v < min {
+                return Err(ConfigError::new(
+                    origin,
+                    format!("reports.{key} = {v}: must be at least {min}"),
+                ));
+            }
+        }
         let deadlines = Deadlines {
             critical: d.critical,
             high: d.high,
@@ -381,6 +402,9 @@ impl Settings {
             queries_dir: raw.queries.dir,
             deadlines,
             repeat_lookback_days: raw.reports.repeat_lookback_days,
+            followup_days: raw.reports.followup_days,
+            review_interval_days: raw.reports.review_interval_days,
+            top_risks: usize::try_from(raw.reports.top_risks).unwrap_or(DEFAULT_TOP_RISKS),
             sources,
             warnings,
         })

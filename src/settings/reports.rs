@@ -1,4 +1,6 @@
-//! `[reports]`: overdue deadlines per priority and the repeat look-back.
+//! `[reports]`: overdue deadlines per priority, the repeat look-back, and
+//! the review questions' windows (follow-up checkpoint, review interval,
+//! how many risks are the top).
 
 use serde::Deserialize;
 
@@ -30,6 +32,17 @@ impl Default for Deadlines {
 /// The default of `[reports] repeat_lookback_days`.
 pub const DEFAULT_REPEAT_LOOKBACK_DAYS: i64 = 365;
 
+/// The default of `[reports] followup_days`: an incident this many days old
+/// without a follow-up item or a linked risk is a gap.
+pub const DEFAULT_FOLLOWUP_DAYS: i64 = 7;
+
+/// The default of `[reports] review_interval_days`: the days between two
+/// reviews that unmoved_top compares.
+pub const DEFAULT_REVIEW_INTERVAL_DAYS: i64 = 28;
+
+/// The default of `[reports] top_risks`: how many risks are "the top".
+pub const DEFAULT_TOP_RISKS: usize = 10;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawReports {
@@ -38,6 +51,12 @@ pub(super) struct RawReports {
     /// How far back an incident without a linked risk looks for earlier
     /// items of its service and theme or type (repeat classes).
     pub(super) repeat_lookback_days: i64,
+    /// Days after an incident starts before a missing follow-up is a gap.
+    pub(super) followup_days: i64,
+    /// Days between two reviews (unmoved_top).
+    pub(super) review_interval_days: i64,
+    /// How many risks are the top (unmoved_top, movement rows).
+    pub(super) top_risks: i64,
 }
 
 impl Default for RawReports {
@@ -45,6 +64,9 @@ impl Default for RawReports {
         RawReports {
             deadlines: RawDeadlines::default(),
             repeat_lookback_days: DEFAULT_REPEAT_LOOKBACK_DAYS,
+            followup_days: DEFAULT_FOLLOWUP_DAYS,
+            review_interval_days: DEFAULT_REVIEW_INTERVAL_DAYS,
+            top_risks: DEFAULT_TOP_RISKS as i64,
         }
     }
 }

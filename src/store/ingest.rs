@@ -79,7 +79,7 @@ labels, owner, priority, service, team, incident_ref, risk_ref, item_type, effec
 evidence, impact, scope, likelihood, ttd_minutes, ttr_minutes, users_pct, occurrences_per_year, \
 days_between_failures, slo, last_reviewed_at, created_at, updated_at, closed_at, content_hash, \
 stated_status, tracker_status, issue_type, assignee, risk_rationale, expected_outcome, effort, theme, \
-severity, started_at, resolved_at, moved_to";
+severity, started_at, resolved_at, moved_to, owners";
 
 impl Store {
     /// Marks an item deleted or transferred (with its new key when known).
@@ -236,6 +236,7 @@ fn stage_and_merge(
                 // Where its history starts, if this is its first version;
                 // a stored item keeps its own (below).
                 i.updated_at,
+                json(&f.owners),
             ])
             .map_err(sql("append staged item"))?;
         }
@@ -318,6 +319,8 @@ fn stage_and_merge(
         .map(|c| {
             if c == "labels" {
                 "from_json(s.labels_json, '[\"VARCHAR\"]')".to_string()
+            } else if c == "owners" {
+                "from_json(s.owners_json, '[\"VARCHAR\"]')".to_string()
             } else {
                 format!("s.{c}")
             }
@@ -339,8 +342,9 @@ fn stage_and_merge(
         conn,
         "upsert items",
         &format!(
-        "INSERT OR REPLACE INTO items ({ITEM_COLUMNS}, labels, activity_at, stated_status, history_from) \
-         SELECT {ITEM_COLUMNS}, from_json(labels_json, '[\"VARCHAR\"]'), activity_at, stated_status, history_from \
+        "INSERT OR REPLACE INTO items ({ITEM_COLUMNS}, labels, activity_at, stated_status, history_from, owners) \
+         SELECT {ITEM_COLUMNS}, from_json(labels_json, '[\"VARCHAR\"]'), activity_at, stated_status, history_from, \
+                from_json(owners_json, '[\"VARCHAR\"]') \
          FROM ingest_staging"
     ),
         [],

@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0011_hostile.sql",
         sql: include_str!("../../queries/migrations/0011_hostile.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_review_questions.sql",
+        sql: include_str!("../../queries/migrations/0012_review_questions.sql"),
+    },
 ];
 
 /// The schema version this build writes.

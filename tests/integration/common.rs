@@ -243,3 +243,29 @@ pub async fn writeback(settings: &Settings, dry_run: bool) -> WritebackReport {
     .await
     .expect("write-back succeeds")
 }
+
+/// The chosen columns of every row, `|`-separated (NULL as empty).
+pub fn pick(r: &recur::store::QueryResult, cols: &[&str]) -> Vec<String> {
+    let idx: Vec<usize> = cols
+        .iter()
+        .map(|c| {
+            r.columns
+                .iter()
+                .position(|x| x == c)
+                .unwrap_or_else(|| panic!("no column {c} in {:?}", r.columns))
+        })
+        .collect();
+    r.rows
+        .iter()
+        .map(|row| {
+            idx.iter()
+                .map(|&i| match &row[i] {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect()
+}

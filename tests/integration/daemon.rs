@@ -173,7 +173,7 @@ async fn cycles_health_metrics_reports_and_a_clean_stop() {
         .await
         .unwrap();
     assert_eq!(status, 200);
-    assert_eq!(page.matches("<svg").count(), 6, "the review pack over HTTP");
+    assert_eq!(page.matches("<svg").count(), 7, "the review pack over HTTP");
     let (status, _) = get(&format!("{reports}/reports/aging.json")).await.unwrap();
     assert_eq!(status, 401, "no token, no reports");
     let (status, _) = get(&format!("{base}/reports/aging.json")).await.unwrap();

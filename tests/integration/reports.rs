@@ -7,6 +7,8 @@ use recur::reports::{self, render, ReportError, ReportFormat, ReportOutput, Repo
 use recur::settings::Deadlines;
 use recur::store::{QueryResult, Store};
 
+use crate::common::pick;
+
 const SEED: &str = include_str!("../fixtures/health_seed.sql");
 
 async fn seeded() -> Store {
@@ -55,32 +57,6 @@ fn section<'a>(s: &'a [(String, QueryResult)], name: &str) -> &'a QueryResult {
         .find(|(n, _)| n == name)
         .unwrap_or_else(|| panic!("no section {name}"))
         .1
-}
-
-/// The chosen columns of every row, `|`-separated (NULL as empty).
-fn pick(r: &QueryResult, cols: &[&str]) -> Vec<String> {
-    let idx: Vec<usize> = cols
-        .iter()
-        .map(|c| {
-            r.columns
-                .iter()
-                .position(|x| x == c)
-                .unwrap_or_else(|| panic!("no column {c} in {:?}", r.columns))
-        })
-        .collect();
-    r.rows
-        .iter()
-        .map(|row| {
-            idx.iter()
-                .map(|&i| match &row[i] {
-                    serde_json::Value::Null => String::new(),
-                    serde_json::Value::String(s) => s.clone(),
-                    v => v.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect()
 }
 
 #[tokio::test]
@@ -341,7 +317,11 @@ async fn monthly_pack_has_every_section() {
             "due_this_month",
             "repeat_linked",
             "completed",
-            "completed_summary"
+            "completed_summary",
+            "risk_reduction",
+            "completed_weighted",
+            "aging_by_effect",
+            "open_by_service_effect"
         ]
     );
     assert_eq!(
@@ -731,7 +711,7 @@ async fn user_reports_run_from_the_query_directory_with_the_same_parameters() {
     assert!(mine.user);
     // The catalogue: 8 health reports, registry, movement, the review pack,
     // and the user's one.
-    assert_eq!(list.len(), 12, "{list:?}");
+    assert_eq!(list.len(), 15, "{list:?}");
 
     let params = ReportParams {
         service: Some("search".into()),

@@ -131,8 +131,8 @@ async fn the_pack_shows_the_databases_numbers_charts_and_tables_with_text_escape
     .await;
     assert!(html.contains(&format!("<b>{p0} / ")), "P0 count {p0}");
 
-    // Charts: six SVGs; bars per period; ten top risks with their marks.
-    assert_eq!(html.matches("<svg").count(), 6);
+    // Charts: seven SVGs; bars per period; ten top risks with their marks.
+    assert_eq!(html.matches("<svg").count(), 7);
     let periods = query(
         &db,
         &format!(
@@ -188,8 +188,33 @@ async fn the_pack_shows_the_databases_numbers_charts_and_tables_with_text_escape
         assert!(figure(&html, caption).contains("<rect"), "{caption}");
     }
 
-    // Tables of the five reports, with known keys.
+    // Leverage: one bar per open item with a known effort that reduces a
+    // scored risk, at most ten.
+    let leverage = scalar(
+        &db,
+        &format!(
+            "SELECT count(*) FROM item_risks(DATE '{}') \
+             WHERE state = 'open' AND risk_minutes > 0 AND effort_days IS NOT NULL",
+            clock().today()
+        ),
+    )
+    .await;
+    let lev = figure(&html, "Highest leverage");
+    if leverage == 0 {
+        assert!(lev.contains("no data yet"), "{lev}");
+    } else {
+        assert_eq!(
+            lev.matches("<rect").count() as i64,
+            leverage.min(10),
+            "{lev}"
+        );
+    }
+
+    // Tables of the reports, with known keys.
     for h in [
+        "Follow-through after incidents",
+        "Repeatedly deferred",
+        "This week: idle and blocked",
         "Monthly review",
         "Quarterly review",
         "Repeat incidents",
@@ -307,7 +332,7 @@ addEventListener('load', () => {
         .unwrap_or_else(|| panic!("the probe did not run: {dom_text:.2000}"))
         .replace("&quot;", "\"");
     let sizes: Vec<(u32, u32, u32)> = serde_json::from_str(&attr).unwrap();
-    assert_eq!(sizes.len(), 6, "{sizes:?}");
+    assert_eq!(sizes.len(), 7, "{sizes:?}");
     for (i, (w, h, n)) in sizes.iter().enumerate() {
         assert!(
             *w > 100 && *h > 20 && *n > 3,

@@ -31,7 +31,7 @@ pub use numbers::{parse_level, parse_minutes, parse_number, parse_percent, parse
 pub use record::{Fields, Normalized, Problem};
 pub use refs::parse_reference;
 pub use status::closed_status;
-pub use text::{parse_owner, parse_priority};
+pub use text::{parse_owner, parse_owners, parse_priority};
 
 use crate::Item;
 use labels::label_values;
@@ -114,6 +114,7 @@ pub fn normalize(item: &Item, rules: &LabelRules) -> Normalized {
         service: r.text(&["service", "affected service"]),
         team: r.text(&["team", "owning team"]),
         owner: r.owner("owner", &["owner", "owners"]),
+        owners: r.owners(&["owner", "owners"]),
         priority: r.priority("priority", &["priority"]),
         target_date: r.date("target_date", &["target date", "due date"]),
         risk_rationale: r.text(&["risk rationale", "rationale"]),
@@ -201,6 +202,9 @@ pub fn normalize(item: &Item, rules: &LabelRules) -> Normalized {
 
     if f.owner.is_none() {
         f.owner = item.assignee.as_deref().and_then(parse_owner);
+    }
+    if f.owners.is_empty() {
+        f.owners.extend(f.owner.clone());
     }
     if f.target_date.is_none() {
         f.target_date = item.due_date;

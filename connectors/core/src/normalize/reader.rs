@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use super::dates::{month_date, parse_date, MONTH_PRECISION};
 use super::record::Problem;
 use super::refs::parse_reference;
-use super::text::{clean, parse_owner, parse_priority, text_value, UNKNOWN_PRIORITY};
+use super::text::{clean, parse_owner, parse_owners, parse_priority, text_value, UNKNOWN_PRIORITY};
 
 /// Section values by normalised heading, and the problems met reading them.
 pub(super) struct Reader<'a> {
@@ -87,6 +87,12 @@ impl<'a> Reader<'a> {
     pub(super) fn owner(&mut self, field: &str, headings: &[&str]) -> Option<String> {
         let raw = self.raw(headings)?;
         self.checked_option(field, raw, parse_owner(raw), "no login or name found")
+    }
+
+    /// Every owner the Owner section names (no problem is reported here:
+    /// [`Self::owner`] reports an unreadable one).
+    pub(super) fn owners(&self, headings: &[&str]) -> Vec<String> {
+        self.raw(headings).map(parse_owners).unwrap_or_default()
     }
 
     pub(super) fn priority(&mut self, field: &str, headings: &[&str]) -> Option<String> {

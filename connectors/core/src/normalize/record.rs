@@ -35,8 +35,13 @@ pub struct Fields {
     /// tracker (`status:done` on an open issue) is a lint finding, never a
     /// second truth.
     pub stated_status: Option<String>,
-    /// Login without `@`.
+    /// Login without `@`: the first of `owners`.
     pub owner: Option<String>,
+    /// Every owner named (an acceptable action item has exactly one). Left
+    /// out of the serialised record (and so of the content hash) unless
+    /// there are several, so adding it changed no stored item's hash.
+    #[serde(default, skip_serializing_if = "at_most_one")]
+    pub owners: Vec<String>,
     /// critical | high | medium | low (P0–P3 accepted as synonyms).
     pub priority: Option<String>,
     /// Service name.
@@ -105,4 +110,8 @@ pub struct Normalized {
     pub fields: Fields,
     /// Values that could not be parsed.
     pub problems: Vec<Problem>,
+}
+
+fn at_most_one(v: &[String]) -> bool {
+    v.len() <= 1
 }

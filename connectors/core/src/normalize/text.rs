@@ -53,13 +53,21 @@ pub(super) fn text_value(s: &str) -> Option<String> {
     clean(s).map(|_| s.trim().to_string())
 }
 
-/// Reads an owner: the first `@login` mention (`@alice` → `alice`,
-/// `@a, @b` → `a`, `@acme/sre` → `acme/sre`); without a mention, the first
-/// entry of a comma/semicolon/line list as written (`Alice Smith`), which is
-/// how Jira shows people. An `@` inside a word (an e-mail address) is not a
-/// mention.
+/// Reads an owner: the first of [`parse_owners`].
 pub fn parse_owner(s: &str) -> Option<String> {
-    let t = clean(s)?;
+    parse_owners(s).into_iter().next()
+}
+
+/// Reads every owner named: the `@login` mentions in order (`@alice` →
+/// `alice`, `@a, @b` → `a`, `b`, `@acme/sre` → `acme/sre`), each once;
+/// without a mention, the entries of a comma/semicolon/line list as
+/// written (`Alice Smith, Bob Jones`), which is how Jira shows people. An
+/// `@` inside a word (an e-mail address) is not a mention.
+pub fn parse_owners(s: &str) -> Vec<String> {
+    let Some(t) = clean(s) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
     let mut previous: Option<char> = None;
     for (i, c) in t.char_indices() {
         if c == '@' && !previous.is_some_and(char::is_alphanumeric) {
@@ -70,16 +78,25 @@ pub fn parse_owner(s: &str) -> Option<String> {
                 .take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
                 .collect();
             let login = login.trim_end_matches(['.', '/']);
-            if login.chars().any(char::is_alphanumeric) {
-                return Some(login.to_string());
+            if login.chars().any(char::is_alphanumeric)
+                && !out.iter().any(|o| o.eq_ignore_ascii_case(login))
+            {
+                out.push(login.to_string());
             }
         }
         previous = Some(c);
     }
-    t.split([',', ';', '\n'])
-        .filter_map(clean)
-        .find(|part| part.chars().any(char::is_alphanumeric))
-        .map(str::to_string)
+    if !out.is_empty() {
+        return out;
+    }
+    for part in t.split([',', ';', '\n']).filter_map(clean) {
+        if part.chars().any(char::is_alphanumeric)
+            && !out.iter().any(|o| o.eq_ignore_ascii_case(part))
+        {
+            out.push(part.to_string());
+        }
+    }
+    out
 }
 
 /// Reads a priority as critical | high | medium | low. `P0`–`P3` map onto
@@ -110,6 +127,22 @@ pub fn parse_priority(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (#16): a second owner was silently dropped.
+    #[test]
+    fn every_owner_named_is_kept_in_order_once() {
+        assert_eq!(parse_owners("@alice and @bob, @alice"), ["alice", "bob"]);
+        assert_eq!(
+            parse_owners("Alice Smith; Bob Jones"),
+            ["Alice Smith", "Bob Jones"]
+        );
+        assert_eq!(
+            parse_owners("mail alice@example.com"),
+            ["mail alice@example.com"]
+        );
+        assert!(parse_owners(" ").is_empty());
+        assert_eq!(parse_owner("@alice, @bob").as_deref(), Some("alice"));
+    }
 
     #[test]
     fn owners() {
