@@ -1,5 +1,5 @@
 //! The use cases, one function each: [`sync`], [`score`], [`writeback`],
-//! [`report`] / [`review`], and one daemon [`cycle`]. Each takes an open
+//! [`report`] / [`review`], [`record_review`], and one daemon [`cycle`]. Each takes an open
 //! [`Store`], the settings, and (where it waits or can be stopped) a
 //! [`Sleeper`](crate::shutdown::Sleeper) and a
 //! [`Shutdown`](crate::shutdown::Shutdown); none prints. The command line,
@@ -11,6 +11,7 @@
 
 mod cycle;
 mod report;
+mod review;
 mod score;
 mod sync;
 mod writeback;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 pub use cycle::{cycle, CycleOutcome};
 pub use report::{report, review, Reported};
+pub use review::{record_review, ReviewSelection, Reviewed};
 pub use score::score;
 pub use sync::sync;
 pub use writeback::writeback;

@@ -111,6 +111,13 @@ pub enum Command {
         #[arg(long, value_name = "TIME")]
         now: Option<String>,
     },
+    /// Record a risk review: `recur review record --risks KEY,…` or
+    /// `--priority P0,P1` after the meeting; the stale-review flag clears and
+    /// write-back sets each risk's Last reviewed in its tracker.
+    Review {
+        #[command(subcommand)]
+        action: ReviewAction,
+    },
     /// Run read-only SQL against the database.
     Query {
         /// Output format.
@@ -183,6 +190,29 @@ pub enum Command {
         /// History rows generated for --reports.
         #[arg(long, default_value_t = 10_000_000)]
         history: usize,
+    },
+}
+
+/// What `recur review` does.
+#[derive(Debug, Subcommand)]
+pub enum ReviewAction {
+    /// Mark active risks as reviewed on a day (default today, UTC).
+    Record {
+        /// These risks, comma-separated (keys as recur shows them).
+        #[arg(long, value_delimiter = ',', value_name = "KEY")]
+        risks: Vec<String>,
+        /// Every active risk of these priorities (latest scoring run), e.g. P0,P1.
+        #[arg(long, value_delimiter = ',', value_name = "P")]
+        priority: Vec<String>,
+        /// Only risks of this source.
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// The day of the review [default: today, UTC].
+        #[arg(long, value_name = "DATE")]
+        on: Option<chrono::NaiveDate>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
     },
 }
 
@@ -357,6 +387,33 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
             write_out(output.as_ref(), &buf)
+        }
+        Command::Review {
+            action:
+                ReviewAction::Record {
+                    risks,
+                    priority,
+                    source,
+                    on,
+                    format,
+                },
+        } => {
+            let settings = load_settings(&cli)?;
+            if let Some(name) = source {
+                if settings.source(name).is_none() {
+                    return Err(Error::Usage(format!("no source named {name:?}")));
+                }
+            }
+            let selection = app::ReviewSelection {
+                risks: risks.clone(),
+                priorities: priority.clone(),
+                source: source.clone(),
+                on: *on,
+            };
+            let w = app::open_writer(&settings, "review record").await?;
+            let result = app::record_review(&w.store, &selection, clock).await;
+            w.store.close().await;
+            print::reviewed(&result?, settings.writeback.last_reviewed, *format)
         }
         Command::Score { backfill } => {
             let settings = load_settings(&cli)?;

@@ -197,3 +197,58 @@ impl OrNever for serde_json::Value {
         }
     }
 }
+
+/// The risks a `recur review record` marked, and what happens next.
+pub(super) fn reviewed(
+    rows: &[crate::app::Reviewed],
+    writes_back: bool,
+    format: Format,
+) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    if format == Format::Json {
+        serde_json::to_writer_pretty(&mut out, rows).map_err(|e| Error::Runtime(e.to_string()))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let table = crate::store::QueryResult {
+        columns: [
+            "source",
+            "risk",
+            "priority",
+            "title",
+            "reviewed_on",
+            "recorded",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.source.clone().into(),
+                    r.key.clone().into(),
+                    r.priority.clone().into(),
+                    r.title.clone().into(),
+                    r.reviewed_on.to_string().into(),
+                    if r.new { "new" } else { "already recorded" }.into(),
+                ]
+            })
+            .collect(),
+    };
+    output::write(&mut out, &table, format)?;
+    if format == Format::Table {
+        let new = rows.iter().filter(|r| r.new).count();
+        writeln!(
+            out,
+            "{new} of {} risks recorded as reviewed.{}",
+            rows.len(),
+            if writes_back {
+                " The next write-back sets their Last reviewed in the trackers."
+            } else {
+                " ([writeback] last_reviewed = false: the trackers are left as they are.)"
+            }
+        )?;
+    }
+    Ok(())
+}

@@ -38,6 +38,10 @@ pub struct WritebackSettings {
     pub creations_per_hour: u32,
     /// A risk not reviewed for longer than this many days is stale.
     pub stale_review_days: i64,
+    /// Whether a review recorded with `recur review record` is written into
+    /// the risk's "Last reviewed" (the issue-form section on GitHub, the
+    /// field on Jira).
+    pub last_reviewed: bool,
 }
 
 impl Default for WritebackSettings {
@@ -53,6 +57,7 @@ impl Default for WritebackSettings {
             creations_per_minute: 80,
             creations_per_hour: 500,
             stale_review_days: 90,
+            last_reviewed: true,
         }
     }
 }

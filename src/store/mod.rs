@@ -12,6 +12,7 @@ mod ingest;
 pub mod lock;
 mod migrate;
 mod query;
+mod reviews;
 mod runs;
 mod scores;
 mod writeback;

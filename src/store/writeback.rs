@@ -69,6 +69,8 @@ pub struct OpOutcome {
     pub removed: Vec<String>,
     /// The comment written: id, state JSON, state hash.
     pub comment: Option<(String, String, String)>,
+    /// The Last reviewed day written (write-through into `items`).
+    pub last_reviewed: Option<chrono::NaiveDate>,
 }
 
 /// A run's final counts.
@@ -229,6 +231,13 @@ impl Store {
                     params![serde_json::to_string(labels).unwrap_or_default(), source, key],
                 )
                 .map_err(sql("write labels through"))?;
+            }
+            if let Some(day) = outcome.last_reviewed {
+                tx.execute(
+                    "UPDATE items SET last_reviewed_at = CAST(? AS DATE) WHERE source = ? AND key = ?",
+                    params![day.to_string(), source, key],
+                )
+                .map_err(sql("write Last reviewed through"))?;
             }
             for (label, value_key) in &outcome.added {
                 tx.execute(

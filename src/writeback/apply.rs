@@ -1,4 +1,5 @@
-//! Applying one planned operation: a label edit or the summary comment,
+//! Applying one planned operation: a label edit, the risk's Last reviewed,
+//! or the summary comment,
 //! each request through the one retry loop ([`crate::retry`]) with
 //! write-back's hooks: writes are paced and counted against the creation
 //! windows, and creating the comment (the one write that is not
@@ -280,6 +281,19 @@ impl WritebackJob<'_> {
                     labels_after: Some(labels),
                     added: add.clone(),
                     removed: remove.clone(),
+                    ..OpOutcome::default()
+                })
+            }
+            OpKind::LastReviewed { date } => {
+                let day = date.to_string();
+                let (_, attempts) = self
+                    .attempt(run, true, false, || writer.set_last_reviewed(key, &day))
+                    .await?;
+                Ok(OpOutcome {
+                    state: "applied",
+                    attempts,
+                    wrote: true,
+                    last_reviewed: Some(*date),
                     ..OpOutcome::default()
                 })
             }

@@ -383,6 +383,9 @@ impl WritebackJob<'_> {
 
 fn outbox_row(source: &str, seq: i64, op: &PlannedOp, deferred: bool) -> OutboxRow {
     let (labels_add, labels_remove, comment_id, state_hash, body) = match &op.kind {
+        OpKind::LastReviewed { date } => {
+            (Vec::new(), Vec::new(), None, None, Some(date.to_string()))
+        }
         OpKind::Labels { add, remove } => (
             add.iter().map(|(l, _)| l.clone()).collect(),
             remove.clone(),

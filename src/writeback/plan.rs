@@ -37,6 +37,12 @@ pub enum OpKind {
         /// Labels to remove.
         remove: Vec<String>,
     },
+    /// Set the risk's "Last reviewed" to the day a review was recorded
+    /// (`recur review record`).
+    LastReviewed {
+        /// The day.
+        date: NaiveDate,
+    },
     /// Write the summary comment: edit `comment_id`, or find recur's
     /// comment first and create one only if there is none.
     Comment {
@@ -67,6 +73,7 @@ impl PlannedOp {
     pub fn op_name(&self) -> &'static str {
         match self.kind {
             OpKind::Labels { .. } => "labels",
+            OpKind::LastReviewed { .. } => "last_reviewed",
             OpKind::Comment { .. } => "comment",
         }
     }
@@ -80,6 +87,7 @@ impl PlannedOp {
                 .chain(remove.iter().map(|l| format!("-{l}")))
                 .collect::<Vec<_>>()
                 .join(" "),
+            OpKind::LastReviewed { date } => format!("set Last reviewed to {date}"),
             OpKind::Comment {
                 comment_id: Some(id),
                 ..
@@ -168,6 +176,14 @@ struct ItemNow {
     labels: Option<Vec<String>>,
 }
 
+/// A risk with a review recorded in recur later than its tracker's Last
+/// reviewed.
+#[derive(Debug, Deserialize)]
+struct ReviewRec {
+    key: String,
+    reviewed_on: NaiveDate,
+}
+
 #[derive(Debug, Deserialize)]
 struct LabelRec {
     key: String,
@@ -215,6 +231,7 @@ pub struct Inputs {
     summaries: Vec<SummaryRow>,
     records: Vec<LabelRec>,
     comments: Vec<CommentRec>,
+    reviews: Vec<ReviewRec>,
 }
 
 /// Reads the desired and current state of `source` as of `as_of`.
@@ -227,6 +244,7 @@ pub async fn load(
 ) -> Result<Inputs, StoreError> {
     let prefix = settings.label_prefix.to_lowercase();
     let src = Value::Text(source.to_string());
+    let src_for_reviews = src.clone();
     let items = store
         .query(
             "write-back items",
@@ -289,6 +307,23 @@ pub async fn load(
             vec![src],
         )
         .await?;
+    let reviews = if settings.last_reviewed {
+        store
+            .query(
+                "write-back reviews",
+                "SELECT i.key, max(r.reviewed_on) AS reviewed_on \
+                 FROM items i JOIN risk_reviews r ON r.source = i.source AND r.key = i.key \
+                 WHERE i.source = ? AND i.kind = 'risk' AND i.tracking = 'tracked' AND i.state = 'open' \
+                   AND r.reviewed_on <= ? \
+                 GROUP BY i.key, i.last_reviewed_at \
+                 HAVING i.last_reviewed_at IS NULL OR max(r.reviewed_on) > i.last_reviewed_at \
+                 ORDER BY i.key",
+                vec![src_for_reviews, Value::Date32(date32(as_of))],
+            )
+            .await?
+    } else {
+        crate::store::QueryResult::default()
+    };
     Ok(Inputs {
         items: rows("write-back items", items)?,
         flags: rows(flags_sql.name, flags)?,
@@ -296,6 +331,7 @@ pub async fn load(
         summaries: rows(summary_sql.name, summaries)?,
         records: rows("write-back label records", records)?,
         comments: rows("write-back comment records", comments)?,
+        reviews: rows("write-back reviews", reviews)?,
     })
 }
 
@@ -403,6 +439,12 @@ pub fn compute(
         .map(|c| (c.key.as_str(), c))
         .collect();
 
+    let reviews: HashMap<&str, NaiveDate> = inputs
+        .reviews
+        .iter()
+        .map(|r| (r.key.as_str(), r.reviewed_on))
+        .collect();
+
     let mut plan = Plan::default();
     for item in &inputs.items {
         let key = item.key.as_str();
@@ -497,6 +539,15 @@ pub fn compute(
             });
             seq += 1;
         };
+        // A review recorded in recur, not yet in the tracker: first, so the
+        // stale-review label and the summary that follow agree with it.
+        if let Some(date) = reviews.get(key) {
+            push(
+                &mut plan,
+                OpKind::LastReviewed { date: *date },
+                format!("reviewed on {date} (recorded with `recur review record`)"),
+            );
+        }
         if combined {
             if !add.is_empty() || !remove.is_empty() {
                 let labels: Vec<String> = add

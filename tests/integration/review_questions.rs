@@ -7,7 +7,10 @@ use chrono::NaiveDate;
 use recur::reports::{self, ReportOutput, ReportParams};
 use recur::store::{QueryResult, Store};
 
-use crate::common::pick;
+use crate::common::{
+    clock, gh_settings, jira_settings, pick, recur_bin, scalar, score, small_sandbox, sync,
+    writeback,
+};
 
 const HEALTH: &str = include_str!("../fixtures/health_seed.sql");
 const REVIEW: &str = include_str!("../fixtures/review_seed.sql");
@@ -435,4 +438,214 @@ async fn the_effort_scale_and_the_severity_mapping_are_as_documented() {
         pick(&r, &["severity_level(s)"]),
         ["critical", "high", "medium", "low", "high", "critical", ""]
     );
+}
+
+/// Records a review of `keys` on the test clock's day, through the use case.
+async fn record(
+    settings: &recur::settings::Settings,
+    keys: &[String],
+) -> Vec<recur::app::Reviewed> {
+    let store = Store::open(
+        &settings.store_path,
+        recur::store::OpenMode::ReadWrite,
+        &settings.memory_limit,
+    )
+    .await
+    .unwrap();
+    let selection = recur::app::ReviewSelection {
+        risks: keys.to_vec(),
+        ..Default::default()
+    };
+    let r = recur::app::record_review(&store, &selection, clock()).await;
+    store.close().await;
+    r.unwrap()
+}
+
+/// Active risks flagged stale-review in the plan's labels after a first write-back.
+fn stale(report: &recur::writeback::WritebackReport) -> Vec<String> {
+    report
+        .rows
+        .iter()
+        .filter(|r| r.op == "labels" && r.change.contains("+recur:stale-review"))
+        .map(|r| r.key.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_recorded_review_clears_stale_review_and_sets_last_reviewed_in_both_trackers() {
+    let today = clock().today().to_string();
+    for tracker in ["github", "jira-cloud", "jira-dc"] {
+        let sb = small_sandbox().await;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("r.duckdb");
+        let settings = match tracker {
+            "github" => gh_settings(&sb, &db, ""),
+            t => jira_settings(&sb, &db, t == "jira-dc"),
+        };
+        sync(&settings).await;
+        score(&settings).await;
+        let first = writeback(&settings, false).await;
+        let flagged = stale(&first);
+        assert!(
+            flagged.len() >= 2,
+            "{tracker}: the seed has stale risks: {:?}",
+            first.rows
+        );
+        let chosen = vec![flagged[0].clone()];
+
+        let recorded = record(&settings, &chosen).await;
+        assert_eq!(recorded.len(), 1, "{tracker}");
+        assert!(recorded[0].new);
+        // Recorded twice for one day: kept once.
+        assert!(!record(&settings, &chosen).await[0].new, "{tracker}");
+
+        // Write-back: Last reviewed first, then the stale label goes.
+        let second = writeback(&settings, false).await;
+        let ops: Vec<(String, String)> = second
+            .rows
+            .iter()
+            .filter(|r| r.key == chosen[0])
+            .map(|r| (r.op.clone(), r.change.clone()))
+            .collect();
+        assert_eq!(
+            ops[0],
+            (
+                "last_reviewed".into(),
+                format!("set Last reviewed to {today}")
+            ),
+            "{tracker}: {ops:?}"
+        );
+        assert!(
+            ops.iter()
+                .any(|(op, c)| op == "labels" && c.contains("-recur:stale-review")),
+            "{tracker}: {ops:?}"
+        );
+        // Only the chosen risk: the others stay stale.
+        assert!(second
+            .rows
+            .iter()
+            .all(|r| r.op != "last_reviewed" || r.key == chosen[0]));
+        assert!(
+            !second
+                .rows
+                .iter()
+                .any(|r| r.key == flagged[1] && r.change.contains("stale-review")),
+            "{tracker}: the unreviewed risk keeps its label"
+        );
+        assert_eq!(second.counts.failed, 0, "{tracker}: {:?}", second.rows);
+
+        // The tracker holds the day where people read it.
+        match tracker {
+            "github" => {
+                let (repo, n) = chosen[0].rsplit_once('#').unwrap();
+                let issue = sb.github().issue(repo, n.parse().unwrap()).unwrap();
+                assert!(
+                    issue
+                        .body
+                        .contains(&format!("### Last reviewed\n\n{today}\n")),
+                    "{}",
+                    issue.body
+                );
+                assert!(!issue.labels.iter().any(|l| l == "recur:stale-review"));
+            }
+            _ => {
+                let issue = sb.jira().issue(&chosen[0]).unwrap();
+                assert_eq!(
+                    issue.fields.get("Last reviewed").and_then(|v| v.as_str()),
+                    Some(today.as_str()),
+                    "{tracker}: {:?}",
+                    issue.fields
+                );
+                assert!(!issue.labels.iter().any(|l| l == "recur:stale-review"));
+            }
+        }
+
+        // The next sync reads the day back; nothing is written again.
+        sync(&settings).await;
+        let back = scalar(
+            &db,
+            &format!(
+                "SELECT count(*) FROM items WHERE key = '{}' AND last_reviewed_at = DATE '{today}'",
+                chosen[0]
+            ),
+        )
+        .await;
+        assert_eq!(back, 1, "{tracker}: the synced Last reviewed");
+        score(&settings).await;
+        let third = writeback(&settings, false).await;
+        assert!(
+            third.rows.iter().all(|r| r.key != chosen[0]),
+            "{tracker}: diff only: {:?}",
+            third.rows
+        );
+        sb.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn review_record_names_what_it_cannot_find_and_records_nothing() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.duckdb");
+    let settings = gh_settings(&sb, &db, "");
+    std::fs::write(
+        dir.path().join("recur.toml"),
+        recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db),
+    )
+    .unwrap();
+    sync(&settings).await;
+    score(&settings).await;
+    let o = recur_bin(dir.path(), &["review", "record", "--risks", "acme/nope#1"]).await;
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("acme/nope#1"));
+    let o = recur_bin(dir.path(), &["review", "record"]).await;
+    assert_eq!(o.status.code(), Some(2));
+    let o = recur_bin(dir.path(), &["review", "record", "--priority", "P9"]).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(scalar(&db, "SELECT count(*) FROM risk_reviews").await, 0);
+    // By priority: every active P0 and P1 risk of the latest run.
+    let o = recur_bin(
+        dir.path(),
+        &[
+            "review",
+            "record",
+            "--priority",
+            "P0,P1",
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let expected = scalar(
+        &db,
+        "SELECT count(*) FROM risk_scores s JOIN risks r USING (source, key) \
+         WHERE r.active AND r.tracking = 'tracked' AND s.priority IN ('P0', 'P1')",
+    )
+    .await;
+    assert!(expected > 0, "the seed has P0 or P1 risks");
+    assert_eq!(rows.len() as i64, expected);
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM risk_reviews").await,
+        expected
+    );
+    // The stale-review section of movement no longer lists them.
+    let stale = scalar(
+        &db,
+        &format!(
+            "SELECT count(*) FROM risk_scores s WHERE s.priority IN ('P0', 'P1') AND s.active \
+             AND reviewed_on(s.source, s.key, s.last_reviewed_at, DATE '{}') IS DISTINCT FROM DATE '{}'",
+            clock().today(),
+            clock().today()
+        ),
+    )
+    .await;
+    assert_eq!(stale, 0);
+    sb.shutdown().await;
 }

@@ -18,8 +18,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use write::{
-    markdown_escape, render_markdown, render_wiki, wiki_escape, Block, CommentPage, LabelsAfter,
-    RemoteComment, Summary, Writer, SUMMARY_MARKER, SUMMARY_PROPERTY,
+    markdown_escape, render_markdown, render_wiki, set_form_section, wiki_escape, Block,
+    CommentPage, LabelsAfter, RemoteComment, Summary, Writer, SUMMARY_MARKER, SUMMARY_PROPERTY,
 };
 
 /// Whether an issue is open or closed in its tracker.

@@ -124,6 +124,62 @@ pub trait Writer: Send + Sync {
         id: &str,
         summary: &Summary,
     ) -> Result<(), ConnectorError>;
+
+    /// Sets the risk's "Last reviewed" value to `date` (`YYYY-MM-DD`): the
+    /// issue-form section of the body on GitHub, the mapped field on Jira.
+    async fn set_last_reviewed(&self, key: &str, date: &str) -> Result<(), ConnectorError>;
+}
+
+/// `body` with the issue-form section `### {heading}` holding `value`: the
+/// section's text (up to the next `###` heading) is replaced, or a section
+/// is appended when the body has none. Headings match case-insensitively
+/// and with any number of `#` from 1 to 6, as the form parser reads them;
+/// every other byte of the body is kept, so nothing a person wrote is lost.
+pub fn set_form_section(body: &str, heading: &str, value: &str) -> String {
+    let is_heading = |line: &str| {
+        let t = line.trim_start();
+        let hashes = t.bytes().take_while(|b| *b == b'#').count();
+        (1..=6).contains(&hashes) && t[hashes..].starts_with(' ')
+    };
+    let names = |line: &str| {
+        let t = line.trim_start().trim_start_matches('#').trim();
+        t.eq_ignore_ascii_case(heading)
+    };
+    let mut out = String::with_capacity(body.len() + heading.len() + value.len() + 8);
+    let mut lines = body.split_inclusive('\n').peekable();
+    let mut found = false;
+    while let Some(line) = lines.next() {
+        if !found && is_heading(line) && names(line) {
+            found = true;
+            out.push_str(line.trim_end_matches(['\r', '\n']));
+            out.push_str("\n\n");
+            out.push_str(value);
+            out.push('\n');
+            // Skip the old text up to the next heading.
+            while let Some(next) = lines.peek() {
+                if is_heading(next) {
+                    out.push('\n');
+                    break;
+                }
+                lines.next();
+            }
+        } else {
+            out.push_str(line);
+        }
+    }
+    if !found {
+        let trimmed = out.trim_end_matches(['\r', '\n']).len();
+        out.truncate(trimmed);
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str("### ");
+        out.push_str(heading);
+        out.push_str("\n\n");
+        out.push_str(value);
+        out.push('\n');
+    }
+    out
 }
 
 /// Escapes plain text for GitHub Markdown, so text recur writes can never
@@ -277,6 +333,33 @@ pub fn render_wiki(summary: &Summary) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn set_form_section_replaces_one_section_and_keeps_the_rest() {
+        let body = "### Impact\n\n3\n\n### Last reviewed\n\n_No response_\n\n### SLO\n\n99.9%\n";
+        assert_eq!(
+            super::set_form_section(body, "Last reviewed", "2026-06-30"),
+            "### Impact\n\n3\n\n### Last reviewed\n\n2026-06-30\n\n### SLO\n\n99.9%\n"
+        );
+        // The last section, a different heading level and case.
+        let body = "Intro @someone\n\n## LAST REVIEWED\n\nMarch 2025\n";
+        assert_eq!(
+            super::set_form_section(body, "Last reviewed", "2026-06-30"),
+            "Intro @someone\n\n## LAST REVIEWED\n\n2026-06-30\n"
+        );
+        // No such section: appended, the body untouched before it.
+        assert_eq!(
+            super::set_form_section("Free text\r\n", "Last reviewed", "2026-06-30"),
+            "Free text\n\n### Last reviewed\n\n2026-06-30\n"
+        );
+        assert_eq!(
+            super::set_form_section("", "Last reviewed", "2026-06-30"),
+            "### Last reviewed\n\n2026-06-30\n"
+        );
+        // A heading-like word inside text is not a heading.
+        let body = "###Last reviewed is not a heading\n";
+        assert!(super::set_form_section(body, "Last reviewed", "x").starts_with(body));
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -9,6 +9,10 @@
 //!   404 when the issue does not carry the label: already done.
 //! - comments are edited with `PATCH …/issues/comments/{id}` (octocrab's
 //!   own `update_comment` sends POST, which GitHub answers 404).
+//! - the risk's Last reviewed lives in the issue-form body: recur reads the
+//!   body and PATCHes it back with that one section changed. GitHub has no
+//!   conditional PATCH for issues, so the read happens right before the
+//!   write to keep the window for a concurrent human edit small.
 //! - a transferred issue answers writes with 307/301 and `Location`; a
 //!   deleted one with 410. Both come back as [`ConnectorError::NotFound`]
 //!   with that status, so the write-back skips the item and says why.
@@ -18,8 +22,8 @@ use std::sync::atomic::Ordering;
 use async_trait::async_trait;
 use http::StatusCode;
 use recur_core::{
-    render_markdown, CommentPage, ConnectorError, LabelsAfter, RemoteComment, Summary, Writer,
-    SUMMARY_MARKER,
+    render_markdown, set_form_section, CommentPage, ConnectorError, LabelsAfter, RemoteComment,
+    Summary, Writer, SUMMARY_MARKER,
 };
 use serde_json::json;
 
@@ -319,6 +323,42 @@ impl Writer for GithubConnector {
                 ),
             }),
         }
+    }
+
+    async fn set_last_reviewed(&self, key: &str, date: &str) -> Result<(), ConnectorError> {
+        let (repo, number) = split_key(&self.cfg.name, key)?;
+        let path = format!("/repos/{repo}/issues/{number}");
+        let what = format!("issue {key}");
+        let a = self.get(&path, None).await?;
+        if a.status != StatusCode::OK {
+            return Err(self.write_error(&path, &what, &a));
+        }
+        #[derive(serde::Deserialize)]
+        struct Issue {
+            body: Option<String>,
+        }
+        let issue: Issue =
+            serde_json::from_slice(&a.body).map_err(|e| ConnectorError::Transient {
+                source_name: self.name(),
+                status: Some(a.status.as_u16()),
+                message: format!("malformed issue answer: {e}"),
+            })?;
+        let body = issue.body.unwrap_or_default();
+        let updated = set_form_section(&body, "Last reviewed", date);
+        if updated == body {
+            return Ok(());
+        }
+        let a = self
+            .write(
+                http::Method::PATCH,
+                &path,
+                Some(&json!({ "body": updated })),
+            )
+            .await?;
+        if a.status != StatusCode::OK {
+            return Err(self.write_error(&path, &what, &a));
+        }
+        Ok(())
     }
 
     async fn create_comment(&self, key: &str, summary: &Summary) -> Result<String, ConnectorError> {

@@ -123,6 +123,16 @@ impl JiraConnector {
     }
 }
 
+/// Marks an edit as recur's in the issue's history (Jira shows the actor
+/// and description; people can tell recur's edits from their own).
+fn history_metadata(description: &str) -> Value {
+    json!({
+        "type": "recur:writeback",
+        "description": description,
+        "actor": {"id": "recur", "displayName": "recur", "type": "application"}
+    })
+}
+
 #[async_trait]
 impl Writer for JiraConnector {
     fn source_name(&self) -> &str {
@@ -276,11 +286,7 @@ impl Writer for JiraConnector {
         }
         let body = json!({
             "update": {"labels": ops},
-            "historyMetadata": {
-                "type": "recur:writeback",
-                "description": "recur write-back",
-                "actor": {"id": "recur", "displayName": "recur", "type": "application"}
-            }
+            "historyMetadata": history_metadata("recur write-back")
         });
         let path = format!("/issue/{key}");
         let a = self.send_write(Method::PUT, &path, &body).await?;
@@ -288,6 +294,38 @@ impl Writer for JiraConnector {
             return Err(self.error_for(&path, format!("issue {key}"), &a));
         }
         Ok(None)
+    }
+
+    async fn set_last_reviewed(&self, key: &str, date: &str) -> Result<(), ConnectorError> {
+        let map = match self.current_fields() {
+            Some(m) => m,
+            None => self.load_fields().await?,
+        };
+        let Some(field) = map
+            .by_heading
+            .iter()
+            .find(|(h, _)| h == "Last reviewed")
+            .map(|(_, id)| id.clone())
+        else {
+            return Err(ConnectorError::Http {
+                source_name: self.name(),
+                status: 0,
+                url: String::new(),
+                message: "no Jira field is named \"Last reviewed\": create one, or map one with \
+                          [sources.NAME.fields] last_reviewed_at"
+                    .into(),
+            });
+        };
+        let body = json!({
+            "fields": { field: date },
+            "historyMetadata": history_metadata("recur write-back: review recorded")
+        });
+        let path = format!("/issue/{key}");
+        let a = self.send_write(Method::PUT, &path, &body).await?;
+        if a.status != 204 && a.status != 200 {
+            return Err(self.error_for(&path, format!("issue {key}"), &a));
+        }
+        Ok(())
     }
 
     async fn create_comment(&self, key: &str, summary: &Summary) -> Result<String, ConnectorError> {
