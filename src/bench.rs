@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use recur_sandbox::{Sandbox, SandboxOptions};
 
-use crate::app::Error;
+use crate::app::{self, Error};
 use crate::demo::{sandbox_config, sandbox_jira_source, sync_all};
 use crate::settings::Settings;
 use crate::store::{OpenMode, Store};
@@ -26,8 +26,9 @@ pub async fn jira(sandbox: &Sandbox, dir: &Path) -> Result<(), Error> {
     let jira = sandbox.jira();
     let projects = jira.projects();
     let db = dir.join("bench-jira.duckdb");
+    // The sync is measured alone; backfill has its own figures.
     let text = format!(
-        "[store]\npath = {:?}\n{}",
+        "[store]\npath = {:?}\n[sync]\nbackfill = false\n{}",
         db.display().to_string(),
         sandbox_jira_source(&sandbox.jira_url(), &projects, false)
     );
@@ -141,6 +142,45 @@ pub async fn writeback(items: usize, dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// History backfill of everything the first sync stored: requests against
+/// the fewest the chosen listings need, items per second, peak RSS.
+async fn backfill(settings: &Settings, clock: Clock) -> Result<(), Error> {
+    let sources = app::sources(settings, None)?;
+    let store = Store::open(
+        &settings.store_path,
+        OpenMode::ReadWrite,
+        &settings.memory_limit,
+    )
+    .await?;
+    let run = crate::demo::local_run(clock);
+    let t = Instant::now();
+    let result = app::backfill(&store, settings, &sources, &run).await;
+    store.close().await;
+    let secs = t.elapsed().as_secs_f64();
+    for r in result? {
+        let chosen: Vec<String> = r
+            .strategies
+            .iter()
+            .map(|s| s.strategy.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        println!(
+            "history backfill: {} items rebuilt ({} versions, {} events) in {secs:.2}s = {:.0} items/s; requests {} made, {} minimum for the listings chosen ({}) (ratio {:.2}); peak RSS {:.0} MB",
+            r.items,
+            r.versions,
+            r.events,
+            r.items as f64 / secs.max(1e-9),
+            r.requests,
+            r.minimum_requests,
+            chosen.join(", "),
+            r.requests as f64 / r.minimum_requests.max(1) as f64,
+            peak_rss_mb().unwrap_or(0.0)
+        );
+    }
+    Ok(())
+}
+
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -174,7 +214,12 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), Error> {
         // The incremental listing that primes the ETag.
         minimum += 1;
     }
-    let settings = Settings::from_toml(&sandbox_config(&sandbox.github_url(), &repos, &db))?;
+    // The sync is measured alone (backfill off); the backfill after it has
+    // its own figures below.
+    let settings = Settings::from_toml(&format!(
+        "{}\n[sync]\nbackfill = false\nbackfill_max_requests = 100000000\n",
+        sandbox_config(&sandbox.github_url(), &repos, &db)
+    ))?;
     let clock = crate::clock::Clock::start_or_now();
     let rss_before = peak_rss_mb();
     gh.reset_counters();
@@ -200,6 +245,7 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), Error> {
         gh.rate_points_spent() - spent_before,
         t.elapsed().as_secs_f64()
     );
+    backfill(&settings, clock).await?;
     // The same pages, fetched again and parsed by bare serde_json, for scale.
     let client = reqwest::Client::new();
     let mut bodies = Vec::new();

@@ -421,7 +421,7 @@ pub async fn run_sandbox(port: u16, seed: u64, bench_issues: Option<usize>) -> R
 }
 
 /// A run on the real timer that only ends by itself.
-fn local_run(clock: crate::clock::Clock) -> app::Run<'static> {
+pub(crate) fn local_run(clock: crate::clock::Clock) -> app::Run<'static> {
     app::Run {
         sleeper: &crate::shutdown::TokioSleeper,
         shutdown: no_shutdown(),
@@ -441,7 +441,14 @@ pub(crate) async fn sync_all(
         &settings.memory_limit,
     )
     .await?;
-    let result = app::sync(&store, settings, &sources, false, &local_run(clock), None).await;
+    let run = local_run(clock);
+    let result = app::sync(&store, settings, &sources, false, &run, None).await;
+    let result = match result {
+        Ok(r) if settings.sync.backfill => app::backfill(&store, settings, &sources, &run)
+            .await
+            .map(|_| r),
+        other => other,
+    };
     store.close().await;
     result
 }

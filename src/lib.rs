@@ -35,6 +35,7 @@
 //! default `demo` feature).
 
 pub mod app;
+pub mod backfill;
 #[cfg(feature = "demo")]
 pub mod bench;
 pub mod cli;
@@ -72,6 +73,7 @@ mod layers {
         ("bench", 4),
         ("app", 3),
         ("sync", 2),
+        ("backfill", 2),
         ("scoring", 2),
         ("writeback", 2),
         ("reports", 2),

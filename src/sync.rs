@@ -545,26 +545,55 @@ impl Ctx<'_> {
         T: Send,
         F: for<'c> FnMut(&'c dyn Connector) -> BoxFuture<'c, Result<T, ConnectorError>> + Send,
     {
-        let source = self.job.connector.source_name().to_string();
-        let retry = Retry {
-            policy: self.job.settings,
-            sleeper: self.job.sleeper,
-            shutdown: &self.shutdown,
-            source: &source,
-        };
-        let mut attempt = Fetch {
-            connector: self.job.connector,
-            call,
-            last_rate: &mut self.last_rate,
-            max_wait: self.job.settings.max_wait,
-            source: &source,
-        };
         let mut tally = Tally::default();
-        let result = retry.run(&mut attempt, &mut tally).await;
+        let result = fetch_with_retries(
+            self.job.connector,
+            self.job.settings,
+            self.job.sleeper,
+            &self.shutdown,
+            &mut self.last_rate,
+            &mut tally,
+            call,
+        )
+        .await;
         self.stats.retries += u64::from(tally.retries);
         self.stats.waited_ms += tally.waited.as_millis() as u64;
         result
     }
+}
+
+/// One connector call under the shared policy (the sync's pages and the
+/// history backfill's log pages): wait out rate limits, back off on
+/// transient failures, give up on anything else at once. `last_rate` is
+/// the budget the last answer reported; `tally` counts tries and waits.
+pub(crate) async fn fetch_with_retries<T, F>(
+    connector: &dyn Connector,
+    settings: &SyncSettings,
+    sleeper: &dyn Sleeper,
+    shutdown: &Shutdown,
+    last_rate: &mut Option<RateLimit>,
+    tally: &mut Tally,
+    call: F,
+) -> Result<T, SyncError>
+where
+    T: Send,
+    F: for<'c> FnMut(&'c dyn Connector) -> BoxFuture<'c, Result<T, ConnectorError>> + Send,
+{
+    let source = connector.source_name().to_string();
+    let retry = Retry {
+        policy: settings,
+        sleeper,
+        shutdown,
+        source: &source,
+    };
+    let mut attempt = Fetch {
+        connector,
+        call,
+        last_rate,
+        max_wait: settings.max_wait,
+        source: &source,
+    };
+    retry.run(&mut attempt, tally).await
 }
 
 /// One connector call under the retry loop: before asking, it waits out a

@@ -6,6 +6,8 @@ mod common;
 
 #[path = "integration/as_of.rs"]
 mod as_of;
+#[path = "integration/backfill.rs"]
+mod backfill;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/crash.rs"]

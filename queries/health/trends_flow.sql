@@ -5,7 +5,10 @@
 -- Built from item_history, so it answers for past dates: an action item is
 -- open from creation until it closes, and again from each reopening, as the
 -- recorded versions show (the time before an item's first recorded version
--- counts as open from creation until its close). Items: tracked action
+-- counts as open from creation until its close). An item is opened when it
+-- entered the tracked backlog (tracked_since, migration 0013: its creation,
+-- or the day it was first labelled when history shows it untracked
+-- before). Items: tracked action
 -- items as of the end of as_of, with their service then (items_as_of). period_end is the last day of the period. open_change:
 -- open_at_end minus the previous period's (opened - closed + reopened).
 -- incidents: tracked incidents started (started_at, else created_at) in
@@ -36,8 +39,10 @@ snap AS (
     SELECT * FROM items_as_of($1::DATE) WHERE tracking = 'tracked'
 ),
 scope AS (
-    SELECT a.source, a.key, a.created_at::TIMESTAMP AS created
-    FROM snap a, p
+    SELECT a.source, a.key, coalesce(t.tracked_since, a.created_at)::TIMESTAMP AS created
+    FROM snap a
+    CROSS JOIN p
+    LEFT JOIN tracked_since() t ON t.source = a.source AND t.key = a.key
     WHERE a.kind = 'action_item' AND (p.service IS NULL OR a.service = p.service)
 ),
 -- Closed stretches from item_history: consecutive closed versions share the

@@ -64,6 +64,13 @@ pub async fn cycle(store: &Store, settings: &Settings, run: &Run<'_>) -> CycleOu
             "failed"
         }
     };
+    // History backfill: part of the sync step; a failure is logged and
+    // retried next cycle, never fails the cycle (the backlog is current).
+    if sync == "ok" && settings.sync.backfill && !is_requested(shutdown) {
+        if let Err(e) = super::backfill(store, settings, &sources, run).await {
+            tracing::warn!(error = %e, "History backfill did not finish; it continues next cycle.");
+        }
+    }
     out.sync_seconds = t.elapsed().as_secs_f64();
 
     let score = if is_requested(shutdown) {

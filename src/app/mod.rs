@@ -1,4 +1,4 @@
-//! The use cases, one function each: [`sync`], [`score`], [`writeback`],
+//! The use cases, one function each: [`sync`], [`backfill`], [`score`], [`writeback`],
 //! [`report`] / [`review`], [`record_review`], and one daemon [`cycle`]. Each takes an open
 //! [`Store`], the settings, and (where it waits or can be stopped) a
 //! [`Sleeper`](crate::shutdown::Sleeper) and a
@@ -9,6 +9,7 @@
 //! Opening the store is here too ([`open_writer`], [`open_reader`]): one
 //! writer per file (the lock), readers that wait for a writer's cycle.
 
+mod backfill;
 mod cycle;
 mod report;
 mod review;
@@ -18,6 +19,7 @@ mod writeback;
 
 use std::time::Duration;
 
+pub use backfill::backfill;
 pub use cycle::{cycle, CycleOutcome};
 pub use report::{report, review, Reported};
 pub use review::{record_review, ReviewSelection, Reviewed};

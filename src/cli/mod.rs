@@ -47,6 +47,10 @@ pub enum Command {
         /// Re-list everything and reconcile deletions and transfers.
         #[arg(long)]
         full: bool,
+        /// Rebuild history from the trackers' change logs even when
+        /// `[sync] backfill = false` (items already rebuilt are skipped).
+        #[arg(long)]
+        backfill: bool,
     },
     /// Score every tracked risk (ordinal and expected cost) and record the run.
     Score {
@@ -253,7 +257,11 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     let clock = Clock::start().map_err(usage)?;
     match &cli.command {
         Command::Init { force } => init(&cli, *force),
-        Command::Sync { source, full } => {
+        Command::Sync {
+            source,
+            full,
+            backfill,
+        } => {
             let settings = load_settings(&cli)?;
             let sources = app::sources(&settings, source.as_deref())?;
             let w = app::open_writer(&settings, "sync").await?;
@@ -276,8 +284,21 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             if let Some(p) = &spinner {
                 p.finish_and_clear();
             }
+            let synced = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    w.store.close().await;
+                    return Err(e);
+                }
+            };
+            let backfilled = if settings.sync.backfill || *backfill {
+                app::backfill(&w.store, &settings, &sources, &run).await
+            } else {
+                Ok(Vec::new())
+            };
             w.store.close().await;
-            print::print_sync(&result?)
+            print::print_sync(&synced)?;
+            print::print_backfill(&backfilled?)
         }
         Command::Daemon => {
             let settings = load_settings(&cli)?;

@@ -28,6 +28,29 @@ pub(super) fn print_sync(reports: &[crate::sync::SyncReport]) -> Result<(), Erro
     Ok(())
 }
 
+/// One line per backfilled source (nothing when there was nothing to do).
+pub(super) fn print_backfill(reports: &[crate::backfill::BackfillReport]) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    for r in reports.iter().filter(|r| r.requests > 0 || r.items > 0) {
+        writeln!(
+            out,
+            "{}: history backfill: {} items rebuilt ({} versions) from {} events, {} requests (least possible {}){}",
+            r.source,
+            r.items,
+            r.versions,
+            r.events,
+            r.requests,
+            r.minimum_requests,
+            if r.remaining > 0 {
+                format!(", {} items left for the next run", r.remaining)
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    Ok(())
+}
+
 pub(super) fn print_writeback(
     reports: &[crate::writeback::WritebackReport],
     format: Format,

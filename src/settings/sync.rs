@@ -1,5 +1,6 @@
 //! `[sync]`: the pull loop's tuning (overlap, reconciliation, paging,
-//! retries, timeouts, the size cap), validated into [`SyncSettings`].
+//! retries, timeouts, the size cap, history backfill), validated into
+//! [`SyncSettings`].
 
 use serde::Deserialize;
 
@@ -26,6 +27,11 @@ pub(super) struct RawSync {
     request_deadline_seconds: u64,
     /// The largest answer recur reads from a tracker, in MiB.
     max_response_mib: u64,
+    /// Rebuild each tracked item's earlier versions from the tracker's
+    /// change log (on its first sync, and for items not yet rebuilt).
+    backfill: bool,
+    /// Most change-log requests per run; the rest continue next run.
+    backfill_max_requests: u64,
 }
 
 impl Default for RawSync {
@@ -41,6 +47,8 @@ impl Default for RawSync {
             request_timeout_seconds: 30,
             request_deadline_seconds: 120,
             max_response_mib: 64,
+            backfill: true,
+            backfill_max_requests: 5000,
         }
     }
 }
@@ -68,6 +76,10 @@ pub struct SyncSettings {
     pub request_deadline: std::time::Duration,
     /// The largest answer read, in bytes.
     pub max_response_bytes: usize,
+    /// History backfill after each sync.
+    pub backfill: bool,
+    /// Change-log requests per run at most.
+    pub backfill_max_requests: u64,
 }
 
 impl Default for SyncSettings {
@@ -94,6 +106,8 @@ impl SyncSettings {
             ),
             max_response_bytes: usize::try_from(r.max_response_mib.clamp(1, 4096) << 20)
                 .unwrap_or(usize::MAX),
+            backfill: r.backfill,
+            backfill_max_requests: r.backfill_max_requests.max(1),
         }
     }
 }

@@ -148,6 +148,100 @@ fn json(v: &impl serde::Serialize) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
+/// Appends `rows` to `ingest_staging` (one row per item version; the
+/// callers merge them with set-based SQL).
+pub(super) fn append_staged(
+    conn: &Connection,
+    run_id: i64,
+    source: &str,
+    rows: &[ItemRow],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut app = conn
+        .appender("ingest_staging")
+        .map_err(sql("open appender"))?;
+    for row in rows {
+        let i = &row.item;
+        let f = &row.norm.fields;
+        let kind = row.norm.kind.map(|k| k.as_str());
+        let tracking = if kind.is_some() {
+            "tracked"
+        } else {
+            "untracked"
+        };
+        app.append_row(params![
+            source,
+            i.key,
+            // Untracked rows get their stored kind in SQL below; the
+            // placeholder never reaches `items`.
+            kind.unwrap_or(""),
+            tracking,
+            i.container,
+            i.number,
+            i.external_id,
+            i.url,
+            i.title,
+            i.body,
+            i.state.as_str(),
+            i.state_reason,
+            i.tracker_status,
+            f.status,
+            i.issue_type,
+            i.assignee,
+            f.owner,
+            f.priority,
+            f.service,
+            f.team,
+            f.incident_ref,
+            f.risk_ref,
+            f.item_type,
+            f.effect,
+            f.target_date,
+            f.risk_rationale,
+            f.expected_outcome,
+            f.evidence,
+            f.blocked_by,
+            f.effort,
+            f.theme,
+            f.impact,
+            f.scope,
+            f.likelihood,
+            f.ttd_minutes,
+            f.ttr_minutes,
+            f.users_pct,
+            f.occurrences_per_year,
+            f.days_between_failures,
+            f.slo,
+            f.last_reviewed_at,
+            f.started_at,
+            f.resolved_at,
+            f.severity,
+            i.created_at,
+            i.updated_at,
+            i.closed_at,
+            None::<String>,
+            json(&i.sections),
+            json(&i.links),
+            json(&row.norm.problems),
+            row.content_hash(),
+            i.raw,
+            now,
+            now,
+            run_id,
+            json(&i.labels),
+            i.updated_at,
+            f.stated_status,
+            // Where its history starts, if this is its first version;
+            // a stored item keeps its own (below).
+            i.updated_at,
+            json(&f.owners),
+        ])
+        .map_err(sql("append staged item"))?;
+    }
+    app.flush().map_err(sql("flush appender"))?;
+    Ok(())
+}
+
 fn stage_and_merge(
     conn: &Connection,
     run_id: i64,
@@ -158,90 +252,7 @@ fn stage_and_merge(
     if rows.is_empty() {
         return Ok(IngestStats::default());
     }
-    {
-        let mut app = conn
-            .appender("ingest_staging")
-            .map_err(sql("open appender"))?;
-        for row in rows {
-            let i = &row.item;
-            let f = &row.norm.fields;
-            let kind = row.norm.kind.map(|k| k.as_str());
-            let tracking = if kind.is_some() {
-                "tracked"
-            } else {
-                "untracked"
-            };
-            app.append_row(params![
-                source,
-                i.key,
-                // Untracked rows get their stored kind in SQL below; the
-                // placeholder never reaches `items`.
-                kind.unwrap_or(""),
-                tracking,
-                i.container,
-                i.number,
-                i.external_id,
-                i.url,
-                i.title,
-                i.body,
-                i.state.as_str(),
-                i.state_reason,
-                i.tracker_status,
-                f.status,
-                i.issue_type,
-                i.assignee,
-                f.owner,
-                f.priority,
-                f.service,
-                f.team,
-                f.incident_ref,
-                f.risk_ref,
-                f.item_type,
-                f.effect,
-                f.target_date,
-                f.risk_rationale,
-                f.expected_outcome,
-                f.evidence,
-                f.blocked_by,
-                f.effort,
-                f.theme,
-                f.impact,
-                f.scope,
-                f.likelihood,
-                f.ttd_minutes,
-                f.ttr_minutes,
-                f.users_pct,
-                f.occurrences_per_year,
-                f.days_between_failures,
-                f.slo,
-                f.last_reviewed_at,
-                f.started_at,
-                f.resolved_at,
-                f.severity,
-                i.created_at,
-                i.updated_at,
-                i.closed_at,
-                None::<String>,
-                json(&i.sections),
-                json(&i.links),
-                json(&row.norm.problems),
-                row.content_hash(),
-                i.raw,
-                now,
-                now,
-                run_id,
-                json(&i.labels),
-                i.updated_at,
-                f.stated_status,
-                // Where its history starts, if this is its first version;
-                // a stored item keeps its own (below).
-                i.updated_at,
-                json(&f.owners),
-            ])
-            .map_err(sql("append staged item"))?;
-        }
-        app.flush().map_err(sql("flush appender"))?;
-    }
+    append_staged(conn, run_id, source, rows, now)?;
     let total = rows.len() as u64;
     let statements = [
         // Several versions of one key on a page (a keyset page overlapping a

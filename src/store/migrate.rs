@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0012_review_questions.sql",
         sql: include_str!("../../queries/migrations/0012_review_questions.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_backfill.sql",
+        sql: include_str!("../../queries/migrations/0013_backfill.sql"),
+    },
 ];
 
 /// The schema version this build writes.

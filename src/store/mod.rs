@@ -6,6 +6,7 @@
 //! page ingestion with history, sync bookkeeping, scoring runs, write-back
 //! bookkeeping and read-only queries.
 
+mod backfill;
 mod cycles;
 mod export;
 mod ingest;
@@ -23,6 +24,7 @@ use std::thread::JoinHandle;
 
 use duckdb::{AccessMode, Config, Connection};
 
+pub use backfill::{BackfillProgress, BackfillTodo, ContainerPlan};
 pub use cycles::CycleRow;
 pub use export::{ExportFormat, Exported, PUBLIC_TABLES};
 pub use ingest::{IngestStats, ItemRow};

@@ -7,6 +7,7 @@
 //! Connectors turn API pages into records and nothing more: scheduling,
 //! retries, rate-limit waits and storage belong to the caller.
 
+pub mod history;
 pub mod normalize;
 pub mod write;
 
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use history::{rewind, Change, ItemEvent, PastVersion};
 pub use write::{
     markdown_escape, render_markdown, render_wiki, set_form_section, wiki_escape, Block,
     CommentPage, LabelsAfter, RemoteComment, Summary, Writer, SUMMARY_MARKER, SUMMARY_PROPERTY,
@@ -380,6 +382,100 @@ pub trait Connector: Send + Sync {
 
     /// Looks one item up by key (reconciliation of items missing from listings).
     async fn probe(&self, key: &str) -> Result<Probe, ConnectorError>;
+
+    /// The change-log listings this tracker offers for history backfill.
+    fn log_shape(&self) -> LogShape;
+
+    /// Readies reading logs and stored items (Jira: the field map, one
+    /// request when not loaded yet).
+    async fn prepare_log(&self) -> Result<(), ConnectorError>;
+
+    /// Fetches one page of a change log (one request).
+    async fn events_page(&self, request: &EventsRequest) -> Result<EventsPage, ConnectorError>;
+
+    /// The stored JSON of an item read back into an [`Item`] (for
+    /// rewinding); `None` when it cannot be read.
+    fn item_from_raw(&self, container: &str, raw: &str) -> Option<Item>;
+
+    /// How to recompute what the tracker derives from an item's status
+    /// while rewinding it; `samples` are stored raw items of this source
+    /// (Jira learns each status's category from them).
+    fn status_rules(&self, samples: &[String]) -> StatusRules;
+}
+
+/// Sets an item's state and status word from a raw status name.
+pub type SettleFn = dyn Fn(&mut Item, Option<&str>) + Send + Sync;
+
+/// Reads the raw status name of a stored raw item.
+pub type StatusOfFn = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+/// Recomputes status-derived fields while rewinding (see
+/// [`history::rewind`]).
+pub struct StatusRules {
+    /// Sets the state and status word from a raw status name (no-op on
+    /// GitHub).
+    pub settle: Box<SettleFn>,
+    /// The raw status name of a stored raw item (`None` on GitHub).
+    pub status_of: Box<StatusOfFn>,
+}
+
+impl StatusRules {
+    /// Rules for a tracker without statuses.
+    pub fn none() -> Self {
+        StatusRules {
+            settle: Box::new(|_, _| {}),
+            status_of: Box::new(|_| None),
+        }
+    }
+}
+
+/// What a tracker's change log offers for backfill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogShape {
+    /// One listing per container covers every item's events (GitHub
+    /// `GET /repos/{o}/{r}/issues/events`, issues and pull requests alike).
+    pub per_container: bool,
+    /// Entries per page of a log listing.
+    pub page_size: u32,
+    /// The log carries every field recur reads (Jira's changelog); false
+    /// when fields that live in the body are missing from it (GitHub).
+    pub has_fields: bool,
+}
+
+/// One change-log page to fetch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "scope", rename_all = "snake_case")]
+pub enum EventsRequest {
+    /// One item's log (GitHub `…/issues/{n}/events`, Jira
+    /// `…/issue/{key}/changelog`), from `cursor` (`None`: the first page).
+    Item {
+        /// The item.
+        key: String,
+        /// Where the next page starts (opaque).
+        cursor: Option<String>,
+    },
+    /// A whole container's log (GitHub only).
+    Container {
+        /// The repository.
+        container: String,
+        /// Where the next page starts (opaque).
+        cursor: Option<String>,
+    },
+}
+
+/// One page of change-log entries.
+#[derive(Debug, Clone, Default)]
+pub struct EventsPage {
+    /// The events, in the tracker's order; entries recur does not read are
+    /// left out (container logs also carry pull requests' events).
+    pub events: Vec<ItemEvent>,
+    /// The next page's cursor, if any.
+    pub next: Option<String>,
+    /// Rate-limit figures from the response.
+    pub rate: Option<RateLimit>,
+    /// Entries the page held, read or not (for the least number of pages
+    /// a listing needs).
+    pub entries: usize,
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@
 //! in `write`. This file keeps the configuration, the connector and its
 //! [`Connector`] implementation.
 
+mod events;
 mod parse;
 #[cfg(test)]
 mod props;
@@ -35,7 +36,10 @@ use async_trait::async_trait;
 use chrono::SecondsFormat;
 use http::StatusCode;
 use octocrab::Octocrab;
-use recur_core::{Connector, ConnectorError, Listing, Page, PageRequest, Probe};
+use recur_core::{
+    Connector, ConnectorError, EventsPage, EventsRequest, Item, Listing, LogShape, Page,
+    PageRequest, Probe,
+};
 
 pub use parse::{parse_issue, parse_link_next};
 pub use transport::rate_limit;
@@ -274,6 +278,50 @@ impl Connector for GithubConnector {
             etag: None,
         });
         Ok(page)
+    }
+
+    fn log_shape(&self) -> LogShape {
+        LogShape {
+            per_container: true,
+            page_size: events::PAGE_SIZE,
+            has_fields: false,
+        }
+    }
+
+    async fn prepare_log(&self) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+
+    async fn events_page(&self, request: &EventsRequest) -> Result<EventsPage, ConnectorError> {
+        let pp = events::PAGE_SIZE;
+        match request {
+            EventsRequest::Item { key, cursor } => {
+                let (repo, number) = parse_key(key).ok_or_else(|| ConnectorError::Http {
+                    source_name: self.name(),
+                    status: 0,
+                    url: String::new(),
+                    message: format!("{key:?} is not a GitHub key (owner/repo#N)"),
+                })?;
+                let url = cursor.clone().unwrap_or_else(|| {
+                    format!("/repos/{repo}/issues/{number}/events?per_page={pp}")
+                });
+                self.events(repo, Some(number), &url).await
+            }
+            EventsRequest::Container { container, cursor } => {
+                let url = cursor
+                    .clone()
+                    .unwrap_or_else(|| format!("/repos/{container}/issues/events?per_page={pp}"));
+                self.events(container, None, &url).await
+            }
+        }
+    }
+
+    fn item_from_raw(&self, container: &str, raw: &str) -> Option<Item> {
+        parse_issue(container, raw).ok().flatten()
+    }
+
+    fn status_rules(&self, _samples: &[String]) -> recur_core::StatusRules {
+        recur_core::StatusRules::none()
     }
 
     async fn probe(&self, key: &str) -> Result<Probe, ConnectorError> {

@@ -41,6 +41,7 @@
 //! The write half (labels, the summary comment) is in `write`.
 
 mod adf;
+mod changelog;
 mod fields;
 mod http;
 mod jql;
@@ -54,7 +55,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use recur_core::{Connector, ConnectorError, Listing, Page, PageRequest, Probe};
+use recur_core::{
+    Connector, ConnectorError, EventsPage, EventsRequest, Item, Listing, LogShape, Page,
+    PageRequest, Probe,
+};
 use reqwest::Method;
 
 pub use adf::adf_to_text;
@@ -380,6 +384,46 @@ impl Connector for JiraConnector {
         page.rate = rate_limit(&a.headers);
         page.next = self.next_request(req, &env, issues.len())?;
         Ok(page)
+    }
+
+    fn log_shape(&self) -> LogShape {
+        LogShape {
+            per_container: false,
+            page_size: changelog::PAGE_SIZE,
+            has_fields: true,
+        }
+    }
+
+    async fn prepare_log(&self) -> Result<(), ConnectorError> {
+        if self.current_fields().is_none() {
+            self.load_fields().await?;
+        }
+        Ok(())
+    }
+
+    async fn events_page(&self, request: &EventsRequest) -> Result<EventsPage, ConnectorError> {
+        match request {
+            EventsRequest::Item { key, cursor } => {
+                self.changelog_page(key, cursor.as_deref()).await
+            }
+            EventsRequest::Container { container, .. } => Err(config_error(
+                &self.cfg,
+                format!("Jira has no project-wide change log (asked for {container})"),
+            )),
+        }
+    }
+
+    fn status_rules(&self, samples: &[String]) -> recur_core::StatusRules {
+        changelog::status_rules(samples)
+    }
+
+    fn item_from_raw(&self, _container: &str, raw: &str) -> Option<Item> {
+        let map = self.current_fields()?;
+        let ctx = MapCtx {
+            site: &self.site,
+            fields: &map,
+        };
+        parse::parse_issue(raw, &ctx).ok()
     }
 
     async fn probe(&self, key: &str) -> Result<Probe, ConnectorError> {

@@ -41,6 +41,10 @@ pub(crate) struct SeedIssue {
     /// Open again after this close (so `state_reason` is `reopened`); the
     /// reopening happened at `updated`.
     pub reopened: Option<SeedClose>,
+    /// One of `labels` was added this long after creation (seconds), not at
+    /// creation: an item that entered the backlog, or got its priority,
+    /// later. Its `labeled` event carries the later time.
+    pub labelled_later: Option<(u32, i64)>,
 }
 
 pub(crate) struct SeedClose {

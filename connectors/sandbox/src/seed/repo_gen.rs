@@ -282,7 +282,26 @@ impl RepoGen<'_> {
         } else {
             pick(&mut self.rng, &PEOPLE)
         };
+        // Drawn from a generator of the issue's own, so the main sequence
+        // (and every other fact of the seeded organisation) stays as it was.
+        let labelled_later = {
+            use rand::SeedableRng;
+            let mut r = StdRng::seed_from_u64((created as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let room = (updated - created).min(45 * DAY);
+            (tracked
+                && pull_request.is_none()
+                && labels.len() >= 2
+                && room > DAY
+                && r.random_bool(0.2))
+            .then(|| {
+                (
+                    labels[r.random_range(0..labels.len())],
+                    r.random_range(DAY..=room),
+                )
+            })
+        };
         SeedIssue {
+            labelled_later,
             title,
             body,
             labels,

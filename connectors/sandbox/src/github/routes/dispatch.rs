@@ -68,6 +68,7 @@ fn read_endpoint(w: &World, call: &Call<'_>, ep: &Ep) -> Outcome {
         | Ep::IssueLabels(r, _)
         | Ep::IssueLabel(r, ..)
         | Ep::Events(r, _)
+        | Ep::RepoEvents(r)
         | Ep::Timeline(r, _)
         | Ep::RepoLabels(r)
         | Ep::RepoLabel(r, _) => r,
@@ -79,7 +80,7 @@ fn read_endpoint(w: &World, call: &Call<'_>, ep: &Ep) -> Outcome {
         Ep::Repo(_) => DOC_REPO,
         Ep::RepoComments(_) | Ep::IssueComments(..) => DOC_COMMENTS,
         Ep::Comment(..) => DOC_COMMENT,
-        Ep::Events(..) | Ep::Timeline(..) => DOC_EVENTS,
+        Ep::Events(..) | Ep::Timeline(..) | Ep::RepoEvents(..) => DOC_EVENTS,
         _ => DOC_LABELS,
     };
     let Some(ri) = resolve(w, repo_ref) else {
@@ -94,6 +95,7 @@ fn read_endpoint(w: &World, call: &Call<'_>, ep: &Ep) -> Outcome {
         Ep::IssueComments(_, n) => comments::list_issue_comments(w, call, ri, *n, doc),
         Ep::IssueLabels(_, n) => labels::list_issue_labels(w, call, ri, *n, doc),
         Ep::Events(_, n) => issues::list_events(w, call, ri, *n, doc, false),
+        Ep::RepoEvents(_) => issues::list_repo_events(w, call, ri),
         Ep::Timeline(_, n) => issues::list_events(w, call, ri, *n, doc, true),
         Ep::RepoLabels(_) => labels::list_repo_labels(w, call, ri),
         Ep::RepoLabel(_, name) => labels::get_repo_label(w, ri, name, doc),

@@ -167,6 +167,57 @@ pub(super) fn list_events(
     }
 }
 
+/// `GET /repos/{owner}/{repo}/issues/events`: every live issue's and pull
+/// request's events, newest first, each naming its issue (a pull request
+/// with its `pull_request` object), paged like issue lists.
+pub(super) fn list_repo_events(w: &World, call: &Call<'_>, ri: u32) -> Outcome {
+    let repo = &w.repos[ri as usize];
+    // (time, id, issue index, event index)
+    let mut entries: Vec<(i64, u64, usize, usize)> = repo
+        .issues
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.is_live())
+        .flat_map(|(ix, i)| {
+            i.events
+                .iter()
+                .enumerate()
+                .map(move |(k, e)| (e.at, e.id, ix, k))
+        })
+        .collect();
+    entries.sort_by_key(|(t, id, ..)| std::cmp::Reverse((*t, *id)));
+    let path = format!("/repositories/{}/issues/events", repo.id);
+    let (start, end, link) = call.paged(path, entries.len());
+    let body = array(
+        &entries[start..end],
+        |out, (_, _, ix, k)| {
+            let issue = &repo.issues[*ix];
+            json::write_event(out, w, repo, &issue.events[*k]);
+            // The event names its issue (a short form: id, number, state,
+            // and the pull-request marker recur filters on).
+            out.pop();
+            out.extend_from_slice(b",\"issue\":{\"id\":");
+            out.extend_from_slice(issue.id.to_string().as_bytes());
+            out.extend_from_slice(b",\"number\":");
+            out.extend_from_slice(issue.number.to_string().as_bytes());
+            out.extend_from_slice(if issue.closed {
+                b",\"state\":\"closed\"".as_slice()
+            } else {
+                b",\"state\":\"open\"".as_slice()
+            });
+            if issue.pr.is_some() {
+                out.extend_from_slice(b",\"pull_request\":{}");
+            }
+            out.extend_from_slice(b"}}");
+        },
+        1500,
+    );
+    Outcome {
+        link,
+        ..Outcome::ok(body)
+    }
+}
+
 /// `POST /repos/{owner}/{repo}/issues`.
 pub(super) fn create_issue(w: &mut World, call: &Call<'_>, wr: Write<'_>) -> Outcome {
     let Write {

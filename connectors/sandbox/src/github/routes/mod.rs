@@ -63,6 +63,7 @@ pub const ROUTE_TEMPLATES: &[&str] = &[
     "DELETE /repos/{owner}/{repo}/issues/{number}/labels",
     "DELETE /repos/{owner}/{repo}/issues/{number}/labels/{name}",
     "GET /repos/{owner}/{repo}/issues/{number}/events",
+    "GET /repos/{owner}/{repo}/issues/events",
     "GET /repos/{owner}/{repo}/issues/{number}/timeline",
     "GET /repos/{owner}/{repo}/labels",
     "POST /repos/{owner}/{repo}/labels",

@@ -32,6 +32,7 @@ pub(super) enum Ep {
     IssueLabels(RepoRef, u64),
     IssueLabel(RepoRef, u64, String),
     Events(RepoRef, u64),
+    RepoEvents(RepoRef),
     Timeline(RepoRef, u64),
     RepoLabels(RepoRef),
     RepoLabel(RepoRef, String),
@@ -65,6 +66,7 @@ fn repo_endpoint(r: RepoRef, rest: &[&str]) -> Ep {
         [] => Ep::Repo(r),
         ["issues"] => Ep::Issues(r),
         ["issues", "comments"] => Ep::RepoComments(r),
+        ["issues", "events"] => Ep::RepoEvents(r),
         ["issues", "comments", id] => n(id).map_or(Ep::Unknown, |id| Ep::Comment(r, id)),
         ["issues", num] => n(num).map_or(Ep::Unknown, |x| Ep::Issue(r, x)),
         ["issues", num, "comments"] => n(num).map_or(Ep::Unknown, |x| Ep::IssueComments(r, x)),
@@ -107,6 +109,7 @@ pub(super) fn template(method: &Method, ep: &Ep) -> Option<&'static str> {
             "DELETE /repos/{owner}/{repo}/issues/{number}/labels/{name}"
         }
         ("GET", Ep::Events(..)) => "GET /repos/{owner}/{repo}/issues/{number}/events",
+        ("GET", Ep::RepoEvents(..)) => "GET /repos/{owner}/{repo}/issues/events",
         ("GET", Ep::Timeline(..)) => "GET /repos/{owner}/{repo}/issues/{number}/timeline",
         ("GET", Ep::RepoLabels(_)) => "GET /repos/{owner}/{repo}/labels",
         ("POST", Ep::RepoLabels(_)) => "POST /repos/{owner}/{repo}/labels",

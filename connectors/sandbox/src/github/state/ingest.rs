@@ -65,14 +65,22 @@ impl World {
             let mut labels: Vec<u32> = s.labels.iter().map(|l| label_map[*l as usize]).collect();
             self.repos[ri as usize].sort_labels(&mut labels);
             let mut events = Vec::with_capacity(labels.len() + 1);
+            let later = s
+                .labelled_later
+                .map(|(l, after)| (label_map[l as usize], s.created + after));
             for l in &labels {
+                let at = match later {
+                    Some((ll, at)) if ll == *l => at,
+                    _ => s.created,
+                };
                 events.push(Event {
                     id: self.event_id(),
                     actor: user,
-                    at: s.created,
+                    at,
                     kind: EventKind::Labeled(*l),
                 });
             }
+            events.sort_by_key(|e| e.at);
             let (closed_at, closed_by, state_reason) = match &s.closed {
                 Some(c) => {
                     let by = self.user(c.by);

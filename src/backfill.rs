@@ -1,0 +1,367 @@
+//! History backfill: each tracked item's earlier versions, rebuilt from the
+//! tracker's change log, so `--as-of` reaches back before recur was
+//! installed.
+//!
+//! Two phases, both resumable. **Fetch**: the log pages go into
+//! `item_events` together with the cursor that says they are done (one
+//! transaction per page), so a kill loses at most the page in flight. On
+//! GitHub each repository takes the cheaper listing: every tracked issue's
+//! own events (`…/issues/{n}/events`, at least one request each) or the
+//! repository-wide events (`…/issues/events`, every issue and pull
+//! request), estimated from what the first sync saw (tracked items, their
+//! labels, the highest issue number) and said in the log. Jira has only
+//! the per-issue changelog. **Rebuild**: for each item whose log is
+//! complete, [`recur_core::rewind`] walks the events back from the item as
+//! last synced, and the versions before its first synced one are written
+//! with `origin = 'backfill'` (one transaction per item).
+//!
+//! Requests go through the shared retry loop under the sync's rate-limit
+//! handling and stop at `[sync] backfill_max_requests` per run; the rest
+//! continues next run.
+
+use std::collections::{BTreeMap, HashSet};
+
+use recur_core::normalize::{normalize, LabelRules};
+use recur_core::{Connector, EventsPage, EventsRequest, RateLimit};
+use serde::Serialize;
+use tracing::Instrument;
+
+use crate::retry::Tally;
+use crate::settings::SyncSettings;
+use crate::shutdown::{Shutdown, Sleeper};
+use crate::store::{BackfillProgress, BackfillTodo, ItemRow, Store};
+use crate::sync::{fetch_with_retries, SyncError};
+
+/// One backfill run of one source.
+pub struct BackfillJob<'a> {
+    /// The database.
+    pub store: &'a Store,
+    /// The tracker.
+    pub connector: &'a dyn Connector,
+    /// What is tracked (the rebuilt versions are classified like synced ones).
+    pub rules: &'a LabelRules,
+    /// Retries, waits and the request budget (`backfill_max_requests`).
+    pub settings: &'a SyncSettings,
+    /// How to wait.
+    pub sleeper: &'a dyn Sleeper,
+}
+
+/// The listing chosen for one container, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Strategy {
+    /// The repository or project.
+    pub container: String,
+    /// `per_item` or `per_container`.
+    pub strategy: String,
+    /// Estimated requests listing each tracked item's events.
+    pub estimate_per_item: u64,
+    /// Estimated requests listing the container's events (`None`: the
+    /// tracker has no such listing).
+    pub estimate_container: Option<u64>,
+}
+
+/// What one backfill run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BackfillReport {
+    /// Source name.
+    pub source: String,
+    /// Items whose versions were rebuilt in this run.
+    pub items: u64,
+    /// Versions written.
+    pub versions: u64,
+    /// Events stored.
+    pub events: u64,
+    /// Change-log requests made.
+    pub requests: u64,
+    /// The fewest requests the listings read needed (pages of their entries).
+    pub minimum_requests: u64,
+    /// Items left for a later run (budget spent).
+    pub remaining: u64,
+    /// Per container, the listing chosen.
+    pub strategies: Vec<Strategy>,
+}
+
+/// The estimated length of an item's log: a label event per label, and a
+/// few state changes.
+fn estimated_events(t: &BackfillTodo) -> u64 {
+    t.labels as u64 + 2
+}
+
+/// Items whose versions are written in one transaction.
+const REBUILD_BATCH: usize = 500;
+
+fn pages(entries: u64, page: u64) -> u64 {
+    entries.div_ceil(page.max(1)).max(1)
+}
+
+impl BackfillJob<'_> {
+    fn source(&self) -> &str {
+        self.connector.source_name()
+    }
+
+    /// Fetches the logs of the items not yet fetched (within the budget),
+    /// then rebuilds every item whose log is complete.
+    pub async fn run(&self, shutdown: Shutdown) -> Result<BackfillReport, SyncError> {
+        let source = self.source().to_string();
+        let mut report = BackfillReport {
+            source: source.clone(),
+            ..BackfillReport::default()
+        };
+        let todo = self.store.backfill_todo(&source).await?;
+        if todo.is_empty() {
+            return Ok(report);
+        }
+        let shape = self.connector.log_shape();
+        let page = u64::from(shape.page_size);
+        self.connector
+            .prepare_log()
+            .await
+            .map_err(SyncError::Connector)?;
+        let max_numbers: BTreeMap<String, i64> = self
+            .store
+            .backfill_max_numbers(&source)
+            .await?
+            .into_iter()
+            .collect();
+        let mut by_container: BTreeMap<String, Vec<BackfillTodo>> = BTreeMap::new();
+        for t in todo {
+            by_container.entry(t.container.clone()).or_default().push(t);
+        }
+        let mut fetch = Fetcher {
+            job: self,
+            shutdown,
+            last_rate: None,
+            requests: 0,
+            budget: self.settings.backfill_max_requests,
+        };
+        'containers: for (container, items) in &by_container {
+            let open: Vec<&BackfillTodo> = items
+                .iter()
+                .filter(|t| t.state.as_deref() != Some("fetched"))
+                .collect();
+            if open.is_empty() {
+                continue;
+            }
+            let plan = self.store.backfill_container(&source, container).await?;
+            let estimate_per_item: u64 =
+                items.iter().map(|t| pages(estimated_events(t), page)).sum();
+            let estimate_container = shape.per_container.then(|| {
+                let mean = items.iter().map(estimated_events).sum::<u64>() as f64
+                    / items.len().max(1) as f64;
+                let issues = max_numbers.get(container).copied().unwrap_or(0).max(1) as f64;
+                pages((issues * mean).ceil() as u64, page)
+            });
+            let (strategy, mut cursor, done) = match plan {
+                Some(p) => (p.strategy, p.cursor, p.done),
+                None => {
+                    let strategy = match estimate_container {
+                        Some(c) if c < estimate_per_item => "per_container",
+                        _ => "per_item",
+                    };
+                    tracing::info!(
+                        source = %source,
+                        container = %container,
+                        strategy,
+                        estimate_per_item,
+                        estimate_container = estimate_container.map(|c| c as i64).unwrap_or(-1),
+                        items = items.len(),
+                        "History backfill: listing chosen by estimated requests."
+                    );
+                    self.store
+                        .backfill_choose(
+                            &source,
+                            container,
+                            strategy,
+                            estimate_per_item,
+                            estimate_container.unwrap_or(0),
+                        )
+                        .await?;
+                    (strategy.to_string(), None, false)
+                }
+            };
+            report.strategies.push(Strategy {
+                container: container.clone(),
+                strategy: strategy.clone(),
+                estimate_per_item,
+                estimate_container,
+            });
+            if strategy == "per_container" && !done {
+                let keys: HashSet<&str> = items.iter().map(|t| t.key.as_str()).collect();
+                loop {
+                    if !fetch.can_send() {
+                        break 'containers;
+                    }
+                    let request = EventsRequest::Container {
+                        container: container.clone(),
+                        cursor: cursor.clone(),
+                    };
+                    let p = fetch.page(&request).await?;
+                    report.minimum_requests += 1;
+                    let kept: Vec<_> = p
+                        .events
+                        .into_iter()
+                        .filter(|e| keys.contains(e.key.as_str()))
+                        .collect();
+                    report.events += kept.len() as u64;
+                    let finished = p.next.is_none();
+                    let progress = BackfillProgress {
+                        items: if finished {
+                            items
+                                .iter()
+                                .map(|t| (t.key.clone(), "fetched", None))
+                                .collect()
+                        } else {
+                            Vec::new()
+                        },
+                        item_requests: None,
+                        container: Some((container.clone(), p.next.clone(), finished, 1)),
+                    };
+                    self.store.backfill_page(&source, kept, progress).await?;
+                    if finished {
+                        break;
+                    }
+                    cursor = p.next;
+                }
+            } else if strategy == "per_item" {
+                for t in open {
+                    let mut cursor = t.cursor.clone();
+                    loop {
+                        if !fetch.can_send() {
+                            break 'containers;
+                        }
+                        let request = EventsRequest::Item {
+                            key: t.key.clone(),
+                            cursor: cursor.clone(),
+                        };
+                        let p = fetch.page(&request).await?;
+                        // Every page but a short last one is full: the
+                        // listing needs exactly as many pages as it took.
+                        report.minimum_requests += 1;
+                        report.events += p.events.len() as u64;
+                        let state = if p.next.is_some() {
+                            "fetching"
+                        } else {
+                            "fetched"
+                        };
+                        let progress = BackfillProgress {
+                            items: vec![(t.key.clone(), state, p.next.clone())],
+                            item_requests: Some((t.key.clone(), 1)),
+                            container: None,
+                        };
+                        self.store
+                            .backfill_page(&source, p.events, progress)
+                            .await?;
+                        match p.next {
+                            Some(n) => cursor = Some(n),
+                            None => break,
+                        }
+                    }
+                }
+            }
+        }
+        report.requests = fetch.requests;
+
+        // Rebuild every item whose log is complete, a batch per transaction.
+        let todo = self.store.backfill_todo(&source).await?;
+        let samples: Vec<String> = todo.iter().map(|t| t.raw.clone()).collect();
+        let rules = self.connector.status_rules(&samples);
+        let ready: Vec<&BackfillTodo> = todo
+            .iter()
+            .filter(|t| t.state.as_deref() == Some("fetched"))
+            .collect();
+        report.remaining = (todo.len() - ready.len()) as u64;
+        for chunk in ready.chunks(REBUILD_BATCH) {
+            let keys: Vec<String> = chunk.iter().map(|t| t.key.clone()).collect();
+            let mut events = self.store.backfill_events(&source, keys).await?;
+            let mut batch = Vec::with_capacity(chunk.len());
+            for t in chunk {
+                let Some(current) = self.connector.item_from_raw(&t.container, &t.raw) else {
+                    // Marked rebuilt with no versions: retrying would fail
+                    // the same way every run.
+                    tracing::warn!(source = %source, key = %t.key, "Stored item unreadable; its history is not rebuilt.");
+                    batch.push((t.key.clone(), Vec::new()));
+                    continue;
+                };
+                let evs = events.remove(&t.key).unwrap_or_default();
+                let status = (rules.status_of)(&t.raw);
+                let versions = recur_core::rewind(
+                    &current,
+                    &evs,
+                    t.until,
+                    status.as_deref(),
+                    rules.settle.as_ref(),
+                );
+                let rows: Vec<ItemRow> = versions
+                    .into_iter()
+                    .map(|v| {
+                        let mut item = v.item;
+                        item.updated_at = v.valid_from;
+                        ItemRow {
+                            norm: normalize(&item, self.rules),
+                            item,
+                            managed_prefix: self.rules.managed_label_prefix.clone(),
+                        }
+                    })
+                    .collect();
+                batch.push((t.key.clone(), rows));
+            }
+            report.items += batch.len() as u64;
+            report.versions += self
+                .store
+                .backfill_versions(&source, batch, shape.has_fields)
+                .await? as u64;
+            if *fetch.shutdown.borrow() {
+                return Err(SyncError::Interrupted);
+            }
+        }
+        tracing::info!(
+            source = %source,
+            items = report.items,
+            versions = report.versions,
+            events = report.events,
+            requests = report.requests,
+            minimum_requests = report.minimum_requests,
+            remaining = report.remaining,
+            "History backfill done."
+        );
+        Ok(report)
+    }
+}
+
+/// Sends log requests under the retry loop and the run's budget.
+struct Fetcher<'a, 'j> {
+    job: &'a BackfillJob<'j>,
+    shutdown: Shutdown,
+    last_rate: Option<RateLimit>,
+    requests: u64,
+    budget: u64,
+}
+
+impl Fetcher<'_, '_> {
+    fn can_send(&self) -> bool {
+        self.requests < self.budget && !*self.shutdown.borrow()
+    }
+
+    async fn page(&mut self, request: &EventsRequest) -> Result<EventsPage, SyncError> {
+        let r = request.clone();
+        let before = self.job.connector.requests_sent();
+        let mut tally = Tally::default();
+        let page = fetch_with_retries(
+            self.job.connector,
+            self.job.settings,
+            self.job.sleeper,
+            &self.shutdown,
+            &mut self.last_rate,
+            &mut tally,
+            move |c| {
+                let r = r.clone();
+                Box::pin(async move { c.events_page(&r).await })
+            },
+        )
+        .instrument(tracing::debug_span!("backfill_page"))
+        .await?;
+        self.requests += self.job.connector.requests_sent() - before;
+        self.last_rate = page.rate.or(self.last_rate);
+        Ok(page)
+    }
+}

@@ -1,0 +1,480 @@
+//! History backfill's storage: the change-log events of each item
+//! (`item_events`), the progress of fetching them (`backfill_items`,
+//! `backfill_containers`, each page's events and cursor in one
+//! transaction), and the rebuilt versions written into `item_history` with
+//! `origin = 'backfill'` before the item's first synced version.
+
+use chrono::{DateTime, Utc};
+use duckdb::params;
+use recur_core::ItemEvent;
+
+use super::ingest::{append_staged, HISTORY_COLUMNS};
+use super::{sql, ItemRow, Store, StoreError};
+
+/// A tracked item whose history is not rebuilt yet.
+#[derive(Debug, Clone)]
+pub struct BackfillTodo {
+    /// The item.
+    pub key: String,
+    /// Its repository or project.
+    pub container: String,
+    /// Its number in the container.
+    pub number: i64,
+    /// Its labels now (for estimating its log's length).
+    pub labels: usize,
+    /// Its JSON as last synced.
+    pub raw: String,
+    /// The start of its first synced version: versions before it are
+    /// rebuilt.
+    pub until: DateTime<Utc>,
+    /// `None` (not started), `fetching`, or `fetched`.
+    pub state: Option<String>,
+    /// The next log page of a `fetching` item.
+    pub cursor: Option<String>,
+}
+
+/// Where a container's backfill stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerPlan {
+    /// `per_item` or `per_container`.
+    pub strategy: String,
+    /// The repository-wide listing's next page, if it is under way.
+    pub cursor: Option<String>,
+    /// The repository-wide listing is complete.
+    pub done: bool,
+}
+
+/// One page's worth of progress, stored with its events.
+#[derive(Debug, Clone, Default)]
+pub struct BackfillProgress {
+    /// Items whose state changes: (key, `fetching` or `fetched`, cursor).
+    pub items: Vec<(String, &'static str, Option<String>)>,
+    /// Requests this page cost, counted on the item (per-item listing).
+    pub item_requests: Option<(String, u64)>,
+    /// A container listing's page: (container, next cursor, done, requests).
+    pub container: Option<(String, Option<String>, bool, u64)>,
+}
+
+impl Store {
+    /// Tracked items of `source` not yet rebuilt, by container and number.
+    pub async fn backfill_todo(&self, source: &str) -> Result<Vec<BackfillTodo>, StoreError> {
+        let source = source.to_string();
+        self.call(move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    // The items first (an anti-join on the small progress
+                    // table), then history for those only: a daemon asks
+                    // every cycle, and usually nothing is left.
+                    "WITH todo AS ( \
+                         SELECT i.source, i.key, i.container, i.number, len(coalesce(i.labels, [])) AS labels, \
+                                i.raw, b.state, b.cursor \
+                         FROM items i \
+                         LEFT JOIN backfill_items b ON b.source = i.source AND b.key = i.key \
+                         WHERE i.source = ? AND i.tracking = 'tracked' \
+                           AND (b.state IS NULL OR b.state <> 'rebuilt')) \
+                     SELECT t.key, t.container, t.number, t.labels, t.raw, \
+                            CAST((SELECT min(h.valid_from) FROM item_history h \
+                                  WHERE h.source = t.source AND h.key = t.key AND h.origin = 'sync') AS VARCHAR), \
+                            t.state, t.cursor \
+                     FROM todo t ORDER BY t.container, t.number",
+                )
+                .map_err(sql("prepare backfill list"))?;
+            let rows = stmt
+                .query_map(params![source], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<i64>>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                        r.get::<_, Option<String>>(7)?,
+                    ))
+                })
+                .map_err(sql("list items to backfill"))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (key, container, number, labels, raw, until, state, cursor) =
+                    row.map_err(sql("read item to backfill"))?;
+                let Some(until) = until.as_deref().and_then(parse_ts) else {
+                    continue;
+                };
+                out.push(BackfillTodo {
+                    key,
+                    container,
+                    number: number.unwrap_or(0),
+                    labels: labels.max(0) as usize,
+                    raw,
+                    until,
+                    state,
+                    cursor,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The highest issue number recur knows in each container of `source`
+    /// (issues and pull requests share numbers, so it estimates how many
+    /// there are).
+    pub async fn backfill_max_numbers(
+        &self,
+        source: &str,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let source = source.to_string();
+        self.call(move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT container, max(number) FROM items WHERE source = ? \
+                     GROUP BY container ORDER BY container",
+                )
+                .map_err(sql("prepare max numbers"))?;
+            let rows = stmt
+                .query_map(params![source], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
+                })
+                .map_err(sql("max numbers"))?;
+            let mut out = Vec::new();
+            for r in rows {
+                let (c, n) = r.map_err(sql("read max number"))?;
+                out.push((c, n.unwrap_or(0)));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The plan recorded for a container, if any.
+    pub async fn backfill_container(
+        &self,
+        source: &str,
+        container: &str,
+    ) -> Result<Option<ContainerPlan>, StoreError> {
+        let (source, container) = (source.to_string(), container.to_string());
+        self.call(move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT strategy, cursor, done FROM backfill_containers \
+                     WHERE source = ? AND container = ?",
+                )
+                .map_err(sql("prepare container plan"))?;
+            let mut rows = stmt
+                .query(params![source, container])
+                .map_err(sql("read container plan"))?;
+            match rows.next().map_err(sql("read container plan"))? {
+                Some(r) => Ok(Some(ContainerPlan {
+                    strategy: r.get(0).map_err(sql("strategy"))?,
+                    cursor: r.get(1).map_err(sql("cursor"))?,
+                    done: r.get(2).map_err(sql("done"))?,
+                })),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    /// Records the listing chosen for a container and the estimates behind
+    /// the choice.
+    pub async fn backfill_choose(
+        &self,
+        source: &str,
+        container: &str,
+        strategy: &str,
+        estimate_per_item: u64,
+        estimate_container: u64,
+    ) -> Result<(), StoreError> {
+        self.check_writable()?;
+        let (source, container, strategy) = (
+            source.to_string(),
+            container.to_string(),
+            strategy.to_string(),
+        );
+        self.call(move |conn| {
+            conn.execute(
+                "INSERT INTO backfill_containers (source, container, strategy, estimate_per_item, \
+                 estimate_container, updated_at) VALUES (?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (source, container) DO NOTHING",
+                params![
+                    source,
+                    container,
+                    strategy,
+                    estimate_per_item as i64,
+                    estimate_container as i64,
+                    Utc::now()
+                ],
+            )
+            .map_err(sql("record backfill choice"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Stores one log page: its events (those of `keep` items only, for a
+    /// container listing) and the progress it makes, in one transaction.
+    pub async fn backfill_page(
+        &self,
+        source: &str,
+        events: Vec<ItemEvent>,
+        progress: BackfillProgress,
+    ) -> Result<(), StoreError> {
+        self.check_writable()?;
+        let source = source.to_string();
+        self.call(move |conn| {
+            let tx = conn.transaction().map_err(sql("begin backfill page"))?;
+            let now = Utc::now();
+            if !events.is_empty() {
+                // Appended, then inserted at once: a page holds up to a
+                // hundred events and one statement each cost more than the
+                // rest of the page.
+                {
+                    let mut app = tx
+                        .appender("events_staging")
+                        .map_err(sql("open event appender"))?;
+                    for e in &events {
+                        let (field, from, to) = e.change.columns();
+                        let json =
+                            serde_json::to_string(&e.change).unwrap_or_else(|_| "null".into());
+                        app.append_row(params![
+                            source,
+                            e.key,
+                            e.id,
+                            e.at,
+                            e.actor,
+                            e.change.kind(),
+                            field,
+                            from,
+                            to,
+                            json
+                        ])
+                        .map_err(sql("append event"))?;
+                    }
+                    app.flush().map_err(sql("flush events"))?;
+                }
+                tx.execute(
+                    "INSERT INTO item_events SELECT DISTINCT ON (source, key, event_id) * \
+                     FROM events_staging ON CONFLICT (source, key, event_id) DO NOTHING",
+                    [],
+                )
+                .map_err(sql("store events"))?;
+                tx.execute("DELETE FROM events_staging", [])
+                    .map_err(sql("empty event staging"))?;
+            }
+            // One statement for every item the page settles (a container
+            // listing's last page settles all of the container's).
+            if !progress.items.is_empty() {
+                use duckdb::types::Value;
+                let keys = Value::List(
+                    progress.items.iter().map(|i| Value::Text(i.0.clone())).collect(),
+                );
+                let states = Value::List(
+                    progress
+                        .items
+                        .iter()
+                        .map(|i| Value::Text(i.1.to_string()))
+                        .collect(),
+                );
+                let cursors = Value::List(
+                    progress
+                        .items
+                        .iter()
+                        .map(|i| i.2.clone().map_or(Value::Null, Value::Text))
+                        .collect(),
+                );
+                tx.execute(
+                    "INSERT INTO backfill_items (source, key, state, cursor, updated_at) \
+                     SELECT ?, t.k, t.s, t.c, ? \
+                     FROM (SELECT unnest(?::VARCHAR[]) AS k, unnest(?::VARCHAR[]) AS s, \
+                                  unnest(?::VARCHAR[]) AS c) t \
+                     ON CONFLICT (source, key) DO UPDATE SET state = excluded.state, \
+                     cursor = excluded.cursor, updated_at = excluded.updated_at",
+                    params![source, now, keys, states, cursors],
+                )
+                .map_err(sql("record item progress"))?;
+            }
+            if let Some((key, n)) = &progress.item_requests {
+                tx.execute(
+                    "UPDATE backfill_items SET requests = requests + ? WHERE source = ? AND key = ?",
+                    params![*n as i64, source, key],
+                )
+                .map_err(sql("count item requests"))?;
+            }
+            if let Some((container, cursor, done, n)) = &progress.container {
+                tx.execute(
+                    "UPDATE backfill_containers SET cursor = ?, done = ?, requests = requests + ?, \
+                     updated_at = ? WHERE source = ? AND container = ?",
+                    params![cursor, done, *n as i64, now, source, container],
+                )
+                .map_err(sql("record container progress"))?;
+            }
+            tx.commit().map_err(sql("commit backfill page"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The stored events of `keys`, each item's in time order.
+    pub async fn backfill_events(
+        &self,
+        source: &str,
+        keys: Vec<String>,
+    ) -> Result<std::collections::HashMap<String, Vec<ItemEvent>>, StoreError> {
+        let source = source.to_string();
+        self.call(move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT key, event_id, CAST(happened_at AS VARCHAR), actor, change_json FROM item_events \
+                     WHERE source = ? AND list_contains(?::VARCHAR[], key) ORDER BY key, happened_at, event_id",
+                )
+                .map_err(sql("prepare events"))?;
+            let list = duckdb::types::Value::List(
+                keys.iter()
+                    .map(|k| duckdb::types::Value::Text(k.clone()))
+                    .collect(),
+            );
+            let rows = stmt
+                .query_map(params![source, list], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                })
+                .map_err(sql("read events"))?;
+            let mut out: std::collections::HashMap<String, Vec<ItemEvent>> =
+                std::collections::HashMap::new();
+            for row in rows {
+                let (key, id, at, actor, json) = row.map_err(sql("read event"))?;
+                let (Some(at), Ok(change)) = (parse_ts(&at), serde_json::from_str(&json)) else {
+                    continue;
+                };
+                out.entry(key.clone()).or_default().push(ItemEvent {
+                    key,
+                    id,
+                    at,
+                    actor,
+                    change,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Writes the rebuilt versions of a batch of items (each row's
+    /// `updated_at` is the version's start) before each item's first
+    /// synced version, replacing any earlier backfill of them, and marks
+    /// every item of the batch rebuilt: one transaction, so a kill loses
+    /// the batch and nothing else. Untracked past versions keep the item's
+    /// kind. `body_fields_known`: whether the log carried the fields of the
+    /// body (Jira) or they are the first-synced values (GitHub). Returns the
+    /// versions written.
+    pub async fn backfill_versions(
+        &self,
+        source: &str,
+        batch: Vec<(String, Vec<ItemRow>)>,
+        body_fields_known: bool,
+    ) -> Result<usize, StoreError> {
+        self.check_writable()?;
+        let source = source.to_string();
+        self.call(move |conn| {
+            let tx = conn.transaction().map_err(sql("begin backfill versions"))?;
+            let now = Utc::now();
+            let keys = duckdb::types::Value::List(
+                batch
+                    .iter()
+                    .map(|(k, _)| duckdb::types::Value::Text(k.clone()))
+                    .collect(),
+            );
+            tx.execute(
+                "DELETE FROM item_history WHERE source = ? AND origin = 'backfill' \
+                 AND list_contains(?::VARCHAR[], key)",
+                params![source, keys.clone()],
+            )
+            .map_err(sql("drop earlier backfill"))?;
+            tx.execute("DELETE FROM ingest_staging", [])
+                .map_err(sql("empty staging"))?;
+            let rows: Vec<ItemRow> = batch.into_iter().flat_map(|(_, r)| r).collect();
+            append_staged(&tx, 0, &source, &rows, now)?;
+            let cols = HISTORY_COLUMNS
+                .split(", ")
+                .map(|c| match c {
+                    "labels" => "from_json(s.labels_json, '[\"VARCHAR\"]')".to_string(),
+                    "owners" => "from_json(s.owners_json, '[\"VARCHAR\"]')".to_string(),
+                    "kind" => "CASE WHEN s.kind = '' THEN i.kind ELSE s.kind END".to_string(),
+                    "tracking" => {
+                        "CASE WHEN s.kind = '' THEN 'untracked' ELSE 'tracked' END".to_string()
+                    }
+                    c => format!("s.{c}"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let written = tx
+                .execute(
+                    &format!(
+                        "INSERT INTO item_history ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, \
+                         sync_run_id, origin, body_fields_known) \
+                         WITH firsts AS (SELECT key, min(valid_from) AS t FROM item_history \
+                                         WHERE source = ? AND origin = 'sync' \
+                                           AND key IN (SELECT key FROM ingest_staging) \
+                                         GROUP BY key) \
+                         SELECT {cols}, s.updated_at, \
+                                coalesce(lead(s.updated_at) OVER (PARTITION BY s.key ORDER BY s.updated_at), f.t), \
+                                ?, NULL, 'backfill', ? \
+                         FROM ingest_staging s \
+                         JOIN items i ON i.source = s.source AND i.key = s.key \
+                         JOIN firsts f ON f.key = s.key \
+                         WHERE s.updated_at < f.t"
+                    ),
+                    params![source, now, body_fields_known],
+                )
+                .map_err(sql("write backfilled versions"))?;
+            tx.execute(
+                "UPDATE items SET history_from = m.first FROM \
+                 (SELECT key, min(valid_from) AS first FROM item_history \
+                  WHERE source = ? AND key IN (SELECT key FROM ingest_staging) GROUP BY key) m \
+                 WHERE items.source = ? AND items.key = m.key",
+                params![source, source],
+            )
+            .map_err(sql("move history start"))?;
+            tx.execute("DELETE FROM ingest_staging", [])
+                .map_err(sql("empty staging"))?;
+            tx.execute(
+                "INSERT INTO backfill_items (source, key, state, versions, updated_at) \
+                 SELECT ?, k, 'rebuilt', \
+                        (SELECT count(*) FROM item_history h \
+                         WHERE h.source = ? AND h.key = k AND h.origin = 'backfill'), ? \
+                 FROM unnest(?::VARCHAR[]) AS t(k) \
+                 ON CONFLICT (source, key) DO UPDATE SET state = 'rebuilt', cursor = NULL, \
+                 versions = excluded.versions, updated_at = excluded.updated_at",
+                params![source, source, now, keys],
+            )
+            .map_err(sql("mark rebuilt"))?;
+            tx.commit().map_err(sql("commit backfill versions"))?;
+            Ok(written)
+        })
+        .await
+    }
+}
+
+/// DuckDB's text form of a TIMESTAMPTZ (`2025-01-02 03:04:05.123+00`).
+fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
+    let t = s.trim();
+    DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f%#z")
+        .or_else(|_| DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%#z"))
+        .map(|d| d.with_timezone(&Utc))
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn duckdb_timestamps_read_back() {
+        assert!(super::parse_ts("2025-01-02 03:04:05.123+00").is_some());
+        assert!(super::parse_ts("2025-01-02 03:04:05+00").is_some());
+        assert!(super::parse_ts("2025-01-02 03:04:05+05:30").is_some());
+    }
+}

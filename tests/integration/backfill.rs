@@ -1,0 +1,447 @@
+//! History from day one (issue "History from day one"): a backlog edited
+//! on known days in the sandbox, then one database synced after every
+//! edit (history as recur would have seen it) and another synced once at
+//! the end with backfill. Every report as of the past days must agree, a
+//! kill anywhere in the backfill must not change that, and the requests
+//! must be the fewest the chosen listing needs.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use recur::reports::{self, ReportFormat, ReportParams};
+use recur::settings::Settings;
+use recur::store::{OpenMode, Store};
+use recur_sandbox::{GithubHandle, NewIssue, NewJiraIssue, Sandbox, SandboxOptions};
+
+use crate::common::{clock, query, scalar, sync_with, RecordingSleeper};
+
+const PAY: &str = "acme/pay";
+
+fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 10, 0, 0).unwrap()
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn gh_settings(sb: &Sandbox, db: &std::path::Path, extra: &str) -> Settings {
+    let text = format!(
+        "{}\n[sync]\n{extra}\n",
+        recur::demo::sandbox_config(&sb.github_url(), &[PAY.to_string()], db)
+    );
+    Settings::from_toml(&text).expect("valid settings")
+}
+
+fn jira_settings(sb: &Sandbox, db: &std::path::Path) -> Settings {
+    let text = format!(
+        "[store]\npath = {:?}\n{}",
+        db.display().to_string(),
+        recur::demo::sandbox_jira_source(&sb.jira_url(), &["OPS".to_string()], false)
+    );
+    Settings::from_toml(&text).expect("valid settings")
+}
+
+/// A sync without backfill: history as recur sees it, edit by edit.
+async fn observe(s: &Settings) {
+    sync_with(s, &RecordingSleeper::default(), true)
+        .await
+        .expect("sync succeeds");
+}
+
+/// One sync and the backfill after it, through the use cases.
+async fn sync_and_backfill(s: &Settings) -> Vec<recur::backfill::BackfillReport> {
+    let store = Store::open(&s.store_path, OpenMode::ReadWrite, &s.memory_limit)
+        .await
+        .unwrap();
+    let sources: Vec<_> = s.sources.iter().collect();
+    let run = recur::app::Run {
+        sleeper: &RecordingSleeper::default(),
+        shutdown: recur::shutdown::no_shutdown(),
+        clock: clock(),
+    };
+    recur::app::sync(&store, s, &sources, true, &run, None)
+        .await
+        .unwrap();
+    let r = recur::app::backfill(&store, s, &sources, &run).await;
+    store.close().await;
+    r.unwrap()
+}
+
+/// Every health and risk report as JSON, as of the end of `d`.
+async fn every_report(db: &std::path::Path, d: NaiveDate) -> Vec<(String, String)> {
+    let store = Store::open(db, OpenMode::ReadOnly, "1GB").await.unwrap();
+    let params = ReportParams {
+        as_of: Some(d),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for info in reports::list(None).unwrap() {
+        if info.kind == reports::ReportKind::ReviewPack {
+            continue;
+        }
+        let r = reports::run(&store, &info.name, &params, None)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", info.name));
+        let mut buf = Vec::new();
+        reports::render(&mut buf, &info.name, &r, ReportFormat::Json).unwrap();
+        out.push((info.name, String::from_utf8(buf).unwrap()));
+    }
+    store.close().await;
+    out
+}
+
+fn issue(gh: &GithubHandle, title: &str, labels: &[&str], body: &str) -> u64 {
+    gh.create_issue(
+        PAY,
+        NewIssue {
+            title: title.into(),
+            body: body.into(),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            ..NewIssue::default()
+        },
+    )
+}
+
+const BODY: &str = "### Owner\n\n@bob\n\n### Service\n\npayments\n\n### Target date\n\n2025-09-30\n\n### Type\n\ncode change\n";
+
+/// The edits, each on its own day; `after` runs after each day's edits.
+async fn github_history(gh: &GithubHandle, mut after: impl AsyncFnMut()) -> (u64, u64) {
+    gh.set_edit_time(Some(at(2025, 1, 10)));
+    // Opened without the postmortem label: not yet in the backlog.
+    let late = issue(gh, "Retries", &["priority:low"], BODY);
+    let cycled = issue(
+        gh,
+        "Add alert on queue depth",
+        &["postmortem", "priority:medium"],
+        BODY,
+    );
+    after().await;
+    gh.set_edit_time(Some(at(2025, 2, 1)));
+    gh.add_label(PAY, late, "postmortem");
+    after().await;
+    gh.set_edit_time(Some(at(2025, 3, 1)));
+    gh.remove_label(PAY, late, "priority:low");
+    gh.add_label(PAY, late, "priority:high");
+    after().await;
+    gh.set_edit_time(Some(at(2025, 4, 1)));
+    gh.close(PAY, cycled, "completed");
+    gh.set_title(PAY, late, "Add retries to the payment client");
+    after().await;
+    gh.set_edit_time(Some(at(2025, 5, 1)));
+    gh.reopen(PAY, cycled);
+    after().await;
+    gh.set_edit_time(Some(at(2025, 6, 1)));
+    gh.close(PAY, cycled, "not_planned");
+    after().await;
+    (late, cycled)
+}
+
+/// Days after both items entered the backlog (before it, a sync that first
+/// saw an item when it was labelled can only infer; see below).
+const DAYS: [(i32, u32, u32); 5] = [
+    (2025, 2, 15),
+    (2025, 3, 15),
+    (2025, 4, 15),
+    (2025, 5, 15),
+    (2025, 6, 15),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_sync_with_backfill_answers_past_days_like_a_sync_after_every_edit() {
+    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
+    let gh = sb.github();
+    let dir = tempfile::tempdir().unwrap();
+    let seen_db = dir.path().join("seen.duckdb");
+    let once_db = dir.path().join("once.duckdb");
+    let seen = gh_settings(&sb, &seen_db, "backfill = false");
+    let once = gh_settings(&sb, &once_db, "");
+    let (late, cycled) = github_history(&gh, async || observe(&seen).await).await;
+    gh.set_edit_time(None);
+
+    let reports = sync_and_backfill(&once).await;
+    let r = &reports[0];
+    assert_eq!(r.items, 2, "{r:?}");
+    assert!(r.versions >= 5, "{r:?}");
+    // Two tracked issues in a two-issue repository: one page of the
+    // repository's events beats a page per issue.
+    assert_eq!(r.strategies[0].strategy, "per_container", "{r:?}");
+    assert_eq!((r.requests, r.minimum_requests), (1, 1), "{r:?}");
+
+    for (y, m, d) in DAYS {
+        let (a, b) = (
+            every_report(&seen_db, day(y, m, d)).await,
+            every_report(&once_db, day(y, m, d)).await,
+        );
+        for ((name, x), (_, y)) in a.iter().zip(&b) {
+            // trends counts an item as opened when it entered the backlog,
+            // which only the backfilled history knows (checked below).
+            if name != "trends" {
+                assert_eq!(x, y, "{name} as of {:?}", (m, d));
+            }
+        }
+    }
+    // Before it was labelled, the late item was not in the backlog. A
+    // history that starts at the labelling infers it was (its first
+    // version stands in); the backfilled one knows it was not.
+    let open_on = |db: std::path::PathBuf| async move {
+        scalar(
+            &db,
+            "SELECT count(*) FROM open_action_items(DATE '2025-01-20', NULL, 15, 30, 56, 90)",
+        )
+        .await
+    };
+    assert_eq!(open_on(once_db.clone()).await, 1);
+    assert_eq!(open_on(seen_db.clone()).await, 2);
+
+    // Trends: the late item opened in February, when it was labelled.
+    let opened = |db: std::path::PathBuf| async move {
+        let store = Store::open(&db, OpenMode::ReadOnly, "1GB").await.unwrap();
+        let r = reports::run(
+            &store,
+            "trends",
+            &ReportParams {
+                as_of: Some(day(2025, 3, 31)),
+                since: Some(day(2025, 1, 1)),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        store.close().await;
+        let reports::ReportOutput::Sections(s) = r else {
+            panic!("trends has sections")
+        };
+        let flow = &s[0].1;
+        let i = flow.columns.iter().position(|c| c == "opened").unwrap();
+        flow.rows
+            .iter()
+            .map(|r| r[i].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(opened(once_db.clone()).await, [1, 1, 0]);
+    assert_eq!(opened(seen_db.clone()).await, [2, 0, 0]);
+
+    // The facts the reports rest on, directly.
+    let versions = query(
+        &once_db,
+        &format!(
+            "SELECT strftime(valid_from, '%m-%d'), tracking, priority, state, origin, body_fields_known \
+             FROM item_history WHERE key = '{PAY}#{late}' ORDER BY valid_from"
+        ),
+    )
+    .await;
+    let v: Vec<String> = versions
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string().replace('"', ""))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(
+        v,
+        [
+            "01-10 untracked low open backfill false",
+            "02-01 tracked low open backfill false",
+            "03-01 tracked high open backfill false",
+            "04-01 tracked high open sync true",
+        ]
+    );
+    // The events, with who and when; the day it entered the backlog.
+    assert_eq!(
+        scalar(
+            &once_db,
+            &format!("SELECT count(*) FROM item_events WHERE key = '{PAY}#{cycled}' AND kind IN ('closed', 'reopened')")
+        )
+        .await,
+        3
+    );
+    let since = query(
+        &once_db,
+        &format!("SELECT strftime(tracked_since, '%m-%d') FROM tracked_since() WHERE key = '{PAY}#{late}'"),
+    )
+    .await;
+    assert_eq!(since[0][0], "02-01");
+
+    // Nothing left: a second run sends nothing.
+    sb.github().reset_counters();
+    let again = sync_and_backfill(&once).await;
+    assert_eq!(again[0].requests, 0, "{:?}", again[0]);
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_anywhere_in_the_backfill_loses_nothing_and_the_rerun_is_whole() {
+    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
+    let gh = sb.github();
+    let dir = tempfile::tempdir().unwrap();
+    let whole_db = dir.path().join("whole.duckdb");
+    github_history(&gh, async || {}).await;
+    gh.set_edit_time(None);
+    let whole = gh_settings(&sb, &whole_db, "");
+    sync_and_backfill(&whole).await;
+    let expected = query(
+        &whole_db,
+        "SELECT key, valid_from, valid_to, tracking, priority, state, title FROM item_history ORDER BY ALL",
+    )
+    .await;
+    // The budget stops the run after each request in turn: a kill between
+    // any two pages. Reruns finish the work, and the history is the same.
+    for budget in 1..=3 {
+        let db = dir.path().join(format!("cut{budget}.duckdb"));
+        let cut = gh_settings(&sb, &db, &format!("backfill_max_requests = {budget}"));
+        let mut runs = 0;
+        loop {
+            runs += 1;
+            let r = sync_and_backfill(&cut).await;
+            if r[0].remaining == 0 && r[0].requests == 0 {
+                break;
+            }
+            assert!(runs < 10, "backfill does not finish with budget {budget}");
+        }
+        let got = query(
+            &db,
+            "SELECT key, valid_from, valid_to, tracking, priority, state, title FROM item_history ORDER BY ALL",
+        )
+        .await;
+        assert_eq!(got, expected, "budget {budget}");
+    }
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jira_fields_come_back_from_the_changelog() {
+    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
+    let jira = sb.jira();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.duckdb");
+    let s = jira_settings(&sb, &db);
+    jira.set_edit_time(Some(at(2025, 1, 10)));
+    let key = jira.create_issue(
+        "OPS",
+        NewJiraIssue {
+            summary: "Add alert on replica lag".into(),
+            issue_type: "Task".into(),
+            labels: vec!["postmortem".into()],
+            fields: [
+                ("Target date".to_string(), serde_json::json!("2025-03-01")),
+                ("Service".to_string(), serde_json::json!("payments")),
+            ]
+            .into_iter()
+            .collect(),
+            ..NewJiraIssue::default()
+        },
+    );
+    jira.set_edit_time(Some(at(2025, 2, 20)));
+    jira.set_field(&key, "Target date", serde_json::json!("2025-04-15"));
+    jira.set_edit_time(Some(at(2025, 4, 10)));
+    jira.set_field(&key, "Target date", serde_json::json!("2025-06-30"));
+    jira.set_edit_time(Some(at(2025, 5, 1)));
+    jira.transition(&key, "done", Some("Done"));
+    jira.set_edit_time(None);
+
+    let r = sync_and_backfill(&s).await;
+    assert_eq!(r[0].items, 1, "{:?}", r[0]);
+    let rows = query(
+        &db,
+        &format!(
+            "SELECT strftime(valid_from, '%m-%d'), CAST(target_date AS VARCHAR), state, origin \
+             FROM item_history WHERE key = '{key}' ORDER BY valid_from"
+        ),
+    )
+    .await;
+    let v: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string().replace('"', ""))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(
+        v,
+        [
+            "01-10 2025-03-01 open backfill",
+            "02-20 2025-04-15 open backfill",
+            "04-10 2025-06-30 open backfill",
+            "05-01 2025-06-30 closed sync",
+        ]
+    );
+    // Deferred twice, as the changelog says.
+    let store = Store::open(&db, OpenMode::ReadOnly, "1GB").await.unwrap();
+    let d = reports::run(
+        &store,
+        "deferred",
+        &ReportParams {
+            as_of: Some(day(2025, 4, 30)),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    store.close().await;
+    let mut buf = Vec::new();
+    reports::render(&mut buf, "deferred", &d, ReportFormat::Json).unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    assert!(
+        text.contains(&key) && text.contains("\"moves\":2"),
+        "{text}"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_are_the_fewest_the_chosen_listing_needs() {
+    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
+    let gh = sb.github();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.duckdb");
+    gh.set_edit_time(Some(at(2025, 1, 10)));
+    // Two tracked issues after 300 others: the repository's events would
+    // take many pages, each tracked issue's take few. (recur estimates the
+    // repository's size from the highest issue number it has seen.)
+    for n in 0..300 {
+        issue(&gh, &format!("Unrelated {n}"), &["chore"], "");
+    }
+    let busy = issue(
+        &gh,
+        "Add retries to the payment client",
+        &["postmortem"],
+        BODY,
+    );
+    let quiet = issue(&gh, "Add alert on queue depth", &["postmortem"], BODY);
+    // 120 more events on one issue: two pages of its own.
+    for k in 0..60 {
+        gh.set_edit_time(Some(at(2025, 2, 1) + chrono::Duration::minutes(2 * k)));
+        gh.add_label(PAY, busy, "triage");
+        gh.set_edit_time(Some(at(2025, 2, 1) + chrono::Duration::minutes(2 * k + 1)));
+        gh.remove_label(PAY, busy, "triage");
+    }
+    gh.set_edit_time(None);
+    let s = gh_settings(&sb, &db, "");
+    let before = sb.github().request_log().len();
+    let r = &sync_and_backfill(&s).await[0];
+    assert_eq!(r.strategies[0].strategy, "per_item", "{r:?}");
+    // busy: 1 + 120 events → 2 pages; quiet: 1 event → 1 page.
+    assert_eq!((r.requests, r.minimum_requests), (3, 3), "{r:?}");
+    let log = sb.github().request_log();
+    let event_requests = log[before..]
+        .iter()
+        .filter(|q| q.path_and_query.contains("/events"))
+        .count();
+    assert_eq!(event_requests, 3);
+    // The 120 label events rewind to nothing: the label came and went.
+    let triage = scalar(
+        &db,
+        &format!(
+            "SELECT count(*) FROM item_history WHERE key = '{PAY}#{busy}' AND list_contains(labels, 'triage')"
+        ),
+    )
+    .await;
+    assert_eq!(triage, 60, "each add makes a version with the label");
+    let _ = quiet;
+    sb.shutdown().await;
+}
