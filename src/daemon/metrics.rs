@@ -444,4 +444,26 @@ mod tests {
             "{commit}"
         );
     }
+
+    /// The README's metrics table is the HELP text, metric by metric.
+    #[test]
+    fn the_readme_lists_every_metric_with_its_help() {
+        let readme = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"),
+        )
+        .expect("README.md");
+        let text = Metrics::new().encode_text();
+        let mut n = 0;
+        for help in text.lines().filter_map(|l| l.strip_prefix("# HELP ")) {
+            let (name, help) = help.split_once(' ').expect("name and text");
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{name}` (")))
+                .unwrap_or_else(|| panic!("README: no row for {name}"));
+            let help = help.trim_end_matches('.');
+            assert!(row.ends_with(&format!("| {help} |")), "{row}\nHELP: {help}");
+            n += 1;
+        }
+        assert_eq!(n, 13, "{text}");
+    }
 }
