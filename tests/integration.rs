@@ -26,6 +26,8 @@ mod github_sync;
 mod hostile;
 #[path = "integration/jira_sync.rs"]
 mod jira_sync;
+#[path = "integration/prometheus.rs"]
+mod prometheus;
 #[path = "integration/reports.rs"]
 mod reports;
 #[path = "integration/review.rs"]

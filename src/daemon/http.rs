@@ -60,15 +60,35 @@ async fn healthz(State(st): State<Arc<DaemonState>>) -> Response {
     (code, axum::Json(body)).into_response()
 }
 
-async fn metrics(State(st): State<Arc<DaemonState>>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        st.metrics.encode(),
-    )
-        .into_response()
+/// OpenMetrics when the scraper asks for it (Prometheus does, in its
+/// `Accept`), else the classic text format, which every other reader —
+/// `curl | promtool check metrics`, older agents — parses with HELP and
+/// TYPE for every counter (see `metrics::openmetrics_to_text`).
+async fn metrics(State(st): State<Arc<DaemonState>>, headers: header::HeaderMap) -> Response {
+    let open = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/openmetrics-text"));
+    if open {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            st.metrics.encode(),
+        )
+            .into_response()
+    } else {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            st.metrics.encode_text(),
+        )
+            .into_response()
+    }
 }
 
 fn error(code: StatusCode, message: String) -> Response {

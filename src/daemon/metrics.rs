@@ -1,7 +1,9 @@
 //! The daemon's Prometheus metrics (prometheus-client): counters fed by each
 //! cycle's outcome, gauges refreshed from the database at the end of each
 //! cycle (`queries/metrics/*.sql`, the write-back flags and the aging
-//! report). `/metrics` encodes the registry in the text format.
+//! report), and `recur_build_info`. `/metrics` encodes the registry as
+//! OpenMetrics (what Prometheus asks for) or, for anyone else (curl,
+//! `promtool check metrics`), as the classic text format 0.0.4.
 
 use std::sync::atomic::AtomicU64;
 
@@ -74,6 +76,15 @@ pub struct OutcomeLabel {
     pub outcome: LabelText,
 }
 
+/// `{version, commit}`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BuildLabels {
+    /// The crate version (`CARGO_PKG_VERSION`).
+    pub version: LabelText,
+    /// The short git commit at build time, or `unknown` (see `build.rs`).
+    pub commit: LabelText,
+}
+
 type FloatGauge = Gauge<f64, AtomicU64>;
 
 /// Every series the daemon exports.
@@ -103,6 +114,8 @@ pub struct Metrics {
     pub cycle_failures: Counter,
     /// recur_cycles_skipped_total.
     pub cycles_skipped: Counter,
+    /// recur_build_info, always 1.
+    pub build_info: Family<BuildLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -131,6 +144,7 @@ impl Metrics {
             cycles: Counter::default(),
             cycle_failures: Counter::default(),
             cycles_skipped: Counter::default(),
+            build_info: Family::default(),
         };
         registry.register(
             "open_items",
@@ -188,15 +202,35 @@ impl Metrics {
             "Cycles skipped because another process held the database file",
             m.cycles_skipped.clone(),
         );
+        // An info-style gauge (the Prometheus convention, queried with
+        // `group_left`): not prometheus-client's `Info`, whose OpenMetrics
+        // `info` type Prometheus 2.x stores as `unknown` and the text
+        // format has no word for.
+        registry.register(
+            "build_info",
+            "The recur build: version and git commit (value always 1)",
+            m.build_info.clone(),
+        );
+        m.build_info
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION").into(),
+                commit: env!("BUILD_COMMIT").into(),
+            })
+            .set(1);
         Metrics { registry, ..m }
     }
 
-    /// The text exposition.
+    /// The OpenMetrics exposition (ends with `# EOF`).
     pub fn encode(&self) -> String {
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
             .expect("writing to a String cannot fail");
         out
+    }
+
+    /// The classic Prometheus text format (0.0.4), from [`Self::encode`].
+    pub fn encode_text(&self) -> String {
+        openmetrics_to_text(&self.encode())
     }
 
     /// Refreshes the gauges from the database.
@@ -267,6 +301,39 @@ impl Metrics {
     }
 }
 
+/// OpenMetrics text -> Prometheus text 0.0.4, for the types this registry
+/// uses (gauge, counter, histogram). The two differ where it matters to a
+/// text-format reader: an OpenMetrics counter family is named without
+/// `_total` while its samples carry it, so a 0.0.4 parser (promtool) finds
+/// samples with no HELP or TYPE; and `# EOF` and `# UNIT` are OpenMetrics
+/// only. Samples and label escaping are the same in both.
+fn openmetrics_to_text(open: &str) -> String {
+    let counters: std::collections::HashSet<&str> = open
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(open.len());
+    for line in open.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        let meta = ["# HELP ", "# TYPE "]
+            .into_iter()
+            .find_map(|p| line.strip_prefix(p).map(|rest| (p, rest)));
+        if let Some((prefix, rest)) = meta {
+            let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+            if counters.contains(name) {
+                out.push_str(&format!("{prefix}{name}_total {tail}\n"));
+                continue;
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,5 +364,106 @@ mod tests {
             .expect("the series");
         assert_eq!(s.labels.get("priority"), Some("P1"));
         assert!(matches!(s.value, prometheus_parse::Value::Gauge(v) if v == 3.0));
+    }
+
+    /// The classic text format names counter families with `_total` (what
+    /// a 0.0.4 parser such as `promtool check metrics` looks up a sample's
+    /// HELP by) and has no `# EOF`; every sample has a HELP and a TYPE.
+    #[test]
+    fn the_text_format_gives_every_sample_its_help_and_type() {
+        let m = Metrics::new();
+        m.api_requests
+            .get_or_create(&SourceLabel {
+                source: "gh".into(),
+            })
+            .inc_by(4);
+        m.sync_duration.observe(2.0);
+        let open = m.encode();
+        assert!(
+            open.contains("# TYPE recur_api_requests counter\n"),
+            "{open}"
+        );
+        assert!(open.ends_with("# EOF\n"), "{open}");
+        let text = m.encode_text();
+        assert!(!text.contains("# EOF"), "{text}");
+        assert!(
+            text.contains(
+                "# HELP recur_api_requests_total Tracker API requests made by sync and write-back.\n\
+                 # TYPE recur_api_requests_total counter\n\
+                 recur_api_requests_total{source=\"gh\"} 4\n"
+            ),
+            "{text}"
+        );
+        let described = |prefix: &str| -> std::collections::BTreeSet<String> {
+            text.lines()
+                .filter_map(|l| l.strip_prefix(prefix))
+                .map(|l| l.split(' ').next().unwrap_or_default().to_string())
+                .collect()
+        };
+        let (helped, typed) = (described("# HELP "), described("# TYPE "));
+        assert_eq!(helped, typed);
+        let mut samples = 0;
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let name = line.split(['{', ' ']).next().unwrap_or_default();
+            let family = ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|s| name.strip_suffix(s).filter(|f| helped.contains(*f)))
+                .unwrap_or(name);
+            assert!(helped.contains(family), "{name} has no HELP in:\n{text}");
+            samples += 1;
+        }
+        assert!(samples > 10, "{text}");
+        // The samples themselves are untouched.
+        let sample_lines = |t: &str| -> Vec<String> {
+            t.lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(sample_lines(&open), sample_lines(&text));
+    }
+
+    #[test]
+    fn build_info_names_this_version_and_a_commit() {
+        let text = Metrics::new().encode_text();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("recur_build_info{"))
+            .unwrap_or_else(|| panic!("no recur_build_info in:\n{text}"));
+        assert!(
+            line.starts_with(&format!(
+                "recur_build_info{{version=\"{}\",commit=\"",
+                env!("CARGO_PKG_VERSION")
+            )),
+            "{line}"
+        );
+        assert!(line.ends_with("\"} 1"), "{line}");
+        let commit = env!("BUILD_COMMIT");
+        assert!(
+            commit == "unknown" || commit.chars().all(|c| c.is_ascii_hexdigit()),
+            "{commit}"
+        );
+    }
+
+    /// The README's metrics table is the HELP text, metric by metric.
+    #[test]
+    fn the_readme_lists_every_metric_with_its_help() {
+        let readme = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"),
+        )
+        .expect("README.md");
+        let text = Metrics::new().encode_text();
+        let mut n = 0;
+        for help in text.lines().filter_map(|l| l.strip_prefix("# HELP ")) {
+            let (name, help) = help.split_once(' ').expect("name and text");
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{name}` (")))
+                .unwrap_or_else(|| panic!("README: no row for {name}"));
+            let help = help.trim_end_matches('.');
+            assert!(row.ends_with(&format!("| {help} |")), "{row}\nHELP: {help}");
+            n += 1;
+        }
+        assert_eq!(n, 13, "{text}");
     }
 }
