@@ -45,6 +45,9 @@ enum Built {
 }
 
 fn build(source: &SourceSettings, sync: &SyncSettings) -> Result<Built, SourceError> {
+    if let Some(var) = source.token_from_env {
+        tracing::info!(source = %source.name, variable = var, "No token configured; using the token from the environment.");
+    }
     match &source.tracker {
         TrackerSettings::Github { repos, orgs } => {
             let tracked = tracked_labels(&source.rules);

@@ -4,6 +4,8 @@
 #[path = "integration/common.rs"]
 mod common;
 
+#[path = "integration/adoption.rs"]
+mod adoption;
 #[path = "integration/as_of.rs"]
 mod as_of;
 #[path = "integration/backfill.rs"]

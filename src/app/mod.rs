@@ -10,6 +10,7 @@
 //! writer per file (the lock), readers that wait for a writer's cycle.
 
 mod backfill;
+mod check;
 mod cycle;
 mod report;
 mod review;
@@ -20,6 +21,7 @@ mod writeback;
 use std::time::Duration;
 
 pub use backfill::backfill;
+pub use check::{check, check_sources, Checked, SourceChecks};
 pub use cycle::{cycle, CycleOutcome};
 pub use report::{report, review, Reported};
 pub use review::{record_review, ReviewSelection, Reviewed};

@@ -122,6 +122,21 @@ pub enum Command {
         #[command(subcommand)]
         action: ReviewAction,
     },
+    /// Preflight: is every token accepted, every repository or project
+    /// reachable, every tracked label there, may recur write, is the
+    /// database free? One line per check; exit 0 only when all pass.
+    Check {
+        /// Only this source.
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// Also check that each identity may add labels and comment (without
+        /// writing); on by itself when `[daemon] writeback = true`.
+        #[arg(long)]
+        writes: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
     /// Run read-only SQL against the database.
     Query {
         /// Output format.
@@ -452,6 +467,22 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             }
             println!("{summary}");
             Ok(())
+        }
+        Command::Check {
+            source,
+            writes,
+            format,
+        } => {
+            let settings = load_settings(&cli)?;
+            let sources = app::sources(&settings, source.as_deref())?;
+            let checked =
+                app::check(&settings, &sources, *writes || settings.daemon.writeback).await;
+            print::checked(&checked, *format)?;
+            if checked.ok {
+                Ok(())
+            } else {
+                Err(Error::Runtime("some checks failed (see above)".into()))
+            }
         }
         Command::Status { format } => {
             let settings = load_settings(&cli)?;

@@ -275,3 +275,69 @@ pub(super) fn reviewed(
     }
     Ok(())
 }
+
+/// `recur check`: one line per check, ✓ or ✗, with what to do.
+pub(super) fn checked(c: &crate::app::Checked, format: Format) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    if format == Format::Json {
+        serde_json::to_writer_pretty(&mut out, c).map_err(|e| Error::Runtime(e.to_string()))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let mut rows: Vec<(String, &recur_core::Check)> = Vec::new();
+    for s in &c.sources {
+        for check in &s.checks {
+            rows.push((s.source.clone(), check));
+        }
+    }
+    rows.push((String::new(), &c.database));
+    if format == Format::Csv {
+        let table = crate::store::QueryResult {
+            columns: ["source", "check", "target", "ok", "detail", "fix"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows: rows
+                .iter()
+                .map(|(s, ch)| {
+                    vec![
+                        s.clone().into(),
+                        ch.check.clone().into(),
+                        ch.target.clone().into(),
+                        ch.ok.into(),
+                        ch.detail.clone().into(),
+                        ch.fix.clone().into(),
+                    ]
+                })
+                .collect(),
+        };
+        output::write(&mut out, &table, format)?;
+        return Ok(());
+    }
+    for (source, ch) in rows {
+        let mark = if ch.ok { "✓" } else { "✗" };
+        let what = [source.as_str(), ch.check.as_str(), ch.target.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        writeln!(out, "{mark} {what}: {}", ch.detail)?;
+        if let Some(fix) = &ch.fix {
+            writeln!(out, "    → {fix}")?;
+        }
+    }
+    let failed = c
+        .sources
+        .iter()
+        .flat_map(|s| &s.checks)
+        .chain(std::iter::once(&c.database))
+        .filter(|ch| !ch.ok)
+        .count();
+    if failed == 0 {
+        writeln!(out, "All checks passed.")?;
+    } else {
+        writeln!(out, "{failed} check(s) failed.")?;
+    }
+    Ok(())
+}

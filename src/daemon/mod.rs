@@ -235,6 +235,22 @@ pub async fn run(
     let store = open_rw(&settings, Duration::from_secs(30)).await?;
     let health = last_health(&store).await;
     store.close().await;
+    // The preflight of `recur check`: a configuration error found here is
+    // one that would otherwise surface at 3 a.m. The daemon starts anyway
+    // (a tracker may be down for a while); what failed is logged.
+    let sources: Vec<_> = settings.sources.iter().collect();
+    for s in crate::app::check_sources(&settings, &sources, settings.daemon.writeback).await {
+        for c in s.checks.iter().filter(|c| !c.ok) {
+            tracing::error!(
+                source = %s.source,
+                check = %c.check,
+                target = %c.target,
+                detail = %c.detail,
+                fix = c.fix.as_deref().unwrap_or(""),
+                "Preflight check failed."
+            );
+        }
+    }
     let addr: SocketAddr = settings
         .daemon
         .listen

@@ -83,6 +83,9 @@ pub struct SourceSettings {
     pub api_url: url::Url,
     /// The token, if any.
     pub token: Option<Secret>,
+    /// Where the token came from when the configuration names none: the
+    /// environment variable (`GH_TOKEN`, `GITHUB_TOKEN`), as `gh` reads it.
+    pub token_from_env: Option<&'static str>,
     /// What makes an item tracked, and value-label parsing.
     pub rules: LabelRules,
     /// Tracker-specific settings.
@@ -220,6 +223,26 @@ pub(super) fn validate_source(
         }
         (None, None) => None,
     };
+    // A GitHub source without a token of its own takes GH_TOKEN, then
+    // GITHUB_TOKEN, as `gh` does (and says so when it connects).
+    let mut token_from_env = None;
+    let token = match token {
+        None if s.kind == "github" && !s.anonymous => {
+            match ["GH_TOKEN", "GITHUB_TOKEN"].into_iter().find_map(|v| {
+                std::env::var(v)
+                    .ok()
+                    .filter(|t| !t.trim().is_empty())
+                    .map(|t| (v, t))
+            }) {
+                Some((var, t)) => {
+                    token_from_env = Some(var);
+                    Some(Secret::new(t.trim()))
+                }
+                None => None,
+            }
+        }
+        other => other,
+    };
     if token.is_some()
         && api_url.scheme() == "http"
         && !is_loopback(&api_url)
@@ -239,10 +262,11 @@ pub(super) fn validate_source(
         return Err(ConfigError::new(
             origin,
             format!(
-                "source {name:?} has no token: set {} or {} (or RECUR_SOURCES__{}__TOKEN), or anonymous = true",
+                "source {name:?} has no token: set {} or {} (or RECUR_SOURCES__{}__TOKEN{}), or anonymous = true",
                 key("token"),
                 key("token_file"),
-                name.to_uppercase()
+                name.to_uppercase(),
+                if s.kind == "github" { ", GH_TOKEN or GITHUB_TOKEN" } else { "" }
             ),
         ));
     }
@@ -395,6 +419,7 @@ pub(super) fn validate_source(
         name: name.to_string(),
         api_url,
         token,
+        token_from_env,
         rules,
         tracker,
     })

@@ -397,6 +397,15 @@ pub trait Connector: Send + Sync {
     /// rewinding); `None` when it cannot be read.
     fn item_from_raw(&self, container: &str, raw: &str) -> Option<Item>;
 
+    /// The preflight of `recur check`: is the token accepted and whose is
+    /// it, can each container be reached, do the tracked labels (GitHub)
+    /// or fields (Jira) exist, are the issue forms installed, may the
+    /// identity write (`writes`: checked without writing), how much of the
+    /// rate budget is left. Several requests, no retries (a diagnostic:
+    /// the first failure is the answer); never fails, every problem is a
+    /// failed [`Check`].
+    async fn preflight(&self, writes: bool) -> Vec<Check>;
+
     /// How to recompute what the tracker derives from an item's status
     /// while rewinding it; `samples` are stored raw items of this source
     /// (Jira learns each status's category from them).
@@ -408,6 +417,52 @@ pub type SettleFn = dyn Fn(&mut Item, Option<&str>) + Send + Sync;
 
 /// Reads the raw status name of a stored raw item.
 pub type StatusOfFn = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+/// One line of `recur check`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// What was checked: `token`, `container`, `label`, `fields`,
+    /// `issue_forms`, `write_access`, `rate_limit`, `database`.
+    pub check: String,
+    /// The repository, project, label or file it concerns (empty: the
+    /// source as a whole).
+    pub target: String,
+    /// Passed.
+    pub ok: bool,
+    /// What was found.
+    pub detail: String,
+    /// What to do when it failed.
+    pub fix: Option<String>,
+}
+
+impl Check {
+    /// A passed check.
+    pub fn pass(check: &str, target: &str, detail: impl Into<String>) -> Self {
+        Check {
+            check: check.into(),
+            target: target.into(),
+            ok: true,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    /// A failed check and what to do about it.
+    pub fn fail(
+        check: &str,
+        target: &str,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Check {
+            check: check.into(),
+            target: target.into(),
+            ok: false,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+}
 
 /// Recomputes status-derived fields while rewinding (see
 /// [`history::rewind`]).

@@ -23,6 +23,7 @@
 
 mod events;
 mod parse;
+mod preflight;
 #[cfg(test)]
 mod props;
 mod transport;
@@ -318,6 +319,10 @@ impl Connector for GithubConnector {
 
     fn item_from_raw(&self, container: &str, raw: &str) -> Option<Item> {
         parse_issue(container, raw).ok().flatten()
+    }
+
+    async fn preflight(&self, writes: bool) -> Vec<recur_core::Check> {
+        self.preflight_checks(writes).await
     }
 
     fn status_rules(&self, _samples: &[String]) -> recur_core::StatusRules {

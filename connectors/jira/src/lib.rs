@@ -46,6 +46,7 @@ mod fields;
 mod http;
 mod jql;
 mod parse;
+mod preflight;
 mod search;
 mod write;
 
@@ -411,6 +412,10 @@ impl Connector for JiraConnector {
                 format!("Jira has no project-wide change log (asked for {container})"),
             )),
         }
+    }
+
+    async fn preflight(&self, writes: bool) -> Vec<recur_core::Check> {
+        self.preflight_checks(writes).await
     }
 
     fn status_rules(&self, samples: &[String]) -> recur_core::StatusRules {

@@ -373,6 +373,14 @@ impl GithubHandle {
         })
     }
 
+    /// Gives `repo` no issue forms (`recur check` then says so).
+    pub fn remove_issue_forms(&self, repo: &str) {
+        self.edit(repo, 0, |w, ri, _, _| {
+            w.no_issue_forms.insert(ri);
+            Ok(())
+        })
+    }
+
     /// Removes a label; no-op if absent.
     pub fn remove_label(&self, repo: &str, number: u64, label: &str) {
         self.edit(repo, number, |w, ri, actor, now| {

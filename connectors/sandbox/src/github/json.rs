@@ -305,6 +305,12 @@ pub(crate) fn write_repo(out: &mut Vec<u8>, world: &World, repo: &Repo) {
     esc(out, &repo.name);
     raw(out, ",\"full_name\":");
     esc(out, &repo.full_name);
+    // What the caller may do (GitHub sends it to authenticated callers; the
+    // sandbox's callers may write).
+    raw(
+        out,
+        ",\"permissions\":{\"admin\":false,\"maintain\":false,\"push\":true,\"triage\":true,\"pull\":true}",
+    );
     raw(out, ",\"private\":false,\"owner\":");
     raw(out, owner);
     raw(out, ",\"html_url\":");

@@ -35,6 +35,7 @@ pub(super) enum Ep {
     RepoEvents(RepoRef),
     Timeline(RepoRef, u64),
     RepoLabels(RepoRef),
+    Contents(RepoRef, String),
     RepoLabel(RepoRef, String),
     Unknown,
 }
@@ -77,6 +78,7 @@ fn repo_endpoint(r: RepoRef, rest: &[&str]) -> Ep {
         ["issues", num, "events"] => n(num).map_or(Ep::Unknown, |x| Ep::Events(r, x)),
         ["issues", num, "timeline"] => n(num).map_or(Ep::Unknown, |x| Ep::Timeline(r, x)),
         ["labels"] => Ep::RepoLabels(r),
+        ["contents", path @ ..] => Ep::Contents(r, path.join("/")),
         ["labels", name] => Ep::RepoLabel(r, decode(name)),
         _ => Ep::Unknown,
     }
@@ -112,6 +114,7 @@ pub(super) fn template(method: &Method, ep: &Ep) -> Option<&'static str> {
         ("GET", Ep::RepoEvents(..)) => "GET /repos/{owner}/{repo}/issues/events",
         ("GET", Ep::Timeline(..)) => "GET /repos/{owner}/{repo}/issues/{number}/timeline",
         ("GET", Ep::RepoLabels(_)) => "GET /repos/{owner}/{repo}/labels",
+        ("GET", Ep::Contents(..)) => "GET /repos/{owner}/{repo}/contents/{path}",
         ("POST", Ep::RepoLabels(_)) => "POST /repos/{owner}/{repo}/labels",
         ("GET", Ep::RepoLabel(..)) => "GET /repos/{owner}/{repo}/labels/{name}",
         _ => return None,

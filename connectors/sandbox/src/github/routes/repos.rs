@@ -51,3 +51,27 @@ pub(super) fn org_repos(w: &World, call: &Call<'_>, org: &OrgRef) -> Outcome {
         ..Outcome::ok(body)
     }
 }
+
+/// `GET /repos/{owner}/{repo}/contents/{path}`: only the issue-form
+/// directory exists, holding recur's three forms unless the repository was
+/// set to have none (404 then, as for any missing path).
+pub(super) fn contents(w: &World, ri: u32, path: &str) -> Outcome {
+    let repo = &w.repos[ri as usize];
+    if path.trim_matches('/') != ".github/ISSUE_TEMPLATE" || w.no_issue_forms.contains(&ri) {
+        return Outcome::not_found(
+            "https://docs.github.com/rest/repos/contents#get-repository-content",
+        );
+    }
+    let files: Vec<serde_json::Value> = ["action-item.yml", "incident.yml", "risk.yml"]
+        .iter()
+        .map(|name| {
+            serde_json::json!({
+                "name": name,
+                "path": format!(".github/ISSUE_TEMPLATE/{name}"),
+                "type": "file",
+                "url": format!("{}/contents/.github/ISSUE_TEMPLATE/{name}", repo.api),
+            })
+        })
+        .collect();
+    Outcome::ok(serde_json::to_vec(&files).unwrap_or_default())
+}

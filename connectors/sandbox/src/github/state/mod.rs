@@ -47,6 +47,9 @@ pub(crate) struct World {
     next_label_id: u64,
     next_repo_id: u64,
     next_milestone_id: u64,
+    /// Repositories without issue forms in `.github/ISSUE_TEMPLATE` (all
+    /// others have recur's three).
+    pub no_issue_forms: std::collections::HashSet<u32>,
 }
 
 /// Default labels of a repository created through the handle.
@@ -74,6 +77,7 @@ impl World {
             next_label_id: 5_000_000_001,
             next_repo_id: 700_000_001,
             next_milestone_id: 9_000_001,
+            no_issue_forms: std::collections::HashSet::new(),
         }
     }
 

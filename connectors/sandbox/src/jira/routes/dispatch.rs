@@ -27,6 +27,7 @@ pub(super) fn execute(sh: &Shared, call: &Call<'_>, ep: &Ep) -> Outcome {
         Ep::IssueType => site::issue_types(sh, call),
         Ep::Project => site::projects(sh, call),
         Ep::Myself => site::myself(sh, call),
+        Ep::MyPermissions => site::my_permissions(sh, call),
         Ep::ServerInfo => site::server_info(call),
         Ep::Issue(key) => {
             if call.method == Method::PUT {

@@ -46,6 +46,27 @@ pub(super) fn myself(sh: &Shared, call: &Call<'_>) -> Outcome {
     }
 }
 
+/// `GET /mypermissions?permissions=A,B[&projectKey=K]`: every permission
+/// asked for, granted to any known user (the sandbox has no permission
+/// schemes); 400 without `permissions`, as Cloud answers.
+pub(super) fn my_permissions(sh: &Shared, call: &Call<'_>) -> Outcome {
+    let w = sh.read();
+    if w.find_user(call.login).is_none() {
+        return Outcome::message(StatusCode::UNAUTHORIZED, UNAUTHORIZED_MESSAGE);
+    }
+    let Some(asked) = call.params.get("permissions") else {
+        return Outcome::bad("The 'permissions' query parameter is required.");
+    };
+    let mut perms = serde_json::Map::new();
+    for key in asked.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+        perms.insert(
+            key.to_string(),
+            json!({"id": key, "key": key, "name": key, "type": "PROJECT", "havePermission": true}),
+        );
+    }
+    Outcome::ok(&json!({ "permissions": perms }))
+}
+
 /// `GET /serverInfo`: Cloud on v3 or with Basic credentials, Data Center
 /// otherwise.
 pub(super) fn server_info(call: &Call<'_>) -> Outcome {

@@ -1,0 +1,179 @@
+//! Adopting recur in an organisation: where the token comes from (the
+//! environment, as `gh` reads it) and the preflight `recur check`.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::common::*;
+
+async fn recur(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_recur"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env_remove("RECUR_CONFIG")
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .env(recur::clock::NOW_ENV, clock().now().to_rfc3339())
+        .env("RECUR_LOG", "info");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().await.expect("recur runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The sandbox configuration without its `token = …` line.
+fn tokenless_config(sb: &recur_sandbox::Sandbox, db: &Path) -> String {
+    recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), db)
+        .lines()
+        .filter(|l| !l.starts_with("token"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_github_source_without_a_token_takes_gh_token_then_github_token_and_says_so() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.duckdb");
+    std::fs::write(dir.path().join("recur.toml"), tokenless_config(&sb, &db)).unwrap();
+
+    // Neither: a clear error naming every way to give one.
+    let out = recur(dir.path(), &["sync"], &[]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("GH_TOKEN") && err.contains("GITHUB_TOKEN"),
+        "{err}"
+    );
+
+    // GITHUB_TOKEN alone works; the log says where the token came from and
+    // never prints it.
+    let out = recur(dir.path(), &["sync"], &[("GITHUB_TOKEN", "sandbox-token")]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let log = text(&out.stderr);
+    assert!(
+        log.contains("GITHUB_TOKEN") && log.contains("from the environment"),
+        "{log}"
+    );
+    assert!(!log.contains("sandbox-token"), "the token leaked: {log}");
+
+    // GH_TOKEN wins over GITHUB_TOKEN (a wrong one fails the sync: it was used).
+    let out = recur(
+        dir.path(),
+        &["sync"],
+        &[
+            ("GH_TOKEN", "not-a-known-token"),
+            ("GITHUB_TOKEN", "sandbox-token"),
+        ],
+    )
+    .await;
+    assert!(!out.status.success(), "GH_TOKEN was not the one used");
+    assert!(!text(&out.stderr).contains("not-a-known-token"));
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_passes_on_a_ready_setup_and_names_every_problem_with_what_to_do() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.duckdb");
+    let config = format!(
+        "{}{}",
+        recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db),
+        recur::demo::sandbox_jira_source(&sb.jira_url(), &sb.jira().projects(), false)
+    );
+    std::fs::write(dir.path().join("recur.toml"), &config).unwrap();
+
+    // Ready: every check passes, one line each, exit 0.
+    let out = recur(dir.path(), &["check", "--writes"], &[]).await;
+    let text_out = text(&out.stdout);
+    assert!(out.status.success(), "{text_out}{}", text(&out.stderr));
+    assert!(text_out.contains("All checks passed."), "{text_out}");
+    assert!(!text_out.contains('✗'), "{text_out}");
+    for repo in sb.github().repos() {
+        assert!(
+            text_out.contains(&format!("✓ sandbox_gh container {repo}: reachable")),
+            "{text_out}"
+        );
+        assert!(
+            text_out.contains(&format!("✓ sandbox_gh write_access {repo}")),
+            "{text_out}"
+        );
+    }
+    assert!(
+        text_out.contains("✓ sandbox_gh token: accepted; acts as"),
+        "{text_out}"
+    );
+    assert!(
+        text_out.contains("✓ sandbox_jira token: accepted; acts as"),
+        "{text_out}"
+    );
+    assert!(
+        text_out.contains("issues and pull requests carry it"),
+        "{text_out}"
+    );
+    assert!(text_out.contains("✓ database"), "{text_out}");
+
+    // JSON: the same checks, machine-readable.
+    let out = recur(dir.path(), &["check", "--format", "json"], &[]).await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["sources"].as_array().unwrap().len(), 2);
+
+    // Problems: a label nobody created, a repository without issue forms,
+    // a repository that does not exist, a database another recur holds.
+    let repos = sb.github().repos();
+    sb.github().remove_issue_forms(&repos[0]);
+    let broken = config
+        .replace(
+            "action_item_labels = [\"postmortem\"]",
+            "action_item_labels = [\"post-mortem\"]",
+        )
+        .replacen(
+            &format!("{:?}", repos[0]),
+            &format!("{:?}, \"acme/no-such-repo\"", repos[0]),
+            1,
+        );
+    assert_ne!(broken, config);
+    std::fs::write(dir.path().join("recur.toml"), &broken).unwrap();
+    let lock = recur::store::WriterLock::acquire(&db, "test").unwrap();
+    let out = recur(dir.path(), &["check"], &[]).await;
+    drop(lock);
+    let t = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains(&format!(
+            "✗ sandbox_gh label {}: post-mortem: no such label",
+            repos[0]
+        )),
+        "{t}"
+    );
+    assert!(
+        t.contains(&format!("✗ sandbox_gh issue_forms {}", repos[0])),
+        "{t}"
+    );
+    assert!(t.contains("copy config/github-issue-forms"), "{t}");
+    assert!(
+        t.contains("✗ sandbox_gh container acme/no-such-repo: not reachable (HTTP 404)"),
+        "{t}"
+    );
+    assert!(t.contains("✗ database"), "{t}");
+    assert!(t.contains("check(s) failed."), "{t}");
+
+    // A refused token stops that source's checks at the first line.
+    std::fs::write(
+        dir.path().join("recur.toml"),
+        config.replace("token = \"sandbox-token\"", "token = \"revoked\""),
+    )
+    .unwrap();
+    let out = recur(dir.path(), &["check"], &[]).await;
+    let t = text(&out.stdout);
+    assert!(t.contains("✗ sandbox_gh token: refused (HTTP 401)"), "{t}");
+    assert!(!t.contains("sandbox_gh container"), "{t}");
+    assert!(!t.contains("revoked"), "the token is never printed: {t}");
+    sb.shutdown().await;
+}
