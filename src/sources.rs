@@ -49,13 +49,18 @@ fn build(source: &SourceSettings, sync: &SyncSettings) -> Result<Built, SourceEr
         tracing::info!(source = %source.name, variable = var, "No token configured; using the token from the environment.");
     }
     match &source.tracker {
-        TrackerSettings::Github { repos, orgs } => {
+        TrackerSettings::Github { repos, orgs, app } => {
             let tracked = tracked_labels(&source.rules);
             Ok(Built::Github(Box::new(GithubConnector::new(
                 GithubConfig {
                     name: source.name.clone(),
                     api_url: source.api_url.clone(),
                     token: source.token.as_ref().map(|t| t.expose().to_string()),
+                    app: app.as_ref().map(|a| recur_github::GithubApp {
+                        app_id: a.app_id,
+                        private_key_pem: a.private_key.expose().to_string(),
+                        installation_id: a.installation_id,
+                    }),
                     repos: repos.clone(),
                     orgs: orgs.clone(),
                     tracked_labels: tracked,

@@ -27,6 +27,13 @@ pub(super) struct RawSource {
     /// Send the token over plain `http://` to a host that is not loopback.
     #[serde(default)]
     allow_insecure_http: bool,
+    /// GitHub App id: act as the App's installation instead of a token.
+    app_id: Option<u64>,
+    /// The App's private key (PEM file).
+    private_key_file: Option<PathBuf>,
+    /// The installation to act as (found from the first repository or
+    /// organisation when absent).
+    installation_id: Option<u64>,
     /// GitHub repositories `owner/name`.
     #[serde(default)]
     repos: Vec<String>,
@@ -92,6 +99,17 @@ pub struct SourceSettings {
     pub tracker: TrackerSettings,
 }
 
+/// A GitHub App acting for a source.
+#[derive(Debug, Clone)]
+pub struct GithubAppSettings {
+    /// The App's id.
+    pub app_id: u64,
+    /// Its private key (PEM); never printed.
+    pub private_key: Secret,
+    /// The installation, when configured.
+    pub installation_id: Option<u64>,
+}
+
 /// Tracker-specific settings.
 #[derive(Debug, Clone)]
 pub enum TrackerSettings {
@@ -101,6 +119,8 @@ pub enum TrackerSettings {
         repos: Vec<String>,
         /// Organisations.
         orgs: Vec<String>,
+        /// A GitHub App identity instead of a token.
+        app: Option<GithubAppSettings>,
     },
     /// Jira Cloud or Data Center.
     Jira {
@@ -183,6 +203,81 @@ pub(super) fn validate_source(
             ),
         ));
     }
+    // A GitHub App instead of a token: its id, key and (optional)
+    // installation; the key is read now so a bad file fails here.
+    let app = match (s.app_id, &s.private_key_file) {
+        (None, None) => {
+            if s.installation_id.is_some() {
+                return Err(ConfigError::new(
+                    origin,
+                    format!(
+                        "{} needs {} and {}",
+                        key("installation_id"),
+                        key("app_id"),
+                        key("private_key_file")
+                    ),
+                ));
+            }
+            None
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(ConfigError::new(
+                origin,
+                format!(
+                    "a GitHub App needs both {} and {}",
+                    key("app_id"),
+                    key("private_key_file")
+                ),
+            ))
+        }
+        (Some(app_id), Some(file)) => {
+            if s.kind != "github" {
+                return Err(ConfigError::new(
+                    origin,
+                    format!("{} is a GitHub setting", key("app_id")),
+                ));
+            }
+            if s.token.is_some() || s.token_file.is_some() {
+                return Err(ConfigError::new(
+                    origin,
+                    format!(
+                        "{} and a token are both set; keep one identity",
+                        key("app_id")
+                    ),
+                ));
+            }
+            let file = match config_path.and_then(|p| p.parent()) {
+                Some(dir) if file.is_relative() => dir.join(file),
+                _ => file.clone(),
+            };
+            let pem = std::fs::read_to_string(&file).map_err(|e| {
+                ConfigError::new(
+                    origin,
+                    format!(
+                        "{} = {}: cannot read it: {e}",
+                        key("private_key_file"),
+                        file.display()
+                    ),
+                )
+            })?;
+            if !pem.contains("PRIVATE KEY-----") {
+                return Err(ConfigError::new(
+                    origin,
+                    format!(
+                        "{} = {} is not a PEM private key",
+                        key("private_key_file"),
+                        file.display()
+                    ),
+                ));
+            }
+            warnings.extend(readable_by_others(&file, "the GitHub App private key"));
+            Some(GithubAppSettings {
+                app_id,
+                private_key: Secret::new(pem.trim()),
+                installation_id: s.installation_id,
+            })
+        }
+    };
     let token = match (s.token, &s.token_file) {
         (Some(_), Some(_)) => {
             return Err(ConfigError::new(
@@ -227,7 +322,7 @@ pub(super) fn validate_source(
     // GITHUB_TOKEN, as `gh` does (and says so when it connects).
     let mut token_from_env = None;
     let token = match token {
-        None if s.kind == "github" && !s.anonymous => {
+        None if s.kind == "github" && !s.anonymous && app.is_none() => {
             match ["GH_TOKEN", "GITHUB_TOKEN"].into_iter().find_map(|v| {
                 std::env::var(v)
                     .ok()
@@ -258,7 +353,7 @@ pub(super) fn validate_source(
             ),
         ));
     }
-    if token.is_none() && !s.anonymous {
+    if token.is_none() && !s.anonymous && app.is_none() {
         return Err(ConfigError::new(
             origin,
             format!(
@@ -342,6 +437,7 @@ pub(super) fn validate_source(
         TrackerSettings::Github {
             repos: s.repos,
             orgs: s.orgs,
+            app,
         }
     } else {
         for (k, set) in [("repos", !s.repos.is_empty()), ("orgs", !s.orgs.is_empty())] {

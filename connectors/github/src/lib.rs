@@ -53,8 +53,10 @@ pub struct GithubConfig {
     pub name: String,
     /// API base, e.g. `https://api.github.com` or `http://127.0.0.1:PORT`.
     pub api_url: url::Url,
-    /// Token; `None` for anonymous access.
+    /// Token; `None` for anonymous access or a GitHub App.
     pub token: Option<String>,
+    /// A GitHub App acting for this source instead of a token.
+    pub app: Option<GithubApp>,
     /// Repositories `owner/name`.
     pub repos: Vec<String>,
     /// Organisations whose repositories are all covered.
@@ -71,12 +73,36 @@ pub struct GithubConfig {
     pub max_response_bytes: usize,
 }
 
+/// A GitHub App identity: recur signs a JWT with the private key and
+/// exchanges it for an installation token, renewed before it expires.
+#[derive(Clone)]
+pub struct GithubApp {
+    /// The App's id.
+    pub app_id: u64,
+    /// Its private key (PEM, PKCS#1 as GitHub issues it).
+    pub private_key_pem: String,
+    /// The installation to act as; `None`: the one on the first repository
+    /// (or organisation) of the source.
+    pub installation_id: Option<u64>,
+}
+
+impl std::fmt::Debug for GithubApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GithubApp")
+            .field("app_id", &self.app_id)
+            .field("private_key_pem", &"***")
+            .field("installation_id", &self.installation_id)
+            .finish()
+    }
+}
+
 impl std::fmt::Debug for GithubConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GithubConfig")
             .field("name", &self.name)
             .field("api_url", &self.api_url.as_str())
             .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("app", &self.app)
             .field("repos", &self.repos)
             .field("orgs", &self.orgs)
             .finish()
@@ -86,7 +112,12 @@ impl std::fmt::Debug for GithubConfig {
 /// The GitHub connector.
 pub struct GithubConnector {
     cfg: GithubConfig,
+    /// The client of a token (or anonymous access).
     octo: Octocrab,
+    /// With a GitHub App: the client that signs JWTs (App endpoints), and
+    /// the installation's, made on first use (it may have to look the
+    /// installation up).
+    app: Option<AppClients>,
     requests: AtomicU64,
     /// Write requests (a subset of `requests`).
     writes: AtomicU64,
@@ -94,44 +125,177 @@ pub struct GithubConnector {
     login: Mutex<Option<String>>,
 }
 
+/// A GitHub App's two clients.
+struct AppClients {
+    /// Signs a JWT per request (`/app`, `/repos/{r}/installation`).
+    jwt: Octocrab,
+    /// Acts as the installation; octocrab renews its token when less than
+    /// 30 seconds remain, and once more after a 401.
+    installation: tokio::sync::OnceCell<Octocrab>,
+}
+
 impl GithubConnector {
     /// Builds the connector; fails only on an unusable base URL.
     pub fn new(cfg: GithubConfig) -> Result<Self, ConnectorError> {
-        let mut builder = Octocrab::builder()
-            .base_uri(cfg.api_url.as_str())
-            .map_err(|e| ConnectorError::Http {
+        let base = || -> Result<_, ConnectorError> {
+            Ok(Octocrab::builder()
+                .base_uri(cfg.api_url.as_str())
+                .map_err(|e| ConnectorError::Http {
+                    source_name: cfg.name.clone(),
+                    status: 0,
+                    url: cfg.api_url.to_string(),
+                    message: format!("unusable api_url: {e}"),
+                })?
+                .set_connect_timeout(Some(cfg.timeout))
+                .set_read_timeout(Some(cfg.timeout))
+                .set_write_timeout(Some(cfg.timeout))
+                .add_header(
+                    http::header::ACCEPT,
+                    "application/vnd.github+json".to_string(),
+                )
+                .add_header(
+                    http::HeaderName::from_static("x-github-api-version"),
+                    "2022-11-28".to_string(),
+                ))
+        };
+        let built = |b: octocrab::OctocrabBuilder<
+            octocrab::NoSvc,
+            octocrab::DefaultOctocrabBuilderConfig,
+            octocrab::NoAuth,
+            octocrab::NotLayerReady,
+        >| {
+            b.build().map_err(|e| ConnectorError::Http {
                 source_name: cfg.name.clone(),
                 status: 0,
                 url: cfg.api_url.to_string(),
-                message: format!("unusable api_url: {e}"),
-            })?
-            .set_connect_timeout(Some(cfg.timeout))
-            .set_read_timeout(Some(cfg.timeout))
-            .set_write_timeout(Some(cfg.timeout))
-            .add_header(
-                http::header::ACCEPT,
-                "application/vnd.github+json".to_string(),
-            )
-            .add_header(
-                http::HeaderName::from_static("x-github-api-version"),
-                "2022-11-28".to_string(),
-            );
+                message: format!("cannot build the HTTP client: {e}"),
+            })
+        };
+        let mut builder = base()?;
         if let Some(token) = &cfg.token {
             builder = builder.personal_token(token.clone());
         }
-        let octo = builder.build().map_err(|e| ConnectorError::Http {
-            source_name: cfg.name.clone(),
-            status: 0,
-            url: cfg.api_url.to_string(),
-            message: format!("cannot build the HTTP client: {e}"),
-        })?;
+        let octo = built(builder)?;
+        let app = match &cfg.app {
+            None => None,
+            Some(a) => {
+                let encoding = octocrab::EncodingKey::from_rsa_pem(a.private_key_pem.as_bytes())
+                    .map_err(|e| ConnectorError::Http {
+                        source_name: cfg.name.clone(),
+                        status: 0,
+                        url: String::new(),
+                        // The key's text never goes into the message.
+                        message: format!("the GitHub App private key is not an RSA PEM key: {e}"),
+                    })?;
+                let jwt = built(base()?.app(octocrab::models::AppId(a.app_id), encoding))?;
+                Some(AppClients {
+                    jwt,
+                    installation: tokio::sync::OnceCell::new(),
+                })
+            }
+        };
         Ok(GithubConnector {
             cfg,
             octo,
+            app,
             requests: AtomicU64::new(0),
             writes: AtomicU64::new(0),
             login: Mutex::new(None),
         })
+    }
+
+    /// The client requests go through: the token's, or the App
+    /// installation's (looked up on first use when not configured).
+    pub(crate) async fn client(&self) -> Result<&Octocrab, ConnectorError> {
+        let Some(app) = &self.app else {
+            return Ok(&self.octo);
+        };
+        app.installation
+            .get_or_try_init(|| async {
+                let id = match self.cfg.app.as_ref().and_then(|a| a.installation_id) {
+                    Some(id) => id,
+                    None => self.find_installation(&app.jwt).await?,
+                };
+                app.jwt
+                    .installation(octocrab::models::InstallationId(id))
+                    .map_err(|e| ConnectorError::Http {
+                        source_name: self.name(),
+                        status: 0,
+                        url: String::new(),
+                        message: format!("cannot act as installation {id}: {e}"),
+                    })
+            })
+            .await
+    }
+
+    /// The installation of the App on the source's first repository (or
+    /// organisation): `GET /repos/{r}/installation`, signed with the JWT.
+    async fn find_installation(&self, jwt: &Octocrab) -> Result<u64, ConnectorError> {
+        let path = match (self.cfg.repos.first(), self.cfg.orgs.first()) {
+            (Some(r), _) => format!("/repos/{r}/installation"),
+            (None, Some(o)) => format!("/orgs/{o}/installation"),
+            (None, None) => {
+                return Err(ConnectorError::Http {
+                    source_name: self.name(),
+                    status: 0,
+                    url: String::new(),
+                    message: "no repository or organisation to find the App's installation on; set installation_id".into(),
+                })
+            }
+        };
+        let a = self.jwt_get(jwt, &path).await?;
+        if a.status != http::StatusCode::OK {
+            return Err(self.error_for(&path, "the GitHub App's installation", &a));
+        }
+        #[derive(serde::Deserialize)]
+        struct Installation {
+            id: u64,
+        }
+        serde_json::from_slice::<Installation>(&a.body)
+            .map(|i| i.id)
+            .map_err(|e| ConnectorError::Transient {
+                source_name: self.name(),
+                status: Some(200),
+                message: format!("malformed installation answer: {e}"),
+            })
+    }
+
+    /// One GET signed with the App's JWT.
+    pub(crate) async fn jwt_get(
+        &self,
+        jwt: &Octocrab,
+        path: &str,
+    ) -> Result<transport::Answer, ConnectorError> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let uri = self.to_request_uri(path)?;
+        self.exchange(&format!("GET {uri}"), jwt._get(uri.as_str()))
+            .await
+    }
+
+    /// With an App: `{slug}[bot]`, the login its installation writes as
+    /// (`GET /app`, signed with the JWT).
+    pub(crate) async fn app_login(&self) -> Option<Result<String, ConnectorError>> {
+        let app = self.app.as_ref()?;
+        Some(
+            async {
+                let a = self.jwt_get(&app.jwt, "/app").await?;
+                if a.status != http::StatusCode::OK {
+                    return Err(self.error_for("/app", "the GitHub App", &a));
+                }
+                #[derive(serde::Deserialize)]
+                struct App {
+                    slug: String,
+                }
+                serde_json::from_slice::<App>(&a.body)
+                    .map(|a| format!("{}[bot]", a.slug))
+                    .map_err(|e| ConnectorError::Transient {
+                        source_name: self.name(),
+                        status: Some(200),
+                        message: format!("malformed /app answer: {e}"),
+                    })
+            }
+            .await,
+        )
     }
 
     fn name(&self) -> String {

@@ -35,7 +35,24 @@ impl GithubConnector {
     pub(crate) async fn preflight_checks(&self, writes: bool) -> Vec<Check> {
         let mut out = Vec::new();
         // The token.
-        if self.cfg.token.is_none() {
+        if let Some(login) = self.app_login().await {
+            match login {
+                Ok(login) => out.push(Check::pass(
+                    "token",
+                    "",
+                    format!("GitHub App accepted; its installation acts as {login}"),
+                )),
+                Err(e) => {
+                    out.push(Check::fail(
+                        "token",
+                        "",
+                        format!("the GitHub App's JWT was refused: {e}"),
+                        "check app_id and private_key_file (the App's private key, PEM)",
+                    ));
+                    return out;
+                }
+            }
+        } else if self.cfg.token.is_none() {
             out.push(Check::pass(
                 "token",
                 "",

@@ -78,8 +78,9 @@ impl GithubConnector {
                 headers.insert(http::header::IF_NONE_MATCH, v);
             }
         }
+        let octo = self.client().await?;
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let send = self.octo._get_with_headers(uri.as_str(), Some(headers));
+        let send = octo._get_with_headers(uri.as_str(), Some(headers));
         self.exchange(&format!("GET {uri}"), send).await
     }
 

@@ -82,11 +82,12 @@ impl GithubConnector {
                     + 'a,
             >,
         >;
+        let octo = self.client().await?;
         let send: Sent<'_> = match method {
-            http::Method::POST => Box::pin(self.octo._post(uri.as_str(), body)),
-            http::Method::PATCH => Box::pin(self.octo._patch(uri.as_str(), body)),
-            http::Method::PUT => Box::pin(self.octo._put(uri.as_str(), body)),
-            http::Method::DELETE => Box::pin(self.octo._delete(uri.as_str(), body)),
+            http::Method::POST => Box::pin(octo._post(uri.as_str(), body)),
+            http::Method::PATCH => Box::pin(octo._patch(uri.as_str(), body)),
+            http::Method::PUT => Box::pin(octo._put(uri.as_str(), body)),
+            http::Method::DELETE => Box::pin(octo._delete(uri.as_str(), body)),
             other => {
                 return Err(ConnectorError::Http {
                     source_name: self.name(),
@@ -183,7 +184,20 @@ impl Writer for GithubConnector {
     }
 
     async fn prepare(&self) -> Result<(), ConnectorError> {
-        if self.own_login().is_some() || self.cfg.token.is_none() {
+        if self.own_login().is_some() {
+            return Ok(());
+        }
+        // A GitHub App writes as `{slug}[bot]`; its installation token
+        // cannot call /user.
+        if let Some(login) = self.app_login().await {
+            let login = login.map_err(|e| ConnectorError::Identity {
+                source_name: self.name(),
+                message: format!("the GitHub App's identity is unknown: {e}"),
+            })?;
+            *self.login.lock().unwrap_or_else(|p| p.into_inner()) = Some(login);
+            return Ok(());
+        }
+        if self.cfg.token.is_none() {
             return Ok(());
         }
         let a = self.get("/user", None).await?;

@@ -47,7 +47,7 @@ use chrono::{DateTime, Utc};
 
 pub use counters::RequestRecord;
 pub use faults::{Fault, FaultRule};
-pub use github::{CommentSnapshot, GithubHandle, IssueSnapshot, NewIssue};
+pub use github::{CommentSnapshot, GithubHandle, IssueSnapshot, NewIssue, SandboxApp};
 pub use jira::{JiraHandle, JiraIssueSnapshot, NewJiraIssue};
 
 /// How much data the sandbox generates.

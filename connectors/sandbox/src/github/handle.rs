@@ -373,6 +373,16 @@ impl GithubHandle {
         })
     }
 
+    /// Registers a GitHub App with one installation on every repository.
+    pub fn register_app(&self, app: super::SandboxApp) {
+        self.shared.apps.register(app);
+    }
+
+    /// Installation tokens issued so far.
+    pub fn app_tokens_issued(&self) -> u64 {
+        self.shared.apps.issued()
+    }
+
     /// Gives `repo` no issue forms (`recur check` then says so).
     pub fn remove_issue_forms(&self, repo: &str) {
         self.edit(repo, 0, |w, ri, _, _| {

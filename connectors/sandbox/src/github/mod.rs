@@ -12,6 +12,7 @@
 //! transferred): that is a bug in the test, and the message says which
 //! issue.
 
+mod apps;
 mod handle;
 pub(crate) mod json;
 pub(crate) mod render;
@@ -30,6 +31,7 @@ use crate::rate::Budget;
 use crate::seed;
 use state::World;
 
+pub use apps::SandboxApp;
 pub use handle::{CommentSnapshot, GithubHandle, IssueSnapshot, NewIssue};
 pub use routes::ROUTE_TEMPLATES;
 
@@ -54,6 +56,8 @@ pub(crate) struct Shared {
     pub budgets: Mutex<Budgets>,
     /// token → login.
     pub tokens: HashMap<String, String>,
+    /// Registered GitHub Apps and their installation tokens.
+    pub apps: apps::Apps,
     pub base: String,
     request_seq: AtomicU64,
     /// When the handle's edits happen, epoch seconds; 0: the wall clock.
@@ -89,6 +93,7 @@ impl Shared {
                 anon: Budget::new(ANONYMOUS_LIMIT, start),
             }),
             tokens: opts.tokens.iter().cloned().collect(),
+            apps: apps::Apps::default(),
             base: base.to_string(),
             request_seq: AtomicU64::new(1),
             handle_clock: AtomicI64::new(0),

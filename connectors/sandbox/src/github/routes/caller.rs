@@ -10,6 +10,8 @@ use crate::rate::RateSnapshot;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Who {
     User(String),
+    /// A GitHub App's JWT (App endpoints only).
+    App(u64),
     Anonymous,
     Bad,
 }
@@ -29,9 +31,13 @@ pub(super) fn who(sh: &Shared, headers: &HeaderMap) -> Who {
         }
         _ => return Who::Bad,
     };
-    match sh.tokens.get(token) {
-        Some(login) => Who::User(login.clone()),
-        None => Who::Bad,
+    if let Some(login) = sh.tokens.get(token) {
+        return Who::User(login.clone());
+    }
+    match sh.apps.caller(token) {
+        crate::github::apps::AppCaller::Installation(login) => Who::User(login),
+        crate::github::apps::AppCaller::Jwt(id) => Who::App(id),
+        crate::github::apps::AppCaller::Expired | crate::github::apps::AppCaller::None => Who::Bad,
     }
 }
 

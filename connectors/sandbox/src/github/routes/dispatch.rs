@@ -27,6 +27,10 @@ pub(super) fn execute(sh: &Shared, call: &Call<'_>, ep: &Ep, who: &Who) -> Outco
     if matches!(ep, Ep::Unknown) {
         return Outcome::not_found(DOC_REST);
     }
+    // App endpoints take the App's JWT and nothing else.
+    if let Ep::App | Ep::AppInstallations | Ep::AppAccessTokens(_) | Ep::RepoInstallation(_) = ep {
+        return app_endpoint(sh, ep, who);
+    }
     if writes && call.login.is_none() {
         return Outcome::error(
             StatusCode::UNAUTHORIZED,
@@ -154,5 +158,66 @@ fn write_endpoint(sh: &Shared, call: &Call<'_>, ep: &Ep) -> Outcome {
         Ep::IssueLabel(_, n, name) => labels::remove_label(&mut w, call, wr, *n, name),
         Ep::RepoLabels(_) => labels::create_label(&mut w, wr),
         _ => Outcome::not_found(DOC_REST),
+    }
+}
+
+/// `GET /app`, `GET /app/installations`, `GET /repos/{o}/{r}/installation`
+/// and `POST /app/installations/{id}/access_tokens`, as GitHub answers them
+/// to a valid JWT; anything else is a 401.
+fn app_endpoint(sh: &Shared, ep: &Ep, who: &Who) -> Outcome {
+    const DOC_APPS: &str = "https://docs.github.com/rest/apps/apps";
+    let Who::App(id) = who else {
+        return Outcome::error(
+            StatusCode::UNAUTHORIZED,
+            "A JSON web token could not be decoded",
+            DOC_APPS,
+        );
+    };
+    let Some(app) = sh.apps.app(*id) else {
+        return Outcome::not_found(DOC_APPS);
+    };
+    let installation = serde_json::json!({
+        "id": app.installation_id,
+        "app_id": app.id,
+        "app_slug": app.slug,
+        "target_type": "Organization",
+        "account": {"login": "acme"},
+    });
+    match ep {
+        Ep::App => Outcome::ok(
+            serde_json::to_vec(&serde_json::json!({
+                "id": app.id,
+                "slug": app.slug,
+                "name": app.slug,
+            }))
+            .unwrap_or_default(),
+        ),
+        Ep::AppInstallations => {
+            Outcome::ok(serde_json::to_vec(&serde_json::json!([installation])).unwrap_or_default())
+        }
+        Ep::RepoInstallation(r) => match resolve(&sh.read(), r) {
+            Some(_) => Outcome::ok(serde_json::to_vec(&installation).unwrap_or_default()),
+            None => Outcome::not_found(DOC_APPS),
+        },
+        Ep::AppAccessTokens(inst) if *inst == app.installation_id => {
+            let (token, exp) = sh.apps.issue(&app);
+            let expires = chrono::DateTime::from_timestamp(exp, 0)
+                .unwrap_or_default()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            Outcome {
+                status: StatusCode::CREATED,
+                ..Outcome::ok(
+                    serde_json::to_vec(&serde_json::json!({
+                        "token": token,
+                        "expires_at": expires,
+                        "permissions": {"issues": "write", "metadata": "read"},
+                        "repository_selection": "all",
+                    }))
+                    .unwrap_or_default(),
+                )
+            }
+        }
+        _ => Outcome::not_found(DOC_APPS),
     }
 }

@@ -35,6 +35,10 @@ pub(super) enum Ep {
     RepoEvents(RepoRef),
     Timeline(RepoRef, u64),
     RepoLabels(RepoRef),
+    App,
+    AppInstallations,
+    AppAccessTokens(u64),
+    RepoInstallation(RepoRef),
     Contents(RepoRef, String),
     RepoLabel(RepoRef, String),
     Unknown,
@@ -45,6 +49,12 @@ pub(super) fn endpoint(path: &str) -> Ep {
     match segs.as_slice() {
         ["rate_limit"] => Ep::RateLimit,
         ["user"] => Ep::User,
+        ["app"] => Ep::App,
+        ["app", "installations"] => Ep::AppInstallations,
+        ["app", "installations", id, "access_tokens"] => match id.parse() {
+            Ok(id) => Ep::AppAccessTokens(id),
+            Err(_) => Ep::Unknown,
+        },
         ["orgs", org, "repos"] => Ep::OrgRepos(OrgRef::Name(decode(org))),
         ["organizations", id, "repos"] => match id.parse() {
             Ok(id) => Ep::OrgRepos(OrgRef::Id(id)),
@@ -78,6 +88,7 @@ fn repo_endpoint(r: RepoRef, rest: &[&str]) -> Ep {
         ["issues", num, "events"] => n(num).map_or(Ep::Unknown, |x| Ep::Events(r, x)),
         ["issues", num, "timeline"] => n(num).map_or(Ep::Unknown, |x| Ep::Timeline(r, x)),
         ["labels"] => Ep::RepoLabels(r),
+        ["installation"] => Ep::RepoInstallation(r),
         ["contents", path @ ..] => Ep::Contents(r, path.join("/")),
         ["labels", name] => Ep::RepoLabel(r, decode(name)),
         _ => Ep::Unknown,
@@ -91,6 +102,10 @@ pub(super) fn template(method: &Method, ep: &Ep) -> Option<&'static str> {
     Some(match (m, ep) {
         ("GET", Ep::RateLimit) => "GET /rate_limit",
         ("GET", Ep::User) => "GET /user",
+        ("GET", Ep::App) => "GET /app",
+        ("GET", Ep::AppInstallations) => "GET /app/installations",
+        ("POST", Ep::AppAccessTokens(_)) => "POST /app/installations/{id}/access_tokens",
+        ("GET", Ep::RepoInstallation(_)) => "GET /repos/{owner}/{repo}/installation",
         ("GET", Ep::OrgRepos(_)) => "GET /orgs/{org}/repos",
         ("GET", Ep::Repo(_)) => "GET /repos/{owner}/{repo}",
         ("GET", Ep::Issues(_)) => "GET /repos/{owner}/{repo}/issues",
