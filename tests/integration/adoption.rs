@@ -252,7 +252,10 @@ async fn a_github_app_syncs_and_writes_back_as_its_bot_and_renews_its_token() {
     let out = recur(dir.path(), &["check", "--writes"], &[]).await;
     let t = text(&out.stdout);
     assert!(out.status.success(), "{t}");
-    assert!(t.contains("GitHub App accepted; its installation acts as recur[bot]"), "{t}");
+    assert!(
+        t.contains("GitHub App accepted; its installation acts as recur[bot]"),
+        "{t}"
+    );
     sb.shutdown().await;
 }
 
