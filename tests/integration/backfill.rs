@@ -121,6 +121,7 @@ async fn github_history(gh: &GithubHandle, mut after: impl AsyncFnMut()) -> (u64
     gh.set_edit_time(Some(at(2025, 3, 1)));
     gh.remove_label(PAY, late, "priority:low");
     gh.add_label(PAY, late, "priority:high");
+    gh.set_assignees(PAY, late, &["carol"]);
     after().await;
     gh.set_edit_time(Some(at(2025, 4, 1)));
     gh.close(PAY, cycled, "completed");
@@ -225,7 +226,7 @@ async fn one_sync_with_backfill_answers_past_days_like_a_sync_after_every_edit()
     let versions = query(
         &once_db,
         &format!(
-            "SELECT strftime(valid_from, '%m-%d'), tracking, priority, state, origin, body_fields_known \
+            "SELECT strftime(valid_from, '%m-%d'), tracking, priority, state, coalesce(assignee, '-'), origin, body_fields_known \
              FROM item_history WHERE key = '{PAY}#{late}' ORDER BY valid_from"
         ),
     )
@@ -242,10 +243,10 @@ async fn one_sync_with_backfill_answers_past_days_like_a_sync_after_every_edit()
     assert_eq!(
         v,
         [
-            "01-10 untracked low open backfill false",
-            "02-01 tracked low open backfill false",
-            "03-01 tracked high open backfill false",
-            "04-01 tracked high open sync true",
+            "01-10 untracked low open - backfill false",
+            "02-01 tracked low open - backfill false",
+            "03-01 tracked high open carol backfill false",
+            "04-01 tracked high open carol sync true",
         ]
     );
     // The events, with who and when; the day it entered the backlog.

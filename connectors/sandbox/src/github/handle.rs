@@ -352,6 +352,14 @@ impl GithubHandle {
         })
     }
 
+    /// Sets the assignees (records `assigned` / `unassigned` events).
+    pub fn set_assignees(&self, repo: &str, number: u64, logins: &[&str]) {
+        self.edit(repo, number, |w, ri, actor, now| {
+            let ids = logins.iter().map(|l| w.user(l)).collect();
+            w.set_assignees(ri, number, ids, actor, now)
+        })
+    }
+
     /// Renames an issue (records a `renamed` event).
     pub fn set_title(&self, repo: &str, number: u64, title: &str) {
         self.edit(repo, number, |w, ri, actor, now| {

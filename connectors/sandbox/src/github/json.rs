@@ -241,6 +241,8 @@ pub(crate) fn write_event(out: &mut Vec<u8>, world: &World, repo: &Repo, e: &Eve
         EventKind::Closed(_) => ("closed", "CE"),
         EventKind::Reopened => ("reopened", "REE"),
         EventKind::Renamed { .. } => ("renamed", "RTE"),
+        EventKind::Assigned(_) => ("assigned", "AE"),
+        EventKind::Unassigned(_) => ("unassigned", "UAE"),
     };
     raw(out, "{\"id\":");
     num(out, e.id);
@@ -277,6 +279,10 @@ pub(crate) fn write_event(out: &mut Vec<u8>, world: &World, repo: &Repo, e: &Eve
             }
         }
         EventKind::Reopened => {}
+        EventKind::Assigned(u) | EventKind::Unassigned(u) => {
+            raw(out, ",\"assignee\":");
+            raw(out, &world.users[*u as usize].json);
+        }
         EventKind::Renamed { from, to } => {
             raw(out, ",\"rename\":{\"from\":");
             esc(out, from);

@@ -359,7 +359,7 @@ fn apply_update(
     }
     if v.get("assignees").is_some() || v.get("assignee").is_some() {
         let a = assignees_of(w, v);
-        w.set_assignees(ri, n, a, now).map_err(Ok)?;
+        w.set_assignees(ri, n, a, actor, now).map_err(Ok)?;
     }
     let reason = match v.get("state_reason") {
         None | Some(Value::Null) => None,

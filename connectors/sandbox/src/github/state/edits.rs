@@ -190,9 +190,19 @@ impl World {
         ri: u32,
         number: u64,
         assignees: Vec<u32>,
+        actor: u32,
         now: i64,
     ) -> Result<(), MutErr> {
         let ix = self.locate(ri, number)?;
+        // Each change is an event, as on GitHub: unassigned first, then
+        // assigned.
+        let before = self.repos[ri as usize].issues[ix].assignees.clone();
+        for u in before.iter().filter(|u| !assignees.contains(u)) {
+            self.push_event(ri, ix, actor, now, EventKind::Unassigned(*u));
+        }
+        for u in assignees.iter().filter(|u| !before.contains(u)) {
+            self.push_event(ri, ix, actor, now, EventKind::Assigned(*u));
+        }
         self.repos[ri as usize].issues[ix].assignees = assignees;
         self.touch_issue(ri, ix, now);
         Ok(())

@@ -80,6 +80,14 @@ impl World {
                     kind: EventKind::Labeled(*l),
                 });
             }
+            for a in &assignees {
+                events.push(Event {
+                    id: self.event_id(),
+                    actor: user,
+                    at: s.created,
+                    kind: EventKind::Assigned(*a),
+                });
+            }
             events.sort_by_key(|e| e.at);
             let (closed_at, closed_by, state_reason) = match &s.closed {
                 Some(c) => {

@@ -60,6 +60,9 @@ pub(crate) enum EventKind {
         from: String,
         to: String,
     },
+    /// User index.
+    Assigned(u32),
+    Unassigned(u32),
 }
 
 #[derive(Clone)]
