@@ -230,7 +230,10 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         let names = store.public_views().await.unwrap();
         for expected in ["action_items", "incidents", "risks", "cycles", "items"] {
-            assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
+            assert!(
+                names.iter().any(|n| n == expected),
+                "{expected} in {names:?}"
+            );
         }
         let missing = uncommented(&store).await;
         assert!(missing.is_empty(), "without a comment: {missing:?}");
