@@ -156,6 +156,12 @@ async fn python_duckdb_opens_the_file_read_only_with_the_views_and_counts_of_rec
         py["storage_version"], STORAGE_VERSION,
         "README names the readers of this storage version: update both"
     );
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("`storage_version: {STORAGE_VERSION}`")),
+        "README's \"Which DuckDB can open it\" names storage {STORAGE_VERSION}"
+    );
     assert!(
         py["write_refused"]
             .as_str()
