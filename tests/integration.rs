@@ -30,6 +30,8 @@ mod hostile;
 mod jira_sync;
 #[path = "integration/prometheus.rs"]
 mod prometheus;
+#[path = "integration/python.rs"]
+mod python;
 #[path = "integration/reports.rs"]
 mod reports;
 #[path = "integration/review.rs"]

@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0013_backfill.sql",
         sql: include_str!("../../queries/migrations/0013_backfill.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_views_for_other_tools.sql",
+        sql: include_str!("../../queries/migrations/0014_views_for_other_tools.sql"),
+    },
 ];
 
 /// The schema version this build writes.
