@@ -109,9 +109,11 @@ pub fn locate(
     }
 }
 
-/// [`locate`] on this process's environment and file system.
+/// [`locate`] on this process's environment and file system. Anything at
+/// a candidate path counts, a directory too: reading it then fails naming
+/// it, which beats silently running on defaults.
 pub fn locate_here(explicit: Option<&Path>) -> ConfigLocation {
-    locate(explicit, &|k| std::env::var_os(k), &|p| p.is_file())
+    locate(explicit, &|k| std::env::var_os(k), &|p| p.exists())
 }
 
 #[cfg(test)]

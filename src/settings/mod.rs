@@ -277,15 +277,28 @@ impl Settings {
         Self::load_with_env(path, required, std::env::vars())
     }
 
+    /// Loads settings from the file [`locate`] found, or from defaults and
+    /// the environment when it found none.
+    pub fn load_located(location: &ConfigLocation) -> Result<Settings, ConfigError> {
+        let path = location.path.as_deref().unwrap_or(Path::new(""));
+        Self::load(path, location.required())
+    }
+
     /// [`Settings::load`] with the environment given (tests), as
-    /// name-value pairs; only `RECUR_…` names are read.
+    /// name-value pairs; only `RECUR_…` names are read. An empty `path`
+    /// means no file.
     pub fn load_with_env(
         path: &Path,
         required: bool,
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Settings, ConfigError> {
-        let origin = path.display().to_string();
-        let exists = path.exists();
+        let no_file = path.as_os_str().is_empty();
+        let origin = if no_file {
+            "the defaults (no configuration file found)".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let exists = !no_file && path.exists();
         if required && !exists {
             return Err(ConfigError::new(
                 &origin,
