@@ -467,7 +467,7 @@ pub(crate) async fn writeback_all(
         OpenMode::ReadWrite
     };
     let store = Store::open(&settings.store_path, mode, &settings.memory_limit).await?;
-    let result = app::writeback(&store, settings, &sources, dry_run, &local_run(clock)).await;
+    let result = app::writeback(&store, settings, &sources, dry_run, &local_run(clock), None).await;
     store.close().await;
     result.map_err(|(_, e)| e)
 }

@@ -12,6 +12,8 @@ mod as_of;
 mod backfill;
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/conventions.rs"]
+mod conventions;
 #[path = "integration/crash.rs"]
 mod crash;
 #[path = "integration/daemon.rs"]
@@ -28,6 +30,8 @@ mod github_sync;
 mod hostile;
 #[path = "integration/jira_sync.rs"]
 mod jira_sync;
+#[path = "integration/json_shapes.rs"]
+mod json_shapes;
 #[path = "integration/prometheus.rs"]
 mod prometheus;
 #[path = "integration/python.rs"]

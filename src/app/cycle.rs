@@ -89,10 +89,11 @@ pub async fn cycle(store: &Store, settings: &Settings, run: &Run<'_>) -> CycleOu
     let writeback = if !settings.daemon.writeback || is_requested(shutdown) {
         "skipped"
     } else {
-        let (reports, err) = match super::writeback(store, settings, &sources, false, run).await {
-            Ok(r) => (r, None),
-            Err((r, e)) => (r, Some(e)),
-        };
+        let (reports, err) =
+            match super::writeback(store, settings, &sources, false, run, None).await {
+                Ok(r) => (r, None),
+                Err((r, e)) => (r, Some(e)),
+            };
         let failed_ops: u64 = reports.iter().map(|r| r.counts.failed).sum();
         out.written = reports;
         match err {

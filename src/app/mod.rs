@@ -51,6 +51,10 @@ pub struct Run<'a> {
 /// Learns each source's name (with 0), then its running item count.
 pub type Progress<'a> = &'a (dyn Fn(&str, u64) + Sync);
 
+/// Learns each source's name with its write-back operations settled so far
+/// and to send in all (0 of N first).
+pub type WritebackProgress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
 /// How long read-only commands wait for a writer (a daemon cycle) to finish.
 pub const READ_PATIENCE: Duration = Duration::from_secs(120);
 

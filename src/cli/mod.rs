@@ -3,28 +3,45 @@
 //! [`crate::app`], and what gets printed ([`print`]). Nothing but `main`
 //! imports this module. Exit codes come from [`app::Error::exit_code`]: 0
 //! ok, 1 runtime failure, 2 usage or configuration error.
+//!
+//! The conventions every command shares live here too: `-q`/`-v` (see
+//! [`crate::logging`]), the configuration search
+//! ([`crate::settings::locate`]), `--format json` documents ([`json`]),
+//! progress on stderr ([`print`]), and the shell completions and manual
+//! pages generated from these very definitions (`recur completions`,
+//! `recur man`).
 
+mod json;
 mod print;
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgAction, CommandFactory, Parser, Subcommand};
 
 use crate::app::{self, Error, READ_PATIENCE};
 use crate::clock::Clock;
+use crate::logging::Verbosity;
 use crate::output::{self, Format};
 use crate::reports::ReportParams;
-use crate::settings::{Settings, EXAMPLE_CONFIG};
+use crate::settings::{ConfigLocation, Settings, CONFIG_ENV, EXAMPLE_CONFIG};
 use crate::shutdown::TokioSleeper;
 
 /// recur: postmortem follow-up work, synced from GitHub and Jira into DuckDB.
 #[derive(Debug, Parser)]
 #[command(name = "recur", version, about, long_about = None)]
 pub struct Cli {
-    /// Configuration file [default: ./recur.toml]
-    #[arg(long, global = true, env = "RECUR_CONFIG", value_name = "PATH")]
+    /// Configuration file [default: $RECUR_CONFIG, else the first of
+    /// ./recur.toml, $XDG_CONFIG_HOME/recur/recur.toml (~/.config/…),
+    /// /etc/recur/recur.toml]
+    #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Errors only: no log lines below error, no progress bars.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More log lines: -v debug, -vv trace (beats RECUR_LOG and [log] level).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -51,6 +68,9 @@ pub enum Command {
         /// `[sync] backfill = false` (items already rebuilt are skipped).
         #[arg(long)]
         backfill: bool,
+        /// Output format of the result.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ResultFormat,
     },
     /// Score every tracked risk (ordinal and expected cost) and record the run.
     Score {
@@ -59,6 +79,9 @@ pub enum Command {
         /// and the review pack's movement reach back a year.
         #[arg(long)]
         backfill: bool,
+        /// Output format of the result.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ResultFormat,
     },
     /// Write labels and one summary comment per flagged item back to the trackers.
     Writeback {
@@ -162,6 +185,20 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Print a shell completion script to stdout, e.g.
+    /// `recur completions bash > /etc/bash_completion.d/recur`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page recur(1) (roff) to stdout, or write it and one
+    /// page per subcommand (recur-sync.1, …) into DIR.
+    Man {
+        /// Write recur.1 and every subcommand's page into this directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     #[cfg(feature = "demo")]
     /// Run the sandbox GitHub server on loopback (for trying recur by hand).
     Sandbox {
@@ -235,6 +272,15 @@ pub enum ReviewAction {
     },
 }
 
+/// Output formats of a command's result (`sync`, `score`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ResultFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON document (shapes in the README, "JSON output").
+    Json,
+}
+
 /// File formats of `recur export`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFileFormat {
@@ -244,22 +290,43 @@ pub enum ExportFileFormat {
     Csv,
 }
 
-fn config_path(cli: &Cli) -> (PathBuf, bool) {
-    match &cli.config {
-        Some(p) => (p.clone(), true),
-        None => (PathBuf::from("recur.toml"), false),
+/// The command tree as clap sees it: what completions, manual pages and
+/// their tests are generated from.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+impl Cli {
+    fn verbosity(&self) -> Verbosity {
+        Verbosity::from_flags(self.quiet, self.verbose)
     }
+
+    /// Whether progress bars are drawn (a terminal, and no `-q`).
+    fn progress(&self) -> bool {
+        print::progress_wanted(self.quiet)
+    }
+}
+
+/// Finds the configuration file (`--config`, `RECUR_CONFIG`, `./recur.toml`,
+/// the user's, the system's), loads it and starts logging.
+fn load(cli: &Cli) -> Result<(Settings, ConfigLocation), Error> {
+    let location = crate::settings::locate_here(cli.config.as_deref());
+    let settings = Settings::load_located(&location)?;
+    crate::logging::init(&settings.log, cli.verbosity());
+    tracing::debug!(
+        config = ?location.path,
+        found_by = location.origin.describe(),
+        "Configuration read."
+    );
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
+    Ok((settings, location))
 }
 
 /// Loads settings and starts logging.
 fn load_settings(cli: &Cli) -> Result<Settings, Error> {
-    let (path, explicit) = config_path(cli);
-    let settings = Settings::load(&path, explicit)?;
-    crate::logging::init(&settings.log);
-    for warning in &settings.warnings {
-        tracing::warn!("{warning}");
-    }
-    Ok(settings)
+    Ok(load(cli)?.0)
 }
 
 fn usage(e: impl std::fmt::Display) -> Error {
@@ -276,11 +343,12 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             source,
             full,
             backfill,
+            format,
         } => {
             let settings = load_settings(&cli)?;
             let sources = app::sources(&settings, source.as_deref())?;
             let w = app::open_writer(&settings, "sync").await?;
-            let spinner = print::progress_bar();
+            let spinner = print::sync_spinner(cli.progress());
             let progress = |name: &str, n: u64| {
                 if let Some(p) = &spinner {
                     if n == 0 {
@@ -307,14 +375,40 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
                 }
             };
             let backfilled = if settings.sync.backfill || *backfill {
-                app::backfill(&w.store, &settings, &sources, &run).await
+                let spinner = print::spinner(
+                    cli.progress(),
+                    "history backfill from the trackers' change logs".into(),
+                );
+                let r = app::backfill(&w.store, &settings, &sources, &run).await;
+                if let Some(p) = spinner {
+                    p.finish_and_clear();
+                }
+                r
             } else {
                 Ok(Vec::new())
             };
             w.store.close().await;
+            if *format == ResultFormat::Json {
+                // A failed backfill leaves its sources' `backfill` null;
+                // the error still ends the command (stderr, exit code).
+                let (reports, error) = match backfilled {
+                    Ok(r) => (r, None),
+                    Err(e) => (Vec::new(), Some(e)),
+                };
+                json::emit(&json::SyncDoc::new(&synced, &reports))?;
+                return error.map_or(Ok(()), Err);
+            }
             print::print_sync(&synced)?;
             print::print_backfill(&backfilled?)
         }
+        Command::Completions { shell } => {
+            // Into a buffer first: clap_complete panics on a write error
+            // (`recur completions bash | head`), stdout does not.
+            let mut buf = Vec::new();
+            clap_complete::generate(*shell, &mut command(), "recur", &mut buf);
+            write_out(None, &buf)
+        }
+        Command::Man { dir } => man(dir.as_deref()),
         Command::Daemon => {
             let settings = load_settings(&cli)?;
             crate::daemon::run(settings, crate::shutdown::on_signal(), None).await
@@ -328,7 +422,16 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
                 ExportFileFormat::Parquet => crate::store::ExportFormat::Parquet,
                 ExportFileFormat::Csv => crate::store::ExportFormat::Csv,
             };
+            // The store writes every view in one call on its own thread:
+            // a spinner, not a bar (it reports no progress per view).
+            let spinner = print::spinner(
+                cli.progress(),
+                format!("exporting the public views to {}", dir.display()),
+            );
             let done = store.export_views(dir, format).await;
+            if let Some(p) = spinner {
+                p.finish_and_clear();
+            }
             store.close().await;
             let mut out = std::io::stdout().lock();
             for e in done? {
@@ -451,12 +554,19 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             w.store.close().await;
             print::reviewed(&result?, settings.writeback.last_reviewed, *format)
         }
-        Command::Score { backfill } => {
+        Command::Score { backfill, format } => {
             let settings = load_settings(&cli)?;
             let w = app::open_writer(&settings, "score").await?;
+            let spinner = print::spinner(cli.progress(), "scoring risks".into());
             let result = app::score(&w.store, &settings, clock, *backfill).await;
+            if let Some(p) = spinner {
+                p.finish_and_clear();
+            }
             w.store.close().await;
             let (past, summary) = result?;
+            if *format == ResultFormat::Json {
+                return json::emit(&json::ScoreDoc::new(&past, &summary));
+            }
             if !past.is_empty() {
                 println!(
                     "Scored {} past month ends from history ({} to {}).",
@@ -485,8 +595,8 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Status { format } => {
-            let settings = load_settings(&cli)?;
-            print::status(&settings, *format).await
+            let (settings, location) = load(&cli)?;
+            print::status(&settings, &location, *format).await
         }
         Command::Writeback {
             source,
@@ -518,7 +628,22 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
                 shutdown: crate::shutdown::on_signal(),
                 clock,
             };
-            let result = app::writeback(&store, &settings, &sources, *dry_run, &run).await;
+            let bar = print::writeback_bar(cli.progress() && !*dry_run);
+            let progress = |name: &str, done: u64, total: u64| {
+                if let Some(p) = &bar {
+                    if done == 0 {
+                        p.set_prefix(name.to_string());
+                        p.set_length(total);
+                        p.reset();
+                    }
+                    p.set_position(done);
+                }
+            };
+            let result =
+                app::writeback(&store, &settings, &sources, *dry_run, &run, Some(&progress)).await;
+            if let Some(p) = &bar {
+                p.finish_and_clear();
+            }
             store.close().await;
             let (reports, error) = match result {
                 Ok(r) => (r, None),
@@ -542,15 +667,18 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             seed,
             bench_issues,
         } => {
-            crate::logging::init(&Default::default());
+            crate::logging::init(&Default::default(), cli.verbosity());
             crate::demo::run_sandbox(*port, *seed, *bench_issues).await
         }
         #[cfg(feature = "demo")]
         Command::Demo { dir, serve, port } => {
-            crate::logging::init(&crate::settings::LogSettings {
-                json: false,
-                level: "warn".into(),
-            });
+            crate::logging::init(
+                &crate::settings::LogSettings {
+                    json: false,
+                    level: "warn".into(),
+                },
+                cli.verbosity(),
+            );
             let serve = serve.then_some(*port);
             crate::demo::run(dir.as_deref(), serve).await
         }
@@ -562,10 +690,13 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             items,
             history,
         } => {
-            crate::logging::init(&crate::settings::LogSettings {
-                json: false,
-                level: "warn".into(),
-            });
+            crate::logging::init(
+                &crate::settings::LogSettings {
+                    json: false,
+                    level: "warn".into(),
+                },
+                cli.verbosity(),
+            );
             if *reports {
                 Ok(crate::reports::bench_reports(*items, *history).await?)
             } else {
@@ -584,8 +715,43 @@ fn write_out(output: Option<&PathBuf>, bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// recur(1) to stdout, or every page into `dir`. Without the `help`
+/// subcommand, as clap_mangen's own `generate_to` does: it gets no page, so
+/// recur(1) should not point to one.
+fn man(dir: Option<&std::path::Path>) -> Result<(), Error> {
+    match dir {
+        None => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(command().disable_help_subcommand(true)).render(&mut buf)?;
+            write_out(None, &buf)?;
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::Runtime(format!("cannot create {}: {e}", dir.display())))?;
+            clap_mangen::generate_to(command(), dir).map_err(|e| {
+                Error::Runtime(format!(
+                    "cannot write the pages into {}: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// `recur init` writes where the user points (`--config`, `RECUR_CONFIG`),
+/// else `./recur.toml`: never into the user's or the system's directory
+/// unasked.
 fn init(cli: &Cli, force: bool) -> Result<(), Error> {
-    let (path, _) = config_path(cli);
+    let path = cli
+        .config
+        .clone()
+        .or_else(|| {
+            std::env::var_os(CONFIG_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .unwrap_or_else(|| PathBuf::from("recur.toml"));
     if path.exists() && !force {
         return Err(Error::Usage(format!(
             "{} already exists; pass --force to overwrite it",

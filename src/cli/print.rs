@@ -1,11 +1,13 @@
 //! What the commands print: sync and write-back summaries, the status
-//! table, the progress spinner.
+//! table, and the progress display on stderr (a spinner or a bar per long
+//! step, only when stderr is a terminal and `-q` was not given, so that
+//! nothing of it reaches a file, a pipe or journald).
 
 use std::io::Write;
 
 use crate::app::Error;
 use crate::output::{self, Format};
-use crate::settings::Settings;
+use crate::settings::{ConfigLocation, Settings};
 use crate::store::{OpenMode, Store, StoreError};
 
 /// One line per synced source.
@@ -56,13 +58,10 @@ pub(super) fn print_writeback(
     format: Format,
     dry_run: bool,
 ) -> Result<(), Error> {
-    let mut out = std::io::stdout().lock();
     if format == Format::Json {
-        serde_json::to_writer_pretty(&mut out, reports)
-            .map_err(|e| Error::Runtime(e.to_string()))?;
-        writeln!(out)?;
-        return Ok(());
+        return super::json::emit(&super::json::WritebackDoc::new(reports, dry_run));
     }
+    let mut out = std::io::stdout().lock();
     let rows: Vec<Vec<serde_json::Value>> = reports
         .iter()
         .flat_map(|r| r.rows.iter())
@@ -124,24 +123,60 @@ pub(super) fn print_writeback(
     Ok(())
 }
 
-/// A spinner with an item count, only when stderr is a terminal.
-pub(super) fn progress_bar() -> Option<indicatif::ProgressBar> {
+/// Whether progress is shown: stderr is a terminal and `-q` was not given.
+pub(super) fn progress_wanted(quiet: bool) -> bool {
     use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let p = indicatif::ProgressBar::new_spinner();
-    p.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} {prefix}: {pos} items synced ({elapsed})",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
-    p.enable_steady_tick(std::time::Duration::from_millis(120));
-    Some(p)
+    !quiet && std::io::stderr().is_terminal()
 }
 
-pub(super) async fn status(settings: &Settings, format: Format) -> Result<(), Error> {
+fn styled(bar: indicatif::ProgressBar, template: &str) -> indicatif::ProgressBar {
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+/// The sync spinner: the source and its running item count.
+pub(super) fn sync_spinner(shown: bool) -> Option<indicatif::ProgressBar> {
+    shown.then(|| {
+        styled(
+            indicatif::ProgressBar::new_spinner(),
+            "{spinner} {prefix}: {pos} items synced ({elapsed})",
+        )
+    })
+}
+
+/// A spinner for a step whose length is not known in advance (history
+/// backfill, scoring, export): what it does and for how long.
+pub(super) fn spinner(shown: bool, message: String) -> Option<indicatif::ProgressBar> {
+    shown.then(|| {
+        let p = styled(
+            indicatif::ProgressBar::new_spinner(),
+            "{spinner} {msg} ({elapsed})",
+        );
+        p.set_message(message);
+        p
+    })
+}
+
+/// The write-back bar: paced writes are slow by design (GitHub's secondary
+/// limits), so the bar shows how many are settled and an ETA.
+pub(super) fn writeback_bar(shown: bool) -> Option<indicatif::ProgressBar> {
+    shown.then(|| {
+        styled(
+            indicatif::ProgressBar::new(0),
+            "{prefix}: [{bar:30}] {pos}/{len} writes, ETA {eta} ({elapsed})",
+        )
+    })
+}
+
+pub(super) async fn status(
+    settings: &Settings,
+    location: &ConfigLocation,
+    format: Format,
+) -> Result<(), Error> {
     let names: Vec<String> = settings.sources.iter().map(|s| s.name.clone()).collect();
     let rows = match Store::open(
         &settings.store_path,
@@ -158,6 +193,9 @@ pub(super) async fn status(settings: &Settings, format: Format) -> Result<(), Er
         Err(StoreError::Missing { .. }) => Vec::new(),
         Err(e) => return Err(e.into()),
     };
+    if format == Format::Json {
+        return super::json::emit(&super::json::StatusDoc::new(location, settings, &rows));
+    }
     let mut result = crate::store::QueryResult {
         columns: [
             "source",
@@ -200,6 +238,14 @@ pub(super) async fn status(settings: &Settings, format: Format) -> Result<(), Er
         ]);
     }
     if format == Format::Table {
+        match &location.path {
+            Some(p) => println!(
+                "config: {} (found by {})",
+                p.display(),
+                location.origin.describe()
+            ),
+            None => println!("config: none ({})", location.origin.describe()),
+        }
         println!("database: {}", settings.store_path.display());
     }
     output::write(&mut std::io::stdout().lock(), &result, format)?;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 mod daemon;
+mod discover;
 mod reports;
 mod scoring;
 mod source;
@@ -17,6 +18,7 @@ mod sync;
 mod writeback;
 
 pub use daemon::{parse_interval, DaemonSettings, Schedule};
+pub use discover::{locate, locate_here, ConfigLocation, ConfigOrigin, CONFIG_ENV, SYSTEM_CONFIG};
 pub use reports::{
     Deadlines, DEFAULT_FOLLOWUP_DAYS, DEFAULT_REPEAT_LOOKBACK_DAYS, DEFAULT_REVIEW_INTERVAL_DAYS,
     DEFAULT_TOP_RISKS,
@@ -40,7 +42,54 @@ pub const DEFAULT_MEMORY_LIMIT: &str = "512MB";
 pub const EXAMPLE_CONFIG: &str = include_str!("../../config/recur.example.toml");
 
 /// Environment variables that configure recur itself rather than a key.
-const NON_KEY_VARS: &[&str] = &["RECUR_CONFIG", "RECUR_LOG", crate::clock::NOW_ENV];
+const NON_KEY_VARS: &[&str] = &[CONFIG_ENV, "RECUR_LOG", crate::clock::NOW_ENV];
+
+/// Keys of `[sources.NAME]` that are lists of strings.
+const SOURCE_LIST_KEYS: &[&str] = &[
+    "repos",
+    "orgs",
+    "action_item_labels",
+    "incident_labels",
+    "risk_labels",
+    "projects",
+    "action_item_types",
+    "incident_types",
+    "risk_types",
+    "declined_resolutions",
+    "duplicate_resolutions",
+];
+
+/// Other keys that are lists of strings.
+const LIST_KEYS: &[&str] = &["writeback.flags", "daemon.allowed_hosts"];
+
+/// Whether `key` (dotted, lower case: `sources.gh.repos`) is a list, which
+/// the environment gives comma-separated.
+fn is_list_key(key: &str) -> bool {
+    if LIST_KEYS.contains(&key) {
+        return true;
+    }
+    let parts: Vec<&str> = key.split('.').collect();
+    matches!(parts.as_slice(), ["sources", _, last] if SOURCE_LIST_KEYS.contains(last))
+}
+
+/// The dotted key a `RECUR_SECTION__KEY` variable sets, as the `config`
+/// crate reads it.
+fn env_key(var: &str) -> String {
+    var.to_ascii_lowercase()
+        .trim_start_matches("recur_")
+        .replace("__", ".")
+}
+
+/// A comma-separated list from the environment: items trimmed, empty
+/// items dropped (so `""` is the empty list).
+fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
 
 /// A configuration problem: exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -225,8 +274,31 @@ impl Settings {
     /// Loads settings from `path` (which may be absent only when
     /// `required` is false), then the environment.
     pub fn load(path: &Path, required: bool) -> Result<Settings, ConfigError> {
-        let origin = path.display().to_string();
-        let exists = path.exists();
+        Self::load_with_env(path, required, std::env::vars())
+    }
+
+    /// Loads settings from the file [`locate`] found, or from defaults and
+    /// the environment when it found none.
+    pub fn load_located(location: &ConfigLocation) -> Result<Settings, ConfigError> {
+        let path = location.path.as_deref().unwrap_or(Path::new(""));
+        Self::load(path, location.required())
+    }
+
+    /// [`Settings::load`] with the environment given (tests), as
+    /// name-value pairs; only `RECUR_…` names are read. An empty `path`
+    /// means no file.
+    pub fn load_with_env(
+        path: &Path,
+        required: bool,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let no_file = path.as_os_str().is_empty();
+        let origin = if no_file {
+            "the defaults (no configuration file found)".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let exists = !no_file && path.exists();
         if required && !exists {
             return Err(ConfigError::new(
                 &origin,
@@ -254,10 +326,29 @@ impl Settings {
             }
             builder = builder.add_source(config::File::from_str(&text, config::FileFormat::Toml));
         }
-        let env: config::Map<String, String> = std::env::vars()
+        let mut env: config::Map<String, String> = vars
+            .into_iter()
             .filter(|(k, _)| k.starts_with("RECUR_") && !NON_KEY_VARS.contains(&k.as_str()))
             .collect();
         let env_keys: Vec<String> = env.keys().cloned().collect();
+        // Lists come comma-separated. The config crate can split them
+        // (`list_separator`), but only with `try_parsing`, which also turns
+        // every value that looks like a number or a boolean into one: a
+        // token of digits would lose its leading zeros, a label `2024`
+        // would stop being a string. So the list keys are split here and
+        // set as overrides (the environment is the last layer anyway), and
+        // every other value stays a string.
+        let lists: Vec<String> = env_keys
+            .iter()
+            .filter(|k| is_list_key(&env_key(k)))
+            .cloned()
+            .collect();
+        for var in lists {
+            let value = env.remove(&var).unwrap_or_default();
+            builder = builder
+                .set_override(env_key(&var), split_list(&value))
+                .map_err(|e| ConfigError::new("environment", format!("{var}: {e}")))?;
+        }
         builder = builder.add_source(
             config::Environment::with_prefix("RECUR")
                 .prefix_separator("_")
@@ -273,7 +364,7 @@ impl Settings {
             .build()
             .and_then(|c| c.try_deserialize())
             .map_err(|e| ConfigError::new(&origin_desc, describe_config_error(e)))?;
-        let mut settings = Self::validate(raw, exists.then(|| path.to_path_buf()), &origin)?;
+        let mut settings = Self::validate(raw, exists.then(|| path.to_path_buf()), &origin_desc)?;
         settings.warnings.splice(0..0, file_warnings);
         Ok(settings)
     }
@@ -685,5 +776,78 @@ incident_types = ["Incident"]
             e.contains("broken.toml") && e.contains("invalid TOML"),
             "{e}"
         );
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// Lists from the environment are comma-separated; every other value
+    /// stays the string it was (a token of digits keeps its zeros).
+    #[test]
+    fn list_settings_come_comma_separated_from_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("recur.toml");
+        std::fs::write(&cfg, GOOD).unwrap();
+        let s = Settings::load_with_env(
+            &cfg,
+            true,
+            env(&[
+                ("RECUR_SOURCES__GH__REPOS", "acme/a, acme/b,,acme/c"),
+                ("RECUR_SOURCES__GH__ACTION_ITEM_LABELS", "postmortem,2024"),
+                ("RECUR_SOURCES__GH__RISK_LABELS", "risk"),
+                ("RECUR_SOURCES__GH__INCIDENT_LABELS", ""),
+                ("RECUR_SOURCES__GH__TOKEN", "000123,456"),
+                ("RECUR_WRITEBACK__FLAGS", "overdue,needs-owner"),
+                ("PATH_IS_NOT_OURS", "a,b"),
+            ]),
+        )
+        .unwrap();
+        let gh = &s.sources[0];
+        let TrackerSettings::Github { repos, .. } = &gh.tracker else {
+            panic!("a GitHub source");
+        };
+        assert_eq!(repos, &["acme/a", "acme/b", "acme/c"]);
+        assert_eq!(gh.rules.action_item_labels, ["postmortem", "2024"]);
+        assert_eq!(gh.rules.risk_labels, ["risk"]);
+        assert!(gh.rules.incident_labels.is_empty());
+        assert_eq!(gh.token.as_ref().unwrap().expose(), "000123,456");
+        assert_eq!(s.writeback.flags, ["overdue", "needs-owner"]);
+        // A bad item in a list is named like one from the file.
+        let e = Settings::load_with_env(
+            &cfg,
+            true,
+            env(&[("RECUR_SOURCES__GH__REPOS", "acme/a,nonsense")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("owner/name") && e.contains("environment"), "{e}");
+    }
+
+    /// Every list in the example configuration (commented-out keys
+    /// included) is one the environment splits: a list key added later
+    /// without joining the table fails here.
+    #[test]
+    fn every_list_key_of_the_example_is_known() {
+        let mut seen = 0;
+        for line in EXAMPLE_CONFIG.lines() {
+            let line = line.trim_start_matches(['#', ' ']);
+            let Some((name, value)) = line.split_once(" = ") else {
+                continue;
+            };
+            if !value.starts_with('[') || name.contains(['[', ' ', '.']) {
+                continue;
+            }
+            seen += 1;
+            let known = SOURCE_LIST_KEYS.contains(&name)
+                || LIST_KEYS.iter().any(|k| k.ends_with(&format!(".{name}")));
+            assert!(known, "{name} is a list the environment cannot set");
+        }
+        assert!(seen >= 10, "the example's lists were found ({seen})");
+        assert!(is_list_key("sources.x.repos") && is_list_key("writeback.flags"));
+        assert!(!is_list_key("sources.x.token") && !is_list_key("store.path"));
     }
 }

@@ -109,6 +109,11 @@ impl WritebackReport {
     }
 }
 
+/// Learns, as a run writes, how many of its operations are settled and how
+/// many it sends in all (a progress display; the feature itself prints
+/// nothing).
+pub type OpProgress<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
 /// One write-back run of one source.
 pub struct WritebackJob<'a> {
     /// The database.
@@ -149,6 +154,16 @@ impl WritebackJob<'_> {
 
     /// Plans, and unless this is a dry run, writes.
     pub async fn run(&self, shutdown: Shutdown) -> Result<WritebackReport, WritebackError> {
+        self.run_with_progress(shutdown, None).await
+    }
+
+    /// [`run`](Self::run), telling `progress` how many operations are
+    /// settled out of how many this run sends (nothing for a dry run).
+    pub async fn run_with_progress(
+        &self,
+        shutdown: Shutdown,
+        progress: Option<OpProgress<'_>>,
+    ) -> Result<WritebackReport, WritebackError> {
         let source = self.source().to_string();
         let inputs = plan::load(
             self.store,
@@ -245,7 +260,14 @@ impl WritebackJob<'_> {
         let mut gone: HashSet<String> = HashSet::new();
         let mut fatal: Option<WritebackError> = None;
         let mut prepared = false;
+        let to_send = plan.ops.len().min(budget) as u64;
+        let tell = |done: u64| {
+            if let Some(p) = progress {
+                p(done, to_send);
+            }
+        };
         for (i, op) in plan.ops.iter().enumerate().take(budget) {
+            tell(i as u64);
             let seq = i as i64;
             if *run.shutdown.borrow() {
                 fatal = Some(WritebackError::Interrupted);
@@ -358,6 +380,9 @@ impl WritebackJob<'_> {
             self.store
                 .writeback_record(run_id, seq, &source, &op.key, outcome)
                 .await?;
+        }
+        if fatal.is_none() {
+            tell(to_send);
         }
         counts.requests = writer.requests_sent() - requests_before;
         counts.writes = writer.writes_sent() - writes_before;

@@ -5,7 +5,7 @@ use std::process::Output;
 
 use crate::common::*;
 
-async fn recur(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) async fn recur(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_recur"));
     cmd.current_dir(dir)
         .args(args)
@@ -18,7 +18,7 @@ async fn recur(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().await.expect("recur runs")
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
@@ -101,9 +101,11 @@ async fn sync_query_and_status_through_the_binary_with_env_token() {
     let out = recur(dir.path(), &["status", "--format", "json"], &[]).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v[0]["source"], "sandbox_gh");
-    assert!(v[0]["items_tracked"].as_i64().unwrap() > 0);
-    assert!(v[0]["rate_limit_left"].as_str().unwrap().ends_with("/5000"));
+    let gh = &v["sources"][0];
+    assert_eq!(gh["source"], "sandbox_gh");
+    assert!(gh["items_tracked"].as_i64().unwrap() > 0);
+    assert_eq!(gh["rate_limit"], 5000);
+    assert!(gh["rate_limit_remaining"].as_i64().unwrap() < 5000);
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert!(!all.contains("sandbox-token") && !all.contains("wrong"));
 }
@@ -276,11 +278,11 @@ async fn now_reproduces_a_report_and_a_dry_run_and_is_checked() {
     .await;
     assert!(early.status.success(), "{}", text(&early.stderr));
     let plan: serde_json::Value = serde_json::from_slice(&early.stdout).unwrap();
-    let overdue = plan
+    let overdue = plan["sources"]
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|r| r["rows"].as_array().unwrap().iter())
+        .flat_map(|r| r["operations"].as_array().unwrap().iter())
         .filter(|row| row["change"].as_str().unwrap_or("").contains("overdue"))
         .count();
     assert_eq!(overdue, 0, "nothing is overdue in the year 2000");
@@ -386,7 +388,8 @@ async fn writeback_through_the_binary_dry_run_run_failures_and_bad_settings() {
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rows = v[0]["rows"].as_array().unwrap();
+    assert_eq!(v["dry_run"], true);
+    let rows = v["sources"][0]["operations"].as_array().unwrap();
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| r["state"] == "planned"));
     assert_eq!(sb.github().total_requests(), 0, "a dry run sends nothing");
