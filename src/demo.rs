@@ -309,7 +309,7 @@ pub async fn run(dir: Option<&Path>, serve: Option<u16>) -> Result<(), Error> {
                 })
                 .collect()
         };
-        let reports_port = port.checked_add(1).unwrap_or(port - 1);
+        let reports_port = reports_port_beside(port);
         settings.daemon.listen = format!("127.0.0.1:{port}");
         settings.daemon.reports_listen = Some(format!("127.0.0.1:{reports_port}"));
         settings.daemon.reports_token = Some(crate::settings::Secret::new(token.clone()));
@@ -421,6 +421,15 @@ pub async fn run_sandbox(port: u16, seed: u64, bench_issues: Option<usize>) -> R
 }
 
 /// A run on the real timer that only ends by itself.
+/// The reports port of `recur demo --serve --port P`: the next one (the
+/// one before at 65535), or any free port when P is 0 (never port 1).
+fn reports_port_beside(port: u16) -> u16 {
+    match port {
+        0 => 0,
+        p => p.checked_add(1).unwrap_or(p - 1),
+    }
+}
+
 pub(crate) fn local_run(clock: crate::clock::Clock) -> app::Run<'static> {
     app::Run {
         sleeper: &crate::shutdown::TokioSleeper,
@@ -470,4 +479,16 @@ pub(crate) async fn writeback_all(
     let result = app::writeback(&store, settings, &sources, dry_run, &local_run(clock), None).await;
     store.close().await;
     result.map_err(|(_, e)| e)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Regression: `--port 0` computed `0 - 1` (a panic) and put the
+    /// reports on privileged port 1.
+    #[test]
+    fn the_reports_port_beside_port_0_is_any_free_port() {
+        assert_eq!(super::reports_port_beside(0), 0);
+        assert_eq!(super::reports_port_beside(8765), 8766);
+        assert_eq!(super::reports_port_beside(65535), 65534);
+    }
 }

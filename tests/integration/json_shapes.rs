@@ -280,3 +280,15 @@ async fn json_shape_of_writeback_dry_run_and_run() {
     assert!(v["sources"][0]["counts"]["applied"].as_u64().unwrap() > 0);
     sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_shape_of_check() {
+    let sb = small_sandbox().await;
+    let dir = synced(&sb, false).await;
+    let out = recur(dir.path(), &["check", "--writes", "--format", "json"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v = assert_shape("check", &out.stdout, &[]);
+    assert_eq!(v["ok"], true);
+    assert!(!v["sources"][0]["checks"].as_array().unwrap().is_empty());
+    sb.shutdown().await;
+}
