@@ -263,7 +263,7 @@ impl BackfillJob<'_> {
 
         // Rebuild every item whose log is complete, a batch per transaction.
         let todo = self.store.backfill_todo(&source).await?;
-        let samples: Vec<String> = todo.iter().map(|t| t.raw.clone()).collect();
+        let samples = self.store.backfill_status_samples(&source).await?;
         let rules = self.connector.status_rules(&samples);
         let ready: Vec<&BackfillTodo> = todo
             .iter()
@@ -272,10 +272,12 @@ impl BackfillJob<'_> {
         report.remaining = (todo.len() - ready.len()) as u64;
         for chunk in ready.chunks(REBUILD_BATCH) {
             let keys: Vec<String> = chunk.iter().map(|t| t.key.clone()).collect();
-            let mut events = self.store.backfill_events(&source, keys).await?;
+            let mut events = self.store.backfill_events(&source, keys.clone()).await?;
+            let raws = self.store.backfill_raws(&source, keys).await?;
             let mut batch = Vec::with_capacity(chunk.len());
             for t in chunk {
-                let Some(current) = self.connector.item_from_raw(&t.container, &t.raw) else {
+                let raw = raws.get(&t.key).map(String::as_str).unwrap_or("");
+                let Some(current) = self.connector.item_from_raw(&t.container, raw) else {
                     // Marked rebuilt with no versions: retrying would fail
                     // the same way every run.
                     tracing::warn!(source = %source, key = %t.key, "Stored item unreadable; its history is not rebuilt.");
@@ -283,7 +285,7 @@ impl BackfillJob<'_> {
                     continue;
                 };
                 let evs = events.remove(&t.key).unwrap_or_default();
-                let status = (rules.status_of)(&t.raw);
+                let status = (rules.status_of)(raw);
                 let versions = recur_core::rewind(
                     &current,
                     &evs,

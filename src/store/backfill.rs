@@ -22,8 +22,6 @@ pub struct BackfillTodo {
     pub number: i64,
     /// Its labels now (for estimating its log's length).
     pub labels: usize,
-    /// Its JSON as last synced.
-    pub raw: String,
     /// The start of its first synced version: versions before it are
     /// rebuilt.
     pub until: DateTime<Utc>,
@@ -67,12 +65,12 @@ impl Store {
                     // every cycle, and usually nothing is left.
                     "WITH todo AS ( \
                          SELECT i.source, i.key, i.container, i.number, len(coalesce(i.labels, [])) AS labels, \
-                                i.raw, b.state, b.cursor \
+                                b.state, b.cursor \
                          FROM items i \
                          LEFT JOIN backfill_items b ON b.source = i.source AND b.key = i.key \
                          WHERE i.source = ? AND i.tracking = 'tracked' \
                            AND (b.state IS NULL OR b.state <> 'rebuilt')) \
-                     SELECT t.key, t.container, t.number, t.labels, t.raw, \
+                     SELECT t.key, t.container, t.number, t.labels, \
                             CAST((SELECT min(h.valid_from) FROM item_history h \
                                   WHERE h.source = t.source AND h.key = t.key AND h.origin = 'sync') AS VARCHAR), \
                             t.state, t.cursor \
@@ -86,16 +84,15 @@ impl Store {
                         r.get::<_, String>(1)?,
                         r.get::<_, Option<i64>>(2)?,
                         r.get::<_, i64>(3)?,
-                        r.get::<_, String>(4)?,
+                        r.get::<_, Option<String>>(4)?,
                         r.get::<_, Option<String>>(5)?,
                         r.get::<_, Option<String>>(6)?,
-                        r.get::<_, Option<String>>(7)?,
                     ))
                 })
                 .map_err(sql("list items to backfill"))?;
             let mut out = Vec::new();
             for row in rows {
-                let (key, container, number, labels, raw, until, state, cursor) =
+                let (key, container, number, labels, until, state, cursor) =
                     row.map_err(sql("read item to backfill"))?;
                 let Some(until) = until.as_deref().and_then(parse_ts) else {
                     continue;
@@ -105,7 +102,6 @@ impl Store {
                     container,
                     number: number.unwrap_or(0),
                     labels: labels.max(0) as usize,
-                    raw,
                     until,
                     state,
                     cursor,
@@ -310,6 +306,61 @@ impl Store {
             }
             tx.commit().map_err(sql("commit backfill page"))?;
             Ok(())
+        })
+        .await
+    }
+
+    /// The stored JSON of `keys` (read per batch, so a large backfill
+    /// never holds every item's JSON at once).
+    pub async fn backfill_raws(
+        &self,
+        source: &str,
+        keys: Vec<String>,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let source = source.to_string();
+        self.call(move |conn| {
+            let list = duckdb::types::Value::List(
+                keys.into_iter().map(duckdb::types::Value::Text).collect(),
+            );
+            let mut stmt = conn
+                .prepare("SELECT key, raw FROM items WHERE source = ? AND list_contains(?::VARCHAR[], key)")
+                .map_err(sql("prepare raws"))?;
+            let rows = stmt
+                .query_map(params![source, list], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(sql("read raws"))?;
+            let mut out = std::collections::HashMap::new();
+            for row in rows {
+                let (k, raw) = row.map_err(sql("read raw"))?;
+                out.insert(k, raw);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// One small JSON per distinct Jira status of `source`'s stored items
+    /// (`{"fields":{"status":{"name","statusCategory":{"key"}}}}`): what
+    /// rewinding needs to learn each status's category, without reading
+    /// every item's JSON into memory. Empty for GitHub.
+    pub async fn backfill_status_samples(&self, source: &str) -> Result<Vec<String>, StoreError> {
+        let source = source.to_string();
+        self.call(move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT DISTINCT json_object('fields', json_object('status', json_object( \
+                         'name', json_extract_string(raw, '$.fields.status.name'), \
+                         'statusCategory', json_object('key', \
+                             json_extract_string(raw, '$.fields.status.statusCategory.key')))))::VARCHAR \
+                     FROM items WHERE source = ? \
+                       AND json_extract_string(raw, '$.fields.status.name') IS NOT NULL",
+                )
+                .map_err(sql("prepare status samples"))?;
+            let rows = stmt
+                .query_map(params![source], |r| r.get::<_, String>(0))
+                .map_err(sql("read status samples"))?;
+            rows.map(|r| r.map_err(sql("read status sample"))).collect()
         })
         .await
     }
