@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use duckdb::params;
 use recur_core::ItemEvent;
 
-use super::ingest::{append_staged, HISTORY_COLUMNS};
+use super::ingest::{append_staged, staged_column, HISTORY_COLUMNS};
 use super::{sql, ItemRow, Store, StoreError};
 
 /// A tracked item whose history is not rebuilt yet.
@@ -453,13 +453,12 @@ impl Store {
             let cols = HISTORY_COLUMNS
                 .split(", ")
                 .map(|c| match c {
-                    "labels" => "from_json(s.labels_json, '[\"VARCHAR\"]')".to_string(),
-                    "owners" => "from_json(s.owners_json, '[\"VARCHAR\"]')".to_string(),
+                    // Untracked past versions keep the item's kind.
                     "kind" => "CASE WHEN s.kind = '' THEN i.kind ELSE s.kind END".to_string(),
                     "tracking" => {
                         "CASE WHEN s.kind = '' THEN 'untracked' ELSE 'tracked' END".to_string()
                     }
-                    c => format!("s.{c}"),
+                    c => staged_column(c),
                 })
                 .collect::<Vec<_>>()
                 .join(", ");

@@ -148,6 +148,17 @@ fn json(v: &impl serde::Serialize) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
+/// How a history column is read from `ingest_staging`: the list columns
+/// are staged as JSON text. Sync's merge and backfill's versions both read
+/// through this.
+pub(super) fn staged_column(c: &str) -> String {
+    match c {
+        "labels" => "from_json(s.labels_json, '[\"VARCHAR\"]')".to_string(),
+        "owners" => "from_json(s.owners_json, '[\"VARCHAR\"]')".to_string(),
+        c => format!("s.{c}"),
+    }
+}
+
 /// Appends `rows` to `ingest_staging` (one row per item version; the
 /// callers merge them with set-based SQL).
 pub(super) fn append_staged(
@@ -327,15 +338,7 @@ fn stage_and_merge(
     )?;
     let staged_history_cols = HISTORY_COLUMNS
         .split(", ")
-        .map(|c| {
-            if c == "labels" {
-                "from_json(s.labels_json, '[\"VARCHAR\"]')".to_string()
-            } else if c == "owners" {
-                "from_json(s.owners_json, '[\"VARCHAR\"]')".to_string()
-            } else {
-                format!("s.{c}")
-            }
-        })
+        .map(staged_column)
         .collect::<Vec<_>>()
         .join(", ");
     exec(

@@ -10,11 +10,7 @@ use http::StatusCode;
 use recur_core::{Check, Connector};
 use serde_json::Value;
 
-use crate::GithubConnector;
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
+use crate::{enc, GithubConnector};
 
 /// The page number of the `rel="last"` link, if any.
 fn last_page(headers: &http::HeaderMap) -> Option<u64> {
