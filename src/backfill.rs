@@ -196,7 +196,7 @@ impl BackfillJob<'_> {
                         cursor: cursor.clone(),
                     };
                     let p = fetch.page(&request).await?;
-                    report.minimum_requests += 1;
+                    report.minimum_requests += 1 + u64::from(p.extra_requests);
                     let kept: Vec<_> = p
                         .events
                         .into_iter()
@@ -236,7 +236,7 @@ impl BackfillJob<'_> {
                         let p = fetch.page(&request).await?;
                         // Every page but a short last one is full: the
                         // listing needs exactly as many pages as it took.
-                        report.minimum_requests += 1;
+                        report.minimum_requests += 1 + u64::from(p.extra_requests);
                         report.events += p.events.len() as u64;
                         let state = if p.next.is_some() {
                             "fetching"

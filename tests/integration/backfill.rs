@@ -40,6 +40,40 @@ fn jira_settings(sb: &Sandbox, db: &std::path::Path) -> Settings {
     Settings::from_toml(&text).expect("valid settings")
 }
 
+/// Rows of `sql`, each as its cells' text joined by spaces.
+async fn rows_text(db: &std::path::Path, sql: &str) -> Vec<String> {
+    query(db, sql)
+        .await
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string().replace('"', ""))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// The `deferred` report as of `d`, as JSON text.
+async fn deferred_json(db: &std::path::Path, d: NaiveDate) -> String {
+    let store = Store::open(db, OpenMode::ReadOnly, "1GB").await.unwrap();
+    let r = reports::run(
+        &store,
+        "deferred",
+        &ReportParams {
+            as_of: Some(d),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    store.close().await;
+    let mut buf = Vec::new();
+    reports::render(&mut buf, "deferred", &r, ReportFormat::Json).unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
 /// A sync without backfill: history as recur sees it, edit by edit.
 async fn observe(s: &Settings) {
     sync_with(s, &RecordingSleeper::default(), true)
@@ -344,7 +378,7 @@ async fn jira_fields_come_back_from_the_changelog() {
 
     let r = sync_and_backfill(&s).await;
     assert_eq!(r[0].items, 1, "{:?}", r[0]);
-    let rows = query(
+    let v = rows_text(
         &db,
         &format!(
             "SELECT strftime(valid_from, '%m-%d'), CAST(target_date AS VARCHAR), state, origin \
@@ -352,15 +386,6 @@ async fn jira_fields_come_back_from_the_changelog() {
         ),
     )
     .await;
-    let v: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| c.to_string().replace('"', ""))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect();
     assert_eq!(
         v,
         [
@@ -371,22 +396,7 @@ async fn jira_fields_come_back_from_the_changelog() {
         ]
     );
     // Deferred twice, as the changelog says.
-    let store = Store::open(&db, OpenMode::ReadOnly, "1GB").await.unwrap();
-    let d = reports::run(
-        &store,
-        "deferred",
-        &ReportParams {
-            as_of: Some(day(2025, 4, 30)),
-            ..Default::default()
-        },
-        None,
-    )
-    .await
-    .unwrap();
-    store.close().await;
-    let mut buf = Vec::new();
-    reports::render(&mut buf, "deferred", &d, ReportFormat::Json).unwrap();
-    let text = String::from_utf8(buf).unwrap();
+    let text = deferred_json(&db, day(2025, 4, 30)).await;
     assert!(
         text.contains(&key) && text.contains("\"moves\":2"),
         "{text}"
@@ -444,5 +454,61 @@ async fn requests_are_the_fewest_the_chosen_listing_needs() {
     .await;
     assert_eq!(triage, 60, "each add makes a version with the label");
     let _ = quiet;
+    sb.shutdown().await;
+}
+
+/// GitHub's target date (when the body names none) is the milestone's due
+/// date; a moved milestone is a moved target, and its history comes from
+/// `milestoned`/`demilestoned` events with the due dates of the
+/// repository's milestones (one extra request, counted in the minimum).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn github_milestone_moves_come_back_as_target_date_moves() {
+    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
+    let gh = sb.github();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.duckdb");
+    gh.set_edit_time(Some(at(2025, 1, 10)));
+    gh.add_milestone(PAY, "2025 Q1", day(2025, 3, 31));
+    gh.add_milestone(PAY, "2025 Q2", day(2025, 6, 30));
+    gh.add_milestone(PAY, "2025 Q3", day(2025, 9, 30));
+    let body = "### Owner\n\n@bob\n\n### Service\n\npayments\n";
+    let n = issue(&gh, "Add alert on replica lag", &["postmortem"], body);
+    gh.set_milestone(PAY, n, Some("2025 Q1"));
+    gh.set_edit_time(Some(at(2025, 3, 20)));
+    gh.set_milestone(PAY, n, Some("2025 Q2"));
+    gh.set_edit_time(Some(at(2025, 6, 20)));
+    gh.set_milestone(PAY, n, Some("2025 Q3"));
+    gh.set_edit_time(None);
+
+    let s = gh_settings(&sb, &db, "");
+    let r = &sync_and_backfill(&s).await[0];
+    // One page of the issue's events and one of the milestones.
+    assert_eq!((r.requests, r.minimum_requests), (2, 2), "{r:?}");
+    let v = rows_text(
+        &db,
+        &format!(
+            "SELECT strftime(valid_from, '%m-%d'), CAST(target_date AS VARCHAR), origin \
+             FROM item_history WHERE key = '{PAY}#{n}' ORDER BY valid_from"
+        ),
+    )
+    .await;
+    assert_eq!(v[0], "01-10 2025-03-31 backfill", "{v:?}");
+    assert_eq!(v[1], "03-20 2025-06-30 backfill", "{v:?}");
+    assert!(v[2].starts_with("06-20 2025-09-30"), "{v:?}");
+    let kinds = query(
+        &db,
+        &format!(
+            "SELECT kind, coalesce(from_value, '-'), coalesce(to_value, '-') FROM item_events \
+             WHERE key = '{PAY}#{n}' AND field = 'milestone' ORDER BY happened_at, event_id"
+        ),
+    )
+    .await;
+    assert_eq!(kinds.len(), 5, "{kinds:?}");
+    // Deferred twice, as the milestones say.
+    let text = deferred_json(&db, day(2025, 7, 1)).await;
+    assert!(
+        text.contains(&format!("{PAY}#{n}")) && text.contains("\"moves\":2"),
+        "{text}"
+    );
     sb.shutdown().await;
 }

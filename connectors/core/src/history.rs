@@ -87,6 +87,22 @@ pub enum Change {
         /// The new date.
         to: Option<String>,
     },
+    /// A GitHub milestone was set (the target date is its due date, read
+    /// by the connector from the repository's milestones).
+    Milestoned {
+        /// The milestone's title.
+        title: String,
+        /// Its due date (`YYYY-MM-DD`), when it has one.
+        due: Option<String>,
+    },
+    /// A GitHub milestone was removed (or replaced: GitHub logs a change of
+    /// milestone as `demilestoned` then `milestoned`).
+    Demilestoned {
+        /// The milestone's title.
+        title: String,
+        /// Its due date (`YYYY-MM-DD`), when it has one.
+        due: Option<String>,
+    },
     /// A field shown as a named section changed (Jira custom fields and
     /// mapped built-ins, by the heading recur reads them under).
     Section {
@@ -128,6 +144,8 @@ impl Change {
             Change::Status { .. } => "status",
             Change::Resolution { .. } => "resolution",
             Change::Due { .. } => "due_date",
+            Change::Milestoned { .. } => "milestoned",
+            Change::Demilestoned { .. } => "demilestoned",
             Change::Section { .. } => "field",
             Change::IssueType { .. } => "issue_type",
             Change::Other { .. } => "other",
@@ -147,6 +165,8 @@ impl Change {
             Change::Status { from, to } => (s("status"), from.clone(), to.clone()),
             Change::Resolution { from, to } => (s("resolution"), from.clone(), to.clone()),
             Change::Due { from, to } => (s("due_date"), from.clone(), to.clone()),
+            Change::Milestoned { title, .. } => (s("milestone"), None, s(title)),
+            Change::Demilestoned { title, .. } => (s("milestone"), s(title), None),
             Change::Section { heading, from, to } => (s(heading), from.clone(), to.clone()),
             Change::IssueType { from, to } => (s("issue_type"), from.clone(), to.clone()),
             Change::Other { what, from, to } => (s(what), from.clone(), to.clone()),
@@ -214,7 +234,16 @@ pub fn rewind(
             boundary = at;
         }
         let mut derived = false;
-        for e in evs[j..i].iter().rev() {
+        // Newest first; of one instant's milestone changes, the one set is
+        // undone before the one removed, whatever their ids' order, so a
+        // change of milestone comes back as the old one.
+        let mut group: Vec<&&ItemEvent> = evs[j..i].iter().rev().collect();
+        group.sort_by_key(|e| match e.change {
+            Change::Milestoned { .. } => 0,
+            Change::Demilestoned { .. } => 2,
+            _ => 1,
+        });
+        for e in group {
             undo(&mut item, &e.change);
             match &e.change {
                 Change::Status { from, .. } => {
@@ -277,6 +306,10 @@ fn same_content(a: &Item, b: &Item) -> bool {
         && a.issue_type == b.issue_type
 }
 
+fn day(d: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok()
+}
+
 /// Puts `item` back to what it was before `change` (what the tracker
 /// derives from a status is settled by the caller's hook).
 fn undo(item: &mut Item, change: &Change) {
@@ -306,11 +339,11 @@ fn undo(item: &mut Item, change: &Change) {
         Change::Assignee { from, .. } => item.assignee = from.clone(),
         Change::Status { .. } => {}
         Change::Resolution { from, .. } => item.state_reason = from.clone(),
-        Change::Due { from, .. } => {
-            item.due_date = from
-                .as_deref()
-                .and_then(|d| NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok())
-        }
+        Change::Due { from, .. } => item.due_date = from.as_deref().and_then(day),
+        // Before a milestone was set the item had none (or the one a
+        // `demilestoned` of the same instant brings back).
+        Change::Milestoned { .. } => item.due_date = None,
+        Change::Demilestoned { due, .. } => item.due_date = due.as_deref().and_then(day),
         Change::Section { heading, from, .. } => match from {
             Some(v) if !v.trim().is_empty() => {
                 item.sections.insert(heading.clone(), v.clone());
@@ -443,6 +476,59 @@ mod tests {
         assert_eq!(v.last().unwrap().valid_from, t("2025-03-01"));
         assert_eq!(v.last().unwrap().item.state, State::Open);
         assert_eq!(v.last().unwrap().item.title, "Retries");
+    }
+
+    #[test]
+    fn a_milestone_change_brings_back_the_old_due_date_whatever_the_id_order() {
+        let ms = |title: &str, due: &str| (title.to_string(), Some(due.to_string()));
+        let (a, a_due) = ms("Q1", "2025-03-31");
+        let (b, b_due) = ms("Q2", "2025-06-30");
+        let mut cur = item();
+        cur.due_date = Some(NaiveDate::from_ymd_opt(2025, 6, 30).unwrap());
+        // Set at creation, moved from Q1 to Q2 on 03-20: here the
+        // `milestoned` has the lower id of the instant.
+        let events = vec![
+            ev(
+                1,
+                "2025-01-01",
+                Change::Milestoned {
+                    title: a.clone(),
+                    due: a_due.clone(),
+                },
+            ),
+            ev(
+                2,
+                "2025-03-20",
+                Change::Milestoned {
+                    title: b,
+                    due: b_due,
+                },
+            ),
+            ev(
+                3,
+                "2025-03-20",
+                Change::Demilestoned {
+                    title: a,
+                    due: a_due,
+                },
+            ),
+        ];
+        let v = rewind(&cur, &events, t("2025-06-01"), None, &|_, _| {});
+        let dues: Vec<_> = v
+            .iter()
+            .map(|p| (p.valid_from, p.item.due_date.map(|d| d.to_string())))
+            .collect();
+        assert_eq!(
+            dues,
+            [
+                (t("2025-01-01"), Some("2025-03-31".to_string())),
+                (t("2025-03-20"), Some("2025-06-30".to_string())),
+            ]
+        );
+        assert_eq!(
+            events[1].change.columns(),
+            (Some("milestone".into()), None, Some("Q2".into()))
+        );
     }
 
     #[test]

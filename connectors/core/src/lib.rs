@@ -531,6 +531,9 @@ pub struct EventsPage {
     /// Entries the page held, read or not (for the least number of pages
     /// a listing needs).
     pub entries: usize,
+    /// Requests made besides the page itself, each one needed (GitHub: the
+    /// repository's milestone list, the first time a page names one).
+    pub extra_requests: u32,
 }
 
 #[cfg(test)]

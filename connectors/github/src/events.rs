@@ -9,7 +9,14 @@
 //! out); `closed` events carry `state_reason` on current API versions;
 //! event types grow over time, so an unknown one is skipped, never an
 //! error. Body edits are not events: fields of the issue-form body are not
-//! in this log.
+//! in this log. `milestoned`/`demilestoned` name the milestone by title
+//! only; its due date (the item's target date when the body names none)
+//! comes from the repository's milestone list
+//! (`GET /repos/{o}/{r}/milestones?state=all`), read once per repository
+//! the first time a page holds a milestone event. A milestone deleted since
+//! is no longer listed: its due date is unknown (`None`).
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use recur_core::{Change, ConnectorError, EventsPage, ItemEvent};
@@ -29,6 +36,11 @@ struct Login {
 #[derive(Deserialize)]
 struct Named {
     name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Titled {
+    title: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -54,7 +66,7 @@ struct GhEvent {
     assignee: Option<Login>,
     rename: Option<Rename>,
     state_reason: Option<String>,
-    milestone: Option<Named>,
+    milestone: Option<Titled>,
     issue: Option<IssueRef>,
 }
 
@@ -88,13 +100,20 @@ fn change_of(e: &GhEvent) -> Option<Change> {
             from: login(&e.assignee),
             to: None,
         },
-        m @ ("milestoned" | "demilestoned" | "transferred" | "converted_to_discussion") => {
-            Change::Other {
-                what: m.to_string(),
-                from: None,
-                to: e.milestone.as_ref().and_then(|m| m.name.clone()),
-            }
-        }
+        // The due date is filled in by `GithubConnector::events`.
+        "milestoned" => Change::Milestoned {
+            title: e.milestone.as_ref()?.title.clone()?,
+            due: None,
+        },
+        "demilestoned" => Change::Demilestoned {
+            title: e.milestone.as_ref()?.title.clone()?,
+            due: None,
+        },
+        m @ ("transferred" | "converted_to_discussion") => Change::Other {
+            what: m.to_string(),
+            from: None,
+            to: None,
+        },
         _ => return None,
     })
 }
@@ -158,18 +177,91 @@ impl GithubConnector {
             };
             return Err(self.error_for(url, &what, &a));
         }
-        let (events, entries) =
+        let (mut events, entries) =
             parse_events(repo, number, &a.body).map_err(|m| ConnectorError::Transient {
                 source_name: self.name(),
                 status: Some(200),
                 message: m,
             })?;
+        let mut extra_requests = 0;
+        let names_milestones = events.iter().any(|e| {
+            matches!(
+                e.change,
+                Change::Milestoned { .. } | Change::Demilestoned { .. }
+            )
+        });
+        if names_milestones {
+            let known = self
+                .milestones
+                .lock()
+                .expect("milestones")
+                .contains_key(repo);
+            if !known {
+                let (dues, requests) = self.milestone_dues(repo).await?;
+                extra_requests = requests;
+                self.milestones
+                    .lock()
+                    .expect("milestones")
+                    .insert(repo.to_string(), dues);
+            }
+            let cache = self.milestones.lock().expect("milestones");
+            let dues = &cache[repo];
+            for e in &mut events {
+                if let Change::Milestoned { title, due } | Change::Demilestoned { title, due } =
+                    &mut e.change
+                {
+                    *due = dues.get(title.as_str()).cloned().flatten();
+                }
+            }
+        }
         Ok(EventsPage {
             events,
             entries,
             next: parse_link_next(&a.headers),
             rate: rate_limit(&a.headers),
+            extra_requests,
         })
+    }
+
+    /// Every milestone of `repo`, open or closed: title → due date, and the
+    /// requests it took.
+    async fn milestone_dues(
+        &self,
+        repo: &str,
+    ) -> Result<(HashMap<String, Option<String>>, u32), ConnectorError> {
+        #[derive(Deserialize)]
+        struct Milestone {
+            title: Option<String>,
+            due_on: Option<String>,
+        }
+        let mut out = HashMap::new();
+        let mut requests = 0;
+        let mut url = Some(format!(
+            "/repos/{repo}/milestones?state=all&per_page={PAGE_SIZE}"
+        ));
+        while let Some(u) = url {
+            let a = self.get(&u, None).await?;
+            requests += 1;
+            if a.status != http::StatusCode::OK {
+                return Err(self.error_for(&u, &format!("the milestones of {repo}"), &a));
+            }
+            let page: Vec<Milestone> =
+                serde_json::from_slice(&a.body).map_err(|e| ConnectorError::Transient {
+                    source_name: self.name(),
+                    status: Some(200),
+                    message: format!("malformed milestone list of {repo}: {e}"),
+                })?;
+            for m in page {
+                if let Some(t) = m.title {
+                    // A due date is midnight of a calendar day: the date as
+                    // written, as the issue's own `milestone` is read.
+                    let due = m.due_on.and_then(|d| d.get(..10).map(str::to_string));
+                    out.insert(t, due);
+                }
+            }
+            url = parse_link_next(&a.headers);
+        }
+        Ok((out, requests))
     }
 }
 
@@ -213,5 +305,25 @@ mod tests {
         let one = br#"[{"id": 1, "event": "reopened", "created_at": "2025-01-02T00:00:00Z"}]"#;
         assert_eq!(parse_events("o/r", Some(7), one).unwrap().0[0].key, "o/r#7");
         assert!(parse_events("o/r", None, b"{}").is_err());
+        // Milestones are named by title; the due date comes later.
+        let ms = br#"[{"id": 2, "event": "demilestoned", "created_at": "2025-01-02T00:00:00Z",
+                       "milestone": {"title": "Q1"}},
+                      {"id": 3, "event": "milestoned", "created_at": "2025-01-02T00:00:00Z",
+                       "milestone": {"title": "Q2"}},
+                      {"id": 4, "event": "milestoned", "created_at": "2025-01-02T00:00:00Z"}]"#;
+        let (ev, _) = parse_events("o/r", Some(7), ms).unwrap();
+        assert_eq!(
+            ev.iter().map(|e| e.change.clone()).collect::<Vec<_>>(),
+            [
+                Change::Demilestoned {
+                    title: "Q1".into(),
+                    due: None
+                },
+                Change::Milestoned {
+                    title: "Q2".into(),
+                    due: None
+                }
+            ]
+        );
     }
 }

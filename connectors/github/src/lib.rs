@@ -123,6 +123,10 @@ pub struct GithubConnector {
     writes: AtomicU64,
     /// The token's login, once `Writer::prepare` has asked.
     login: Mutex<Option<String>>,
+    /// Per repository, each milestone's due date by title (history
+    /// backfill; read once per run).
+    milestones:
+        Mutex<std::collections::HashMap<String, std::collections::HashMap<String, Option<String>>>>,
 }
 
 /// A GitHub App's two clients.
@@ -201,6 +205,7 @@ impl GithubConnector {
             requests: AtomicU64::new(0),
             writes: AtomicU64::new(0),
             login: Mutex::new(None),
+            milestones: Mutex::new(std::collections::HashMap::new()),
         })
     }
 

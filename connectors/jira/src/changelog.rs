@@ -265,6 +265,7 @@ impl JiraConnector {
                 next: None,
                 rate: rate_limit(&a.headers),
                 entries: histories.len(),
+                extra_requests: 0,
             });
         }
         let start: u64 = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
@@ -294,6 +295,7 @@ impl JiraConnector {
             next: (!last && !values.is_empty()).then(|| seen.to_string()),
             rate: rate_limit(&a.headers),
             entries: values.len(),
+            extra_requests: 0,
         })
     }
 }

@@ -360,6 +360,36 @@ impl GithubHandle {
         })
     }
 
+    /// Adds a milestone due on `due` (midnight UTC of that day, as
+    /// GitHub stores due dates) to `repo`.
+    pub fn add_milestone(&self, repo: &str, title: &str, due: chrono::NaiveDate) {
+        self.edit(repo, 0, |w, ri, actor, now| {
+            let due_on = due
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight")
+                .and_utc()
+                .timestamp();
+            w.add_milestone(ri, title, actor, now, due_on, (0, 0));
+            Ok(())
+        })
+    }
+
+    /// Sets (by title) or clears an issue's milestone (records
+    /// `demilestoned` / `milestoned` events). Panics on an unknown title.
+    pub fn set_milestone(&self, repo: &str, number: u64, title: Option<&str>) {
+        self.edit(repo, number, |w, ri, actor, now| {
+            let m = title.map(|t| {
+                w.repos[ri as usize]
+                    .milestones
+                    .iter()
+                    .position(|m| m.title == t)
+                    .unwrap_or_else(|| panic!("sandbox: no milestone {t:?} in {repo}"))
+                    as u32
+            });
+            w.set_milestone(ri, number, m, actor, now)
+        })
+    }
+
     /// Renames an issue (records a `renamed` event).
     pub fn set_title(&self, repo: &str, number: u64, title: &str) {
         self.edit(repo, number, |w, ri, actor, now| {

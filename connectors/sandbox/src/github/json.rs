@@ -243,6 +243,8 @@ pub(crate) fn write_event(out: &mut Vec<u8>, world: &World, repo: &Repo, e: &Eve
         EventKind::Renamed { .. } => ("renamed", "RTE"),
         EventKind::Assigned(_) => ("assigned", "AE"),
         EventKind::Unassigned(_) => ("unassigned", "UAE"),
+        EventKind::Milestoned(_) => ("milestoned", "MIE"),
+        EventKind::Demilestoned(_) => ("demilestoned", "DEME"),
     };
     raw(out, "{\"id\":");
     num(out, e.id);
@@ -282,6 +284,12 @@ pub(crate) fn write_event(out: &mut Vec<u8>, world: &World, repo: &Repo, e: &Eve
         EventKind::Assigned(u) | EventKind::Unassigned(u) => {
             raw(out, ",\"assignee\":");
             raw(out, &world.users[*u as usize].json);
+        }
+        // As on GitHub: the milestone by title only.
+        EventKind::Milestoned(m) | EventKind::Demilestoned(m) => {
+            raw(out, ",\"milestone\":{\"title\":");
+            esc(out, &repo.milestones[*m as usize].title);
+            out.push(b'}');
         }
         EventKind::Renamed { from, to } => {
             raw(out, ",\"rename\":{\"from\":");

@@ -45,6 +45,14 @@ pub(crate) struct SeedIssue {
     /// creation: an item that entered the backlog, or got its priority,
     /// later. Its `labeled` event carries the later time.
     pub labelled_later: Option<(u32, i64)>,
+    /// The priority was raised: the issue was created with this (lower)
+    /// priority label, replaced by its current one at this time (epoch
+    /// seconds).
+    pub priority_raised: Option<(u32, i64)>,
+    /// The target slipped: the issue was first in this (earlier) milestone,
+    /// moved to its current one at this time (epoch seconds). Without it a
+    /// milestoned issue got its milestone at creation.
+    pub milestone_moved: Option<(usize, i64)>,
 }
 
 pub(crate) struct SeedClose {

@@ -300,7 +300,46 @@ impl RepoGen<'_> {
                 )
             })
         };
+        // Eighteen months of edits besides: priorities raised and targets
+        // slipped, from a generator of the issue's own as above.
+        let (priority_raised, milestone_moved) = {
+            use rand::SeedableRng;
+            let mut r = StdRng::seed_from_u64(
+                (created as u64).wrapping_mul(0xD1B5_4A32_D192_ED03) ^ 0x5EED,
+            );
+            let room = (updated - created).min(120 * DAY);
+            let raised =
+                (tracked && pull_request.is_none() && room > 2 * DAY && r.random_bool(0.15))
+                    .then(|| {
+                        // The current priority, if any, and one below it.
+                        let rank = PRIORITY_LABELS.iter().position(|p| {
+                            labels.contains(&self.labels.id(&format!("priority:{p}")))
+                        })?;
+                        let lower = PRIORITY_LABELS.get(rank + 1)?;
+                        Some((
+                            self.labels.id(&format!("priority:{lower}")),
+                            created + r.random_range(DAY..=room),
+                        ))
+                    })
+                    .flatten();
+            // A slip moves the item from the first milestone due after its
+            // creation to the next one, before the first was due.
+            let moved = milestone
+                .filter(|m| m + 1 < self.milestones.len() && r.random_bool(0.35))
+                .and_then(|m| {
+                    let by = self.milestones[m].due_on.min(updated);
+                    (by - created > 2 * DAY)
+                        .then(|| (m, created + r.random_range(DAY..by - created)))
+                });
+            (raised, moved)
+        };
+        let milestone = match milestone_moved {
+            Some((m, _)) => Some(m + 1),
+            None => milestone,
+        };
         SeedIssue {
+            priority_raised,
+            milestone_moved,
             labelled_later,
             title,
             body,

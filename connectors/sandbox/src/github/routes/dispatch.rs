@@ -75,6 +75,7 @@ fn read_endpoint(w: &World, call: &Call<'_>, ep: &Ep) -> Outcome {
         | Ep::RepoEvents(r)
         | Ep::Timeline(r, _)
         | Ep::RepoLabels(r)
+        | Ep::RepoMilestones(r)
         | Ep::Contents(r, _)
         | Ep::RepoLabel(r, _) => r,
         _ => return Outcome::not_found(DOC_REST),
@@ -103,6 +104,7 @@ fn read_endpoint(w: &World, call: &Call<'_>, ep: &Ep) -> Outcome {
         Ep::RepoEvents(_) => issues::list_repo_events(w, call, ri),
         Ep::Timeline(_, n) => issues::list_events(w, call, ri, *n, doc, true),
         Ep::RepoLabels(_) => labels::list_repo_labels(w, call, ri),
+        Ep::RepoMilestones(_) => labels::list_milestones(w, call, ri),
         Ep::Contents(_, path) => repos::contents(w, ri, path),
         Ep::RepoLabel(_, name) => labels::get_repo_label(w, ri, name, doc),
         Ep::IssueLabel(..) => Outcome::not_found(DOC_REST),

@@ -1,5 +1,6 @@
 //! Label endpoints: an issue's labels (list, add, replace, clear, remove
-//! one) and a repository's labels (list, get, create).
+//! one) and a repository's labels (list, get, create); and its milestones
+//! (list), the other kind of issue tag.
 
 use http::{Method, StatusCode};
 
@@ -39,6 +40,23 @@ pub(super) fn list_repo_labels(w: &World, call: &Call<'_>, ri: u32) -> Outcome {
         repo.labels.len(),
     );
     let body = array(&repo.labels[start..end], |out, l| raw(out, &l.json), 256);
+    Outcome {
+        link,
+        ..Outcome::ok(body)
+    }
+}
+
+/// `GET /repos/{owner}/{repo}/milestones`, paged. The sandbox's
+/// milestones are all open: `state=closed` lists none.
+pub(super) fn list_milestones(w: &World, call: &Call<'_>, ri: u32) -> Outcome {
+    let repo = &w.repos[ri as usize];
+    let all = match call.params.get("state") {
+        None | Some("open") | Some("all") => &repo.milestones[..],
+        Some("closed") => &[],
+        Some(_) => return bad_param("Milestone", "state", super::docs::DOC_REST),
+    };
+    let (start, end, link) = call.paged(format!("/repositories/{}/milestones", repo.id), all.len());
+    let body = array(&all[start..end], |out, m| raw(out, &m.json), 512);
     Outcome {
         link,
         ..Outcome::ok(body)

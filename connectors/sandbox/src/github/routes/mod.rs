@@ -66,6 +66,7 @@ pub const ROUTE_TEMPLATES: &[&str] = &[
     "GET /repos/{owner}/{repo}/issues/events",
     "GET /repos/{owner}/{repo}/issues/{number}/timeline",
     "GET /repos/{owner}/{repo}/labels",
+    "GET /repos/{owner}/{repo}/milestones",
     "GET /app",
     "GET /app/installations",
     "POST /app/installations/{id}/access_tokens",

@@ -208,6 +208,33 @@ impl World {
         Ok(())
     }
 
+    /// Sets or clears an issue's milestone (by index): `demilestoned`
+    /// for the old one, then `milestoned` for the new, as GitHub logs a
+    /// change of milestone.
+    pub(crate) fn set_milestone(
+        &mut self,
+        ri: u32,
+        number: u64,
+        milestone: Option<u32>,
+        actor: u32,
+        now: i64,
+    ) -> Result<(), MutErr> {
+        let ix = self.locate(ri, number)?;
+        let before = self.repos[ri as usize].issues[ix].milestone;
+        if before == milestone {
+            return Ok(());
+        }
+        if let Some(m) = before {
+            self.push_event(ri, ix, actor, now, EventKind::Demilestoned(m));
+        }
+        if let Some(m) = milestone {
+            self.push_event(ri, ix, actor, now, EventKind::Milestoned(m));
+        }
+        self.repos[ri as usize].issues[ix].milestone = milestone;
+        self.touch_issue(ri, ix, now);
+        Ok(())
+    }
+
     /// Closes (with `reason`) or reopens an issue. Closing a closed issue
     /// only changes its reason.
     pub(crate) fn set_state(

@@ -8,6 +8,43 @@ use super::World;
 use crate::seed::SeedRepo;
 
 impl World {
+    /// Adds a milestone to repository `ri`; returns its index. `counts`
+    /// (open, closed issues) are as of now and not kept live.
+    pub(crate) fn add_milestone(
+        &mut self,
+        ri: u32,
+        title: &str,
+        creator: u32,
+        created: i64,
+        due_on: i64,
+        counts: (u64, u64),
+    ) -> u32 {
+        let id = self.next_milestone_id;
+        self.next_milestone_id += 1;
+        let repo = &self.repos[ri as usize];
+        let number = repo.milestones.len() as u64 + 1;
+        let json = render::milestone_json(
+            &repo.api,
+            &repo.html,
+            id,
+            number,
+            title,
+            &self.users[creator as usize].json,
+            created,
+            due_on,
+            counts.0,
+            counts.1,
+        );
+        let repo = &mut self.repos[ri as usize];
+        repo.milestones.push(Milestone {
+            title: title.to_string(),
+            due_on,
+            json,
+        });
+        repo.changed();
+        (repo.milestones.len() - 1) as u32
+    }
+
     /// Loads a generated repository.
     pub(crate) fn ingest(&mut self, seed: SeedRepo) {
         let ri = self.add_repo(&seed.full_name, &seed.description, seed.created);
@@ -30,33 +67,7 @@ impl World {
             }
         }
         for (k, m) in seed.milestones.iter().enumerate() {
-            let id = self.next_milestone_id;
-            self.next_milestone_id += 1;
-            let mut ms = Milestone {
-                id,
-                number: k as u64 + 1,
-                title: m.title.clone(),
-                creator,
-                created: m.created,
-                due_on: m.due_on,
-                open: counts[k].0,
-                closed: counts[k].1,
-                json: String::new(),
-            };
-            let repo = &self.repos[ri as usize];
-            ms.json = render::milestone_json(
-                &repo.api,
-                &repo.html,
-                ms.id,
-                ms.number,
-                &ms.title,
-                &self.users[ms.creator as usize].json,
-                ms.created,
-                ms.due_on,
-                ms.open,
-                ms.closed,
-            );
-            self.repos[ri as usize].milestones.push(ms);
+            self.add_milestone(ri, &m.title, creator, m.created, m.due_on, counts[k]);
         }
         self.repos[ri as usize].issues.reserve(seed.issues.len());
         for s in seed.issues {
@@ -68,9 +79,20 @@ impl World {
             let later = s
                 .labelled_later
                 .map(|(l, after)| (label_map[l as usize], s.created + after));
+            // A raised priority: the lower label at creation, swapped for
+            // the current one later (which is then labelled at that time).
+            let raised = s.priority_raised.and_then(|(lower, at)| {
+                let lower = label_map[lower as usize];
+                let repo = &self.repos[ri as usize];
+                let current = labels.iter().copied().find(|l| {
+                    repo.labels[*l as usize].name.starts_with("priority:") && *l != lower
+                })?;
+                Some((lower, current, at))
+            });
             for l in &labels {
-                let at = match later {
-                    Some((ll, at)) if ll == *l => at,
+                let at = match (raised, later) {
+                    (Some((_, cur, at)), _) if cur == *l => at,
+                    (_, Some((ll, at))) if ll == *l => at,
                     _ => s.created,
                 };
                 events.push(Event {
@@ -79,6 +101,55 @@ impl World {
                     at,
                     kind: EventKind::Labeled(*l),
                 });
+            }
+            if let Some((lower, _, at)) = raised {
+                let raiser =
+                    self.user(crate::seed::PEOPLE[(at as usize / 7) % crate::seed::PEOPLE.len()]);
+                events.push(Event {
+                    id: self.event_id(),
+                    actor: user,
+                    at: s.created,
+                    kind: EventKind::Labeled(lower),
+                });
+                events.push(Event {
+                    id: self.event_id(),
+                    actor: raiser,
+                    at,
+                    kind: EventKind::Unlabeled(lower),
+                });
+            }
+            // The milestone: set at creation, or first the earlier one and
+            // moved (demilestoned, then milestoned) when the target slipped.
+            if let Some(m) = s.milestone {
+                match s.milestone_moved {
+                    Some((from, at)) => {
+                        let mover = self.user(
+                            crate::seed::PEOPLE[(at as usize / 11) % crate::seed::PEOPLE.len()],
+                        );
+                        for (actor, at, kind) in [
+                            (user, s.created, EventKind::Milestoned(from as u32)),
+                            (mover, at, EventKind::Demilestoned(from as u32)),
+                            (mover, at, EventKind::Milestoned(m as u32)),
+                        ] {
+                            let id = self.event_id();
+                            events.push(Event {
+                                id,
+                                actor,
+                                at,
+                                kind,
+                            });
+                        }
+                    }
+                    None => {
+                        let id = self.event_id();
+                        events.push(Event {
+                            id,
+                            actor: user,
+                            at: s.created,
+                            kind: EventKind::Milestoned(m as u32),
+                        });
+                    }
+                }
             }
             for a in &assignees {
                 events.push(Event {

@@ -22,15 +22,11 @@ pub(crate) struct Label {
     pub json: String,
 }
 
+/// A milestone: what events and the due-date logic read, and its JSON
+/// (id, number, creator, counts) rendered once.
 pub(crate) struct Milestone {
-    pub id: u64,
-    pub number: u64,
     pub title: String,
-    pub creator: u32,
-    pub created: i64,
     pub due_on: i64,
-    pub open: u64,
-    pub closed: u64,
     pub json: String,
 }
 
@@ -63,6 +59,9 @@ pub(crate) enum EventKind {
     /// User index.
     Assigned(u32),
     Unassigned(u32),
+    /// Milestone index in the repository.
+    Milestoned(u32),
+    Demilestoned(u32),
 }
 
 #[derive(Clone)]

@@ -11,7 +11,7 @@ use super::super::adf;
 use super::super::catalog::{
     self, cf_index, STATUSES, ST_BLOCKED, ST_PROGRESS, ST_REVIEW, ST_TODO,
 };
-use super::super::state::{CfVal, ChangeItem, Comment, Issue, World};
+use super::super::state::{CfVal, ChangeItem, Comment, History, Issue, World};
 use super::plan::Plan;
 use super::{DAY_MS, JIRA_SPAN_DAYS, MIN_MS};
 use crate::seed as gh;
@@ -194,6 +194,9 @@ impl Gen<'_> {
                 )],
             ));
         }
+        if tracked {
+            histories.extend(self.slips_and_raises(w, issue, work));
+        }
         let status_item = |a: u8, b: u8| {
             let (x, y) = (&STATUSES[a as usize], &STATUSES[b as usize]);
             ChangeItem::jira(
@@ -298,5 +301,71 @@ impl Gen<'_> {
 
     pub(super) fn created_ms(&mut self, created: i64) -> i64 {
         created - created % 1000 + self.rng.random_range(0..1000)
+    }
+}
+
+impl Gen<'_> {
+    /// Eighteen months of edits besides status: a target date that slipped
+    /// (once or twice, each time later) and a priority raised, in
+    /// changelog entries as the site writes them. The issue keeps its
+    /// current values; the entries say what they were before. Drawn from a
+    /// generator of the issue's own, so every other seeded fact stays.
+    fn slips_and_raises(&mut self, w: &mut World, issue: &mut Issue, work: i64) -> Vec<History> {
+        use rand::SeedableRng;
+        let mut r = StdRng::seed_from_u64(
+            (issue.created as u64).wrapping_mul(0xA24B_AED4_963E_E407) ^ 0x51_1B,
+        );
+        let mut out = Vec::new();
+        let created = issue.created;
+        if work < 4 * DAY_MS {
+            return out;
+        }
+        let target_ix = cf_index("Target date");
+        if let Some(CfVal::Date(current)) = target_ix.and_then(|ix| issue.cf(ix)).cloned() {
+            if r.random_bool(0.3) {
+                let moves = if r.random_bool(0.4) { 2 } else { 1 };
+                // Earlier targets, each 2–6 weeks before the next; moved at
+                // even steps through the work.
+                let mut dates = vec![current];
+                for _ in 0..moves {
+                    let prev = *dates.last().expect("one date");
+                    dates.push(prev - chrono::Days::new(r.random_range(14..=42)));
+                }
+                dates.reverse();
+                // A first target before the item existed is no slip.
+                let born = DateTime::from_timestamp_millis(created).map(|t| t.date_naive());
+                if born.is_some_and(|b| dates[0] <= b) {
+                    return out;
+                }
+                let (num, name, _) = catalog::CUSTOM_FIELDS[target_ix.expect("matched") as usize];
+                for k in 0..moves {
+                    let at = created + work * (k as i64 + 1) / (moves as i64 + 2);
+                    let f = |d: NaiveDate| Some(d.format("%Y-%m-%d").to_string());
+                    out.push(w.new_history(
+                        pick(&mut r, self.people),
+                        at,
+                        vec![ChangeItem {
+                            field: name.to_string(),
+                            fieldtype: "custom",
+                            field_id: Some(format!("customfield_{num}")),
+                            from: None,
+                            from_string: f(dates[k]),
+                            to: None,
+                            to_string: f(dates[k + 1]),
+                        }],
+                    ));
+                }
+            }
+        }
+        let p = issue.priority as usize;
+        if p + 1 < catalog::PRIORITIES.len() && r.random_bool(0.15) {
+            let at = created + r.random_range(DAY_MS..work);
+            out.push(w.new_history(
+                pick(&mut r, self.people),
+                at,
+                vec![ChangeItem::priority(p as u8 + 1, p as u8)],
+            ));
+        }
+        out
     }
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use super::super::adf;
-use super::super::catalog::{resolution_id, Cat, CUSTOM_FIELDS, PRIORITIES, STATUSES};
+use super::super::catalog::{resolution_id, Cat, CUSTOM_FIELDS, STATUSES};
 use super::super::clock;
 use super::records::{CfVal, ChangeItem, JErr};
 use super::World;
@@ -212,20 +212,8 @@ impl World {
         if old == p {
             return false;
         }
-        let (a, b) = (PRIORITIES[old as usize], PRIORITIES[p as usize]);
         self.issues[i as usize].priority = p;
-        self.record(
-            i,
-            author,
-            now,
-            vec![ChangeItem::jira(
-                "priority",
-                Some(a.0.into()),
-                Some(a.1.into()),
-                Some(b.0.into()),
-                Some(b.1.into()),
-            )],
-        );
+        self.record(i, author, now, vec![ChangeItem::priority(old, p)]);
         true
     }
 

@@ -61,6 +61,19 @@ pub(crate) struct ChangeItem {
 }
 
 impl ChangeItem {
+    /// A priority change (indexes into [`crate::jira::catalog::PRIORITIES`]).
+    pub(crate) fn priority(from: u8, to: u8) -> Self {
+        let p = crate::jira::catalog::PRIORITIES;
+        let (a, b) = (p[from as usize], p[to as usize]);
+        ChangeItem::jira(
+            "priority",
+            Some(a.0.into()),
+            Some(a.1.into()),
+            Some(b.0.into()),
+            Some(b.1.into()),
+        )
+    }
+
     pub(crate) fn jira(
         field: &str,
         from: Option<String>,
