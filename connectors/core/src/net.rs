@@ -259,25 +259,28 @@ impl std::fmt::Debug for ProxySetting {
 /// failure does not pass with retrying; the caller reports it at once,
 /// with what to configure.
 pub fn certificate_problem(e: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
+    // Bounded: a chain is a handful of errors deep; a cycle must not hang.
+    fn visit(err: &(dyn std::error::Error + 'static), depth: usize) -> Option<String> {
+        if depth > 32 {
+            return None;
+        }
         if let Some(r) = as_certificate_error(err) {
             return Some(r);
         }
         // `io::Error::source` skips the error it wraps (it returns the
-        // wrapped error's source), and hyper-rustls hands rustls's error
-        // up inside an `io::Error`: look inside explicitly.
+        // wrapped error's source), and TLS errors come up wrapped in one
+        // `io::Error` or more: look inside explicitly.
         if let Some(inner) = err
             .downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
         {
-            if let Some(r) = as_certificate_error(inner) {
+            if let Some(r) = visit(inner, depth + 1) {
                 return Some(r);
             }
         }
-        cur = err.source();
+        visit(err.source()?, depth + 1)
     }
-    None
+    visit(e, 0)
 }
 
 /// The error of a request whose TLS certificate was rejected: not
@@ -401,6 +404,11 @@ mod tests {
         struct Outer(#[source] std::io::Error);
         let found = certificate_problem(&Outer(io)).unwrap();
         assert!(found.contains("UnknownIssuer"), "{found}");
+        let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::Expired);
+        let twice =
+            std::io::Error::other(std::io::Error::new(std::io::ErrorKind::InvalidData, tls));
+        let found = certificate_problem(&Outer(twice)).unwrap();
+        assert!(found.contains("Expired"), "{found}");
         let other = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
         assert_eq!(certificate_problem(&Outer(other)), None);
     }
