@@ -68,6 +68,8 @@ fn build(source: &SourceSettings, sync: &SyncSettings) -> Result<Built, SourceEr
                     timeout: sync.request_timeout,
                     deadline: sync.request_deadline,
                     max_response_bytes: sync.max_response_bytes,
+                    proxy: source.proxy.clone(),
+                    ca: source.ca.clone(),
                 },
             )?)))
         }
@@ -92,6 +94,8 @@ fn build(source: &SourceSettings, sync: &SyncSettings) -> Result<Built, SourceEr
             timeout: sync.request_timeout,
             deadline: sync.request_deadline,
             max_response_bytes: sync.max_response_bytes,
+            proxy: source.proxy.clone(),
+            ca: source.ca.clone(),
         })?))),
     }
 }

@@ -32,6 +32,8 @@ mod hostile;
 mod jira_sync;
 #[path = "integration/json_shapes.rs"]
 mod json_shapes;
+#[path = "integration/network.rs"]
+mod network;
 #[path = "integration/prometheus.rs"]
 mod prometheus;
 #[path = "integration/python.rs"]

@@ -662,6 +662,81 @@ action_item_labels = ["postmortem"]
     }
 
     #[test]
+    fn ca_file_is_read_relative_to_config_and_a_bad_one_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("recur.toml");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = params.self_signed(&key).unwrap().pem();
+        std::fs::write(dir.path().join("corp-ca.pem"), &ca).unwrap();
+        std::fs::write(&cfg, format!("{GOOD}ca_file = \"corp-ca.pem\"\n")).unwrap();
+        let s = Settings::load(&cfg, true).unwrap();
+        assert_eq!(s.sources[0].ca.as_ref().map(|c| c.len()), Some(1));
+
+        for (content, says) in [
+            (None, "cannot read it"),
+            (Some("not a certificate\n"), "no PEM certificate"),
+            (
+                Some("-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----\n"),
+                "not a PEM file",
+            ),
+        ] {
+            let file = dir.path().join("bad.pem");
+            let _ = std::fs::remove_file(&file);
+            if let Some(c) = content {
+                std::fs::write(&file, c).unwrap();
+            }
+            std::fs::write(&cfg, format!("{GOOD}ca_file = \"bad.pem\"\n")).unwrap();
+            let e = Settings::load(&cfg, true).unwrap_err().to_string();
+            assert!(
+                e.contains("sources.gh.ca_file") && e.contains("bad.pem") && e.contains(says),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_proxy_is_named_and_a_proxy_password_never_prints() {
+        let s =
+            Settings::from_toml(&format!("{GOOD}proxy = \"http://proxy.corp:3128\"\n")).unwrap();
+        assert_eq!(
+            s.sources[0].proxy.as_ref().map(|p| p.0.as_str()),
+            Some("http://proxy.corp:3128/")
+        );
+        assert!(Settings::from_toml(GOOD).unwrap().sources[0]
+            .proxy
+            .is_none());
+        for bad in [
+            "proxy.corp:3128",
+            "socks5://proxy.corp",
+            "http://proxy.corp:3128/x",
+        ] {
+            let e = err(&format!("{GOOD}proxy = {bad:?}\n"));
+            assert!(
+                e.contains("sources.gh.proxy") && e.contains("not a proxy URL"),
+                "{e}"
+            );
+        }
+        let e = err(&format!(
+            "{GOOD}proxy = \"http://bob:hunter2@proxy.corp:x\"\n"
+        ));
+        assert!(
+            e.contains("sources.gh.proxy") && !e.contains("hunter2"),
+            "{e}"
+        );
+        let s = Settings::from_toml(&format!(
+            "{GOOD}proxy = \"http://bob:hunter2@proxy.corp:3128\"\n"
+        ))
+        .unwrap();
+        let dbg = format!("{s:?}");
+        assert!(
+            !dbg.contains("hunter2") && dbg.contains("proxy.corp"),
+            "{dbg}"
+        );
+    }
+
+    #[test]
     fn jira_sources_validate_their_own_keys() {
         let jira = r#"
 [sources.jr]

@@ -27,6 +27,11 @@ pub(super) struct RawSource {
     /// Send the token over plain `http://` to a host that is not loopback.
     #[serde(default)]
     allow_insecure_http: bool,
+    /// A proxy for this source (`http://host:port`), instead of the
+    /// environment's `HTTPS_PROXY` / `HTTP_PROXY` (`NO_PROXY` still applies).
+    proxy: Option<String>,
+    /// A PEM file of CA certificates trusted in addition to the system's.
+    ca_file: Option<PathBuf>,
     /// GitHub App id: act as the App's installation instead of a token.
     app_id: Option<u64>,
     /// The App's private key (PEM file).
@@ -93,6 +98,11 @@ pub struct SourceSettings {
     /// Where the token came from when the configuration names none: the
     /// environment variable (`GH_TOKEN`, `GITHUB_TOKEN`), as `gh` reads it.
     pub token_from_env: Option<&'static str>,
+    /// An explicit proxy; `None`: the environment's (`HTTPS_PROXY`, …).
+    pub proxy: Option<recur_core::net::ProxySetting>,
+    /// A private CA (read and checked at load) trusted in addition to the
+    /// system's roots.
+    pub ca: Option<recur_core::net::CaBundle>,
     /// What makes an item tracked, and value-label parsing.
     pub rules: LabelRules,
     /// Tracker-specific settings.
@@ -203,6 +213,29 @@ pub(super) fn validate_source(
             ),
         ));
     }
+    // Corporate networks: a proxy of the source's own, a private CA. Both
+    // are checked now (the CA file read and parsed) so a typo fails the
+    // load, not the first request at 3 a.m.
+    let proxy = match s.proxy.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(recur_core::net::ProxySetting(
+            recur_core::net::parse_proxy(text)
+                .map_err(|e| ConfigError::new(origin, format!("{} = {e}", key("proxy"))))?,
+        )),
+    };
+    let ca = match &s.ca_file {
+        None => None,
+        Some(file) => {
+            let file = match config_path.and_then(|p| p.parent()) {
+                Some(dir) if file.is_relative() => dir.join(file),
+                _ => file.clone(),
+            };
+            Some(
+                recur_core::net::CaBundle::read(&file)
+                    .map_err(|e| ConfigError::new(origin, format!("{} = {e}", key("ca_file"))))?,
+            )
+        }
+    };
     // A GitHub App instead of a token: its id, key and (optional)
     // installation; the key is read now so a bad file fails here.
     let app = match (s.app_id, &s.private_key_file) {
@@ -516,6 +549,8 @@ pub(super) fn validate_source(
         api_url,
         token,
         token_from_env,
+        proxy,
+        ca,
         rules,
         tracker,
     })

@@ -2,12 +2,14 @@
 //! connectors. It owns the normalised records ([`Item`]), the page-level
 //! [`Connector`] trait (reads), the [`Writer`] trait and summary document
 //! (write-back, in [`write`]), the typed [`ConnectorError`], and the parsing
-//! of tracker text into typed fields ([`normalize`]).
+//! of tracker text into typed fields ([`normalize`]), and what both
+//! connectors share about the network: TLS roots, proxies ([`net`]).
 //!
 //! Connectors turn API pages into records and nothing more: scheduling,
 //! retries, rate-limit waits and storage belong to the caller.
 
 pub mod history;
+pub mod net;
 pub mod normalize;
 pub mod write;
 

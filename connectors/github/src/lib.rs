@@ -69,8 +69,12 @@ pub struct GithubConfig {
     pub timeout: Duration,
     /// Total deadline of one request, answer body included.
     pub deadline: Duration,
-    /// The largest answer read, in bytes.
+    /// The largest answer read (decoded), in bytes.
     pub max_response_bytes: usize,
+    /// An explicit proxy; `None`: the environment's (`HTTPS_PROXY`, …).
+    pub proxy: Option<recur_core::net::ProxySetting>,
+    /// A private CA trusted in addition to the system's roots.
+    pub ca: Option<recur_core::net::CaBundle>,
 }
 
 /// A GitHub App identity: recur signs a JWT with the private key and
@@ -105,6 +109,8 @@ impl std::fmt::Debug for GithubConfig {
             .field("app", &self.app)
             .field("repos", &self.repos)
             .field("orgs", &self.orgs)
+            .field("proxy", &self.proxy)
+            .field("ca", &self.ca)
             .finish()
     }
 }
@@ -139,8 +145,10 @@ struct AppClients {
 }
 
 impl GithubConnector {
-    /// Builds the connector; fails only on an unusable base URL.
+    /// Builds the connector; fails on an unusable base URL, proxy or CA
+    /// file.
     pub fn new(cfg: GithubConfig) -> Result<Self, ConnectorError> {
+        let http = http_client(&cfg)?;
         let base = || -> Result<_, ConnectorError> {
             Ok(Octocrab::builder()
                 .base_uri(cfg.api_url.as_str())
@@ -150,9 +158,6 @@ impl GithubConnector {
                     url: cfg.api_url.to_string(),
                     message: format!("unusable api_url: {e}"),
                 })?
-                .set_connect_timeout(Some(cfg.timeout))
-                .set_read_timeout(Some(cfg.timeout))
-                .set_write_timeout(Some(cfg.timeout))
                 .add_header(
                     http::header::ACCEPT,
                     "application/vnd.github+json".to_string(),
@@ -162,18 +167,22 @@ impl GithubConnector {
                     "2022-11-28".to_string(),
                 ))
         };
+        // Every client (token, App JWT, and the installation's, which
+        // octocrab derives from the JWT client) shares the one reqwest
+        // client, so they share its proxy, roots and connection pool.
         let built = |b: octocrab::OctocrabBuilder<
             octocrab::NoSvc,
             octocrab::DefaultOctocrabBuilderConfig,
             octocrab::NoAuth,
             octocrab::NotLayerReady,
         >| {
-            b.build().map_err(|e| ConnectorError::Http {
-                source_name: cfg.name.clone(),
-                status: 0,
-                url: cfg.api_url.to_string(),
-                message: format!("cannot build the HTTP client: {e}"),
-            })
+            b.build_with_reqwest(http.clone())
+                .map_err(|e| ConnectorError::Http {
+                    source_name: cfg.name.clone(),
+                    status: 0,
+                    url: cfg.api_url.to_string(),
+                    message: format!("cannot build the HTTP client: {e}"),
+                })
         };
         let mut builder = base()?;
         if let Some(token) = &cfg.token {
@@ -331,6 +340,45 @@ impl GithubConnector {
             ),
         }
     }
+}
+
+/// The reqwest client every octocrab client of a source sends through.
+///
+/// - TLS: [`recur_core::net::tls_config`], the same roots as Jira's
+///   (the system's plus `ca_file`).
+/// - Proxy: `cfg.proxy` when set (`NO_PROXY` still applies); otherwise
+///   reqwest's own reading of `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/
+///   `NO_PROXY` (either case), made when the client is built.
+/// - gzip: asked for and decoded by reqwest; the size cap in `transport`
+///   counts decoded bytes.
+/// - No redirects: a transferred issue's 301 must be seen (as with the
+///   `follow-redirect` feature compiled out of octocrab).
+/// - Timeouts: connect and per read; reqwest has no write timeout, the
+///   total deadline in `transport` bounds a stalled upload instead.
+fn http_client(cfg: &GithubConfig) -> Result<reqwest::Client, ConnectorError> {
+    let config_error = |message: String| ConnectorError::Http {
+        source_name: cfg.name.clone(),
+        status: 0,
+        url: cfg.api_url.to_string(),
+        message,
+    };
+    let tls = recur_core::net::tls_config(cfg.ca.as_ref())
+        .map_err(|e| config_error(format!("ca_file: {e}")))?;
+    let mut builder = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .connect_timeout(cfg.timeout)
+        .read_timeout(cfg.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .gzip(true);
+    if let Some(p) = &cfg.proxy {
+        let proxy = reqwest::Proxy::all(p.0.as_str())
+            .map_err(|e| config_error(format!("proxy {}: {e}", p.display())))?
+            .no_proxy(reqwest::NoProxy::from_env());
+        builder = builder.proxy(proxy);
+    }
+    builder
+        .build()
+        .map_err(|e| config_error(format!("cannot build the HTTP client: {e}")))
 }
 
 pub(crate) fn enc(s: &str) -> String {

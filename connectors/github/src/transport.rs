@@ -131,10 +131,13 @@ impl GithubConnector {
             http::Response<http_body_util::combinators::BoxBody<Bytes, octocrab::Error>>,
         >,
     ) -> Result<Answer, ConnectorError> {
-        let response = sent.map_err(|e| ConnectorError::Transient {
-            source_name: self.name(),
-            status: None,
-            message: format!("{what}: {}", transport_message(&e)),
+        let response = sent.map_err(|e| match recur_core::net::certificate_problem(&e) {
+            Some(problem) => recur_core::net::untrusted_certificate(&self.cfg.name, what, &problem),
+            None => ConnectorError::Transient {
+                source_name: self.name(),
+                status: None,
+                message: format!("{what}: {}", transport_message(&e)),
+            },
         })?;
         let (parts, body) = response.into_parts();
         let cap = self.cfg.max_response_bytes;

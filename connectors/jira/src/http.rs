@@ -57,14 +57,20 @@ impl JiraConnector {
             builder = builder.json(b);
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| ConnectorError::Transient {
-                source_name: self.name(),
-                status: None,
-                message: format!("{what}: {}", transport_message(&e)),
-            })?;
+        let response =
+            builder
+                .send()
+                .await
+                .map_err(|e| match recur_core::net::certificate_problem(&e) {
+                    Some(problem) => {
+                        recur_core::net::untrusted_certificate(&self.cfg.name, &what, &problem)
+                    }
+                    None => ConnectorError::Transient {
+                        source_name: self.name(),
+                        status: None,
+                        message: format!("{what}: {}", transport_message(&e)),
+                    },
+                })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let cap = self.cfg.max_response_bytes;

@@ -110,8 +110,12 @@ pub struct JiraConfig {
     pub timeout: Duration,
     /// Total deadline of one request, answer body included.
     pub deadline: Duration,
-    /// The largest answer read, in bytes.
+    /// The largest answer read (decoded), in bytes.
     pub max_response_bytes: usize,
+    /// An explicit proxy; `None`: the environment's (`HTTPS_PROXY`, …).
+    pub proxy: Option<recur_core::net::ProxySetting>,
+    /// A private CA trusted in addition to the system's roots.
+    pub ca: Option<recur_core::net::CaBundle>,
 }
 
 impl std::fmt::Debug for JiraConfig {
@@ -131,6 +135,8 @@ impl std::fmt::Debug for JiraConfig {
             .field("timeout", &self.timeout)
             .field("deadline", &self.deadline)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("proxy", &self.proxy)
+            .field("ca", &self.ca)
             .finish()
     }
 }
@@ -247,14 +253,30 @@ impl JiraConnector {
         };
         let core = gouqi::core::ClientCore::new(site.as_str(), credentials)
             .map_err(|e| config_error(&cfg, format!("unusable api_url: {e}")))?;
-        let http = reqwest::Client::builder()
+        // The same roots as GitHub's (the system's plus `ca_file`), not
+        // reqwest's built-in webpki list; gzip asked for and decoded (the
+        // size cap in `http` counts decoded bytes). Without `proxy`,
+        // reqwest reads HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY itself;
+        // `proxy` turns that off, so NO_PROXY is put back on it.
+        let tls = recur_core::net::tls_config(cfg.ca.as_ref())
+            .map_err(|e| config_error(&cfg, format!("ca_file: {e}")))?;
+        let mut builder = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .gzip(true)
             // A total deadline, not only per-read timeouts: a server
             // trickling bytes cannot hold a request open for ever.
             .timeout(cfg.deadline)
             .connect_timeout(cfg.timeout)
             .read_timeout(cfg.timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("recur/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("recur/", env!("CARGO_PKG_VERSION")));
+        if let Some(p) = &cfg.proxy {
+            let proxy = reqwest::Proxy::all(p.0.as_str())
+                .map_err(|e| config_error(&cfg, format!("proxy {}: {e}", p.display())))?
+                .no_proxy(reqwest::NoProxy::from_env());
+            builder = builder.proxy(proxy);
+        }
+        let http = builder
             .build()
             .map_err(|e| config_error(&cfg, format!("cannot build the HTTP client: {e}")))?;
         Ok(JiraConnector {

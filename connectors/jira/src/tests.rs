@@ -192,6 +192,8 @@ fn config(url: &url::Url, datacenter: bool) -> JiraConfig {
         timeout: Duration::from_secs(10),
         deadline: Duration::from_secs(30),
         max_response_bytes: 64 << 20,
+        proxy: None,
+        ca: None,
     }
 }
 

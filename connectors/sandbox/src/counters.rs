@@ -22,12 +22,15 @@ pub struct RequestRecord {
     pub fault: Option<String>,
     /// Answered `304 Not Modified`.
     pub not_modified: bool,
+    /// The body was sent gzip-compressed (the request accepted it).
+    pub gzipped: bool,
 }
 
 #[derive(Default)]
 struct Inner {
     by_route: HashMap<String, u64>,
     total: u64,
+    gzipped: u64,
     log: VecDeque<RequestRecord>,
 }
 
@@ -49,6 +52,7 @@ impl Counters {
         let mut g = self.lock();
         *g.by_route.entry(route.to_string()).or_insert(0) += 1;
         g.total += 1;
+        g.gzipped += u64::from(record.gzipped);
         if g.log.len() >= LOG_CAPACITY {
             g.log.pop_front();
         }
@@ -61,6 +65,11 @@ impl Counters {
 
     pub(crate) fn total(&self) -> u64 {
         self.lock().total
+    }
+
+    /// Answers sent gzip-compressed.
+    pub(crate) fn gzipped(&self) -> u64 {
+        self.lock().gzipped
     }
 
     pub(crate) fn log(&self) -> Vec<RequestRecord> {

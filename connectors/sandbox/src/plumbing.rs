@@ -17,6 +17,11 @@
 //!
 //! Every request is logged exactly once, when its answer is ready, with
 //! the answer's status; a reset connection logs status 0.
+//!
+//! An answer the tracker served (or refused) without a fault is sent
+//! gzip-compressed when the request says `Accept-Encoding: gzip`, as the
+//! real trackers do, and counted as such; faulted answers never are, so a
+//! fault shapes exactly the bytes a test asked for.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -200,7 +205,7 @@ pub(crate) async fn handle<T: Tracker>(State(t): State<Arc<T>>, req: Request) ->
         request_id: t.next_request_id(),
     };
     let (route, routed) = t.route(&rq);
-    let record = |status: u16, fault: Option<&str>| {
+    let record = |status: u16, fault: Option<&str>, gzipped: bool| {
         t.counters().record(
             &route,
             RequestRecord {
@@ -209,13 +214,19 @@ pub(crate) async fn handle<T: Tracker>(State(t): State<Arc<T>>, req: Request) ->
                 status,
                 fault: fault.map(str::to_string),
                 not_modified: status == StatusCode::NOT_MODIFIED.as_u16(),
+                gzipped,
             },
         );
     };
     let logged = |resp: Response, fault: Option<&str>| {
-        record(resp.status().as_u16(), fault);
+        let gzipped = resp
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+        record(resp.status().as_u16(), fault, gzipped);
         resp
     };
+    let gzip = accepts_gzip(rq.headers()) && rq.method() != Method::HEAD;
     let body = match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
         Ok(b) => b,
         Err(_) => return logged(t.too_large(&rq, &routed), None),
@@ -240,7 +251,7 @@ pub(crate) async fn handle<T: Tracker>(State(t): State<Arc<T>>, req: Request) ->
                 None
             }
             Fault::ConnectionReset => {
-                record(0, fault_name);
+                record(0, fault_name, false);
                 return match rq.parts.extensions.get::<Arc<ConnCtl>>() {
                     Some(ctl) => {
                         ctl.reset();
@@ -284,16 +295,83 @@ pub(crate) async fn handle<T: Tracker>(State(t): State<Arc<T>>, req: Request) ->
         }
     }
 
+    let compress = gzip && fault_name.is_none();
     match t.serve(&rq, routed, &body, self_link) {
         Served::Executed(resp) => {
+            let resp = if compress { gzipped(resp).await } else { resp };
             let resp = logged(resp, fault_name);
             match trickle {
                 Some(millis) => trickled(resp, millis),
                 None => resp,
             }
         }
-        Served::Refused(resp) => logged(resp, fault_name),
+        Served::Refused(resp) => {
+            let resp = if compress { gzipped(resp).await } else { resp };
+            logged(resp, fault_name)
+        }
     }
+}
+
+/// Whether `Accept-Encoding` lists `gzip` (or `*`) with a non-zero weight.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or("");
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+}
+
+/// `resp` with its body gzip-compressed (`Content-Encoding: gzip`, the
+/// compressed `Content-Length`, `Vary: Accept-Encoding`). Empty bodies
+/// (a 304, a 204) and answers already encoded go as they are.
+async fn gzipped(resp: Response) -> Response {
+    use std::io::Write;
+    if resp.headers().contains_key(header::CONTENT_ENCODING)
+        || matches!(
+            resp.status(),
+            StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED
+        )
+    {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let plain = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        // Only the streaming fault bodies can fail, and those are never
+        // compressed; a 502 rather than a panic if one ever gets here.
+        Err(_) => {
+            parts.status = StatusCode::BAD_GATEWAY;
+            return Response::from_parts(parts, Body::empty());
+        }
+    };
+    if plain.is_empty() {
+        return Response::from_parts(parts, Body::from(plain));
+    }
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let packed = enc
+        .write_all(&plain)
+        .and_then(|()| enc.finish())
+        .expect("gzip into memory does not fail");
+    parts
+        .headers
+        .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(packed.len()));
+    parts
+        .headers
+        .append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    Response::from_parts(parts, Body::from(packed))
 }
 
 /// `body` cut roughly in half, for [`Fault::MalformedJson`]: never the
@@ -379,6 +457,45 @@ fn oversize_response(bytes: usize) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accept_encoding_is_read_with_its_weights() {
+        let h = |v: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+            accepts_gzip(&m)
+        };
+        assert!(h("gzip"));
+        assert!(h("br, GZIP;q=0.5"));
+        assert!(h("*"));
+        assert!(!h("identity"));
+        assert!(!h("gzip;q=0"));
+        assert!(!h("br, deflate"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[tokio::test]
+    async fn a_gzipped_answer_decodes_to_the_same_body() {
+        use std::io::Read;
+        let body = r#"[{"number":1,"title":"x"}]"#.repeat(50);
+        let resp = gzipped(Response::new(Body::from(body.clone()))).await;
+        assert_eq!(resp.headers()[header::CONTENT_ENCODING], "gzip");
+        let packed = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert!(packed.len() < body.len());
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(&packed[..])
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, body);
+        let empty = Response::builder()
+            .status(StatusCode::NOT_MODIFIED)
+            .body(Body::empty())
+            .unwrap();
+        let resp = gzipped(empty).await;
+        assert!(!resp.headers().contains_key(header::CONTENT_ENCODING));
+    }
 
     #[test]
     fn cut_document_is_never_whole() {

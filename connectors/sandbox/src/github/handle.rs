@@ -124,6 +124,12 @@ impl GithubHandle {
         self.shared.counters.total()
     }
 
+    /// Answers sent gzip-compressed (`Content-Encoding: gzip`) because the
+    /// request said `Accept-Encoding: gzip`.
+    pub fn gzip_answers(&self) -> u64 {
+        self.shared.counters.gzipped()
+    }
+
     /// Every route template with its count, sorted (for diagnostics).
     pub fn route_counts(&self) -> Vec<(String, u64)> {
         self.shared.counters.by_route()
