@@ -209,9 +209,10 @@ pub fn markdown_escape(text: &str) -> String {
                 out.push(c);
                 out.push(ZWJ);
             }
-            ':' if out.ends_with(|p: char| p.is_ascii_alphanumeric())
-                && chars.peek() == Some(&'/') =>
-            {
+            // Every `:/` is broken, not only after a scheme's letters: a
+            // character dropped above (a control) or one Jira reads as part
+            // of a scheme must not leave a `://` whole.
+            ':' if chars.peek() == Some(&'/') => {
                 out.push(':');
                 out.push(ZWJ);
             }
@@ -243,9 +244,8 @@ pub fn wiki_escape(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            ':' if out.ends_with(|p: char| p.is_ascii_alphanumeric())
-                && chars.peek() == Some(&'/') =>
-            {
+            // As in `markdown_escape`: every `:/` is broken.
+            ':' if chars.peek() == Some(&'/') => {
                 out.push(':');
                 out.push(ZWSP);
             }
@@ -417,6 +417,16 @@ mod tests {
                 }
             }
             prop_assert!(!e.contains("://"), "{}", e);
+        }
+    }
+
+    /// Regression (hostile text, found by the property test): `://` with
+    /// no scheme letter before it came through whole.
+    #[test]
+    fn wiki_escape_breaks_every_url_separator() {
+        for text in ["://", "x\u{0}://y", "+://evil", "http://evil"] {
+            let e = wiki_escape(text);
+            assert!(!e.contains("://"), "{text:?} → {e:?}");
         }
     }
 
