@@ -698,7 +698,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
                 cli.verbosity(),
             );
             if *reports {
-                Ok(crate::reports::bench_reports(*items, *history).await?)
+                crate::bench::reports(*items, *history).await
             } else {
                 crate::bench::bench(*issues, *writeback_items).await
             }

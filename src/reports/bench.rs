@@ -105,8 +105,12 @@ WHERE m.source = items.source AND m.key = items.key"#;
 /// item) in a database file under the memory limit a user's database gets,
 /// runs every built-in report as of 2026-06-30 and prints each report's
 /// time, with its sections' times and row counts, and the peak RSS. Times
-/// include turning rows into JSON values, as `recur report` does.
-pub async fn bench_reports(items: usize, history: usize) -> Result<(), ReportError> {
+/// include turning rows into JSON values, as `recur report` does. Returns
+/// each report's time in ms and the peak RSS in MB, for the bench table.
+pub async fn bench_reports(
+    items: usize,
+    history: usize,
+) -> Result<(Vec<(String, f64)>, Option<f64>), ReportError> {
     let dir = std::env::temp_dir().join(format!("recur-bench-reports-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| {
@@ -155,11 +159,13 @@ pub async fn bench_reports(items: usize, history: usize) -> Result<(), ReportErr
         ..Default::default()
     };
     let mut total = 0.0;
+    let mut times = Vec::new();
     for b in BUILTINS {
         let t = Instant::now();
         let output = run(&store, b.name, &params, None).await?;
         let ms = t.elapsed().as_secs_f64() * 1000.0;
         total += ms;
+        times.push((b.name.to_string(), ms));
         match output {
             ReportOutput::Rows(r) => {
                 println!("{:<12} {:>7.0} ms  {} rows", b.name, ms, r.rows.len())
@@ -184,19 +190,19 @@ pub async fn bench_reports(items: usize, history: usize) -> Result<(), ReportErr
     println!("all reports: {total:.0} ms");
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
-    if let Some(kb) = std::fs::read_to_string("/proc/self/status")
+    let peak = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
                 .find(|l| l.starts_with("VmHWM:"))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
-    {
+        .map(|kb| kb / 1024.0);
+    if let Some(mb) = peak {
         println!(
-            "peak RSS: {:.0} MB (DuckDB memory_limit {})",
-            kb / 1024.0,
+            "peak RSS: {mb:.0} MB (DuckDB memory_limit {})",
             crate::settings::DEFAULT_MEMORY_LIMIT
         );
     }
-    Ok(())
+    Ok((times, peak))
 }

@@ -1,8 +1,16 @@
 //! `recur bench`: the GitHub first sync against the loopback sandbox (and
 //! the same pages parsed by bare serde_json, for scale), the no-change
-//! resyncs, the Jira first sync and resync, and write-back at scale.
-//! Figures are printed, never asserted: speed and memory goals are checked
-//! by reading them, not by timed tests.
+//! resyncs, the history backfill, the Jira first sync and resync,
+//! write-back at scale, and the daemon at rest. Figures are printed, never
+//! asserted: speed and memory goals are checked by reading them, not by
+//! timed tests. The run ends with one table of every figure against its
+//! goal ([`table`]); first syncs and the daemon run as child processes
+//! ([`child`]) so their memory is recur's alone.
+
+mod child;
+mod table;
+
+use table::{Goal, Table};
 
 use crate::clock::Clock;
 use std::path::{Path, PathBuf};
@@ -22,7 +30,7 @@ const JIRA_PAGE: u64 = recur_sandbox::jira::CLOUD_PAGE_WITH_FIELDS as u64;
 /// Jira first sync of every sandbox Jira issue (the bench sandbox holds
 /// half as many as GitHub), requests against the minimum, and the
 /// no-change resync.
-pub async fn jira(sandbox: &Sandbox, dir: &Path) -> Result<(), Error> {
+async fn jira(sandbox: &Sandbox, dir: &Path, table: &mut Table) -> Result<(), Error> {
     let jira = sandbox.jira();
     let projects = jira.projects();
     let db = dir.join("bench-jira.duckdb");
@@ -33,6 +41,8 @@ pub async fn jira(sandbox: &Sandbox, dir: &Path) -> Result<(), Error> {
         sandbox_jira_source(&sandbox.jira_url(), &projects, false)
     );
     let settings = Settings::from_toml(&text)?;
+    let config = dir.join("bench-jira.toml");
+    std::fs::write(&config, &text).map_err(|e| Error::Runtime(e.to_string()))?;
     let mut issues = 0u64;
     let mut tracked = 0u64;
     // Per sync: the field list and the issue-type list, then the pages of
@@ -51,32 +61,89 @@ pub async fn jira(sandbox: &Sandbox, dir: &Path) -> Result<(), Error> {
         minimum += n.div_ceil(JIRA_PAGE).max(1) + 1;
     }
     jira.reset_counters();
+    let run = child_sync(&config).await?;
+    let (seen, requests) = (run.items_seen, run.requests);
+    let secs = run.secs;
+    println!(
+        "jira first sync: {seen} tracked of {issues} issues in {secs:.2}s = {:.0} issues/s; requests {requests} made, {minimum} minimum at {JIRA_PAGE} per page (ratio {:.2}); peak RSS {:.0} MB",
+        seen as f64 / secs,
+        requests as f64 / minimum.max(1) as f64,
+        run.peak_rss_mb
+    );
+    debug_assert_eq!(seen, tracked);
+    first_sync_rows(table, "Jira first sync", &run, minimum, 15_000.0);
     let t = Instant::now();
     let reports = crate::demo::sync_all(&settings, Clock::start_or_now()).await?;
     let secs = t.elapsed().as_secs_f64();
-    let r = &reports[0];
     println!(
-        "jira first sync: {} tracked of {issues} issues in {secs:.2}s = {:.0} issues/s; requests {} made, {minimum} minimum at {JIRA_PAGE} per page (ratio {:.2})",
-        r.stats.items_seen,
-        r.stats.items_seen as f64 / secs,
-        r.stats.api_requests,
-        r.stats.api_requests as f64 / minimum.max(1) as f64
-    );
-    debug_assert_eq!(r.stats.items_seen, tracked);
-    let t = Instant::now();
-    let reports = crate::demo::sync_all(&settings, Clock::start_or_now()).await?;
-    println!(
-        "jira no-change resync: {} requests ({} projects; Jira has no ETag, so one search page each plus the field lists), {:.3}s",
+        "jira no-change resync: {} requests ({} projects; Jira has no ETag, so one search page each plus the field lists), {secs:.3}s",
         reports[0].stats.api_requests,
         projects.len(),
-        t.elapsed().as_secs_f64()
     );
+    table.add("Jira no-change resync", secs, "s", Goal::None);
     Ok(())
+}
+
+/// A first sync as `recur --config CONFIG sync --format json`: what it
+/// saw, its requests, time and peak RSS.
+struct ChildSync {
+    items_seen: u64,
+    requests: u64,
+    secs: f64,
+    peak_rss_mb: f64,
+}
+
+/// A first sync's rows: speed against `goal`, requests against the
+/// minimum, and peak RSS against 300 MB.
+fn first_sync_rows(table: &mut Table, what: &str, run: &ChildSync, minimum: u64, goal: f64) {
+    table.add(
+        format!("{what} ({} tracked issues)", run.items_seen),
+        run.items_seen as f64 / run.secs,
+        "issues/s",
+        Goal::AtLeast(goal),
+    );
+    table.add(
+        format!("{what} requests ÷ minimum"),
+        run.requests as f64 / minimum.max(1) as f64,
+        "",
+        Goal::AtMost(1.0),
+    );
+    table.add(
+        format!("{what} peak RSS (recur alone)"),
+        run.peak_rss_mb,
+        "MB",
+        Goal::AtMost(300.0),
+    );
+}
+
+async fn child_sync(config: &Path) -> Result<ChildSync, Error> {
+    let run = child::run(vec![
+        "--config".into(),
+        config.display().to_string(),
+        "sync".into(),
+        "--format".into(),
+        "json".into(),
+    ])
+    .await?;
+    let v: serde_json::Value = serde_json::from_str(&run.stdout)
+        .map_err(|e| Error::Runtime(format!("bench: sync --format json: {e}")))?;
+    let sum = |k: &str| -> u64 {
+        v["sources"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|s| s[k].as_u64()).sum())
+            .unwrap_or(0)
+    };
+    Ok(ChildSync {
+        items_seen: sum("items_seen"),
+        requests: sum("api_requests"),
+        secs: run.secs,
+        peak_rss_mb: run.peak_rss_mb,
+    })
 }
 
 /// Write-back over at least `items` tracked items: the plan's size, the
 /// writes a run makes against it, the time, and a rerun (goal: 0 writes).
-pub async fn writeback(items: usize, dir: &Path) -> Result<(), Error> {
+async fn writeback(items: usize, dir: &Path, table: &mut Table) -> Result<(), Error> {
     // About a quarter of the bench sandbox's issues are tracked action items
     // and risks. The primary budget is lifted: 10k items need more than
     // GitHub's 5,000 requests an hour (a real first write-back of that size
@@ -130,13 +197,25 @@ pub async fn writeback(items: usize, dir: &Path) -> Result<(), Error> {
          in {secs:.1}s = {:.0} writes/s (unpaced, loopback)",
         writes as f64 / secs
     );
+    table.add(
+        format!("write-back of {planned} operations (unpaced)"),
+        writes as f64 / secs,
+        "writes/s",
+        Goal::None,
+    );
     let t = Instant::now();
     let again = run(false).await?;
+    let rewrites = again.iter().map(|r| r.counts.writes).sum::<u64>();
     println!(
-        "write-back rerun, nothing changed: {} writes, {} requests, {:.2}s",
-        again.iter().map(|r| r.counts.writes).sum::<u64>(),
+        "write-back rerun, nothing changed: {rewrites} writes, {} requests, {:.2}s",
         again.iter().map(|r| r.counts.requests).sum::<u64>(),
         t.elapsed().as_secs_f64()
+    );
+    table.add(
+        "write-back rerun, nothing changed",
+        rewrites as f64,
+        "writes",
+        Goal::AtMost(0.0),
     );
     sandbox.shutdown().await;
     Ok(())
@@ -144,7 +223,7 @@ pub async fn writeback(items: usize, dir: &Path) -> Result<(), Error> {
 
 /// History backfill of everything the first sync stored: requests against
 /// the fewest the chosen listings need, items per second, peak RSS.
-async fn backfill(settings: &Settings, clock: Clock) -> Result<(), Error> {
+async fn backfill(settings: &Settings, clock: Clock, table: &mut Table) -> Result<(), Error> {
     let sources = app::sources(settings, None)?;
     let store = Store::open(
         &settings.store_path,
@@ -177,6 +256,18 @@ async fn backfill(settings: &Settings, clock: Clock) -> Result<(), Error> {
             r.requests as f64 / r.minimum_requests.max(1) as f64,
             peak_rss_mb().unwrap_or(0.0)
         );
+        table.add(
+            format!("history backfill ({} items)", r.items),
+            r.items as f64 / secs.max(1e-9),
+            "items/s",
+            Goal::None,
+        );
+        table.add(
+            "history backfill requests ÷ minimum",
+            r.requests as f64 / r.minimum_requests.max(1) as f64,
+            "",
+            Goal::AtMost(1.0),
+        );
     }
     Ok(())
 }
@@ -192,6 +283,7 @@ fn peak_rss_mb() -> Option<f64> {
 /// Jira half as many) from the loopback sandbox, the no-change resyncs, and
 /// write-back over `writeback_items` items, with figures printed.
 pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), Error> {
+    let mut table = Table::default();
     let dir = tempdir_for_bench()?;
     let db = dir.join("bench.duckdb");
     let gen_start = Instant::now();
@@ -216,36 +308,42 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), Error> {
     }
     // The sync is measured alone (backfill off); the backfill after it has
     // its own figures below.
-    let settings = Settings::from_toml(&format!(
+    let text = format!(
         "{}\n[sync]\nbackfill = false\nbackfill_max_requests = 100000000\n",
         sandbox_config(&sandbox.github_url(), &repos, &db)
-    ))?;
-    let clock = crate::clock::Clock::start_or_now();
-    let rss_before = peak_rss_mb();
-    gh.reset_counters();
-    let t = Instant::now();
-    let reports = sync_all(&settings, clock).await?;
-    let secs = t.elapsed().as_secs_f64();
-    let r = &reports[0];
-    let items = r.stats.items_seen;
-    println!("first sync: {items} tracked issues listed ({tracked_entries} label entries incl. PRs) in {secs:.2}s = {:.0} issues/s", items as f64 / secs);
-    println!(
-        "requests: {} made, {} theoretical minimum (ratio {:.2})",
-        r.stats.api_requests,
-        minimum,
-        r.stats.api_requests as f64 / minimum.max(1) as f64
     );
+    let settings = Settings::from_toml(&text)?;
+    let config = dir.join("bench.toml");
+    std::fs::write(&config, &text).map_err(|e| Error::Runtime(e.to_string()))?;
+    let clock = crate::clock::Clock::start_or_now();
+    gh.reset_counters();
+    // The first sync as an operator runs it: `recur sync` in its own
+    // process, so its peak RSS is recur's alone.
+    let run = child_sync(&config).await?;
+    let (items, requests, secs) = (run.items_seen, run.requests, run.secs);
+    println!("first sync: {items} tracked issues listed ({tracked_entries} label entries incl. PRs) in {secs:.2}s = {:.0} issues/s; peak RSS {:.0} MB (recur alone)", items as f64 / secs, run.peak_rss_mb);
+    println!(
+        "requests: {requests} made, {minimum} theoretical minimum (ratio {:.2})",
+        requests as f64 / minimum.max(1) as f64
+    );
+    first_sync_rows(&mut table, "GitHub first sync", &run, minimum, 30_000.0);
     let spent_before = gh.rate_points_spent();
     let t = Instant::now();
     let reports = sync_all(&settings, clock).await?;
+    let resync = t.elapsed().as_secs_f64();
+    let points = gh.rate_points_spent() - spent_before;
     println!(
-        "no-change resync: {} requests, {} answered 304, {} rate-limit points spent, {:.3}s",
-        reports[0].stats.api_requests,
-        reports[0].stats.not_modified,
-        gh.rate_points_spent() - spent_before,
-        t.elapsed().as_secs_f64()
+        "no-change resync: {} requests, {} answered 304, {points} rate-limit points spent, {resync:.3}s",
+        reports[0].stats.api_requests, reports[0].stats.not_modified,
     );
-    backfill(&settings, clock).await?;
+    table.add("GitHub no-change resync", resync, "s", Goal::None);
+    table.add(
+        "GitHub no-change resync rate-limit points",
+        points as f64,
+        "points",
+        Goal::AtMost(0.0),
+    );
+    backfill(&settings, clock, &mut table).await?;
     // The same pages, fetched again and parsed by bare serde_json, for scale.
     let client = reqwest::Client::new();
     let mut bodies = Vec::new();
@@ -293,15 +391,71 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), Error> {
         parsed as f64 / bare,
         secs / bare
     );
-    println!(
-        "peak RSS: {:.0} MB (before sync {:.0} MB, includes the in-process sandbox)",
-        peak_rss_mb().unwrap_or(0.0),
-        rss_before.unwrap_or(0.0)
+    table.add(
+        "bare serde_json parse of the same pages",
+        parsed as f64 / bare,
+        "entries/s",
+        Goal::None,
     );
-    jira(&sandbox, &dir).await?;
+    table.add(
+        "GitHub first sync time ÷ bare parse time",
+        secs / bare,
+        "×",
+        Goal::AtMost(2.0),
+    );
+    // The daemon between cycles: one cycle over the synced file, then at
+    // rest (it opens the database per cycle and closes it after).
+    let daemon_config = dir.join("bench-daemon.toml");
+    std::fs::write(
+        &daemon_config,
+        format!(
+            "{}\n[sync]\nbackfill = false\n[daemon]\ninterval = \"1h\"\nlisten = \"127.0.0.1:0\"\nwriteback = false\n",
+            sandbox_config(&sandbox.github_url(), &repos, &db)
+        ),
+    )
+    .map_err(|e| Error::Runtime(e.to_string()))?;
+    let rest = child::daemon_at_rest(&daemon_config, &db).await?;
+    println!(
+        "daemon at rest after a cycle: RSS {:.1} MB (peak {:.0} MB during the cycle), {} descriptors of the database file open",
+        rest.rss_mb, rest.peak_rss_mb, rest.db_files_open
+    );
+    table.add("daemon at rest: RSS", rest.rss_mb, "MB", Goal::AtMost(50.0));
+    table.add(
+        "daemon at rest: database files held open",
+        rest.db_files_open as f64,
+        "",
+        Goal::AtMost(0.0),
+    );
+    jira(&sandbox, &dir, &mut table).await?;
     sandbox.shutdown().await;
-    writeback(writeback_items, &dir).await?;
+    writeback(writeback_items, &dir, &mut table).await?;
     let _ = std::fs::remove_dir_all(&dir);
+    println!("\n{}", table.render());
+    Ok(())
+}
+
+/// `recur bench --reports`: every report over generated data, then the
+/// table of each report's time against the goal (< 1 s) and the peak RSS.
+pub async fn reports(items: usize, history: usize) -> Result<(), Error> {
+    let (times, peak) = crate::reports::bench_reports(items, history).await?;
+    let mut table = Table::default();
+    for (name, ms) in times {
+        table.add(
+            format!("report {name} ({items} items, {history} history rows)"),
+            ms,
+            "ms",
+            Goal::AtMost(1000.0),
+        );
+    }
+    if let Some(mb) = peak {
+        table.add(
+            "reports peak RSS (incl. generating the data)",
+            mb,
+            "MB",
+            Goal::AtMost(300.0),
+        );
+    }
+    println!("\n{}", table.render());
     Ok(())
 }
 
