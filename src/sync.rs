@@ -155,6 +155,10 @@ struct Ctx<'a> {
     shutdown: Shutdown,
     gone: u64,
     pending: Pending,
+    /// The batch merging on the store thread while the next pages are
+    /// fetched and parsed (at most one: it is waited for before the next
+    /// is queued, and before anything reads what it wrote).
+    merging: Option<crate::store::Queued<crate::store::IngestStats>>,
 }
 
 impl SyncJob<'_> {
@@ -181,8 +185,17 @@ impl SyncJob<'_> {
             shutdown,
             gone: 0,
             pending: Pending::default(),
+            merging: None,
         };
-        let result = ctx.sync_all(reconcile).await;
+        let mut result = ctx.sync_all(reconcile).await;
+        // A batch still merging when the sync stopped (an error) counts and
+        // may fail itself: its outcome is the run's too.
+        let settled = ctx.settle().await;
+        if result.is_ok() {
+            if let Err(e) = settled {
+                result = Err(e);
+            }
+        }
         ctx.stats.api_requests = self.connector.requests_sent() - before;
         let error = result.as_ref().err().map(|e| e.to_string());
         let ok = result.is_ok();
@@ -487,14 +500,18 @@ impl Ctx<'_> {
             f(self.stats.items_seen);
         }
         if self.pending.rows.len() >= BATCH_ROWS {
-            self.flush().await?;
+            self.queue_batch().await?;
         }
         Ok(())
     }
 
-    /// Merges the buffered pages and stores the cursor after the last one,
-    /// in one transaction.
-    async fn flush(&mut self) -> Result<(), SyncError> {
+    /// Queues the buffered pages' merge, with the cursor after the last
+    /// one, as one transaction on the store thread, and returns without
+    /// waiting for it: the next pages are fetched and parsed meanwhile (on
+    /// two cores, the merge and the fetch overlap). The batch before is
+    /// waited for first, so one batch is in flight at most.
+    async fn queue_batch(&mut self) -> Result<(), SyncError> {
+        self.settle().await?;
         let Pending {
             rows,
             malformed,
@@ -503,13 +520,29 @@ impl Ctx<'_> {
         if cursor.is_none() && rows.is_empty() && malformed.is_empty() {
             return Ok(());
         }
-        let stats = self
-            .job
-            .store
-            .ingest_page(self.run_id, self.source(), rows, cursor, malformed)
-            .await?;
-        self.stats.items_upserted += stats.changed;
+        self.merging =
+            Some(
+                self.job
+                    .store
+                    .submit_page(self.run_id, self.source(), rows, cursor, malformed),
+            );
         Ok(())
+    }
+
+    /// Waits for the batch in flight, if any.
+    async fn settle(&mut self) -> Result<(), SyncError> {
+        if let Some(merging) = self.merging.take() {
+            let stats = merging.wait().await?;
+            self.stats.items_upserted += stats.changed;
+        }
+        Ok(())
+    }
+
+    /// Merges the buffered pages (and the cursor after the last one) and
+    /// waits until they are stored.
+    async fn flush(&mut self) -> Result<(), SyncError> {
+        self.queue_batch().await?;
+        self.settle().await
     }
 
     async fn save_cursor(&mut self, container: &str, cursor: &Cursor) -> Result<(), SyncError> {

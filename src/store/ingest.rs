@@ -121,9 +121,27 @@ impl Store {
         cursor: Option<(String, serde_json::Value)>,
         malformed: Vec<recur_core::Malformed>,
     ) -> Result<IngestStats, StoreError> {
-        self.check_writable()?;
+        self.submit_page(run_id, source, rows, cursor, malformed)
+            .wait()
+            .await
+    }
+
+    /// [`Store::ingest_page`] queued now and answered later, so the sync can
+    /// fetch and parse its next pages while this batch merges (one batch in
+    /// flight; the cursor still commits with its batch).
+    pub fn submit_page(
+        &self,
+        run_id: i64,
+        source: &str,
+        rows: Vec<ItemRow>,
+        cursor: Option<(String, serde_json::Value)>,
+        malformed: Vec<recur_core::Malformed>,
+    ) -> super::Queued<IngestStats> {
+        if let Err(e) = self.check_writable() {
+            return super::Queued::failed(e);
+        }
         let source = source.to_string();
-        self.call(move |conn| {
+        self.submit(move |conn| {
             let tx = conn.transaction().map_err(sql("begin page transaction"))?;
             let now = Utc::now();
             let stats = stage_and_merge(&tx, run_id, &source, &rows, now)?;
@@ -140,7 +158,6 @@ impl Store {
             tx.commit().map_err(sql("commit page"))?;
             Ok(stats)
         })
-        .await
     }
 }
 

@@ -208,13 +208,23 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
     {
+        self.submit(f).wait().await
+    }
+
+    /// Queues `f` on the store thread now, not when the answer is awaited:
+    /// jobs run in the order they were submitted, so the caller may go on
+    /// (fetch the next page) while this one runs, and any later call sees
+    /// its effects.
+    pub(crate) fn submit<R, F>(&self, f: F) -> Queued<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
+    {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Box::new(move |conn| {
-                let _ = tx.send(f(conn));
-            }))
-            .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        let sent = self.jobs.send(Box::new(move |conn| {
+            let _ = tx.send(f(conn));
+        }));
+        Queued(sent.map(|_| rx).map_err(|_| StoreError::Closed))
     }
 
     pub(crate) fn check_writable(&self) -> Result<(), StoreError> {
@@ -232,6 +242,25 @@ impl Store {
         if let Some(thread) = thread {
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
+    }
+}
+
+/// A job queued on the store thread ([`Store::submit`]); its answer comes
+/// with [`Queued::wait`].
+#[must_use = "a queued job's error is only seen by waiting for it"]
+pub struct Queued<R>(Result<tokio::sync::oneshot::Receiver<Result<R, StoreError>>, StoreError>);
+
+impl<R> Queued<R> {
+    /// The job's answer (already there if it has run).
+    pub async fn wait(self) -> Result<R, StoreError> {
+        match self.0 {
+            Ok(rx) => rx.await.map_err(|_| StoreError::Closed)?,
+            Err(e) => Err(e),
+        }
+    }
+
+    fn failed(e: StoreError) -> Self {
+        Queued(Err(e))
     }
 }
 
