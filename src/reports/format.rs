@@ -35,18 +35,28 @@ pub fn render(
     format: ReportFormat,
 ) -> io::Result<()> {
     match format {
+        // Streamed row by row: no value tree the size of the answer is
+        // built (lint over 1M items answers in the hundreds of thousands of
+        // rows).
         ReportFormat::Json => {
-            let value = match output {
-                ReportOutput::Rows(r) => rows_json(r),
-                ReportOutput::Sections(sections) => J::Object(
-                    sections
-                        .iter()
-                        .map(|(name, r)| (name.clone(), rows_json(r)))
-                        .collect(),
-                ),
-            };
-            serde_json::to_writer(&mut *out, &value)?;
-            writeln!(out)
+            let mut w = io::BufWriter::new(&mut *out);
+            match output {
+                ReportOutput::Rows(r) => write_rows_json(&mut w, r)?,
+                ReportOutput::Sections(sections) => {
+                    w.write_all(b"{")?;
+                    for (i, (name, r)) in sections.iter().enumerate() {
+                        if i > 0 {
+                            w.write_all(b",")?;
+                        }
+                        serde_json::to_writer(&mut w, name)?;
+                        w.write_all(b":")?;
+                        write_rows_json(&mut w, r)?;
+                    }
+                    w.write_all(b"}")?;
+                }
+            }
+            writeln!(w)?;
+            w.flush()
         }
         ReportFormat::Table | ReportFormat::Csv => {
             let fmt = if format == ReportFormat::Table {
@@ -84,6 +94,35 @@ pub fn render(
 
 fn rows_json(r: &QueryResult) -> J {
     J::Array(r.to_objects().into_iter().map(J::Object).collect())
+}
+
+/// `[{column: value, …}, …]`, written as it goes. Columns in order; a
+/// result with a repeated column name goes through [`rows_json`], whose
+/// object keeps one of each, so both paths write the same text.
+fn write_rows_json(w: &mut impl Write, r: &QueryResult) -> io::Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    if !r.columns.iter().all(|c| seen.insert(c)) {
+        return Ok(serde_json::to_writer(w, &rows_json(r))?);
+    }
+    let keys = r
+        .columns
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<_>, _>>()?;
+    w.write_all(b"[")?;
+    for (i, row) in r.rows.iter().enumerate() {
+        w.write_all(if i > 0 { b",{" } else { b"{" })?;
+        for (j, (k, v)) in keys.iter().zip(row).enumerate() {
+            if j > 0 {
+                w.write_all(b",")?;
+            }
+            w.write_all(k.as_bytes())?;
+            w.write_all(b":")?;
+            serde_json::to_writer(&mut *w, v)?;
+        }
+        w.write_all(b"}")?;
+    }
+    w.write_all(b"]")
 }
 
 /// `open_by_age` → `Open by age`.
@@ -182,6 +221,28 @@ pub fn md_text(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The streamed JSON is the text the value tree would serialise to,
+    /// repeated column names included.
+    #[test]
+    fn streamed_json_equals_the_value_tree() {
+        use serde_json::json;
+        for columns in [vec!["a", "b"], vec!["x", "x"]] {
+            let r = QueryResult {
+                columns: columns.iter().map(|c| c.to_string()).collect(),
+                rows: vec![
+                    vec![json!(1), json!("t\"q")],
+                    vec![json!(null), json!([1.5, {"k": "v"}])],
+                ],
+            };
+            let mut streamed = Vec::new();
+            write_rows_json(&mut streamed, &r).unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                serde_json::to_string(&rows_json(&r)).unwrap()
+            );
+        }
+    }
 
     fn result(columns: &[&str], rows: Vec<Vec<J>>) -> QueryResult {
         QueryResult {
