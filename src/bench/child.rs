@@ -98,6 +98,11 @@ pub(crate) async fn run(args: Vec<String>) -> Result<ChildRun, Error> {
 pub(crate) struct AtRest {
     /// RSS a few seconds after its first cycle finished.
     pub rss_mb: f64,
+    /// Of it, anonymous memory (heap, stacks): what the process holds.
+    pub anon_mb: f64,
+    /// Of it, file-backed pages (the binary's code touched by the cycle),
+    /// which the kernel may drop and read back.
+    pub file_mb: f64,
     /// Peak RSS over its life (the cycle's).
     pub peak_rss_mb: f64,
     /// Open descriptors of the database file (or its WAL) at rest.
@@ -152,7 +157,8 @@ pub(crate) async fn daemon_at_rest(config: &Path, db: &Path) -> Result<AtRest, E
                         .count()
                 })
                 .unwrap_or(0);
-            Some((status_kb(pid, "VmRSS:").unwrap_or(0.0) / 1024.0, open))
+            let mb = |f: &str| status_kb(pid, f).unwrap_or(0.0) / 1024.0;
+            Some((mb("VmRSS:"), mb("RssAnon:"), mb("RssFile:"), open))
         } else {
             None
         };
@@ -160,10 +166,12 @@ pub(crate) async fn daemon_at_rest(config: &Path, db: &Path) -> Result<AtRest, E
         // SAFETY: signalling our own child, not yet reaped.
         unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
         child.wait().map_err(runtime)?;
-        let (rss_mb, db_files_open) =
+        let (rss_mb, anon_mb, file_mb, db_files_open) =
             measured.ok_or_else(|| runtime("the daemon finished no cycle within 10 minutes"))?;
         Ok(AtRest {
             rss_mb,
+            anon_mb,
+            file_mb,
             peak_rss_mb,
             db_files_open,
         })

@@ -416,10 +416,16 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), Error> {
     .map_err(|e| Error::Runtime(e.to_string()))?;
     let rest = child::daemon_at_rest(&daemon_config, &db).await?;
     println!(
-        "daemon at rest after a cycle: RSS {:.1} MB (peak {:.0} MB during the cycle), {} descriptors of the database file open",
-        rest.rss_mb, rest.peak_rss_mb, rest.db_files_open
+        "daemon at rest after a cycle: RSS {:.1} MB ({:.1} MB anonymous, {:.1} MB file-backed code pages; peak {:.0} MB during the cycle), {} descriptors of the database file open",
+        rest.rss_mb, rest.anon_mb, rest.file_mb, rest.peak_rss_mb, rest.db_files_open
     );
     table.add("daemon at rest: RSS", rest.rss_mb, "MB", Goal::AtMost(50.0));
+    table.add(
+        "daemon at rest: of it anonymous (heap)",
+        rest.anon_mb,
+        "MB",
+        Goal::None,
+    );
     table.add(
         "daemon at rest: database files held open",
         rest.db_files_open as f64,
