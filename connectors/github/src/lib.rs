@@ -507,6 +507,9 @@ impl Connector for GithubConnector {
     }
 
     async fn prepare_log(&self) -> Result<(), ConnectorError> {
+        // Milestone due dates are read afresh each backfill run: a daemon
+        // keeps its connector, and a milestone's date may have moved.
+        self.milestones.lock().expect("milestones").clear();
         Ok(())
     }
 
