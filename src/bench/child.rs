@@ -109,7 +109,8 @@ pub(crate) struct AtRest {
     pub db_files_open: usize,
 }
 
-fn status_kb(pid: u32, field: &str) -> Option<f64> {
+/// A `kB` field of `/proc/PID/status` (`VmHWM:`, `VmRSS:`, …).
+pub(super) fn status_kb(pid: u32, field: &str) -> Option<f64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = s.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()

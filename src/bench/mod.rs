@@ -273,10 +273,7 @@ async fn backfill(settings: &Settings, clock: Clock, table: &mut Table) -> Resul
 }
 
 fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
+    child::status_kb(std::process::id(), "VmHWM:").map(|kb| kb / 1024.0)
 }
 
 /// `recur bench`: first sync of `issues` GitHub issues (and the sandbox's
@@ -443,7 +440,14 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), Error> {
 /// `recur bench --reports`: every report over generated data, then the
 /// table of each report's time against the goal (< 1 s) and the peak RSS.
 pub async fn reports(items: usize, history: usize) -> Result<(), Error> {
-    let (times, peak) = crate::reports::bench_reports(items, history).await?;
+    let times = crate::reports::bench_reports(items, history).await?;
+    let peak = peak_rss_mb();
+    if let Some(mb) = peak {
+        println!(
+            "peak RSS: {mb:.0} MB (DuckDB memory_limit {})",
+            crate::settings::DEFAULT_MEMORY_LIMIT
+        );
+    }
     let mut table = Table::default();
     for (name, ms) in times {
         table.add(

@@ -226,10 +226,7 @@ pub(super) fn validate_source(
     let ca = match &s.ca_file {
         None => None,
         Some(file) => {
-            let file = match config_path.and_then(|p| p.parent()) {
-                Some(dir) if file.is_relative() => dir.join(file),
-                _ => file.clone(),
-            };
+            let file = beside_config(config_path, file);
             Some(
                 recur_core::net::CaBundle::read(&file)
                     .map_err(|e| ConfigError::new(origin, format!("{} = {e}", key("ca_file"))))?,
@@ -279,10 +276,7 @@ pub(super) fn validate_source(
                     ),
                 ));
             }
-            let file = match config_path.and_then(|p| p.parent()) {
-                Some(dir) if file.is_relative() => dir.join(file),
-                _ => file.clone(),
-            };
+            let file = beside_config(config_path, file);
             let pem = std::fs::read_to_string(&file).map_err(|e| {
                 ConfigError::new(
                     origin,
@@ -325,10 +319,7 @@ pub(super) fn validate_source(
         (Some(t), None) if t.expose().trim().is_empty() => None,
         (Some(t), None) => Some(Secret::new(t.expose().trim())),
         (None, Some(file)) => {
-            let file = match config_path.and_then(|p| p.parent()) {
-                Some(dir) if file.is_relative() => dir.join(file),
-                _ => file.clone(),
-            };
+            let file = beside_config(config_path, file);
             let text = std::fs::read_to_string(&file).map_err(|e| {
                 ConfigError::new(
                     origin,
@@ -554,4 +545,14 @@ pub(super) fn validate_source(
         rules,
         tracker,
     })
+}
+
+/// A file named in the configuration: relative to the configuration file's
+/// folder (as token_file, private_key_file and ca_file are documented),
+/// else as written.
+fn beside_config(config_path: Option<&Path>, file: &Path) -> PathBuf {
+    match config_path.and_then(|p| p.parent()) {
+        Some(dir) if file.is_relative() => dir.join(file),
+        _ => file.to_path_buf(),
+    }
 }

@@ -2,28 +2,9 @@
 //! environment, as `gh` reads it) and the preflight `recur check`.
 
 use std::path::Path;
-use std::process::Output;
 
+use crate::cli::{recur, text};
 use crate::common::*;
-
-async fn recur(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_recur"));
-    cmd.current_dir(dir)
-        .args(args)
-        .env_remove("RECUR_CONFIG")
-        .env_remove("GH_TOKEN")
-        .env_remove("GITHUB_TOKEN")
-        .env(recur::clock::NOW_ENV, clock().now().to_rfc3339())
-        .env("RECUR_LOG", "info");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().await.expect("recur runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// The sandbox configuration without its `token = …` line.
 fn tokenless_config(sb: &recur_sandbox::Sandbox, db: &Path) -> String {

@@ -5,12 +5,28 @@ use std::process::Output;
 
 use crate::common::*;
 
+/// Runs the `recur` binary in `dir` with `env` added; nothing from the
+/// developer's environment that recur reads (`RECUR_CONFIG`, `GH_TOKEN`,
+/// `GITHUB_TOKEN`, the proxy variables) reaches it.
 pub(crate) async fn recur(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_recur"));
-    cmd.current_dir(dir)
-        .args(args)
-        .env_remove("RECUR_CONFIG")
-        .env(recur::clock::NOW_ENV, clock().now().to_rfc3339())
+    cmd.current_dir(dir).args(args);
+    for var in [
+        "RECUR_CONFIG",
+        "GH_TOKEN",
+        "GITHUB_TOKEN",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env(recur::clock::NOW_ENV, clock().now().to_rfc3339())
         .env("RECUR_LOG", "info");
     for (k, v) in env {
         cmd.env(k, v);

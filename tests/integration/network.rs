@@ -8,7 +8,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Output;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -17,6 +17,7 @@ use recur_sandbox::Sandbox;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::cli::{recur, text};
 use crate::common::*;
 
 /// A CA made for one test, and its PEM file.
@@ -240,35 +241,6 @@ async fn direct_items(sb: &Sandbox, dir: &Path) -> Vec<Vec<serde_json::Value>> {
     rows
 }
 
-/// Runs `recur sync` in `dir` with exactly the proxy variables of `env`.
-async fn recur_sync(dir: &Path, env: &[(&str, &str)]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_recur"));
-    cmd.current_dir(dir)
-        .arg("sync")
-        .env_remove("RECUR_CONFIG")
-        .env(recur::clock::NOW_ENV, clock().now().to_rfc3339());
-    for var in [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ] {
-        cmd.env_remove(var);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().await.expect("recur runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_with_a_private_ca_syncs_only_with_its_ca_file() {
     let sb = small_sandbox().await;
@@ -359,7 +331,7 @@ async fn https_proxy_in_the_environment_is_honoured_and_no_proxy_bypasses_it() {
             config(&sb, urls, &db, &ca_line(&ca)),
         )
         .unwrap();
-        let out = recur_sync(&run, &[(var, &proxy.url)]).await;
+        let out = recur(&run, &["sync"], &[(var, &proxy.url)]).await;
         assert!(out.status.success(), "{var}: {}", text(&out.stderr));
         assert!(
             proxy.tunnelled_to(&gh_url) && proxy.tunnelled_to(&jira_url),
@@ -384,7 +356,7 @@ async fn https_proxy_in_the_environment_is_honoured_and_no_proxy_bypasses_it() {
             env.push(("HTTPS_PROXY", &proxy.url));
         }
         std::fs::write(run.join("recur.toml"), config(&sb, urls, &db, &extra)).unwrap();
-        let out = recur_sync(&run, &env).await;
+        let out = recur(&run, &["sync"], &env).await;
         assert!(out.status.success(), "{name}: {}", text(&out.stderr));
         assert_eq!(proxy.tunnels(), 0, "{name}: NO_PROXY was not honoured");
         assert_eq!(items(&db).await, want, "{name}");

@@ -385,9 +385,17 @@ pub(crate) fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn parse_key(key: &str) -> Option<(&str, u64)> {
-    let (repo, n) = key.rsplit_once('#')?;
-    Some((repo, n.parse().ok()?))
+/// `owner/repo` and the number of a key `owner/repo#N` (reads, probes
+/// and write-back all split keys here).
+pub(crate) fn split_key<'k>(source: &str, key: &'k str) -> Result<(&'k str, u64), ConnectorError> {
+    key.rsplit_once('#')
+        .and_then(|(repo, n)| Some((repo, n.parse().ok()?)))
+        .ok_or_else(|| ConnectorError::Http {
+            source_name: source.to_string(),
+            status: 0,
+            url: String::new(),
+            message: format!("{key:?} is not a GitHub key (owner/repo#N)"),
+        })
 }
 
 #[async_trait]
@@ -517,12 +525,7 @@ impl Connector for GithubConnector {
         let pp = events::PAGE_SIZE;
         match request {
             EventsRequest::Item { key, cursor } => {
-                let (repo, number) = parse_key(key).ok_or_else(|| ConnectorError::Http {
-                    source_name: self.name(),
-                    status: 0,
-                    url: String::new(),
-                    message: format!("{key:?} is not a GitHub key (owner/repo#N)"),
-                })?;
+                let (repo, number) = split_key(&self.cfg.name, key)?;
                 let url = cursor.clone().unwrap_or_else(|| {
                     format!("/repos/{repo}/issues/{number}/events?per_page={pp}")
                 });
@@ -550,12 +553,7 @@ impl Connector for GithubConnector {
     }
 
     async fn probe(&self, key: &str) -> Result<Probe, ConnectorError> {
-        let (repo, number) = parse_key(key).ok_or_else(|| ConnectorError::Http {
-            source_name: self.name(),
-            status: 0,
-            url: String::new(),
-            message: format!("{key:?} is not a GitHub key (owner/repo#N)"),
-        })?;
+        let (repo, number) = split_key(&self.cfg.name, key)?;
         let url = format!("/repos/{repo}/issues/{number}");
         let a = self.get(&url, None).await?;
         match a.status.as_u16() {

@@ -28,7 +28,7 @@ use recur_core::{
 use serde_json::json;
 
 use crate::transport::{rate_limit, Answer};
-use crate::{parse_link_next, GithubConnector};
+use crate::{parse_link_next, split_key, GithubConnector};
 
 /// GitHub's longest label name.
 pub const MAX_LABEL_CHARS: usize = 50;
@@ -44,18 +44,6 @@ fn seg(s: &str) -> String {
         }
     }
     out
-}
-
-/// `owner/repo` and the number of a key `owner/repo#N`.
-fn split_key(source: &str, key: &str) -> Result<(String, u64), ConnectorError> {
-    key.rsplit_once('#')
-        .and_then(|(repo, n)| Some((repo.to_string(), n.parse().ok()?)))
-        .ok_or_else(|| ConnectorError::Http {
-            source_name: source.to_string(),
-            status: 0,
-            url: String::new(),
-            message: format!("{key:?} is not a GitHub key (owner/repo#N)"),
-        })
 }
 
 impl GithubConnector {
@@ -425,7 +413,7 @@ mod tests {
 
     #[test]
     fn keys_split_into_repo_and_number() {
-        assert_eq!(split_key("gh", "acme/x#12").unwrap(), ("acme/x".into(), 12));
+        assert_eq!(split_key("gh", "acme/x#12").unwrap(), ("acme/x", 12));
         assert!(split_key("gh", "OPS-1").is_err());
     }
 }
