@@ -12,7 +12,6 @@
 //! the site's locale.
 
 use recur_core::{Change, ConnectorError, EventsPage, ItemEvent};
-use reqwest::Method;
 use serde_json::Value;
 
 use crate::fields::FieldMap;
@@ -239,22 +238,13 @@ impl JiraConnector {
             Some(m) => m,
             None => self.load_fields().await?,
         };
-        let transient = |m: String| ConnectorError::Transient {
-            source_name: self.name(),
-            status: Some(200),
-            message: m,
-        };
+        let what = format!("the changelog of {key}");
         if self.cfg.datacenter {
             let mut url = self.endpoint(&format!("/issue/{key}"))?;
             url.query_pairs_mut()
                 .append_pair("fields", "created")
                 .append_pair("expand", "changelog");
-            let a = self.send(Method::GET, url.clone(), None).await?;
-            if a.status != 200 {
-                return Err(self.error_for(url.as_str(), format!("the changelog of {key}"), &a));
-            }
-            let v: Value = serde_json::from_slice(&a.body)
-                .map_err(|e| transient(format!("malformed changelog of {key}: {e}")))?;
+            let (v, headers) = self.get_ok(url, &what).await?;
             let histories = v
                 .pointer("/changelog/histories")
                 .and_then(Value::as_array)
@@ -263,7 +253,7 @@ impl JiraConnector {
             return Ok(EventsPage {
                 events: read_histories(key, &histories, &map),
                 next: None,
-                rate: rate_limit(&a.headers),
+                rate: rate_limit(&headers),
                 entries: histories.len(),
                 extra_requests: 0,
             });
@@ -273,12 +263,7 @@ impl JiraConnector {
         url.query_pairs_mut()
             .append_pair("startAt", &start.to_string())
             .append_pair("maxResults", &PAGE_SIZE.to_string());
-        let a = self.send(Method::GET, url.clone(), None).await?;
-        if a.status != 200 {
-            return Err(self.error_for(url.as_str(), format!("the changelog of {key}"), &a));
-        }
-        let v: Value = serde_json::from_slice(&a.body)
-            .map_err(|e| transient(format!("malformed changelog of {key}: {e}")))?;
+        let (v, headers) = self.get_ok(url, &what).await?;
         let values = v
             .get("values")
             .and_then(Value::as_array)
@@ -293,7 +278,7 @@ impl JiraConnector {
         Ok(EventsPage {
             events: read_histories(key, &values, &map),
             next: (!last && !values.is_empty()).then(|| seen.to_string()),
-            rate: rate_limit(&a.headers),
+            rate: rate_limit(&headers),
             entries: values.len(),
             extra_requests: 0,
         })

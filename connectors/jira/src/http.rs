@@ -28,6 +28,31 @@ pub(crate) struct Answer {
 }
 
 impl JiraConnector {
+    /// GETs `url` and reads a 200 answer as JSON, with its headers (for the
+    /// rate limit); another status is the error [`Self::error_for`] names
+    /// after `what`, an unreadable body a transient error.
+    pub(crate) async fn get_ok(
+        &self,
+        url: url::Url,
+        what: &str,
+    ) -> Result<(Value, HeaderMap), ConnectorError> {
+        let a = self.send(Method::GET, url.clone(), None).await?;
+        if a.status != 200 {
+            return Err(self.error_for(url.as_str(), what.to_string(), &a));
+        }
+        let v = self.parse_json(what, &a)?;
+        Ok((v, a.headers))
+    }
+
+    /// An answer's body as JSON; unreadable is transient (a cut-off body).
+    pub(crate) fn parse_json(&self, what: &str, a: &Answer) -> Result<Value, ConnectorError> {
+        serde_json::from_slice(&a.body).map_err(|e| ConnectorError::Transient {
+            source_name: self.name(),
+            status: Some(a.status),
+            message: format!("{what}: malformed answer: {e}"),
+        })
+    }
+
     /// Sends one request; transport failures and cut-off bodies are
     /// transient. Every attempt is counted.
     ///

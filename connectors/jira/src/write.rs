@@ -113,14 +113,6 @@ impl JiraConnector {
         self.writes.fetch_add(1, Ordering::Relaxed);
         self.send(method, url, Some(body)).await
     }
-
-    fn parse_json(&self, what: &str, a: &Answer) -> Result<Value, ConnectorError> {
-        serde_json::from_slice(&a.body).map_err(|e| ConnectorError::Transient {
-            source_name: self.name(),
-            status: Some(a.status),
-            message: format!("{what}: malformed answer: {e}"),
-        })
-    }
 }
 
 /// Marks an edit as recur's in the history (Jira shows the actor
