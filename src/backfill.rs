@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use recur_core::normalize::{normalize, LabelRules};
+use recur_core::normalize::LabelRules;
 use recur_core::{Connector, EventsPage, EventsRequest, RateLimit};
 use serde::Serialize;
 use tracing::Instrument;
@@ -298,11 +298,7 @@ impl BackfillJob<'_> {
                     .map(|v| {
                         let mut item = v.item;
                         item.updated_at = v.valid_from;
-                        ItemRow {
-                            norm: normalize(&item, self.rules),
-                            item,
-                            managed_prefix: self.rules.managed_label_prefix.clone(),
-                        }
+                        ItemRow::new(item, self.rules)
                     })
                     .collect();
                 batch.push((t.key.clone(), rows));

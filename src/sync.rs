@@ -20,7 +20,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use recur_core::normalize::{normalize, LabelRules};
+use recur_core::normalize::LabelRules;
 use recur_core::{Connector, ConnectorError, Listing, Page, PageRequest, Probe, RateLimit};
 use serde::{Deserialize, Serialize};
 
@@ -378,11 +378,7 @@ impl Ctx<'_> {
             match probe {
                 Probe::Found(item) => {
                     let item = *item;
-                    let row = ItemRow {
-                        norm: normalize(&item, self.job.rules),
-                        item,
-                        managed_prefix: self.job.rules.managed_label_prefix.clone(),
-                    };
+                    let row = ItemRow::new(item, self.job.rules);
                     let stats = self
                         .job
                         .store
@@ -486,12 +482,8 @@ impl Ctx<'_> {
         for m in &page.malformed {
             tracing::warn!(source = self.source(), key = %m.key, reason = %m.reason, "Entry could not be read; its JSON is kept in malformed_entries.");
         }
-        let managed = &self.job.rules.managed_label_prefix;
-        let rows = page.items.into_iter().map(|item| ItemRow {
-            norm: normalize(&item, self.job.rules),
-            item,
-            managed_prefix: managed.clone(),
-        });
+        let rules = self.job.rules;
+        let rows = page.items.into_iter().map(|item| ItemRow::new(item, rules));
         self.pending.rows.extend(rows);
         self.pending.malformed.extend(page.malformed);
         let state = serde_json::to_value(cursor).expect("cursor serialises");

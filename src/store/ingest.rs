@@ -5,63 +5,96 @@
 
 use chrono::{DateTime, Utc};
 use duckdb::{params, Connection};
-use recur_core::normalize::Normalized;
+use recur_core::normalize::{normalize, LabelRules, Normalized};
 use recur_core::Item;
 use sha2::{Digest, Sha256};
 
 use super::{sql, Store, StoreError};
 
-/// One item ready for the store: the tracker record and its normalised form.
+/// One item ready for the store: the tracker record, its normalised form,
+/// and the texts the store writes for it (content hash, JSON columns). Those
+/// are prepared by [`ItemRow::new`] on the caller's thread, so a sync's
+/// store thread only appends and merges (hashing and serialising there cost
+/// a fifth of a first sync's store time).
 #[derive(Debug, Clone)]
 pub struct ItemRow {
     /// The tracker record (with its raw JSON).
     pub item: Item,
     /// Kind and typed fields.
     pub norm: Normalized,
-    /// recur's own label prefix (`[writeback] label_prefix`); labels under
-    /// it are left out of the content hash. Empty: none.
-    pub managed_prefix: String,
+    prepared: Prepared,
+}
+
+/// The texts of an [`ItemRow`] derived from its item and normal form.
+#[derive(Debug, Clone)]
+struct Prepared {
+    content_hash: String,
+    sections: String,
+    links: String,
+    problems: String,
+    labels: String,
+    owners: String,
 }
 
 impl ItemRow {
-    /// The hash of everything the store derives history from. It leaves out
-    /// `updated_at` and the raw JSON, so a new comment or reaction (which
-    /// bumps `updated_at`) does not create a history version; and recur's
-    /// own labels, so its write-back does not look like a change either.
-    pub fn content_hash(&self) -> String {
-        let i = &self.item;
-        let labels: Vec<&String> = i
-            .labels
-            .iter()
-            .filter(|l| {
-                self.managed_prefix.is_empty()
-                    || !l
-                        .to_lowercase()
-                        .starts_with(&self.managed_prefix.to_lowercase())
-            })
-            .collect();
-        let v = serde_json::json!([
-            i.container,
-            i.number,
-            i.url,
-            i.title,
-            i.body,
-            i.state,
-            i.state_reason,
-            i.tracker_status,
-            labels,
-            i.issue_type,
-            i.assignee,
-            i.due_date,
-            i.created_at,
-            i.closed_at,
-            i.sections,
-            i.links,
-            self.norm.fields,
-            self.norm.problems,
-        ]);
-        hex::encode(Sha256::digest(v.to_string().as_bytes()))
+    /// Normalises `item` under `rules` and prepares its stored texts.
+    pub fn new(item: Item, rules: &LabelRules) -> Self {
+        let norm = normalize(&item, rules);
+        let prepared = Prepared {
+            content_hash: content_hash(&item, &norm, &rules.managed_label_prefix),
+            sections: json(&item.sections),
+            links: json(&item.links),
+            problems: json(&norm.problems),
+            labels: json(&item.labels),
+            owners: json(&norm.fields.owners),
+        };
+        Self {
+            item,
+            norm,
+            prepared,
+        }
     }
+
+    /// The hash of everything the store derives history from (see
+    /// [`content_hash`]).
+    pub fn content_hash(&self) -> &str {
+        &self.prepared.content_hash
+    }
+}
+
+/// The hash of everything the store derives history from. It leaves out
+/// `updated_at` and the raw JSON, so a new comment or reaction (which bumps
+/// `updated_at`) does not create a history version; and recur's own labels
+/// (under `managed_prefix`, empty: none), so its write-back does not look
+/// like a change either.
+fn content_hash(i: &Item, norm: &Normalized, managed_prefix: &str) -> String {
+    let prefix = managed_prefix.to_lowercase();
+    let labels: Vec<&String> = i
+        .labels
+        .iter()
+        .filter(|l| prefix.is_empty() || !l.to_lowercase().starts_with(&prefix))
+        .collect();
+    let v = serde_json::json!([
+        i.container,
+        i.number,
+        i.url,
+        i.title,
+        i.body,
+        i.state,
+        i.state_reason,
+        i.tracker_status,
+        labels,
+        i.issue_type,
+        i.assignee,
+        i.due_date,
+        i.created_at,
+        i.closed_at,
+        i.sections,
+        i.links,
+        norm.fields,
+        norm.problems,
+    ]);
+    hex::encode(Sha256::digest(v.to_string().as_bytes()))
 }
 
 /// What one page did to the store.
@@ -191,6 +224,7 @@ pub(super) fn append_staged(
     for row in rows {
         let i = &row.item;
         let f = &row.norm.fields;
+        let p = &row.prepared;
         let kind = row.norm.kind.map(|k| k.as_str());
         let tracking = if kind.is_some() {
             "tracked"
@@ -248,21 +282,21 @@ pub(super) fn append_staged(
             i.updated_at,
             i.closed_at,
             None::<String>,
-            json(&i.sections),
-            json(&i.links),
-            json(&row.norm.problems),
-            row.content_hash(),
+            p.sections,
+            p.links,
+            p.problems,
+            p.content_hash,
             i.raw,
             now,
             now,
             run_id,
-            json(&i.labels),
+            p.labels,
             i.updated_at,
             f.stated_status,
             // Where its history starts, if this is its first version;
             // a stored item keeps its own (below).
             i.updated_at,
-            json(&f.owners),
+            p.owners,
         ])
         .map_err(sql("append staged item"))?;
     }
@@ -469,13 +503,13 @@ pub(crate) fn set_tracking(
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use recur_core::normalize::{normalize, LabelRules};
     use recur_core::State;
 
     fn rules() -> LabelRules {
         LabelRules {
             action_item_labels: vec!["postmortem".into()],
             risk_labels: vec!["risk".into()],
+            managed_label_prefix: "recur:".into(),
             ..LabelRules::default()
         }
     }
@@ -505,11 +539,7 @@ mod tests {
             links: vec![],
             raw: format!("{{\"number\":{n}}}"),
         };
-        ItemRow {
-            norm: normalize(&item, &rules()),
-            item,
-            managed_prefix: "recur:".into(),
-        }
+        ItemRow::new(item, &rules())
     }
 
     async fn count(store: &Store, sql: &str) -> i64 {
