@@ -132,19 +132,34 @@ pub struct SyncJob<'a> {
 }
 
 /// Rows gathered over several pages before they are merged: the merge's
-/// statements cost about as much for 1,000 rows as for 100 (planning, and
+/// statements cost about as much for 2,000 rows as for 100 (planning, and
 /// joins that scan `items` and `item_history`), so one transaction per
 /// batch instead of per page makes a first sync several times faster. The
-/// cursor stored with a batch is the one after its last page, so a kill
-/// loses at most one batch of work, never an item.
-const BATCH_ROWS: usize = 1000;
+/// cursors stored with a batch are each container's after its last page in
+/// the batch, so a kill loses at most one batch of work, never an item. A
+/// batch runs across containers: a container's end queues its cursor, it
+/// does not wait for the merge (waiting there left the store idle while
+/// fetching, or the fetch idle while merging, at every repository's end).
+const BATCH_ROWS: usize = 2000;
 
 #[derive(Default)]
 struct Pending {
     rows: Vec<ItemRow>,
     malformed: Vec<recur_core::Malformed>,
-    /// (container, cursor state after the last buffered page).
-    cursor: Option<(String, serde_json::Value)>,
+    /// (container, cursor state after its last buffered page), in the
+    /// order the containers were read.
+    cursors: Vec<(String, serde_json::Value)>,
+}
+
+impl Pending {
+    /// Records `cursor` as `container`'s state after its buffered pages.
+    fn set_cursor(&mut self, container: &str, cursor: &Cursor) {
+        let state = serde_json::to_value(cursor).expect("cursor serialises");
+        match self.cursors.last_mut() {
+            Some((c, s)) if c == container => *s = state,
+            _ => self.cursors.push((container.to_string(), state)),
+        }
+    }
 }
 
 struct Ctx<'a> {
@@ -266,6 +281,7 @@ impl Ctx<'_> {
         for container in &containers {
             self.sync_container(container, reconcile).await?;
         }
+        self.flush().await?;
         Ok(containers.len())
     }
 
@@ -296,13 +312,13 @@ impl Ctx<'_> {
             self.full_pass(container, &mut cursor).await?;
         }
         self.incremental(container, &mut cursor).await?;
-        self.flush().await?;
+        // Its last rows and cursor merge with the next container's first
+        // pages (see BATCH_ROWS); the run's summary counts what was stored.
         tracing::info!(
             source = self.source(),
             container,
             seen = self.stats.items_seen,
-            upserted = self.stats.items_upserted,
-            "Container synced."
+            "Container read."
         );
         Ok(())
     }
@@ -486,8 +502,7 @@ impl Ctx<'_> {
         let rows = page.items.into_iter().map(|item| ItemRow::new(item, rules));
         self.pending.rows.extend(rows);
         self.pending.malformed.extend(page.malformed);
-        let state = serde_json::to_value(cursor).expect("cursor serialises");
-        self.pending.cursor = Some((container.to_string(), state));
+        self.pending.set_cursor(container, cursor);
         if let Some(f) = self.job.on_page {
             f(self.stats.items_seen);
         }
@@ -507,16 +522,16 @@ impl Ctx<'_> {
         let Pending {
             rows,
             malformed,
-            cursor,
+            cursors,
         } = std::mem::take(&mut self.pending);
-        if cursor.is_none() && rows.is_empty() && malformed.is_empty() {
+        if cursors.is_empty() && rows.is_empty() && malformed.is_empty() {
             return Ok(());
         }
         self.merging =
             Some(
                 self.job
                     .store
-                    .submit_page(self.run_id, self.source(), rows, cursor, malformed),
+                    .submit_page(self.run_id, self.source(), rows, cursors, malformed),
             );
         Ok(())
     }
@@ -537,13 +552,13 @@ impl Ctx<'_> {
         self.settle().await
     }
 
+    /// Queues `cursor` to commit with the buffered pages (or alone, in the
+    /// next batch): it never reaches the store before the items it covers.
     async fn save_cursor(&mut self, container: &str, cursor: &Cursor) -> Result<(), SyncError> {
-        self.flush().await?;
-        let state = serde_json::to_value(cursor).expect("cursor serialises");
-        self.job
-            .store
-            .put_cursor(self.source(), container, state)
-            .await?;
+        self.pending.set_cursor(container, cursor);
+        if self.pending.rows.len() >= BATCH_ROWS {
+            self.queue_batch().await?;
+        }
         Ok(())
     }
 

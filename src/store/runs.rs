@@ -105,19 +105,6 @@ impl Store {
         .await
     }
 
-    /// Saves a cursor on its own (when no page goes with it).
-    pub async fn put_cursor(
-        &self,
-        source: &str,
-        container: &str,
-        state: serde_json::Value,
-    ) -> Result<(), StoreError> {
-        self.check_writable()?;
-        let (source, container) = (source.to_string(), container.to_string());
-        self.call(move |conn| put_cursor(conn, &source, &container, &state, Utc::now()))
-            .await
-    }
-
     /// Starts a sync run and returns its id.
     pub async fn begin_run(
         &self,

@@ -262,7 +262,7 @@ async fn quiet_and_verbose_beat_recur_log_and_pipes_get_no_colour() {
     let loud = recur(dir.path(), &["sync"], &[("RECUR_LOG", "trace")]).await;
     assert!(loud.status.success());
     assert!(
-        stderr(&loud).contains("Container synced"),
+        stderr(&loud).contains("Container read"),
         "{}",
         stderr(&loud)
     );
