@@ -304,6 +304,13 @@ pub(super) fn append_staged(
             // a stored item keeps its own (below).
             i.updated_at,
             p.owners,
+            // The stored row's state, filled in by the merge's lookup.
+            false,
+            None::<DateTime<Utc>>,
+            None::<String>,
+            None::<String>,
+            None::<String>,
+            None::<DateTime<Utc>>,
         ])
         .map_err(sql("append staged item"))?;
     }
@@ -332,24 +339,29 @@ fn stage_and_merge(
              WHERE t.source = s.source AND t.key = s.key AND (t.updated_at > s.updated_at \
              OR (t.updated_at = s.updated_at AND t.rowid > s.rowid)))",
         ),
+        // The one lookup of the stored rows (migration 0015): the steps
+        // below read the stored state from the staged row. A stored item
+        // keeps its kind when it lost its label, its first sighting, where
+        // it moved to and where its history starts.
+        (
+            "look up stored items",
+            "UPDATE ingest_staging s SET stored = true, stored_updated_at = i.updated_at, \
+             stored_hash = i.content_hash, stored_kind = i.kind, stored_tracking = i.tracking, \
+             stored_activity_at = coalesce(i.activity_at, i.updated_at), \
+             kind = CASE WHEN s.kind = '' THEN i.kind ELSE s.kind END, \
+             first_seen_at = i.first_seen_at, moved_to = i.moved_to, \
+             history_from = coalesce(i.history_from, s.history_from) \
+             FROM items i WHERE i.source = s.source AND i.key = s.key",
+        ),
         // Neither tracked now nor stored before: not ours.
         (
             "drop untracked strangers",
-            "DELETE FROM ingest_staging s WHERE s.kind = '' AND NOT EXISTS \
-             (SELECT 1 FROM items i WHERE i.source = s.source AND i.key = s.key)",
+            "DELETE FROM ingest_staging WHERE kind = '' AND NOT stored",
         ),
         // An older answer than what is stored (eventual consistency): ignore it.
         (
             "drop stale versions",
-            "DELETE FROM ingest_staging s WHERE EXISTS (SELECT 1 FROM items i \
-             WHERE i.source = s.source AND i.key = s.key AND i.updated_at > s.updated_at)",
-        ),
-        (
-            "carry stored kind and first sighting",
-            "UPDATE ingest_staging s SET kind = CASE WHEN s.kind = '' THEN i.kind ELSE s.kind END, \
-             first_seen_at = i.first_seen_at, moved_to = i.moved_to, \
-             history_from = coalesce(i.history_from, s.history_from) \
-             FROM items i WHERE i.source = s.source AND i.key = s.key",
+            "DELETE FROM ingest_staging WHERE stored AND stored_updated_at > updated_at",
         ),
         // recur's own write-back bumps `updated_at` and comes back in the
         // next sync. When nothing but `updated_at` moved (recur's labels are
@@ -358,25 +370,22 @@ fn stage_and_merge(
         // keep the stored activity time.
         (
             "keep activity time across recur's own edits",
-            "UPDATE ingest_staging s SET activity_at = coalesce(i.activity_at, i.updated_at) \
-             FROM items i, writeback_items w \
-             WHERE i.source = s.source AND i.key = s.key \
-               AND w.source = s.source AND w.key = s.key \
-               AND i.content_hash = s.content_hash AND i.kind = s.kind AND i.tracking = s.tracking \
+            "UPDATE ingest_staging s SET activity_at = s.stored_activity_at \
+             FROM writeback_items w \
+             WHERE s.stored AND w.source = s.source AND w.key = s.key \
+               AND s.stored_hash = s.content_hash AND s.stored_kind = s.kind \
+               AND s.stored_tracking = s.tracking \
                AND s.updated_at::TIMESTAMP <= w.last_write_at::TIMESTAMP + INTERVAL 5 SECOND",
         ),
     ];
     for (what, stmt) in statements {
         exec(conn, what, stmt, [])?;
     }
-    let changed_pred = "(i.key IS NULL OR i.content_hash <> s.content_hash OR i.kind <> s.kind OR i.tracking <> s.tracking)";
+    let changed_pred = "(NOT s.stored OR s.stored_hash <> s.content_hash OR s.stored_kind <> s.kind OR s.stored_tracking <> s.tracking)";
     let changed = count(
         conn,
         "count changed items",
-        &format!(
-            "SELECT count(*) FROM ingest_staging s LEFT JOIN items i \
-             ON i.source = s.source AND i.key = s.key WHERE {changed_pred}"
-        ),
+        &format!("SELECT count(*) FROM ingest_staging s WHERE {changed_pred}"),
     )?;
     let staged = count(
         conn,
@@ -388,9 +397,9 @@ fn stage_and_merge(
         "close history versions",
         &format!(
             "UPDATE item_history h SET valid_to = s.updated_at \
-         FROM ingest_staging s, items i \
+         FROM ingest_staging s \
          WHERE h.source = s.source AND h.key = s.key AND h.valid_to IS NULL \
-           AND i.source = s.source AND i.key = s.key AND {changed_pred}"
+           AND s.stored AND {changed_pred}"
         ),
         [],
     )?;
@@ -405,8 +414,7 @@ fn stage_and_merge(
         &format!(
         "INSERT INTO item_history ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id) \
          SELECT {staged_history_cols}, s.updated_at, NULL, ?, ? \
-         FROM ingest_staging s LEFT JOIN items i ON i.source = s.source AND i.key = s.key \
-         WHERE {changed_pred}"
+         FROM ingest_staging s WHERE {changed_pred}"
     ),
         params![now, run_id],
     )?;
@@ -417,7 +425,8 @@ fn stage_and_merge(
     exec(
         conn,
         "drop replaced items",
-        "DELETE FROM items i USING ingest_staging s WHERE i.source = s.source AND i.key = s.key",
+        "DELETE FROM items i USING ingest_staging s \
+         WHERE s.stored AND i.source = s.source AND i.key = s.key",
         [],
     )?;
     exec(

@@ -92,6 +92,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0014_views_for_other_tools.sql",
         sql: include_str!("../../queries/migrations/0014_views_for_other_tools.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_ingest_one_lookup.sql",
+        sql: include_str!("../../queries/migrations/0015_ingest_one_lookup.sql"),
+    },
 ];
 
 /// The schema version this build writes.
