@@ -360,10 +360,6 @@ pub fn map_issues(issues: &[&RawValue], container: &str, ctx: &MapCtx<'_>) -> Pa
     let mut page = Page::default();
     for (pos, entry) in issues.iter().enumerate() {
         let raw = entry.get();
-        let (key, updated) = entry_facts(raw);
-        if updated > page.newest {
-            page.newest = updated;
-        }
         match parse_issue(raw, ctx) {
             Ok(item) => {
                 if Some(item.updated_at) > page.newest {
@@ -371,11 +367,20 @@ pub fn map_issues(issues: &[&RawValue], container: &str, ctx: &MapCtx<'_>) -> Pa
                 }
                 page.items.push(item);
             }
-            Err(reason) => page.malformed.push(Malformed {
-                key: key.unwrap_or_else(|| format!("{container}@{pos}")),
-                reason,
-                raw: raw.to_string(),
-            }),
+            Err(reason) => {
+                // Only a malformed entry is read a second time, for what
+                // can still be read of it (reading every entry twice cost
+                // a tenth of a Jira sync's parse thread).
+                let (key, updated) = entry_facts(raw);
+                if updated > page.newest {
+                    page.newest = updated;
+                }
+                page.malformed.push(Malformed {
+                    key: key.unwrap_or_else(|| format!("{container}@{pos}")),
+                    reason,
+                    raw: raw.to_string(),
+                });
+            }
         }
     }
     page
