@@ -140,6 +140,11 @@ pub async fn bench_reports(
     store
         .execute_batch("generate incident and risk history", GEN_OTHER_HISTORY)
         .await?;
+    // Reports run on a file a finished sync has checkpointed (compressed,
+    // with its statistics); the generated rows may still sit in the WAL.
+    store
+        .execute_batch("checkpoint the generated data", "CHECKPOINT")
+        .await?;
     let counts = store
         .query(
             "count generated rows",
