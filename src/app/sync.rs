@@ -19,6 +19,22 @@ pub async fn sync(
     run: &Run<'_>,
     progress: Option<Progress<'_>>,
 ) -> Result<Vec<SyncReport>, Error> {
+    // One DuckDB worker while syncing (see Store::set_threads), the pool
+    // back after, whatever the outcome.
+    let pool = store.set_threads(1).await?;
+    let outcome = sync_each(store, settings, sources, full, run, progress).await;
+    store.set_threads(pool).await?;
+    outcome
+}
+
+async fn sync_each(
+    store: &Store,
+    settings: &Settings,
+    sources: &[&SourceSettings],
+    full: bool,
+    run: &Run<'_>,
+    progress: Option<Progress<'_>>,
+) -> Result<Vec<SyncReport>, Error> {
     let mut reports = Vec::new();
     let mut first_error = None;
     for source in sources {

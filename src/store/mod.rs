@@ -227,6 +227,26 @@ impl Store {
         Queued(sent.map(|_| rx).map_err(|_| StoreError::Closed))
     }
 
+    /// Sets the number of DuckDB's worker threads and returns the number
+    /// before, to put back. A sync runs on one: its merges are small
+    /// statements over one batch that gain little from a second worker,
+    /// while the fetch-and-parse side needs a core of its own — on two
+    /// cores one worker made the 100k first sync 14 % faster (7.3 → 6.3 s,
+    /// alternating runs) and Jira's about 5 %. Reports keep the pool.
+    pub async fn set_threads(&self, threads: u32) -> Result<u32, StoreError> {
+        self.call(move |conn| {
+            let before: i64 = conn
+                .query_row("SELECT current_setting('threads')::BIGINT", [], |r| {
+                    r.get(0)
+                })
+                .map_err(sql("read DuckDB threads"))?;
+            conn.execute_batch(&format!("SET threads = {}", threads.max(1)))
+                .map_err(sql("set DuckDB threads"))?;
+            Ok(before.max(1) as u32)
+        })
+        .await
+    }
+
     pub(crate) fn check_writable(&self) -> Result<(), StoreError> {
         if self.read_only {
             Err(StoreError::ReadOnly)
@@ -355,5 +375,35 @@ fn classify_open_error(path: &Path, e: duckdb::Error) -> StoreError {
             what: format!("opening {}", path.display()),
             source: e,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn threads(store: &Store) -> i64 {
+        store
+            .query("t", "SELECT current_setting('threads')::BIGINT", Vec::new())
+            .await
+            .unwrap()
+            .rows[0][0]
+            .as_i64()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn set_threads_returns_the_pool_it_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.duckdb"), OpenMode::ReadWrite, "128MB")
+            .await
+            .unwrap();
+        store.execute_batch("t", "SET threads = 3").await.unwrap();
+        let before = store.set_threads(1).await.unwrap();
+        assert_eq!(before, 3);
+        assert_eq!(threads(&store).await, 1);
+        store.set_threads(before).await.unwrap();
+        assert_eq!(threads(&store).await, 3);
+        store.close().await;
     }
 }
