@@ -19,6 +19,15 @@ pub async fn backfill(
     sources: &[&SourceSettings],
     run: &Run<'_>,
 ) -> Result<Vec<BackfillReport>, Error> {
+    super::on_one_worker(store, backfill_each(store, settings, sources, run)).await
+}
+
+async fn backfill_each(
+    store: &Store,
+    settings: &Settings,
+    sources: &[&SourceSettings],
+    run: &Run<'_>,
+) -> Result<Vec<BackfillReport>, Error> {
     let mut reports = Vec::new();
     let mut first_error = None;
     for source in sources {

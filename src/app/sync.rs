@@ -19,12 +19,11 @@ pub async fn sync(
     run: &Run<'_>,
     progress: Option<Progress<'_>>,
 ) -> Result<Vec<SyncReport>, Error> {
-    // One DuckDB worker while syncing (see Store::set_threads), the pool
-    // back after, whatever the outcome.
-    let pool = store.set_threads(1).await?;
-    let outcome = sync_each(store, settings, sources, full, run, progress).await;
-    store.set_threads(pool).await?;
-    outcome
+    super::on_one_worker(
+        store,
+        sync_each(store, settings, sources, full, run, progress),
+    )
+    .await
 }
 
 async fn sync_each(

@@ -228,11 +228,12 @@ impl Store {
     }
 
     /// Sets the number of DuckDB's worker threads and returns the number
-    /// before, to put back. A sync runs on one: its merges are small
-    /// statements over one batch that gain little from a second worker,
-    /// while the fetch-and-parse side needs a core of its own — on two
-    /// cores one worker made the 100k first sync 14 % faster (7.3 → 6.3 s,
-    /// alternating runs) and Jira's about 5 %. Reports keep the pool.
+    /// before, to put back. A sync or a backfill runs on one: their merges
+    /// are small statements over one batch that gain little from a second
+    /// worker, while the fetch-and-parse side needs a core of its own — on
+    /// two cores one worker made the 100k first sync 14 % faster (7.3 →
+    /// 6.3 s, alternating runs), Jira's about 5 % and the backfill 11 %.
+    /// Reports keep the pool.
     pub async fn set_threads(&self, threads: u32) -> Result<u32, StoreError> {
         self.call(move |conn| {
             let before: i64 = conn
