@@ -279,7 +279,16 @@ impl Ctx<'_> {
             .with_retries(|c| Box::pin(async move { c.containers().await }))
             .await?;
         for container in &containers {
-            self.sync_container(container, reconcile).await?;
+            if let Err(e) = self.sync_container(container, reconcile).await {
+                // A batch spans containers: what was read before the
+                // failure (or the shutdown) is whole pages with their
+                // cursors, so it is stored, or a container that always
+                // fails would hold back the ones read before it.
+                if let Err(store) = self.flush().await {
+                    tracing::warn!(source = self.source(), error = %store, "The pages read before the failure could not be stored; the next run reads them again.");
+                }
+                return Err(e);
+            }
         }
         self.flush().await?;
         Ok(containers.len())

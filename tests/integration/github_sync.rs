@@ -73,6 +73,54 @@ async fn first_sync_stores_every_tracked_issue_once_and_no_pull_requests() {
     assert_eq!(runs[0][2].as_i64().unwrap(), expected.len() as i64);
 }
 
+/// Regression (session 6): a sync batch spans repositories, so the rows and
+/// cursors of the repositories read before a failing one were dropped with
+/// the failure, and a repository that always fails held the others' first
+/// sync back for ever. What was read before a failure is whole pages with
+/// their cursors: it is stored.
+#[tokio::test]
+async fn a_failing_repository_does_not_lose_the_repositories_read_before_it() {
+    let sb = small_sandbox().await;
+    let gh = sb.github();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.duckdb");
+    let mut repos = gh.repos();
+    let good = repos.len() as i64;
+    repos.push("acme/no-such-repository".to_string());
+    let text = recur::demo::sandbox_config(&sb.github_url(), &repos, &db);
+    let s = recur::settings::Settings::from_toml(&text).unwrap();
+    let err = sync_with(&s, &RecordingSleeper::default(), false)
+        .await
+        .expect_err("the missing repository fails the sync");
+    assert!(
+        err.to_string().contains("no-such-repository"),
+        "the error names the repository: {err}"
+    );
+    let expected = expected_tracked(&gh);
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM items WHERE tracking = 'tracked'").await,
+        expected.len() as i64,
+        "every item of the repositories before it is stored"
+    );
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM cursors WHERE container <> 'acme/no-such-repository' AND json_extract(state, '$.initial_done')::BOOLEAN").await,
+        good,
+        "each of them has its first sync done"
+    );
+    // The next run reads them incrementally: one request each, 304.
+    gh.reset_counters();
+    let _ = sync_with(&s, &RecordingSleeper::default(), false).await;
+    let listings = gh
+        .request_log()
+        .into_iter()
+        .filter(|r| !r.path_and_query.contains("no-such-repository"))
+        .count() as i64;
+    assert_eq!(
+        listings, good,
+        "one incremental request per good repository"
+    );
+}
+
 #[tokio::test]
 async fn first_sync_costs_one_listing_per_label_page_and_resync_one_304_per_repo() {
     let sb = small_sandbox().await;
