@@ -132,9 +132,10 @@ pub struct SyncJob<'a> {
 }
 
 /// Rows gathered over several pages before they are merged: the merge's
-/// statements cost about as much for 2,000 rows as for 100 (planning, and
-/// joins that scan `items` and `item_history`), so one transaction per
-/// batch instead of per page makes a first sync several times faster. The
+/// statements cost about as much for 2,000 rows as for 100 (planning, the
+/// lookup of stored rows in `items`, closing versions in `item_history`),
+/// so one transaction per batch instead of per page makes a first sync
+/// several times faster. The
 /// cursors stored with a batch are each container's after its last page in
 /// the batch, so a kill loses at most one batch of work, never an item. A
 /// batch runs across containers: a container's end queues its cursor, it
@@ -371,7 +372,9 @@ impl Ctx<'_> {
             cursor.initial_done = true;
         }
         cursor.full = None;
-        self.save_cursor(container, cursor).await
+        // Commits with the buffered pages it covers (or in the next batch).
+        self.pending.set_cursor(container, cursor);
+        Ok(())
     }
 
     async fn reconcile_unseen(
@@ -559,16 +562,6 @@ impl Ctx<'_> {
     async fn flush(&mut self) -> Result<(), SyncError> {
         self.queue_batch().await?;
         self.settle().await
-    }
-
-    /// Queues `cursor` to commit with the buffered pages (or alone, in the
-    /// next batch): it never reaches the store before the items it covers.
-    async fn save_cursor(&mut self, container: &str, cursor: &Cursor) -> Result<(), SyncError> {
-        self.pending.set_cursor(container, cursor);
-        if self.pending.rows.len() >= BATCH_ROWS {
-            self.queue_batch().await?;
-        }
-        Ok(())
     }
 
     async fn fetch(&mut self, req: &PageRequest) -> Result<Page, SyncError> {

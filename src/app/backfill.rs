@@ -19,15 +19,8 @@ pub async fn backfill(
     sources: &[&SourceSettings],
     run: &Run<'_>,
 ) -> Result<Vec<BackfillReport>, Error> {
-    super::on_one_worker(store, backfill_each(store, settings, sources, run)).await
-}
-
-async fn backfill_each(
-    store: &Store,
-    settings: &Settings,
-    sources: &[&SourceSettings],
-    run: &Run<'_>,
-) -> Result<Vec<BackfillReport>, Error> {
+    // One DuckDB worker while it runs (see on_one_worker).
+    super::on_one_worker(store, async {
     let mut reports = Vec::new();
     let mut first_error = None;
     for source in sources {
@@ -61,4 +54,6 @@ async fn backfill_each(
         Some(e) => Err(e),
         None => Ok(reports),
     }
+    })
+    .await
 }

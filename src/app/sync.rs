@@ -19,62 +19,51 @@ pub async fn sync(
     run: &Run<'_>,
     progress: Option<Progress<'_>>,
 ) -> Result<Vec<SyncReport>, Error> {
-    super::on_one_worker(
-        store,
-        sync_each(store, settings, sources, full, run, progress),
-    )
-    .await
-}
-
-async fn sync_each(
-    store: &Store,
-    settings: &Settings,
-    sources: &[&SourceSettings],
-    full: bool,
-    run: &Run<'_>,
-    progress: Option<Progress<'_>>,
-) -> Result<Vec<SyncReport>, Error> {
-    let mut reports = Vec::new();
-    let mut first_error = None;
-    for source in sources {
-        let connector = match crate::sources::connector(source, &settings.sync) {
-            Ok(c) => c,
-            Err(e) => {
-                first_error.get_or_insert(Error::Runtime(e.to_string()));
-                continue;
-            }
-        };
-        let name = source.name.as_str();
-        let on_page = |n: u64| {
-            if let Some(p) = progress {
-                p(name, n);
-            }
-        };
-        on_page(0);
-        let job = SyncJob {
-            store,
-            connector: connector.as_ref(),
-            rules: &source.rules,
-            settings: &settings.sync,
-            sleeper: run.sleeper,
-            full,
-            on_page: Some(&on_page),
-            clock: run.clock,
-        };
-        match job.run(run.shutdown.clone()).await {
-            Ok(r) => reports.push(r),
-            Err(e) => {
-                tracing::error!(source = %source.name, error = %e, "Sync failed.");
-                let interrupted = matches!(e, SyncError::Interrupted);
-                first_error.get_or_insert(Error::Sync(e));
-                if interrupted {
-                    break;
+    // One DuckDB worker while it runs (see on_one_worker).
+    super::on_one_worker(store, async {
+        let mut reports = Vec::new();
+        let mut first_error = None;
+        for source in sources {
+            let connector = match crate::sources::connector(source, &settings.sync) {
+                Ok(c) => c,
+                Err(e) => {
+                    first_error.get_or_insert(Error::Runtime(e.to_string()));
+                    continue;
+                }
+            };
+            let name = source.name.as_str();
+            let on_page = |n: u64| {
+                if let Some(p) = progress {
+                    p(name, n);
+                }
+            };
+            on_page(0);
+            let job = SyncJob {
+                store,
+                connector: connector.as_ref(),
+                rules: &source.rules,
+                settings: &settings.sync,
+                sleeper: run.sleeper,
+                full,
+                on_page: Some(&on_page),
+                clock: run.clock,
+            };
+            match job.run(run.shutdown.clone()).await {
+                Ok(r) => reports.push(r),
+                Err(e) => {
+                    tracing::error!(source = %source.name, error = %e, "Sync failed.");
+                    let interrupted = matches!(e, SyncError::Interrupted);
+                    first_error.get_or_insert(Error::Sync(e));
+                    if interrupted {
+                        break;
+                    }
                 }
             }
         }
-    }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(reports),
-    }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(reports),
+        }
+    })
+    .await
 }

@@ -54,12 +54,6 @@ impl ItemRow {
             prepared,
         }
     }
-
-    /// The hash of everything the store derives history from (see
-    /// [`content_hash`]).
-    pub fn content_hash(&self) -> &str {
-        &self.prepared.content_hash
-    }
 }
 
 /// The hash of everything the store derives history from. It leaves out
