@@ -171,6 +171,10 @@ pub enum Command {
     /// Run cycles of sync -> score -> write-back on the [daemon] schedule, with
     /// /healthz, /metrics and /reports/NAME.json on [daemon] listen.
     Daemon,
+    /// One task of `recur daemon` (a cycle, the start-up migration) in a
+    /// process of its own; started by the daemon, never by hand.
+    #[command(hide = true)]
+    Worker,
     /// Write every public view as Parquet or CSV files into DIR (read-only).
     Export {
         /// File format.
@@ -411,8 +415,23 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Man { dir } => man(dir.as_deref()),
         Command::Daemon => {
             let settings = load_settings(&cli)?;
-            crate::daemon::run(settings, crate::shutdown::on_signal(), None).await
+            let exe = std::env::current_exe()
+                .map_err(|e| Error::Runtime(format!("cannot find recur's own executable: {e}")))?;
+            let mut flags = Vec::new();
+            if cli.quiet {
+                flags.push("-q".to_string());
+            }
+            flags.extend((0..cli.verbose).map(|_| "-v".to_string()));
+            let worker = crate::daemon::worker::Worker::new(exe, flags, &settings);
+            crate::daemon::run_with(
+                settings,
+                crate::shutdown::on_signal(),
+                None,
+                crate::daemon::Cycles::Worker(worker),
+            )
+            .await
         }
+        Command::Worker => crate::daemon::worker::serve(cli.verbosity()).await,
         Command::Export { format, dir } => {
             let settings = load_settings(&cli)?;
             std::fs::create_dir_all(dir)

@@ -17,6 +17,7 @@ use axum::Router;
 use serde_json::json;
 
 use super::DaemonState;
+use crate::settings::Settings;
 use crate::store::{OpenMode, Store};
 
 /// How long a report request waits for a running cycle.
@@ -115,7 +116,47 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
             )
         }
     };
-    let settings = &st.settings;
+    let answer = match &st.cycles {
+        super::Cycles::InProcess => answer_report(&st.settings, name, html).await,
+        super::Cycles::Worker(w) => w.report(name, html).await,
+    };
+    drop(guard);
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if !status.is_success() {
+        return error(status, answer.body);
+    }
+    (
+        status,
+        [(header::CONTENT_TYPE, answer.content_type)],
+        answer.body,
+    )
+        .into_response()
+}
+
+/// A report request's answer, as data (it may come from a worker).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct ReportAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body's content type (for a success).
+    pub content_type: String,
+    /// The rendered report, or the error's message.
+    pub body: String,
+}
+
+impl ReportAnswer {
+    pub(crate) fn error(status: StatusCode, message: String) -> Self {
+        ReportAnswer {
+            status: status.as_u16(),
+            content_type: String::new(),
+            body: message,
+        }
+    }
+}
+
+/// Opens the database read-only, runs the report `name` (the review pack
+/// as HTML when `html`) and renders it.
+pub(crate) async fn answer_report(settings: &Settings, name: &str, html: bool) -> ReportAnswer {
     // Each request is a run of its own, with its own clock.
     let clock = crate::clock::Clock::start_or_now();
     let store = match Store::open(
@@ -126,7 +167,7 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
     .await
     {
         Ok(s) => s,
-        Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        Err(e) => return ReportAnswer::error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     };
     let params = crate::reports::ReportParams {
         now: Some(clock.now()),
@@ -135,15 +176,17 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
     if html {
         let page = crate::app::review(&store, settings, clock.today(), &params).await;
         store.close().await;
-        drop(guard);
         return match page {
-            Ok(p) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], p).into_response(),
-            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            Ok(p) => ReportAnswer {
+                status: 200,
+                content_type: "text/html; charset=utf-8".into(),
+                body: p,
+            },
+            Err(e) => ReportAnswer::error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         };
     }
     let result = crate::app::report(&store, settings, name, &params).await;
     store.close().await;
-    drop(guard);
     match result {
         Ok(r) => {
             let mut buf = Vec::new();
@@ -153,11 +196,15 @@ async fn report(State(st): State<Arc<DaemonState>>, Path(file): Path<String>) ->
                 &r.output,
                 crate::reports::ReportFormat::Json,
             ) {
-                Ok(()) => ([(header::CONTENT_TYPE, "application/json")], buf).into_response(),
-                Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+                Ok(()) => ReportAnswer {
+                    status: 200,
+                    content_type: "application/json".into(),
+                    body: String::from_utf8_lossy(&buf).into_owned(),
+                },
+                Err(e) => ReportAnswer::error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
             }
         }
-        Err(e) if e.exit_code() == 2 => error(StatusCode::NOT_FOUND, e.to_string()),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) if e.exit_code() == 2 => ReportAnswer::error(StatusCode::NOT_FOUND, e.to_string()),
+        Err(e) => ReportAnswer::error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

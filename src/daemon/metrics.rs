@@ -240,37 +240,112 @@ impl Metrics {
         deadlines: &Deadlines,
         today: chrono::NaiveDate,
     ) -> Result<(), StoreError> {
-        let q = queries::get("metrics/open_items.sql");
-        let open = store.query(q.name, q.sql, vec![]).await?;
+        self.set_gauges(&Gauges::read(store, deadlines, today).await?);
+        Ok(())
+    }
+
+    /// Sets the gauges to values read by [`Gauges::read`] (here, or in a
+    /// cycle worker).
+    pub fn set_gauges(&self, g: &Gauges) {
         self.open_items.clear();
-        for row in &open.rows {
-            let text = |i: usize| row[i].as_str().unwrap_or("none").to_string();
+        for o in &g.open_items {
             self.open_items
                 .get_or_create(&ItemLabels {
-                    source: text(0).into(),
-                    priority: text(1).into(),
-                    status: text(2).into(),
+                    source: o.source.as_str().into(),
+                    priority: o.priority.as_str().into(),
+                    status: o.status.as_str().into(),
                 })
-                .set(row[3].as_i64().unwrap_or(0));
+                .set(o.count);
         }
-        let q = queries::get("metrics/exposure.sql");
-        let exposure = store.query(q.name, q.sql, vec![]).await?;
-        let (mut minutes, mut share) = (0.0, 0.0);
-        for row in &exposure.rows {
+        for s in &g.sources {
             let source = SourceLabel {
-                source: row[0].as_str().unwrap_or_default().into(),
+                source: s.source.as_str().into(),
             };
-            minutes += row[1].as_f64().unwrap_or(0.0);
-            share += row[2].as_f64().unwrap_or(0.0);
-            if let Some(t) = row[3].as_f64() {
+            if let Some(t) = s.last_sync {
                 self.last_sync.get_or_create(&source).set(t);
             }
-            if let Some(r) = row[4].as_i64() {
+            if let Some(r) = s.rate_remaining {
                 self.rate_remaining.get_or_create(&source).set(r);
             }
         }
-        self.open_bad_minutes.set(minutes);
-        self.open_budget_share.set(share);
+        self.open_bad_minutes.set(g.open_bad_minutes);
+        self.open_budget_share.set(g.open_budget_share);
+        self.overdue_items.set(g.overdue_items);
+    }
+}
+
+/// The gauges' values as read from the database at the end of a cycle:
+/// plain data, so a cycle run in a worker process can hand them to the
+/// daemon (which alone keeps the registry).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Gauges {
+    /// recur_open_items, one entry per label set.
+    pub open_items: Vec<OpenItems>,
+    /// Per source: last sync and rate-limit remaining, when known.
+    pub sources: Vec<SourceGauges>,
+    /// recur_open_bad_minutes.
+    pub open_bad_minutes: f64,
+    /// recur_open_budget_share.
+    pub open_budget_share: f64,
+    /// recur_overdue_items.
+    pub overdue_items: i64,
+}
+
+/// One recur_open_items series.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OpenItems {
+    /// Source name.
+    pub source: String,
+    /// P0–P3 or `none`.
+    pub priority: String,
+    /// Bounded status or `none`.
+    pub status: String,
+    /// Open items.
+    pub count: i64,
+}
+
+/// A source's sync gauges.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SourceGauges {
+    /// Source name.
+    pub source: String,
+    /// recur_last_sync_timestamp_seconds, when it has synced.
+    pub last_sync: Option<f64>,
+    /// recur_rate_limit_remaining, when a tracker reported it.
+    pub rate_remaining: Option<i64>,
+}
+
+impl Gauges {
+    /// Reads every gauge from the database (`queries/metrics/*.sql` and
+    /// the aging report).
+    pub async fn read(
+        store: &Store,
+        deadlines: &Deadlines,
+        today: chrono::NaiveDate,
+    ) -> Result<Gauges, StoreError> {
+        let mut g = Gauges::default();
+        let q = queries::get("metrics/open_items.sql");
+        let open = store.query(q.name, q.sql, vec![]).await?;
+        for row in &open.rows {
+            let text = |i: usize| row[i].as_str().unwrap_or("none").to_string();
+            g.open_items.push(OpenItems {
+                source: text(0),
+                priority: text(1),
+                status: text(2),
+                count: row[3].as_i64().unwrap_or(0),
+            });
+        }
+        let q = queries::get("metrics/exposure.sql");
+        let exposure = store.query(q.name, q.sql, vec![]).await?;
+        for row in &exposure.rows {
+            g.open_bad_minutes += row[1].as_f64().unwrap_or(0.0);
+            g.open_budget_share += row[2].as_f64().unwrap_or(0.0);
+            g.sources.push(SourceGauges {
+                source: row[0].as_str().unwrap_or_default().to_string(),
+                last_sync: row[3].as_f64(),
+                rate_remaining: row[4].as_i64(),
+            });
+        }
         // The aging report's `all/all` row counts overdue action items with
         // the same rule write-back's `overdue` flag uses.
         let q = queries::get("health/aging.sql");
@@ -290,14 +365,13 @@ impl Metrics {
                 ],
             )
             .await?;
-        let overdue = aging
+        g.overdue_items = aging
             .to_objects()
             .into_iter()
             .find(|r| r["priority"] == "all" && r["bucket"] == "all")
             .and_then(|r| r["overdue"].as_i64())
             .unwrap_or(0);
-        self.overdue_items.set(overdue);
-        Ok(())
+        Ok(g)
     }
 }
 

@@ -10,6 +10,12 @@
 //! between cycles, and wait for a running one. `/reports/NAME.json` serves
 //! the same reports without touching the file from outside.
 //!
+//! The cycles (and report requests) run in worker processes when the
+//! daemon is started from the command line ([`Cycles::Worker`], see
+//! [`worker`]), in the daemon's own process for tests and the demo; either
+//! way a cycle produces a [`CycleReport`] and the daemon alone applies it
+//! to its metrics and health.
+//!
 //! Shutdown is a parameter of [`run`]: the step in progress stops at its
 //! next safe point (a page's transaction, a write's outcome) and what it
 //! committed stands; the next start resumes from the stored cursors and
@@ -18,6 +24,7 @@
 mod http;
 pub mod metrics;
 mod serve;
+pub mod worker;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -35,7 +42,7 @@ pub use crate::settings::{DaemonSettings, Schedule};
 use crate::store::WriterLock;
 
 /// The last finished cycle, for `/healthz`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Health {
     last: Option<CycleRow>,
     last_ok_at: Option<DateTime<Utc>>,
@@ -52,6 +59,8 @@ pub struct DaemonState {
     /// Cycles not yet in `cycle_log` (the file was held by another
     /// process); written by the next cycle that opens it.
     unrecorded: tokio::sync::Mutex<Vec<CycleRow>>,
+    /// Where cycles and report requests run.
+    cycles: Cycles,
 }
 
 impl DaemonState {
@@ -215,12 +224,36 @@ pub struct Bound {
     pub reports: Option<SocketAddr>,
 }
 
-/// Runs the daemon until shutdown. `on_listen` learns the bound addresses
-/// (tests listen on port 0 and ask).
+/// Where the daemon runs its cycles.
+#[derive(Debug, Clone)]
+pub enum Cycles {
+    /// In the daemon's own process (tests, the demo).
+    InProcess,
+    /// Each cycle (and the start-up migration) in a worker process: this
+    /// executable, run as `recur worker` (see [`worker`]). Between cycles
+    /// the daemon then holds neither DuckDB's memory nor the code pages a
+    /// cycle touched, and a cycle that crashes (or is killed for memory)
+    /// is a failed cycle, not a dead daemon.
+    Worker(worker::Worker),
+}
+
+/// Runs the daemon until shutdown with its cycles in its own process (see
+/// [`run_with`]).
 pub async fn run(
     settings: Settings,
     shutdown: Shutdown,
     on_listen: Option<tokio::sync::oneshot::Sender<Bound>>,
+) -> Result<(), Error> {
+    run_with(settings, shutdown, on_listen, Cycles::InProcess).await
+}
+
+/// Runs the daemon until shutdown. `on_listen` learns the bound addresses
+/// (tests listen on port 0 and ask).
+pub async fn run_with(
+    settings: Settings,
+    shutdown: Shutdown,
+    on_listen: Option<tokio::sync::oneshot::Sender<Bound>>,
+    cycles: Cycles,
 ) -> Result<(), Error> {
     let schedule = settings.daemon.schedule().map_err(Error::Usage)?;
     if settings.sources.is_empty() {
@@ -232,10 +265,16 @@ pub async fn run(
     // Create and migrate the file up front, so readers can open it at once;
     // and start /healthz from the last recorded cycle, so a restart does not
     // forget that the trackers were failing.
-    let store = open_rw(&settings, Duration::from_secs(30)).await?;
-    let health = last_health(&store).await;
-    store.close().await;
-    give_back_freed_memory();
+    let health = match &cycles {
+        Cycles::InProcess => {
+            let store = open_rw(&settings, Duration::from_secs(30)).await?;
+            let health = last_health(&store).await;
+            store.close().await;
+            give_back_freed_memory();
+            health
+        }
+        Cycles::Worker(w) => w.start().await?,
+    };
     // The preflight of `recur check`: a configuration error found here is
     // one that would otherwise surface at 3 a.m. The daemon starts anyway
     // (a tracker may be down for a while); what failed is logged.
@@ -304,6 +343,7 @@ pub async fn run(
         health: Mutex::new(health),
         cycle_lock: tokio::sync::Mutex::new(()),
         unrecorded: tokio::sync::Mutex::new(Vec::new()),
+        cycles,
     });
     let ops = serve::serve(
         listener,
@@ -331,17 +371,18 @@ pub async fn run(
         let started = Utc::now();
         let row = {
             let _guard = state.cycle_lock.lock().await;
-            cycle(&state, shutdown.clone()).await
+            let mut unrecorded = state.unrecorded.lock().await;
+            let pending = std::mem::take(&mut *unrecorded);
+            let report = match &state.cycles {
+                Cycles::InProcess => {
+                    run_cycle(&state.settings, state.period, pending, shutdown.clone()).await
+                }
+                Cycles::Worker(w) => w.cycle(state.period, pending, shutdown.clone()).await,
+            };
+            apply(&state, report, &mut unrecorded)
         };
         tracing::info!(status = %row.status, sync = %row.sync, score = %row.score, writeback = %row.writeback, requests = row.api_requests, writes = row.writes, "Cycle finished.");
         let interrupted = row.status == "interrupted";
-        {
-            let mut h = state.health.lock().unwrap_or_else(|p| p.into_inner());
-            if row.status == "ok" {
-                h.last_ok_at = Some(row.finished_at);
-            }
-            h.last = Some(row);
-        }
         if interrupted || *sd.borrow() {
             break;
         }
@@ -398,33 +439,67 @@ async fn open_for_cycle(
     }
 }
 
+/// What one cycle did, as data. The cycle produces it in the daemon's
+/// process or in a worker process (see [`worker`]); the daemon alone
+/// applies it to its metrics and health ([`apply`]).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct CycleReport {
+    /// The cycle's row (as recorded in `cycle_log`, or pending).
+    pub row: CycleRow,
+    /// How long the sync step took, when the steps ran.
+    pub sync_seconds: Option<f64>,
+    /// Tracker requests per source (sync and write-back).
+    pub requests: Vec<(String, u64)>,
+    /// Write-back operations per outcome.
+    pub writeback_ops: Vec<(String, u64)>,
+    /// The gauges read at the end, when the database was open.
+    pub gauges: Option<metrics::Gauges>,
+    /// Cycles not yet in `cycle_log` (this one included when the file was
+    /// held by another process): the next cycle that opens it writes them.
+    pub unrecorded: Vec<CycleRow>,
+}
+
 /// One cycle; never fails, it reports. The database is opened once for the
-/// whole cycle (sync, score, write-back, the record and the metrics), so a
+/// whole cycle (sync, score, write-back, the record and the gauges), so a
 /// reader cannot slip in between the steps and fail one of them; when a
 /// reader holds the file at the start, the cycle waits (see
 /// [`open_for_cycle`]) and is then recorded as `skipped`, with the reason.
-async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
-    let settings = &state.settings;
-    let m = &state.metrics;
+/// `pending` are earlier cycles not yet recorded.
+pub(crate) async fn run_cycle(
+    settings: &Settings,
+    period: Duration,
+    pending: Vec<CycleRow>,
+    shutdown: Shutdown,
+) -> CycleReport {
     let started_at = Utc::now();
     // One clock for the whole cycle: sync, score, write-back and metrics
     // judge by the same day even when the cycle crosses midnight.
     let clock = crate::clock::Clock::start_or_now();
+    let mut report = CycleReport {
+        row: CycleRow {
+            started_at,
+            finished_at: started_at,
+            status: String::new(),
+            sync: String::new(),
+            score: String::new(),
+            writeback: String::new(),
+            error: None,
+            api_requests: 0,
+            writes: 0,
+            clock: clock.now(),
+        },
+        sync_seconds: None,
+        requests: Vec::new(),
+        writeback_ops: Vec::new(),
+        gauges: None,
+        unrecorded: pending,
+    };
     let mut sd = shutdown.clone();
-    let store = match open_for_cycle(settings, busy_patience(state.period), &mut sd).await {
+    let store = match open_for_cycle(settings, busy_patience(period), &mut sd).await {
         Ok(Some(store)) => store,
         Ok(None) => {
-            return finish(
-                state,
-                None,
-                started_at,
-                clock,
-                ["interrupted"; 3],
-                None,
-                0,
-                0,
-            )
-            .await
+            finish(settings, &mut report, None, clock, ["interrupted"; 3], None).await;
+            return report;
         }
         Err(e) => {
             let (status, why) = match &e {
@@ -435,7 +510,8 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
                 _ => ("failed", format!("cannot open the database: {e}")),
             };
             tracing::error!(reason = %why, "Cycle {status}.");
-            return finish(state, None, started_at, clock, [status; 3], Some(why), 0, 0).await;
+            finish(settings, &mut report, None, clock, [status; 3], Some(why)).await;
+            return report;
         }
     };
     let run = crate::app::Run {
@@ -444,48 +520,46 @@ async fn cycle(state: &DaemonState, shutdown: Shutdown) -> CycleRow {
         clock,
     };
     let out = crate::app::cycle(&store, settings, &run).await;
-    m.sync_duration.observe(out.sync_seconds);
+    report.sync_seconds = Some(out.sync_seconds);
+    let mut requests: Vec<(String, u64)> = Vec::new();
+    let mut add = |source: &str, n: u64| match requests.iter_mut().find(|(s, _)| s == source) {
+        Some((_, total)) => *total += n,
+        None => requests.push((source.to_string(), n)),
+    };
     for r in &out.synced {
-        m.api_requests
-            .get_or_create(&metrics::SourceLabel {
-                source: r.source.clone().into(),
-            })
-            .inc_by(r.stats.api_requests);
+        add(&r.source, r.stats.api_requests);
     }
+    let mut ops = [
+        ("applied", 0),
+        ("failed", 0),
+        ("skipped", 0),
+        ("deferred", 0),
+    ];
     for r in &out.written {
-        m.api_requests
-            .get_or_create(&metrics::SourceLabel {
-                source: r.source.clone().into(),
-            })
-            .inc_by(r.counts.requests);
-        for (outcome, n) in [
-            ("applied", r.counts.applied),
-            ("failed", r.counts.failed),
-            ("skipped", r.counts.skipped),
-            ("deferred", r.counts.deferred),
-        ] {
-            m.writeback_ops
-                .get_or_create(&metrics::OutcomeLabel {
-                    outcome: outcome.into(),
-                })
-                .inc_by(n);
-        }
+        add(&r.source, r.counts.requests);
+        ops[0].1 += r.counts.applied;
+        ops[1].1 += r.counts.failed;
+        ops[2].1 += r.counts.skipped;
+        ops[3].1 += r.counts.deferred;
     }
-    let (requests, writes) = (out.requests(), out.writes());
-    let row = finish(
-        state,
+    report.requests = requests;
+    if !out.written.is_empty() {
+        report.writeback_ops = ops.iter().map(|(o, n)| (o.to_string(), *n)).collect();
+    }
+    report.row.api_requests = out.requests();
+    report.row.writes = out.writes();
+    finish(
+        settings,
+        &mut report,
         Some(&store),
-        started_at,
         clock,
         out.steps,
         out.error,
-        requests,
-        writes,
     )
     .await;
     store.close().await;
     give_back_freed_memory();
-    row
+    report
 }
 
 /// Hands the heap's free pages back to the system. A cycle's DuckDB work
@@ -501,21 +575,17 @@ fn give_back_freed_memory() {
     }
 }
 
-/// Records a cycle: its row (and any earlier ones that could not be written
-/// while the file was held) and the metrics, when the store is open; kept
-/// for the next cycle otherwise.
-#[allow(clippy::too_many_arguments)]
+/// Completes a cycle's report: its status and row; with the store open,
+/// records it (and any earlier ones that could not be written while the
+/// file was held) and reads the gauges; otherwise keeps it pending.
 async fn finish(
-    state: &DaemonState,
+    settings: &Settings,
+    report: &mut CycleReport,
     store: Option<&Store>,
-    started_at: DateTime<Utc>,
     clock: crate::clock::Clock,
     [sync, score, writeback]: [&str; 3],
     error: Option<String>,
-    requests: u64,
-    writes: u64,
-) -> CycleRow {
-    let m = &state.metrics;
+) {
     let steps = [sync, score, writeback];
     let status = if steps.contains(&"interrupted") {
         "interrupted"
@@ -526,44 +596,70 @@ async fn finish(
     } else {
         "ok"
     };
-    m.cycles.inc();
-    if status == "failed" {
-        m.cycle_failures.inc();
-    }
-    if status == "skipped" {
-        m.cycles_skipped.inc();
-    }
-    let row = CycleRow {
-        started_at,
-        finished_at: Utc::now(),
-        status: status.into(),
-        sync: sync.into(),
-        score: score.into(),
-        writeback: writeback.into(),
-        error,
-        api_requests: requests,
-        writes,
-        clock: clock.now(),
-    };
-    let mut pending = state.unrecorded.lock().await;
-    pending.push(row.clone());
+    let row = &mut report.row;
+    row.finished_at = Utc::now();
+    row.status = status.into();
+    row.sync = sync.into();
+    row.score = score.into();
+    row.writeback = writeback.into();
+    row.error = error;
+    row.clock = clock.now();
+    report.unrecorded.push(report.row.clone());
     if let Some(store) = store {
-        for r in pending.drain(..) {
+        for r in report.unrecorded.drain(..) {
             if let Err(e) = store.record_cycle(r).await {
                 tracing::error!(error = %e, "Could not record a cycle.");
             }
         }
-        if let Err(e) = m
-            .refresh(store, &state.settings.deadlines, clock.today())
-            .await
-        {
-            tracing::error!(error = %e, "Could not refresh the metrics.");
+        match metrics::Gauges::read(store, &settings.deadlines, clock.today()).await {
+            Ok(g) => report.gauges = Some(g),
+            Err(e) => tracing::error!(error = %e, "Could not refresh the metrics."),
         }
     } else {
         // Bounded: a file held for days keeps only the latest rows.
-        let excess = pending.len().saturating_sub(100);
-        pending.drain(..excess);
+        let excess = report.unrecorded.len().saturating_sub(100);
+        report.unrecorded.drain(..excess);
     }
+}
+
+/// Applies a cycle's report to the daemon's metrics and health; returns
+/// its row.
+fn apply(state: &DaemonState, report: CycleReport, unrecorded: &mut Vec<CycleRow>) -> CycleRow {
+    let m = &state.metrics;
+    if let Some(s) = report.sync_seconds {
+        m.sync_duration.observe(s);
+    }
+    for (source, n) in &report.requests {
+        m.api_requests
+            .get_or_create(&metrics::SourceLabel {
+                source: source.as_str().into(),
+            })
+            .inc_by(*n);
+    }
+    for (outcome, n) in &report.writeback_ops {
+        m.writeback_ops
+            .get_or_create(&metrics::OutcomeLabel {
+                outcome: outcome.as_str().into(),
+            })
+            .inc_by(*n);
+    }
+    let row = report.row;
+    m.cycles.inc();
+    if row.status == "failed" {
+        m.cycle_failures.inc();
+    }
+    if row.status == "skipped" {
+        m.cycles_skipped.inc();
+    }
+    if let Some(g) = &report.gauges {
+        m.set_gauges(g);
+    }
+    *unrecorded = report.unrecorded;
+    let mut h = state.health.lock().unwrap_or_else(|p| p.into_inner());
+    if row.status == "ok" {
+        h.last_ok_at = Some(row.finished_at);
+    }
+    h.last = Some(row.clone());
     row
 }
 
@@ -613,6 +709,7 @@ mod tests {
             }),
             cycle_lock: tokio::sync::Mutex::new(()),
             unrecorded: tokio::sync::Mutex::new(Vec::new()),
+            cycles: Cycles::InProcess,
         };
         let (healthy, body) = state.health();
         assert!(!healthy);

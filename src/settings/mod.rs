@@ -219,6 +219,9 @@ impl Default for RawLog {
 pub struct Settings {
     /// The configuration file, when one was read.
     pub config_path: Option<PathBuf>,
+    /// Its text as read (secret: it may hold tokens), so the daemon's
+    /// cycle workers run with the configuration the daemon validated.
+    pub config_text: Option<Secret>,
     /// The DuckDB file.
     pub store_path: PathBuf,
     /// DuckDB's memory limit (`[store] memory_limit`).
@@ -305,26 +308,49 @@ impl Settings {
                 "the file does not exist (create one with `recur init`, or pass --config)",
             ));
         }
-        let mut builder = config::Config::builder();
-        let mut file_warnings = Vec::new();
-        if exists {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| ConfigError::new(&origin, format!("cannot read the file: {e}")))?;
-            // Parse once with toml for a precise line/column on syntax errors.
-            match text.parse::<toml::Table>() {
-                Err(e) => {
-                    return Err(ConfigError::new(
-                        &origin,
-                        format!("invalid TOML: {}", redacted_toml_error(&text, &e)),
-                    ))
-                }
-                Ok(table) => {
-                    if has_inline_token(&table) {
-                        file_warnings.extend(readable_by_others(path, "the configuration file"));
-                    }
-                }
+        let text = match exists {
+            true => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError::new(&origin, format!("cannot read the file: {e}")))?,
+            ),
+            false => None,
+        };
+        let mut settings = Self::load_text((!no_file).then_some(path), text, vars)?;
+        if let Some(text) = &settings.config_text {
+            if text
+                .expose()
+                .parse::<toml::Table>()
+                .is_ok_and(|t| has_inline_token(&t))
+            {
+                let warnings = readable_by_others(path, "the configuration file");
+                settings.warnings.splice(0..0, warnings);
             }
-            builder = builder.add_source(config::File::from_str(&text, config::FileFormat::Toml));
+        }
+        Ok(settings)
+    }
+
+    /// Settings from a configuration file's text as read before (by the
+    /// daemon, for its cycle workers), with the environment given. `path`
+    /// names the file in errors; `None` text means no file was read.
+    pub fn load_text(
+        path: Option<&Path>,
+        text: Option<String>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let origin = match path {
+            Some(p) => p.display().to_string(),
+            None => "the defaults (no configuration file found)".to_string(),
+        };
+        let mut builder = config::Config::builder();
+        if let Some(text) = &text {
+            // Parse once with toml for a precise line/column on syntax errors.
+            if let Err(e) = text.parse::<toml::Table>() {
+                return Err(ConfigError::new(
+                    &origin,
+                    format!("invalid TOML: {}", redacted_toml_error(text, &e)),
+                ));
+            }
+            builder = builder.add_source(config::File::from_str(text, config::FileFormat::Toml));
         }
         let mut env: config::Map<String, String> = vars
             .into_iter()
@@ -364,8 +390,14 @@ impl Settings {
             .build()
             .and_then(|c| c.try_deserialize())
             .map_err(|e| ConfigError::new(&origin_desc, describe_config_error(e)))?;
-        let mut settings = Self::validate(raw, exists.then(|| path.to_path_buf()), &origin_desc)?;
-        settings.warnings.splice(0..0, file_warnings);
+        let mut settings = Self::validate(
+            raw,
+            text.is_some()
+                .then(|| path.map(Path::to_path_buf))
+                .flatten(),
+            &origin_desc,
+        )?;
+        settings.config_text = text.map(Secret::new);
         Ok(settings)
     }
 
@@ -382,7 +414,9 @@ impl Settings {
             .build()
             .and_then(|c| c.try_deserialize())
             .map_err(|e| ConfigError::new("inline configuration", describe_config_error(e)))?;
-        Self::validate(raw, None, "inline configuration")
+        let mut settings = Self::validate(raw, None, "inline configuration")?;
+        settings.config_text = Some(Secret::new(text));
+        Ok(settings)
     }
 
     fn validate(
@@ -483,6 +517,7 @@ impl Settings {
         }
         Ok(Settings {
             config_path: path,
+            config_text: None,
             store_path: raw.store.path,
             memory_limit: limit,
             sync: SyncSettings::from_raw(&raw.sync),

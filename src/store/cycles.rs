@@ -6,7 +6,7 @@ use duckdb::params;
 use super::{sql, Store, StoreError};
 
 /// One finished cycle.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CycleRow {
     /// When it began.
     pub started_at: DateTime<Utc>,

@@ -14,7 +14,9 @@ use crate::common::*;
 /// (`["recur", "review", "record"]`), as clap_mangen builds it.
 fn commands() -> Vec<(Vec<String>, clap::Command)> {
     fn walk(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<(Vec<String>, clap::Command)>) {
-        for sub in cmd.get_subcommands() {
+        // Hidden subcommands (`recur worker`, started by the daemon) are
+        // not for people: no page, as hidden options are not named.
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
             let mut p = path.clone();
             p.push(sub.get_name().to_string());
             walk(sub, p, out);
@@ -96,7 +98,7 @@ async fn the_man_pages_name_every_subcommand_and_option() {
         let page = roff_text(
             &std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())),
         );
-        for sub in cmd.get_subcommands() {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
             assert!(
                 page.contains(&format!("{}-{}", path.join("-"), sub.get_name())),
                 "{} does not name {}",

@@ -341,3 +341,146 @@ async fn sigterm_in_the_middle_of_a_cycle_exits_0_and_the_next_start_resumes() {
     assert_eq!(tracked as usize, expected_tracked(&sb.github()).len());
     sb.shutdown().await;
 }
+
+/// A cycle worker that dies (here SIGKILL, as the kernel's out-of-memory
+/// killer would) is a failed cycle with the reason in `/healthz`, not a
+/// dead daemon: the next cycle runs, succeeds, and records the failed one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cycle_worker_that_dies_is_a_failed_cycle_and_the_daemon_lives_on() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.duckdb");
+    let settings = Settings::from_toml(&config(&sb, &db, "1s")).unwrap();
+    // The worker executable: recur itself, unless the flag file exists.
+    let flag = dir.path().join("die");
+    let script = dir.path().join("worker.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ -e '{}' ]; then kill -9 $$; fi\nexec '{}' \"$@\"\n",
+            flag.display(),
+            env!("CARGO_BIN_EXE_recur")
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let worker = recur::daemon::worker::Worker::new(script, vec!["-q".into()], &settings);
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let daemon = tokio::spawn(recur::daemon::run_with(
+        settings,
+        shutdown,
+        Some(tx),
+        recur::daemon::Cycles::Worker(worker),
+    ));
+    let bound = rx.await.expect("the daemon listens");
+    let base = format!("http://{}", bound.ops);
+    wait_for(&format!("{base}/healthz"), 200, 120).await;
+    // Reports are answered by workers too, as in the daemon itself.
+    let reports = format!("http://{}", bound.reports.expect("reports listener"));
+    let (status, body) = get_report(&format!("{reports}/reports/aging.json"))
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(serde_json::from_str::<serde_json::Value>(&body)
+        .unwrap()
+        .is_array());
+    let (status, body) = get_report(&format!("{reports}/reports/nope.json"))
+        .await
+        .unwrap();
+    assert_eq!(status, 404, "{body}");
+    let (status, page) = get_report(&format!("{reports}/reports/review.html"))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(
+        page.matches("<svg").count(),
+        7,
+        "the review pack from a worker"
+    );
+
+    std::fs::write(&flag, "").unwrap();
+    let body = wait_for(&format!("{base}/healthz"), 503, 60).await;
+    assert!(body.contains("killed by signal 9"), "{body}");
+    let (status, body) = get_report(&format!("{reports}/reports/aging.json"))
+        .await
+        .unwrap();
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains("killed by signal 9"), "{body}");
+    // The daemon still answers, and counts the failure.
+    let (_, text) = get(&format!("{base}/metrics")).await.unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("recur_cycle_failures_total ") && !l.ends_with(" 0")),
+        "{text}"
+    );
+    std::fs::remove_file(&flag).unwrap();
+    wait_for(&format!("{base}/healthz"), 200, 60).await;
+    stop.send(true).unwrap();
+    let r = tokio::time::timeout(Duration::from_secs(30), daemon)
+        .await
+        .expect("stops within seconds")
+        .unwrap();
+    assert!(r.is_ok(), "{r:?}");
+    // The failed cycle was recorded by the one after it.
+    let failed = query(
+        &db,
+        "SELECT error FROM cycles WHERE status = 'failed' ORDER BY cycle_id",
+    )
+    .await;
+    assert!(!failed.is_empty(), "no failed cycle recorded");
+    assert!(
+        failed[0][0]
+            .as_str()
+            .unwrap()
+            .contains("killed by signal 9"),
+        "{failed:?}"
+    );
+    sb.shutdown().await;
+}
+
+/// The daemon's cycles run with the configuration it started with: an
+/// edit of the file (here a broken one) takes effect at the next start,
+/// never half-way, in a worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cycles_keep_the_configuration_the_daemon_started_with() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.duckdb");
+    std::fs::write(dir.path().join("recur.toml"), config(&sb, &db, "1s")).unwrap();
+    let mut daemon = recur_cmd(dir.path(), &["daemon"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let port = logged_port(&mut daemon).await;
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{base}/healthz"), 200, 120).await;
+    std::fs::write(dir.path().join("recur.toml"), "[store\nbroken = ").unwrap();
+    let cycles = |text: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix("recur_cycles_total "))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let (_, text) = get(&format!("{base}/metrics")).await.unwrap();
+    let before = cycles(&text);
+    let start = Instant::now();
+    loop {
+        let (_, text) = get(&format!("{base}/metrics")).await.unwrap();
+        if cycles(&text) >= before + 2 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "no new cycles");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, body) = get(&format!("{base}/healthz")).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    unsafe {
+        libc::kill(daemon.id().unwrap() as i32, libc::SIGTERM);
+    }
+    assert_eq!(daemon.wait().await.unwrap().code(), Some(0));
+    sb.shutdown().await;
+}
