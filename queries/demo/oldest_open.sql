@@ -5,5 +5,5 @@ SELECT key, kind, title, priority, owner,
        date_diff('day', created_at::TIMESTAMP, now()::TIMESTAMP) AS age_days
 FROM items
 WHERE state = 'open' AND tracking = 'tracked'
-ORDER BY created_at
+ORDER BY created_at, source, key
 LIMIT $1;

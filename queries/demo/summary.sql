@@ -4,4 +4,4 @@
 SELECT kind, state, coalesce(status, '(none)') AS status, tracking, count(*) AS items
 FROM items
 GROUP BY ALL
-ORDER BY kind, state DESC, items DESC;
+ORDER BY kind, state DESC, items DESC, status, tracking;

@@ -24,7 +24,7 @@ closed_incidents AS (
 ),
 linked AS (
     SELECT c.key AS incident, c.title AS incident_title, c.closed_on AS incident_closed_on,
-           a.key, a.title, nullif(trim(a.owner), '') AS owner, a.level AS priority, a.target_date
+           c.source, a.key, a.title, nullif(trim(a.owner), '') AS owner, a.level AS priority, a.target_date
     FROM closed_incidents c
     JOIN snap a ON a.source = c.source AND a.incident_ref = c.key
     CROSS JOIN p
@@ -37,4 +37,4 @@ SELECT incident, incident_title, incident_closed_on, key, title, owner, priority
                        CASE WHEN target_date IS NULL THEN 'target_date' END) AS missing
 FROM linked
 WHERE owner IS NULL OR priority IS NULL OR target_date IS NULL
-ORDER BY incident_closed_on DESC, incident, key
+ORDER BY incident_closed_on DESC, incident, source, key

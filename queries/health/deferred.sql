@@ -15,4 +15,4 @@ FROM target_moves($1::DATE) m
 JOIN items_as_of($1::DATE) a ON a.source = m.source AND a.key = m.key
 WHERE m.moves >= 2 AND a.tracking = 'tracked' AND a.kind = 'action_item'
   AND ($2::VARCHAR IS NULL OR a.service = $2::VARCHAR)
-ORDER BY m.moves DESC, m.slip_days DESC, a.key
+ORDER BY m.moves DESC, m.slip_days DESC, a.key, a.source

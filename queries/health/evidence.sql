@@ -22,4 +22,4 @@ FROM done d, p
 WHERE (p.since IS NULL OR d.done_on >= p.since)
   AND (p.service IS NULL OR d.service = p.service)
   AND nullif(trim(d.evidence), '') IS NULL
-ORDER BY d.done_on DESC, d.key
+ORDER BY d.done_on DESC, d.key, d.source

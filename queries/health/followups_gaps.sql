@@ -26,4 +26,4 @@ WHERE i.started_day > p.as_of - p.days
   AND i.risk_ref IS NULL
   AND NOT EXISTS (SELECT 1 FROM snap a
                   WHERE a.kind = 'action_item' AND a.source = i.source AND a.incident_ref = i.key)
-ORDER BY i.started_day, i.key
+ORDER BY i.started_day, i.key, i.source

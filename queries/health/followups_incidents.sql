@@ -26,4 +26,4 @@ SELECT i.key AS incident, i.title, i.service, i.severity, i.started_day, i.risk_
        a.key AS item, a.title AS item_title, a.lifecycle, a.status, a.owner, a.priority, a.target_date
 FROM incidents i
 LEFT JOIN snap a ON a.kind = 'action_item' AND a.source = i.source AND a.incident_ref = i.key
-ORDER BY i.started_day DESC, i.key, a.key
+ORDER BY i.started_day DESC, i.key, i.source, a.key

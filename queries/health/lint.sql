@@ -108,4 +108,4 @@ failed AS (
 SELECT c.key, c.title, c.owner, c.service, c.team, c.level AS priority,
        c.age_days, f.rule, f.detail
 FROM failed f JOIN scoped c USING (source, key)
-ORDER BY c.key, f.ord
+ORDER BY c.key, c.source, f.ord

@@ -21,4 +21,4 @@ SELECT b.key, b.title, b.owner, b.service, b.status,
        b.age_days,
        greatest(p.as_of - b.active_at::TIMESTAMP::DATE, 0) AS untouched_days
 FROM blocked b, p
-ORDER BY b.age_days DESC, b.key
+ORDER BY b.age_days DESC, b.key, b.source

@@ -21,4 +21,4 @@ SELECT d.key, d.title, d.owner, d.service, d.done_on,
 FROM done d, p
 WHERE d.done_on BETWEEN p.as_of - p.days + 1 AND p.as_of
   AND (p.service IS NULL OR d.service = p.service)
-ORDER BY d.done_on DESC, d.key
+ORDER BY d.done_on DESC, d.key, d.source

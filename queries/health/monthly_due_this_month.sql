@@ -11,4 +11,4 @@ SELECT a.key, a.title, a.owner, coalesce(a.level, '(none)') AS priority,
        a.target_date, a.target_date < p.as_of AS overdue
 FROM open_action_items($1::DATE, $2::VARCHAR, 0, 0, 0, 0) a, p
 WHERE a.target_date >= p.month_start AND a.target_date < (p.month_start + INTERVAL 1 MONTH)::DATE
-ORDER BY a.target_date, a.key
+ORDER BY a.target_date, a.key, a.source

@@ -21,11 +21,13 @@ by_incident AS (
     SELECT o.source, o.key, o.title, o.owner, o.priority, r.key AS repeat_incident, r.class, 'incident' AS linked_by
     FROM open_items o JOIN repeats r ON r.source = o.source AND r.key = o.incident_ref
 ),
--- Linked by risk only: the latest repeat incident of the item's risk.
+-- Linked by risk only: the latest repeat incident of the item's risk (of
+-- two that started at the same time, the higher key, so every run agrees).
 by_risk AS (
     SELECT o.source, o.key, any_value(o.title) AS title, any_value(o.owner) AS owner,
            any_value(o.priority) AS priority,
-           arg_max(r.key, r.started) AS repeat_incident, arg_max(r.class, r.started) AS class, 'risk' AS linked_by
+           arg_max(r.key, (r.started, r.key)) AS repeat_incident, arg_max(r.class, (r.started, r.key)) AS class,
+           'risk' AS linked_by
     FROM open_items o JOIN repeats r ON r.source = o.source AND r.fm = 'risk ' || o.risk_ref
     WHERE NOT EXISTS (SELECT 1 FROM by_incident b WHERE b.source = o.source AND b.key = o.key)
     GROUP BY o.source, o.key

@@ -9,10 +9,10 @@
 -- or a number with h/d/w). minutes_per_effort_day: bad minutes per year ÷
 -- effort days. Items with a known effort rank first, by that; items
 -- without one follow, by bad minutes (an unknown effort is not a small one).
-SELECT row_number() OVER (ORDER BY minutes_per_effort_day DESC NULLS LAST, bad_minutes_per_year DESC, key) AS rank,
-       *
+SELECT row_number() OVER (ORDER BY minutes_per_effort_day DESC NULLS LAST, bad_minutes_per_year DESC, key, source) AS rank,
+       * EXCLUDE (source)
 FROM (
-    SELECT key, title, service, owner, priority, reduces AS risk, risk_priority,
+    SELECT source, key, title, service, owner, priority, reduces AS risk, risk_priority,
            round(risk_minutes, 1) AS bad_minutes_per_year, effort, effort_days,
            round(risk_minutes / effort_days, 1) AS minutes_per_effort_day
     FROM item_risks($1::DATE)

@@ -17,6 +17,7 @@ missed AS (
     FROM item_history h
     WHERE h.kind = 'action_item' AND h.target_date < $1::DATE
       AND h.valid_from < ($1::DATE + 1)::TIMESTAMP::TIMESTAMPTZ
+      AND (h.valid_to IS NULL OR h.valid_to > h.valid_from)  -- never superseded at once (0016)
     GROUP BY ALL
 ),
 repeats AS (

@@ -25,7 +25,7 @@ classified AS (
 ),
 grouped AS (
     SELECT coalesce(nullif(lower(trim(item_type)), ''), '(none)') AS type,
-           coalesce(any_value(effect), '(unmapped)') AS effect,
+           coalesce(min(effect), '(unmapped)') AS effect,
            count(*) FILTER (WHERE completed) AS completed,
            count(*) FILTER (WHERE dropped) AS dropped,
            count(*) FILTER (WHERE open) AS open,

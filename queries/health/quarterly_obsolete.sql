@@ -19,4 +19,4 @@ SELECT t.key, t.title, t.owner, t.service, t.last_updated_on,
        t.age_days
 FROM touched t, p
 WHERE p.as_of - t.last_updated_on > 180
-ORDER BY untouched_days DESC, t.key
+ORDER BY untouched_days DESC, t.key, t.source

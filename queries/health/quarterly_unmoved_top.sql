@@ -48,4 +48,4 @@ SELECT h.key AS risk, h.title, h.service, h.owner, h.rank_then, h.rank_now,
        round(h.then_m, 1) AS bad_minutes_then, round(h.now_m, 1) AS bad_minutes_now,
        round(h.now_m - h.then_m, 1) AS change, s.reviews_in_top
 FROM held h JOIN streaks s USING (source, key)
-ORDER BY h.now_m DESC, h.key
+ORDER BY h.now_m DESC, h.key, h.source

@@ -37,6 +37,7 @@ closed_runs AS (
            CASE WHEN count(valid_to) = count(*) THEN max(valid_to) END::TIMESTAMP AS reopened
     FROM item_history
     WHERE kind = 'action_item' AND state = 'closed'
+      AND (valid_to IS NULL OR valid_to > valid_from)  -- never superseded at once (0016)
     GROUP BY source, key, coalesce(closed_at, valid_from)
 ),
 events AS (

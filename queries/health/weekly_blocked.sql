@@ -12,7 +12,9 @@
 --     punctuation, inner white space collapsed
 --   `(unspecified)` when only the status says blocked.
 -- blocker_title / blocker_open: the blocking item's title and whether it
--- is open, when recur tracks it (same source). Most items first.
+-- was open at the end of as_of (items_as_of), when recur has it (same
+-- source; keys compared case-insensitively, so a Jira key matches). Most
+-- items first.
 WITH blocked AS (
     SELECT a.source, a.key, a.container, a.age_days, trim(coalesce(a.blocked_by, '')) AS text
     FROM open_action_items($1::DATE, $2::VARCHAR, 0, 0, 0, 0) a
@@ -38,11 +40,18 @@ clustered AS (
                 ELSE regexp_replace(regexp_replace(lower(r.text), '\s+', ' ', 'g'), '[[:punct:][:space:]]+$', '')
            END AS blocker
     FROM refs r
+),
+-- The blocking items as they stood then (only those named: a semi-join
+-- keeps the as-of read to them).
+blockers AS (
+    SELECT h.source, lower(h.key) AS k, h.key, h.title, h.state
+    FROM items_as_of($1::DATE) h
+    WHERE lower(h.key) IN (SELECT lower(blocker) FROM clustered WHERE ref IS NOT NULL)
 )
-SELECT c.blocker, any_value(i.title) AS blocker_title,
-       any_value(i.state = 'open') AS blocker_open,
+SELECT c.blocker, arg_min(i.title, (i.source, i.key)) AS blocker_title,
+       arg_min(i.state = 'open', (i.source, i.key)) AS blocker_open,
        count(*) AS items, list(c.key ORDER BY c.key) AS keys, max(c.age_days) AS oldest_age_days
 FROM clustered c
-LEFT JOIN items i ON c.ref IS NOT NULL AND i.source = c.source AND lower(i.key) = c.blocker
+LEFT JOIN blockers i ON c.ref IS NOT NULL AND i.source = c.source AND i.k = lower(c.blocker)
 GROUP BY c.blocker
 ORDER BY items DESC, oldest_age_days DESC, c.blocker

@@ -17,4 +17,4 @@ SELECT key, title, service, owner, priority, status, target_date,
        as_of - active_at::TIMESTAMP::DATE AS idle_days
 FROM judged
 WHERE as_of - active_at::TIMESTAMP::DATE > 7
-ORDER BY idle_days DESC, key
+ORDER BY idle_days DESC, key, source

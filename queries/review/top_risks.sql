@@ -16,5 +16,5 @@ previous AS (
 SELECT l.key, l.title, l.priority, l.bad_minutes_per_year,
        p.bad_minutes_per_year AS previous_bad_minutes, p.priority AS previous_priority
 FROM latest l LEFT JOIN previous p ON p.source = l.source AND p.key = l.key
-ORDER BY l.bad_minutes_per_year DESC NULLS LAST, l.key
+ORDER BY l.bad_minutes_per_year DESC NULLS LAST, l.key, l.source
 LIMIT 10

@@ -58,6 +58,7 @@ versions AS (
             OR h.slo IS DISTINCT FROM r.slo) AS differs
     FROM item_history h JOIN risk r USING (source, key)
     WHERE h.valid_from <= $1::TIMESTAMPTZ
+      AND (h.valid_to IS NULL OR h.valid_to > h.valid_from)  -- never superseded at once (0016)
 ),
 last_difference AS (
     SELECT source, key, max(valid_from) AS differed_at

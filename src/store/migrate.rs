@@ -97,6 +97,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0015_ingest_one_lookup.sql",
         sql: include_str!("../../queries/migrations/0015_ingest_one_lookup.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_superseded_versions.sql",
+        sql: include_str!("../../queries/migrations/0016_superseded_versions.sql"),
+    },
 ];
 
 /// The schema version this build writes.

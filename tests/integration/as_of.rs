@@ -506,3 +506,93 @@ async fn a_jira_issue_done_without_a_resolution_is_done() {
     assert_eq!(get(&dup)[3], "duplicate");
     sb.shutdown().await;
 }
+
+/// Regression: when an item's content changes but the tracker's
+/// `updated_at` does not (a change of recur's rules re-read on a full
+/// sync, or two edits within one second), the version it replaces was in
+/// force for no time. Before migration 0016 an item first recorded after
+/// the asked day came back twice from items_as_of (counted twice), and a
+/// superseded target date could count as a deferral or swap the first and
+/// current target.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_superseded_at_the_same_instant_is_never_counted() {
+    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
+    let gh = sb.github();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.duckdb");
+    let s = settings(&sb, &db, &[PAY]);
+    gh.set_edit_time(Some(at(2026, 5, 1, 10)));
+    let closed = issue(
+        &gh,
+        PAY,
+        "Add circuit breaker to ledger client",
+        &["postmortem"],
+        &item_body("@bob", "high", "2026-06-01"),
+    );
+    let moved = issue(
+        &gh,
+        PAY,
+        "Add bulkhead to refund worker",
+        &["postmortem"],
+        &item_body("@bob", "high", "2026-06-01"),
+    );
+    // Every change below happens at one instant, 05-20 10:00, so the
+    // tracker's updated_at never moves between the two syncs.
+    gh.set_edit_time(Some(at(2026, 5, 20, 10)));
+    gh.close(PAY, closed, "completed");
+    gh.set_body(PAY, moved, &item_body("@bob", "high", "2026-06-15"));
+    sync(&s).await;
+    gh.set_title(PAY, closed, "Add a circuit breaker to the ledger client");
+    gh.set_body(PAY, moved, &item_body("@bob", "high", "2026-06-30"));
+    sync(&s).await;
+    let key = |n: u64| format!("{PAY}#{n}");
+    let zero_length = query(
+        &db,
+        "SELECT count(*) FROM item_history WHERE valid_to = valid_from",
+    )
+    .await;
+    assert_eq!(
+        zero_length[0][0], 2,
+        "the scenario makes superseded versions"
+    );
+
+    // 05-10: before either item's first recorded version (05-20).
+    let as_of = query(
+        &db,
+        "SELECT key, title, state FROM items_as_of('2026-05-10') ORDER BY key",
+    )
+    .await;
+    assert_eq!(as_of.len(), 2, "one row per item: {as_of:?}");
+    let row = as_of.iter().find(|r| r[0] == key(closed)).unwrap();
+    assert_eq!(row[1], "Add a circuit breaker to the ledger client");
+    assert_eq!(row[2], "open");
+    let store = Store::open(
+        &db,
+        OpenMode::ReadOnly,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
+    let aging = rows(&report(&store, "aging", day(2026, 5, 10)).await, "aging");
+    let all = (0..aging.rows.len())
+        .find(|&i| col(&aging, i, "priority") == "all" && col(&aging, i, "bucket") == "all")
+        .unwrap();
+    assert_eq!(col(&aging, all, "open"), 2);
+    store.close().await;
+
+    // The target date recorded first (06-15) was superseded at once by
+    // 06-30: no move, and both ends are the date in force.
+    let moves = query(
+        &db,
+        &format!(
+            "SELECT moves, first_target::VARCHAR, last_target::VARCHAR FROM target_moves('2026-06-30') WHERE key = '{}'",
+            key(moved)
+        ),
+    )
+    .await;
+    assert_eq!(moves.len(), 1);
+    assert_eq!(moves[0][0], 0, "{moves:?}");
+    assert_eq!(moves[0][1], "2026-06-30");
+    assert_eq!(moves[0][2], "2026-06-30");
+    sb.shutdown().await;
+}

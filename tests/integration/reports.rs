@@ -771,3 +771,67 @@ async fn blocked_untouched_days_ignore_recurs_own_writes() {
         "acme/pay#6|211"
     );
 }
+
+/// Regression: two answers that depended on the order DuckDB met tied
+/// rows. An open item linked by its risk to two repeat incidents that
+/// started at the same time got either as its `repeat_incident` (now the
+/// higher key, every run); and an earlier item whose closed version was
+/// superseded at the same instant (done re-read as declined) lent either
+/// lifecycle to the repeat's class (now the version in force: declined).
+#[tokio::test]
+async fn tied_repeat_incidents_and_superseded_versions_give_one_answer() {
+    let store = seeded().await;
+    store
+        .execute_batch(
+            "tied seed",
+            "INSERT INTO items BY NAME SELECT 'gh' AS source, split_part(key, '#', 1) AS container, \
+               CAST(split_part(key, '#', 2) AS BIGINT) AS number, key, kind, 'tracked' AS tracking, key AS title, \
+               state, status, service, incident_ref, risk_ref, theme, \
+               CAST(created_at AS TIMESTAMPTZ) AS created_at, CAST(created_at AS TIMESTAMPTZ) AS updated_at, \
+               CAST(closed_at AS TIMESTAMPTZ) AS closed_at, CAST(started_at AS TIMESTAMPTZ) AS started_at, \
+               'x' AS content_hash, '{}' AS raw, CAST(created_at AS TIMESTAMPTZ) AS first_seen_at, \
+               CAST(created_at AS TIMESTAMPTZ) AS last_synced_at, \
+               CAST(coalesce(closed_at, created_at) AS TIMESTAMPTZ) AS history_from \
+             FROM (VALUES \
+               ('acme/ops#30', 'risk', 'open', 'accepted', 'ledger', NULL, NULL, NULL, '2026-01-01 12:00:00+00', NULL, NULL), \
+               ('acme/led#5', 'action_item', 'closed', 'declined', 'ledger', NULL, 'acme/ops#30', NULL, '2026-01-05 12:00:00+00', '2026-01-20 12:00:00+00', NULL), \
+               ('acme/ops#31', 'incident', 'closed', 'done', 'ledger', NULL, 'acme/ops#30', NULL, '2026-03-01 12:00:00+00', '2026-03-02 12:00:00+00', '2026-03-01 08:00:00+00'), \
+               ('acme/ops#32', 'incident', 'closed', 'done', 'ledger', NULL, 'acme/ops#30', NULL, '2026-03-01 12:00:00+00', '2026-03-02 12:00:00+00', '2026-03-01 08:00:00+00'), \
+               ('acme/led#6', 'action_item', 'open', 'accepted', 'ledger', NULL, 'acme/ops#30', NULL, '2026-04-01 12:00:00+00', NULL, NULL) \
+             ) AS v(key, kind, state, status, service, incident_ref, risk_ref, theme, created_at, closed_at, started_at); \
+             INSERT INTO item_history BY NAME SELECT source, key, kind, tracking, container, title, state, \
+               CASE WHEN key = 'acme/led#5' THEN 'done' ELSE status END AS status, \
+               service, incident_ref, risk_ref, theme, created_at, updated_at, closed_at, started_at, content_hash, \
+               coalesce(closed_at, updated_at) AS valid_from, \
+               CASE WHEN key = 'acme/led#5' THEN coalesce(closed_at, updated_at) END AS valid_to, \
+               updated_at AS recorded_at \
+             FROM items WHERE key IN ('acme/ops#30', 'acme/led#5', 'acme/ops#31', 'acme/ops#32', 'acme/led#6') \
+             ORDER BY key; \
+             INSERT INTO item_history BY NAME SELECT source, key, kind, tracking, container, title, state, status, \
+               service, incident_ref, risk_ref, theme, created_at, updated_at, closed_at, started_at, content_hash, \
+               closed_at AS valid_from, NULL AS valid_to, (updated_at::TIMESTAMP + INTERVAL 30 DAY)::TIMESTAMPTZ AS recorded_at \
+             FROM items WHERE key = 'acme/led#5';",
+        )
+        .await
+        .unwrap();
+    let ledger = ReportParams {
+        service: Some("ledger".into()),
+        ..june()
+    };
+    let r = rows(&store, "repeats", &ledger).await;
+    assert_eq!(
+        pick(&r, &["incident", "class", "prior_keys"]),
+        [
+            "acme/ops#31|repeat_after_decline|[\"acme/led#5\"]",
+            "acme/ops#32|repeat_after_decline|[\"acme/led#5\"]",
+        ]
+    );
+    let s = sections(&store, "monthly", &ledger).await;
+    assert_eq!(
+        pick(
+            section(&s, "repeat_linked"),
+            &["key", "repeat_incident", "class", "linked_by"]
+        ),
+        ["acme/led#6|acme/ops#32|repeat_after_decline|risk"]
+    );
+}

@@ -649,3 +649,59 @@ async fn review_record_names_what_it_cannot_find_and_records_nothing() {
     assert_eq!(stale, 0);
     sb.shutdown().await;
 }
+
+/// Regression: the weekly blocker clusters named a blocking item's title
+/// and open state as they are now, not as they were on the asked day, and
+/// never found a Jira blocker (its key stays upper case, the lookup
+/// compared it with lower-cased keys).
+#[tokio::test]
+async fn weekly_blockers_stand_as_on_the_day_and_jira_keys_are_found() {
+    let store = seeded().await;
+    store
+        .execute_batch(
+            "later edits and a jira blocker",
+            "UPDATE item_history SET valid_to = TIMESTAMPTZ '2026-07-05 12:00:00+00' \
+               WHERE key = 'acme/pay#12' AND valid_to IS NULL; \
+             INSERT INTO item_history BY NAME SELECT * EXCLUDE (title, state, status, valid_from, valid_to, recorded_at, closed_at, updated_at), \
+               'Renamed after June' AS title, 'closed' AS state, 'done' AS status, \
+               TIMESTAMPTZ '2026-07-05 12:00:00+00' AS valid_from, NULL AS valid_to, \
+               TIMESTAMPTZ '2026-07-05 12:00:00+00' AS recorded_at, TIMESTAMPTZ '2026-07-05 12:00:00+00' AS closed_at, \
+               TIMESTAMPTZ '2026-07-05 12:00:00+00' AS updated_at \
+               FROM item_history WHERE key = 'acme/pay#12' AND valid_to = TIMESTAMPTZ '2026-07-05 12:00:00+00'; \
+             UPDATE items SET title = 'Renamed after June', state = 'closed', status = 'done', \
+               closed_at = TIMESTAMPTZ '2026-07-05 12:00:00+00' WHERE key = 'acme/pay#12'; \
+             INSERT INTO items BY NAME SELECT 'jira' AS source, 'OPS' AS container, number, key, 'action_item' AS kind, \
+               'tracked' AS tracking, title, 'open' AS state, status, blocked_by, 'payments' AS service, \
+               TIMESTAMPTZ '2026-06-01 12:00:00+00' AS created_at, TIMESTAMPTZ '2026-06-01 12:00:00+00' AS updated_at, \
+               'x' AS content_hash, '{}' AS raw, TIMESTAMPTZ '2026-06-01 12:00:00+00' AS first_seen_at, \
+               TIMESTAMPTZ '2026-06-01 12:00:00+00' AS last_synced_at, TIMESTAMPTZ '2026-06-01 12:00:00+00' AS history_from \
+             FROM (VALUES (7, 'OPS-7', 'Raise the connection pool limit', 'accepted', NULL), \
+                          (8, 'OPS-8', 'Retry the settlement export', 'blocked', 'waiting on OPS-7')) \
+               AS v(number, key, title, status, blocked_by); \
+             INSERT INTO item_history BY NAME SELECT source, key, kind, tracking, container, title, state, status, \
+               blocked_by, service, created_at, updated_at, content_hash, \
+               updated_at AS valid_from, NULL AS valid_to, updated_at AS recorded_at \
+             FROM items WHERE source = 'jira';",
+        )
+        .await
+        .unwrap();
+    let r = section(&store, "weekly", "blocked", &june()).await;
+    let rows = pick(&r, &["blocker", "blocker_title", "blocker_open", "keys"]);
+    assert!(
+        rows.contains(
+            &r#"acme/pay#12|Pre-warm the cache before sales|true|["acme/pay#15"]"#.to_string()
+        ),
+        "pay#12 as it stood on 06-30: {rows:?}"
+    );
+    assert!(
+        rows.contains(&r#"OPS-7|Raise the connection pool limit|true|["OPS-8"]"#.to_string()),
+        "the Jira blocker: {rows:?}"
+    );
+    // After July's edits the same report, as of today, says so.
+    let r = section(&store, "weekly", "blocked", &as_of("2026-07-10")).await;
+    let rows = pick(&r, &["blocker", "blocker_title", "blocker_open"]);
+    assert!(
+        rows.contains(&"acme/pay#12|Renamed after June|false".to_string()),
+        "{rows:?}"
+    );
+}
