@@ -103,7 +103,7 @@ pub(crate) struct AtRest {
     /// Of it, file-backed pages (the binary's code touched by the cycle),
     /// which the kernel may drop and read back.
     pub file_mb: f64,
-    /// Peak RSS over its life (the cycle's).
+    /// Peak RSS over its life (its own: cycles run in worker processes).
     pub peak_rss_mb: f64,
     /// Open descriptors of the database file (or its WAL) at rest.
     pub db_files_open: usize,

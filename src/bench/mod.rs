@@ -400,8 +400,8 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), Error> {
         "×",
         Goal::AtMost(2.0),
     );
-    // The daemon between cycles: one cycle over the synced file, then at
-    // rest (it opens the database per cycle and closes it after).
+    // The daemon between cycles: one cycle over the synced file (in a
+    // worker process), then at rest.
     let daemon_config = dir.join("bench-daemon.toml");
     std::fs::write(
         &daemon_config,
@@ -413,7 +413,7 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), Error> {
     .map_err(|e| Error::Runtime(e.to_string()))?;
     let rest = child::daemon_at_rest(&daemon_config, &db).await?;
     println!(
-        "daemon at rest after a cycle: RSS {:.1} MB ({:.1} MB anonymous, {:.1} MB file-backed code pages; peak {:.0} MB during the cycle), {} descriptors of the database file open",
+        "daemon at rest after a cycle: RSS {:.1} MB ({:.1} MB anonymous, {:.1} MB file-backed code pages; its own peak {:.0} MB: the cycle ran in a worker process), {} descriptors of the database file open",
         rest.rss_mb, rest.anon_mb, rest.file_mb, rest.peak_rss_mb, rest.db_files_open
     );
     table.add("daemon at rest: RSS", rest.rss_mb, "MB", Goal::AtMost(50.0));
