@@ -26,7 +26,7 @@ repeats AS (
     GROUP BY ALL
 ),
 judged AS (
-    SELECT o.key, o.title, o.service, o.owner, o.priority, o.age_days,
+    SELECT o.source, o.key, o.title, o.service, o.owner, o.priority, o.age_days,
            coalesce(m.n, 0) AS deadlines_missed, coalesce(t.moves, 0) AS deferrals,
            coalesce(r.n, 0) AS repeat_incidents
     FROM open_items o
@@ -34,7 +34,7 @@ judged AS (
     LEFT JOIN target_moves($1::DATE) t ON t.source = o.source AND t.key = o.key
     LEFT JOIN repeats r ON r.source = o.source AND r.key = o.key
 )
-SELECT *,
+SELECT * EXCLUDE (source),
        concat_ws('; ',
            CASE WHEN deadlines_missed >= 2 THEN 'past ' || deadlines_missed || ' target dates' END,
            CASE WHEN deferrals >= 2 THEN 'deferred ' || deferrals || ' times' END,
@@ -42,4 +42,4 @@ SELECT *,
 FROM judged
 WHERE deadlines_missed >= 2 OR deferrals >= 2 OR repeat_incidents >= 2
 ORDER BY (deadlines_missed >= 2)::INT + (deferrals >= 2)::INT + (repeat_incidents >= 2)::INT DESC,
-         age_days DESC, key
+         age_days DESC, key, source

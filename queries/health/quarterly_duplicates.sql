@@ -32,9 +32,9 @@ ranked AS (
            first_value(title) OVER w AS original_title
     FROM keyed
     WINDOW w AS (PARTITION BY service, CASE WHEN len(words) > 0 THEN array_to_string(words, ' ') ELSE key END
-                 ORDER BY created_at, key)
+                 ORDER BY created_at, key, source)
 )
 SELECT service, key, title, original AS duplicate_of, original_title AS duplicate_of_title
 FROM ranked
 WHERE key <> original
-ORDER BY service, duplicate_of, key
+ORDER BY service, duplicate_of, key, source

@@ -31,7 +31,7 @@ counts AS (
     GROUP BY r.source, r.key
 ),
 judged AS (
-    SELECT r.key AS risk, r.title, r.service, r.owner, round(r.stated, 2) AS stated_per_year,
+    SELECT r.source, r.key AS risk, r.title, r.service, r.owner, round(r.stated, 2) AS stated_per_year,
            c.trailing AS trailing_90d, c.previous AS previous_90d,
            round(c.trailing * 365.25 / 90, 2) AS observed_per_year,
            c.trailing > r.stated * 90 / 365.25 AS over_stated,
@@ -43,4 +43,4 @@ SELECT risk, title, service, owner, stated_per_year, trailing_90d, previous_90d,
             WHEN over_stated THEN 'stated' ELSE 'previous' END AS exceeds
 FROM judged
 WHERE coalesce(over_stated, false) OR over_previous
-ORDER BY observed_per_year DESC, risk
+ORDER BY observed_per_year DESC, risk, source
