@@ -202,14 +202,18 @@ impl Worker {
         };
         let mut body = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
         body.push(b'\n');
-        let mut child = tokio::process::Command::new(&self.exe)
-            .args(&self.args)
+        let mut cmd = tokio::process::Command::new(&self.exe);
+        cmd.args(&self.args)
             .arg("worker")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
-            .process_group(0)
-            .kill_on_drop(true)
+            .kill_on_drop(true);
+        // Its own process group: a terminal's Ctrl-C reaches the daemon
+        // alone, which passes the stop on through the pipe.
+        #[cfg(unix)]
+        cmd.process_group(0);
+        let mut child = cmd
             .spawn()
             .map_err(|e| format!("cannot start a cycle worker ({}): {e}", self.exe.display()))?;
         let pid = child.id().unwrap_or(0);
