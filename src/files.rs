@@ -10,6 +10,15 @@ use std::path::Path;
 /// exclusively, mode 0600) renamed into place: a symlink planted at `path`
 /// is replaced, never written through, and a reader never sees half a file.
 pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    write_private_with(path, |w| w.write_all(text.as_bytes()))
+}
+
+/// [`write_private`] with the content written by `fill` as it goes (a
+/// report of hundreds of MB is never held whole in memory).
+pub fn write_private_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -18,7 +27,11 @@ pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
         .prefix(".recur-")
         .suffix(".partial")
         .tempfile_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        fill(&mut w)?;
+        w.flush()?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

@@ -535,16 +535,28 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             let result = app::report(&store, &settings, name, &params).await;
             store.close().await;
             let reported = result?;
-            let mut buf = Vec::new();
-            crate::reports::render(&mut buf, name, &reported.output, *format)?;
-            if let Some(n) = &reported.note {
-                if *format == crate::reports::ReportFormat::Md {
-                    writeln!(buf, "\n_Note: {}._", crate::reports::md_text(n))?;
-                } else {
-                    eprintln!("note: {n}");
+            let md = *format == crate::reports::ReportFormat::Md;
+            if let (Some(n), false) = (&reported.note, md) {
+                eprintln!("note: {n}");
+            }
+            // Rendered straight into stdout or the file: a second copy of
+            // an answer of hundreds of thousands of rows is not held.
+            let emit = |w: &mut dyn Write| -> std::io::Result<()> {
+                crate::reports::render(w, name, &reported.output, *format)?;
+                if let (Some(n), true) = (&reported.note, md) {
+                    writeln!(w, "\n_Note: {}._", crate::reports::md_text(n))?;
+                }
+                Ok(())
+            };
+            match output {
+                Some(path) => crate::files::write_private_with(path, emit)?,
+                None => {
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    emit(&mut out)?;
+                    out.flush()?;
                 }
             }
-            write_out(output.as_ref(), &buf)
+            Ok(())
         }
         Command::Review {
             action:
