@@ -219,9 +219,9 @@ impl Worker {
         let pid = child.id().unwrap_or(0);
         let mut stdin = child.stdin.take();
         let mut stdout = child.stdout.take().expect("piped");
-        // One line into the pipe's buffer: it does not wait for the worker.
-        // A worker that exits at once (a broken binary) closes the pipe,
-        // which its status explains.
+        // The worker reads this line before anything else, so the write
+        // waits at most for it to start. A worker that exits at once (a
+        // broken binary) closes the pipe, which its status explains.
         if let Some(pipe) = stdin.as_mut() {
             let _ = pipe.write_all(&body).await;
             let _ = pipe.flush().await;
