@@ -136,17 +136,28 @@ impl Writing {
     }
 }
 
+/// DuckDB's memory during a sync or a backfill (see [`Store::cap_memory`]):
+/// its merges of 2,000-row batches need little, and the reports keep the
+/// configured `[store] memory_limit`.
+const MERGE_MEMORY: u64 = 192 << 20;
+
 /// Runs `work` (a sync or a backfill) with DuckDB on one worker thread and
-/// puts the pool back after, whatever the outcome: their merges are small
-/// statements that gain little from a second worker, while fetching and
-/// parsing need a core of their own (see [`Store::set_threads`]; measured
-/// on two cores: first sync 14 %, backfill 11 % faster, less memory).
+/// at most [`MERGE_MEMORY`], and puts both back after, whatever the
+/// outcome: their merges are small statements that gain little from a
+/// second worker, while fetching and parsing need a core of their own (see
+/// [`Store::set_threads`]; measured on two cores: first sync 14 %, backfill
+/// 11 % faster, less memory).
 async fn on_one_worker<T>(
     store: &Store,
+    settings: &Settings,
     work: impl std::future::Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
     let pool = store.set_threads(1).await?;
+    let capped = store.cap_memory(MERGE_MEMORY).await?;
     let outcome = work.await;
+    if capped {
+        store.set_memory_limit(&settings.memory_limit).await?;
+    }
     store.set_threads(pool).await?;
     outcome
 }

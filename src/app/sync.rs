@@ -20,7 +20,7 @@ pub async fn sync(
     progress: Option<Progress<'_>>,
 ) -> Result<Vec<SyncReport>, Error> {
     // One DuckDB worker while it runs (see on_one_worker).
-    super::on_one_worker(store, async {
+    super::on_one_worker(store, settings, async {
         let mut reports = Vec::new();
         let mut first_error = None;
         for source in sources {
