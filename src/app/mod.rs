@@ -155,11 +155,22 @@ async fn on_one_worker<T>(
     let pool = store.set_threads(1).await?;
     let capped = store.cap_memory(MERGE_MEMORY).await?;
     let outcome = work.await;
+    // The WAL it wrote (up to 1GB on a first sync) is checkpointed under
+    // the cap too, not at close under the full limit. Measured (release,
+    // first sync, alternating runs): 100k issues 430 → 336 MB peak, 6.6 →
+    // 6.9 s; 1M issues 661 → 370 MB, 70.2 → 73.9 s.
+    let checkpointed = if capped {
+        store.checkpoint().await
+    } else {
+        Ok(())
+    };
     if capped {
         store.set_memory_limit(&settings.memory_limit).await?;
     }
     store.set_threads(pool).await?;
-    outcome
+    let value = outcome?;
+    checkpointed?;
+    Ok(value)
 }
 
 /// Takes the writer lock (naming `role` in the lock file) and opens the
@@ -225,4 +236,56 @@ pub fn sources<'a>(
         ));
     }
     Ok(sources)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn setting(store: &Store, name: &str) -> String {
+        let r = store
+            .query(
+                "setting",
+                &format!("SELECT current_setting('{name}')::VARCHAR"),
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        r.rows[0][0].as_str().unwrap().to_string()
+    }
+
+    /// A sync runs on one DuckDB worker under the merge cap, and the
+    /// configured limit and pool come back after, also when it fails.
+    #[tokio::test]
+    async fn a_sync_runs_capped_and_puts_the_configured_limit_back_even_on_failure() {
+        let settings = Settings::from_toml("").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(
+            &dir.path().join("c.duckdb"),
+            OpenMode::ReadWrite,
+            &settings.memory_limit,
+        )
+        .await
+        .unwrap();
+        store.set_threads(2).await.unwrap();
+        let (limit, threads) = (
+            setting(&store, "memory_limit").await,
+            setting(&store, "threads").await,
+        );
+        let inside = on_one_worker(&store, &settings, async {
+            let seen = (
+                setting(&store, "memory_limit").await,
+                setting(&store, "threads").await,
+            );
+            Err::<(), _>(Error::Runtime(format!("{seen:?}")))
+        })
+        .await;
+        let Err(Error::Runtime(seen)) = inside else {
+            panic!("{inside:?}")
+        };
+        assert_eq!(seen, r#"("192.0 MiB", "1")"#);
+        assert_eq!(setting(&store, "memory_limit").await, limit);
+        assert_eq!(setting(&store, "threads").await, threads);
+        store.close().await;
+    }
 }
