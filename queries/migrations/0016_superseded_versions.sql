@@ -18,7 +18,9 @@
 --     declined by chance, so a repeat's class changed between runs;
 --   * target_moves ordered versions by valid_from alone: a superseded
 --     target date counted (or not, by chance) as a deferral, and the first
---     and current target could swap.
+--     and current target could swap;
+--   * tracked_since could date an item's entry into the tracked backlog
+--     from a tracked version superseded at once.
 -- A superseded version stays in item_history (it records what recur
 -- believed and when: recorded_at); the readers skip it. Among the versions
 -- left, valid_from is unique per item (two versions starting together
@@ -171,6 +173,24 @@ SELECT source, key,
        arg_max(target_date, valid_from) AS last_target
 FROM v
 GROUP BY source, key;
+
+-- tracked_since(): as in 0013; the first tracked version is one that was
+-- in force (a tracked version superseded at once by an untracked one never
+-- put the item in the tracked backlog).
+CREATE OR REPLACE MACRO tracked_since() AS TABLE
+WITH firsts AS (
+    SELECT source, key, min(valid_from) AS first_version,
+           min(valid_from) FILTER (WHERE tracking = 'tracked'
+                                   AND (valid_to IS NULL OR valid_to > valid_from)) AS first_tracked,
+           any_value(created_at) AS created_at
+    FROM item_history
+    GROUP BY source, key
+)
+SELECT source, key,
+       CASE WHEN first_tracked IS NULL THEN NULL
+            WHEN first_tracked = first_version THEN created_at
+            ELSE first_tracked END AS tracked_since
+FROM firsts;
 
 -- For SQL written by people and other tools against item_history.
 COMMENT ON COLUMN item_history.valid_to IS 'When the next version began; NULL for the current one. Equal to valid_from for a version superseded at once (the content changed but the tracker''s updated_at did not, e.g. a rule change re-read on a full sync): never in force, skip it with valid_to IS NULL OR valid_to > valid_from (TIMESTAMPTZ).';

@@ -153,7 +153,13 @@ async fn on_one_worker<T>(
     work: impl std::future::Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
     let pool = store.set_threads(1).await?;
-    let capped = store.cap_memory(MERGE_MEMORY).await?;
+    let capped = match store.cap_memory(MERGE_MEMORY).await {
+        Ok(c) => c,
+        Err(e) => {
+            store.set_threads(pool).await?;
+            return Err(e.into());
+        }
+    };
     let outcome = work.await;
     // The WAL it wrote (up to 1GB on a first sync) is checkpointed under
     // the cap too, not at close under the full limit. Measured (release,
@@ -164,12 +170,16 @@ async fn on_one_worker<T>(
     } else {
         Ok(())
     };
-    if capped {
-        store.set_memory_limit(&settings.memory_limit).await?;
-    }
-    store.set_threads(pool).await?;
+    let restored = match capped {
+        true => store.set_memory_limit(&settings.memory_limit).await,
+        false => Ok(()),
+    };
+    let pooled = store.set_threads(pool).await;
+    // The work's own error first: it says what went wrong with the sync.
     let value = outcome?;
     checkpointed?;
+    restored?;
+    pooled?;
     Ok(value)
 }
 

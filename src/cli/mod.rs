@@ -415,8 +415,18 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Man { dir } => man(dir.as_deref()),
         Command::Daemon => {
             let settings = load_settings(&cli)?;
-            let exe = std::env::current_exe()
-                .map_err(|e| Error::Runtime(format!("cannot find recur's own executable: {e}")))?;
+            // Workers run the daemon's own image: on Linux /proc/self/exe,
+            // which still names it after an upgrade replaced the file (a
+            // worker of the new version would migrate the schema under the
+            // old daemon, and may not speak its protocol).
+            let proc_exe = std::path::Path::new("/proc/self/exe");
+            let exe = if cfg!(target_os = "linux") && proc_exe.exists() {
+                proc_exe.to_path_buf()
+            } else {
+                std::env::current_exe().map_err(|e| {
+                    Error::Runtime(format!("cannot find recur's own executable: {e}"))
+                })?
+            };
             let mut flags = Vec::new();
             if cli.quiet {
                 flags.push("-q".to_string());

@@ -375,15 +375,24 @@ pub async fn run_with(
             let pending = std::mem::take(&mut *unrecorded);
             let report = match &state.cycles {
                 Cycles::InProcess => {
-                    run_cycle(&state.settings, state.period, pending, shutdown.clone()).await
+                    run_cycle(
+                        &state.settings,
+                        state.period,
+                        Utc::now(),
+                        pending,
+                        shutdown.clone(),
+                    )
+                    .await
                 }
                 Cycles::Worker(w) => w.cycle(state.period, pending, shutdown.clone()).await,
             };
             apply(&state, report, &mut unrecorded)
         };
         tracing::info!(status = %row.status, sync = %row.sync, score = %row.score, writeback = %row.writeback, requests = row.api_requests, writes = row.writes, "Cycle finished.");
-        let interrupted = row.status == "interrupted";
-        if interrupted || *sd.borrow() {
+        // Only the daemon's own shutdown ends the loop: a worker stopped by
+        // a signal of its own reports an interrupted cycle, and the next
+        // one runs on schedule.
+        if *sd.borrow() {
             break;
         }
         let wait = schedule.wait(started, Utc::now());
@@ -464,14 +473,15 @@ pub(crate) struct CycleReport {
 /// reader cannot slip in between the steps and fail one of them; when a
 /// reader holds the file at the start, the cycle waits (see
 /// [`open_for_cycle`]) and is then recorded as `skipped`, with the reason.
-/// `pending` are earlier cycles not yet recorded.
+/// `pending` are earlier cycles not yet recorded; `started_at` names the
+/// cycle (a row is recorded once per start, see [`Store::record_cycle`]).
 pub(crate) async fn run_cycle(
     settings: &Settings,
     period: Duration,
+    started_at: DateTime<Utc>,
     pending: Vec<CycleRow>,
     shutdown: Shutdown,
 ) -> CycleReport {
-    let started_at = Utc::now();
     // One clock for the whole cycle: sync, score, write-back and metrics
     // judge by the same day even when the cycle crosses midnight.
     let clock = crate::clock::Clock::start_or_now();

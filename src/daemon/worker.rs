@@ -47,6 +47,10 @@ enum Task {
     Start,
     /// Run one cycle; `pending` are earlier cycles not yet recorded.
     Cycle {
+        /// When the daemon started the cycle: the row's `started_at`, the
+        /// same in the worker's record and in the daemon's, should the
+        /// worker die after recording it.
+        started_at: chrono::DateTime<Utc>,
         /// The schedule's period in seconds (how long to wait for a reader).
         period_secs: u64,
         /// Earlier cycles not yet in `cycle_log`.
@@ -131,6 +135,7 @@ impl Worker {
     ) -> CycleReport {
         let started_at = Utc::now();
         let task = Task::Cycle {
+            started_at,
             period_secs: period.as_secs(),
             pending: pending.clone(),
         };
@@ -212,7 +217,7 @@ impl Worker {
         // Its own process group: a terminal's Ctrl-C reaches the daemon
         // alone, which passes the stop on through the pipe.
         #[cfg(unix)]
-        cmd.process_group(0);
+        cmd.process_group(0).arg0("recur");
         let mut child = cmd
             .spawn()
             .map_err(|e| format!("cannot start a cycle worker ({}): {e}", self.exe.display()))?;
@@ -371,12 +376,14 @@ async fn run(
             serde_json::to_value(health)
         }
         Task::Cycle {
+            started_at,
             period_secs,
             pending,
         } => {
             let report = super::run_cycle(
                 settings,
                 Duration::from_secs(period_secs),
+                started_at,
                 pending,
                 shutdown,
             )
@@ -437,6 +444,7 @@ mod tests {
             config_path: Some("/etc/recur/recur.toml".into()),
             config_text: Some("[store]\npath = \"x.duckdb\"\n".into()),
             task: Task::Cycle {
+                started_at: Utc::now(),
                 period_secs: 3600,
                 pending: vec![],
             },

@@ -35,6 +35,20 @@ impl Store {
     pub async fn record_cycle(&self, c: CycleRow) -> Result<i64, StoreError> {
         self.check_writable()?;
         self.call(move |conn| {
+            // Once per start: a cycle worker that died after recording its
+            // row is reported again by the daemon (as failed, and with the
+            // earlier pending rows it had already written); what was
+            // recorded first stands.
+            let existing: Option<i64> = conn
+                .query_row(
+                    "SELECT min(cycle_id) FROM cycle_log WHERE started_at = ?",
+                    params![c.started_at],
+                    |r| r.get(0),
+                )
+                .map_err(sql("look up cycle"))?;
+            if let Some(id) = existing {
+                return Ok(id);
+            }
             let id: i64 = conn
                 .query_row("SELECT nextval('cycle_ids')", [], |r| r.get(0))
                 .map_err(sql("allocate cycle id"))?;
@@ -58,5 +72,41 @@ impl Store {
             Ok(id)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a cycle worker that dies after recording its cycle is
+    /// reported again by the daemon (failed, with the rows it had already
+    /// written as pending); each start is recorded once, the first record
+    /// standing.
+    #[tokio::test]
+    async fn a_cycle_is_recorded_once_per_start() {
+        let store = Store::open_in_memory().unwrap();
+        let at = Utc::now();
+        let row = |status: &str| CycleRow {
+            started_at: at,
+            finished_at: at,
+            status: status.into(),
+            sync: status.into(),
+            score: status.into(),
+            writeback: status.into(),
+            error: None,
+            api_requests: 1,
+            writes: 0,
+            clock: at,
+        };
+        let first = store.record_cycle(row("ok")).await.unwrap();
+        let again = store.record_cycle(row("failed")).await.unwrap();
+        assert_eq!(first, again);
+        let r = store
+            .query("cycles", "SELECT status FROM cycle_log", Vec::new())
+            .await
+            .unwrap();
+        assert_eq!(r.rows, vec![vec![serde_json::json!("ok")]]);
+        store.close().await;
     }
 }

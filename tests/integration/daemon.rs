@@ -498,3 +498,69 @@ async fn cycles_keep_the_configuration_the_daemon_started_with() {
     assert_eq!(daemon.wait().await.unwrap().code(), Some(0));
     sb.shutdown().await;
 }
+
+/// Regression: a cycle worker stopped by a signal of its own (not the
+/// daemon's) reports an interrupted cycle; the daemon used to take any
+/// interrupted cycle for its own shutdown and stop cycling, while it kept
+/// serving a failing /healthz forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_stopped_on_its_own_does_not_stop_the_daemons_cycles() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.duckdb");
+    let settings = Settings::from_toml(&config(&sb, &db, "1s")).unwrap();
+    // With the flag file there, the worker gets a SIGTERM of its own
+    // shortly after it starts ($$ is the worker once the shell execs it,
+    // and its parent stays the daemon, whose writer lock it runs under).
+    let flag = dir.path().join("term");
+    let script = dir.path().join("worker.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ -e '{flag}' ]; then\n  (sleep 0.3; kill -TERM $$) &\nfi\nexec '{exe}' \"$@\"\n",
+            flag = flag.display(),
+            exe = env!("CARGO_BIN_EXE_recur")
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let worker = recur::daemon::worker::Worker::new(script, vec!["-q".into()], &settings);
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let daemon = tokio::spawn(recur::daemon::run_with(
+        settings,
+        shutdown,
+        Some(tx),
+        recur::daemon::Cycles::Worker(worker),
+    ));
+    let bound = rx.await.expect("the daemon listens");
+    let base = format!("http://{}", bound.ops);
+    wait_for(&format!("{base}/healthz"), 200, 120).await;
+    // Slow the tracker so the cycle is still syncing when the TERM comes.
+    sb.github()
+        .set_random_faults(1.0, vec![Fault::Stall { millis: 2000 }], 5);
+    std::fs::write(&flag, "").unwrap();
+    let start = Instant::now();
+    loop {
+        let body = wait_for(&format!("{base}/healthz"), 503, 60).await;
+        if body.contains("interrupted") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    std::fs::remove_file(&flag).unwrap();
+    sb.github().clear_faults();
+    // The daemon cycles on: healthy again.
+    wait_for(&format!("{base}/healthz"), 200, 60).await;
+    stop.send(true).unwrap();
+    let r = tokio::time::timeout(Duration::from_secs(30), daemon)
+        .await
+        .expect("stops within seconds")
+        .unwrap();
+    assert!(r.is_ok(), "{r:?}");
+    sb.shutdown().await;
+}
