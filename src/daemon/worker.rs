@@ -66,7 +66,7 @@ enum Task {
 }
 
 /// The request on a worker's stdin.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct Request {
     /// The configuration file the daemon read, when it read one.
     config_path: Option<PathBuf>,
@@ -76,6 +76,17 @@ struct Request {
     /// The task.
     #[serde(flatten)]
     task: Task,
+}
+
+/// Without the configuration text: it may hold tokens.
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("config_path", &self.config_path)
+            .field("config_text", &self.config_text.as_ref().map(|_| "***"))
+            .field("task", &self.task)
+            .finish()
+    }
 }
 
 /// The reply on a worker's stdout.
@@ -134,6 +145,9 @@ impl Worker {
         shutdown: Shutdown,
     ) -> CycleReport {
         let started_at = Utc::now();
+        // The cycle's clock, as a cycle in the daemon would have it
+        // (RECUR_NOW in tests and replays).
+        let clock = crate::clock::Clock::start_or_now();
         let task = Task::Cycle {
             started_at,
             period_secs: period.as_secs(),
@@ -160,7 +174,7 @@ impl Worker {
             error: Some(why),
             api_requests: 0,
             writes: 0,
-            clock: started_at,
+            clock: clock.now(),
         };
         let mut unrecorded = pending;
         unrecorded.push(row.clone());
@@ -253,6 +267,16 @@ impl Worker {
             status.map_err(|e| format!("cannot wait for the cycle worker (pid {pid}): {e}"))?;
         match serde_json::from_slice::<Reply<T>>(&out) {
             Ok(reply) => Ok(reply),
+            // A usage or configuration error before it could answer (the
+            // command line's exit 2): kept as such, so the daemon exits 2
+            // too when it happens at start.
+            Err(_) if status.code() == Some(2) => Ok(Reply::Error {
+                message: format!(
+                    "the cycle worker (pid {pid}) {}; its log lines say why",
+                    describe(status)
+                ),
+                exit_code: 2,
+            }),
             Err(_) if !status.success() => Err(format!(
                 "the cycle worker (pid {pid}) {}; its log lines say why",
                 describe(status)
@@ -436,6 +460,16 @@ mod tests {
         assert_eq!(holder_pid("recur daemon (pid 4242)"), Some(4242));
         assert_eq!(holder_pid("another recur process"), None);
         assert_eq!(holder_pid("recur daemon (pid x)"), None);
+    }
+
+    #[test]
+    fn a_request_never_prints_its_configuration_text() {
+        let r = Request {
+            config_path: None,
+            config_text: Some("token = \"ghp_secret\"".into()),
+            task: Task::Start,
+        };
+        assert!(!format!("{r:?}").contains("ghp_secret"));
     }
 
     #[test]

@@ -564,3 +564,32 @@ async fn a_worker_stopped_on_its_own_does_not_stop_the_daemons_cycles() {
     assert!(r.is_ok(), "{r:?}");
     sb.shutdown().await;
 }
+
+/// A worker that fails at the daemon's start before it can answer, with a
+/// usage or configuration error (exit 2), makes the daemon exit 2 as well,
+/// saying so; it used to be a runtime error (exit 1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_exiting_2_at_start_makes_the_daemon_exit_2() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.duckdb");
+    let settings = Settings::from_toml(&config(&sb, &db, "1h")).unwrap();
+    let script = dir.path().join("worker.sh");
+    std::fs::write(&script, "#!/bin/sh\nexit 2\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let worker = recur::daemon::worker::Worker::new(script, Vec::new(), &settings);
+    let r = recur::daemon::run_with(
+        settings,
+        recur::shutdown::no_shutdown(),
+        None,
+        recur::daemon::Cycles::Worker(worker),
+    )
+    .await;
+    let e = r.expect_err("the daemon does not start");
+    assert_eq!(e.exit_code(), 2, "{e}");
+    assert!(e.to_string().contains("exited with status 2"), "{e}");
+    sb.shutdown().await;
+}
