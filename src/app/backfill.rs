@@ -19,8 +19,9 @@ pub async fn backfill(
     sources: &[&SourceSettings],
     run: &Run<'_>,
 ) -> Result<Vec<BackfillReport>, Error> {
-    // One DuckDB worker while it runs (see on_one_worker).
-    super::on_one_worker(store, settings, async {
+    // One DuckDB worker and the merge memory cap while it runs (see
+    // as_merges).
+    super::as_merges(store, settings, async {
     let mut reports = Vec::new();
     let mut first_error = None;
     for source in sources {

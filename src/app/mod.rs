@@ -141,13 +141,13 @@ impl Writing {
 /// configured `[store] memory_limit`.
 const MERGE_MEMORY: u64 = 192 << 20;
 
-/// Runs `work` (a sync or a backfill) with DuckDB on one worker thread and
-/// at most [`MERGE_MEMORY`], and puts both back after, whatever the
-/// outcome: their merges are small statements that gain little from a
+/// Runs `work` (a sync or a backfill: batches merged into the store) with
+/// DuckDB on one worker thread and at most [`MERGE_MEMORY`], and puts both
+/// back after, whatever the outcome: their merges are small statements that gain little from a
 /// second worker, while fetching and parsing need a core of their own (see
 /// [`Store::set_threads`]; measured on two cores: first sync 14 %, backfill
 /// 11 % faster, less memory).
-async fn on_one_worker<T>(
+async fn as_merges<T>(
     store: &Store,
     settings: &Settings,
     work: impl std::future::Future<Output = Result<T, Error>>,
@@ -165,14 +165,13 @@ async fn on_one_worker<T>(
     // the cap too, not at close under the full limit. Measured (release,
     // first sync, alternating runs): 100k issues 430 → 336 MB peak, 6.6 →
     // 6.9 s; 1M issues 661 → 370 MB, 70.2 → 73.9 s.
-    let checkpointed = if capped {
-        store.checkpoint().await
+    let (checkpointed, restored) = if capped {
+        (
+            store.checkpoint().await,
+            store.set_memory_limit(&settings.memory_limit).await,
+        )
     } else {
-        Ok(())
-    };
-    let restored = match capped {
-        true => store.set_memory_limit(&settings.memory_limit).await,
-        false => Ok(()),
+        (Ok(()), Ok(()))
     };
     let pooled = store.set_threads(pool).await;
     // The work's own error first: it says what went wrong with the sync.
@@ -282,7 +281,7 @@ mod tests {
             setting(&store, "memory_limit").await,
             setting(&store, "threads").await,
         );
-        let inside = on_one_worker(&store, &settings, async {
+        let inside = as_merges(&store, &settings, async {
             let seen = (
                 setting(&store, "memory_limit").await,
                 setting(&store, "threads").await,

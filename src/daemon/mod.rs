@@ -195,6 +195,16 @@ async fn pause(d: Duration, shutdown: &mut Shutdown) -> bool {
     }
 }
 
+/// The daemon's start on the database (here or in a worker): creates or
+/// migrates the file and reads the last recorded cycle back.
+async fn start(settings: &Settings) -> Result<Health, Error> {
+    let store = open_rw(settings, Duration::from_secs(30)).await?;
+    let health = last_health(&store).await;
+    store.close().await;
+    give_back_freed_memory();
+    Ok(health)
+}
+
 /// Opens the database read-write, waiting (up to `patience`) while a
 /// reader holds it.
 async fn open_rw(settings: &Settings, patience: Duration) -> Result<Store, StoreError> {
@@ -266,13 +276,7 @@ pub async fn run_with(
     // and start /healthz from the last recorded cycle, so a restart does not
     // forget that the trackers were failing.
     let health = match &cycles {
-        Cycles::InProcess => {
-            let store = open_rw(&settings, Duration::from_secs(30)).await?;
-            let health = last_health(&store).await;
-            store.close().await;
-            give_back_freed_memory();
-            health
-        }
+        Cycles::InProcess => start(&settings).await?,
         Cycles::Worker(w) => w.start().await?,
     };
     // The preflight of `recur check`: a configuration error found here is
@@ -378,13 +382,16 @@ pub async fn run_with(
                     run_cycle(
                         &state.settings,
                         state.period,
-                        Utc::now(),
+                        started,
                         pending,
                         shutdown.clone(),
                     )
                     .await
                 }
-                Cycles::Worker(w) => w.cycle(state.period, pending, shutdown.clone()).await,
+                Cycles::Worker(w) => {
+                    w.cycle(state.period, started, pending, shutdown.clone())
+                        .await
+                }
             };
             apply(&state, report, &mut unrecorded)
         };
@@ -468,6 +475,77 @@ pub(crate) struct CycleReport {
     pub unrecorded: Vec<CycleRow>,
 }
 
+/// Cycles kept for a later record while the file is held by another
+/// process: a file held for days keeps only the latest ones.
+const MAX_UNRECORDED: usize = 100;
+
+impl CycleReport {
+    /// A cycle begun at `started_at` by `clock`, with earlier unrecorded
+    /// cycles `pending`; nothing done yet.
+    pub(crate) fn new(
+        started_at: DateTime<Utc>,
+        clock: crate::clock::Clock,
+        pending: Vec<CycleRow>,
+    ) -> Self {
+        CycleReport {
+            row: CycleRow {
+                started_at,
+                finished_at: started_at,
+                status: String::new(),
+                sync: String::new(),
+                score: String::new(),
+                writeback: String::new(),
+                error: None,
+                api_requests: 0,
+                writes: 0,
+                clock: clock.now(),
+            },
+            sync_seconds: None,
+            requests: Vec::new(),
+            writeback_ops: Vec::new(),
+            gauges: None,
+            unrecorded: pending,
+        }
+    }
+
+    /// Ends the cycle's row with its steps' outcomes (the status follows
+    /// from them) and the first error, and adds it to the cycles still to
+    /// record.
+    pub(crate) fn conclude(
+        &mut self,
+        clock: crate::clock::Clock,
+        [sync, score, writeback]: [&str; 3],
+        error: Option<String>,
+    ) {
+        let steps = [sync, score, writeback];
+        let status = if steps.contains(&"interrupted") {
+            "interrupted"
+        } else if steps.contains(&"failed") {
+            "failed"
+        } else if steps.iter().all(|s| *s == "skipped") {
+            "skipped"
+        } else {
+            "ok"
+        };
+        let row = &mut self.row;
+        row.finished_at = Utc::now();
+        row.status = status.into();
+        row.sync = sync.into();
+        row.score = score.into();
+        row.writeback = writeback.into();
+        row.error = error;
+        row.clock = clock.now();
+        self.unrecorded.push(self.row.clone());
+    }
+
+    /// Keeps the cycles still to record for a later cycle, the latest
+    /// [`MAX_UNRECORDED`] of them.
+    pub(crate) fn keep_for_later(&mut self) {
+        let excess = self.unrecorded.len().saturating_sub(MAX_UNRECORDED);
+        self.unrecorded.drain(..excess);
+    }
+}
+
 /// One cycle; never fails, it reports. The database is opened once for the
 /// whole cycle (sync, score, write-back, the record and the gauges), so a
 /// reader cannot slip in between the steps and fail one of them; when a
@@ -485,25 +563,7 @@ pub(crate) async fn run_cycle(
     // One clock for the whole cycle: sync, score, write-back and metrics
     // judge by the same day even when the cycle crosses midnight.
     let clock = crate::clock::Clock::start_or_now();
-    let mut report = CycleReport {
-        row: CycleRow {
-            started_at,
-            finished_at: started_at,
-            status: String::new(),
-            sync: String::new(),
-            score: String::new(),
-            writeback: String::new(),
-            error: None,
-            api_requests: 0,
-            writes: 0,
-            clock: clock.now(),
-        },
-        sync_seconds: None,
-        requests: Vec::new(),
-        writeback_ops: Vec::new(),
-        gauges: None,
-        unrecorded: pending,
-    };
+    let mut report = CycleReport::new(started_at, clock, pending);
     let mut sd = shutdown.clone();
     let store = match open_for_cycle(settings, busy_patience(period), &mut sd).await {
         Ok(Some(store)) => store,
@@ -585,36 +645,18 @@ fn give_back_freed_memory() {
     }
 }
 
-/// Completes a cycle's report: its status and row; with the store open,
-/// records it (and any earlier ones that could not be written while the
-/// file was held) and reads the gauges; otherwise keeps it pending.
+/// Completes a cycle's report ([`CycleReport::conclude`]); with the store
+/// open, records it (and any earlier ones that could not be written while
+/// the file was held) and reads the gauges; otherwise keeps it pending.
 async fn finish(
     settings: &Settings,
     report: &mut CycleReport,
     store: Option<&Store>,
     clock: crate::clock::Clock,
-    [sync, score, writeback]: [&str; 3],
+    steps: [&str; 3],
     error: Option<String>,
 ) {
-    let steps = [sync, score, writeback];
-    let status = if steps.contains(&"interrupted") {
-        "interrupted"
-    } else if steps.contains(&"failed") {
-        "failed"
-    } else if steps.iter().all(|s| *s == "skipped") {
-        "skipped"
-    } else {
-        "ok"
-    };
-    let row = &mut report.row;
-    row.finished_at = Utc::now();
-    row.status = status.into();
-    row.sync = sync.into();
-    row.score = score.into();
-    row.writeback = writeback.into();
-    row.error = error;
-    row.clock = clock.now();
-    report.unrecorded.push(report.row.clone());
+    report.conclude(clock, steps, error);
     if let Some(store) = store {
         for r in report.unrecorded.drain(..) {
             if let Err(e) = store.record_cycle(r).await {
@@ -626,9 +668,7 @@ async fn finish(
             Err(e) => tracing::error!(error = %e, "Could not refresh the metrics."),
         }
     } else {
-        // Bounded: a file held for days keeps only the latest rows.
-        let excess = report.unrecorded.len().saturating_sub(100);
-        report.unrecorded.drain(..excess);
+        report.keep_for_later();
     }
 }
 

@@ -141,10 +141,10 @@ impl Worker {
     pub(super) async fn cycle(
         &self,
         period: Duration,
+        started_at: chrono::DateTime<Utc>,
         pending: Vec<CycleRow>,
         shutdown: Shutdown,
     ) -> CycleReport {
-        let started_at = Utc::now();
         // The cycle's clock, as a cycle in the daemon would have it
         // (RECUR_NOW in tests and replays).
         let clock = crate::clock::Clock::start_or_now();
@@ -164,30 +164,10 @@ impl Worker {
             "failed"
         };
         tracing::error!(reason = %why, "Cycle {status}.");
-        let row = CycleRow {
-            started_at,
-            finished_at: Utc::now(),
-            status: status.into(),
-            sync: status.into(),
-            score: status.into(),
-            writeback: status.into(),
-            error: Some(why),
-            api_requests: 0,
-            writes: 0,
-            clock: clock.now(),
-        };
-        let mut unrecorded = pending;
-        unrecorded.push(row.clone());
-        let excess = unrecorded.len().saturating_sub(100);
-        unrecorded.drain(..excess);
-        CycleReport {
-            row,
-            sync_seconds: None,
-            requests: Vec::new(),
-            writeback_ops: Vec::new(),
-            gauges: None,
-            unrecorded,
-        }
+        let mut report = CycleReport::new(started_at, clock, pending);
+        report.conclude(clock, [status; 3], Some(why));
+        report.keep_for_later();
+        report
     }
 
     /// Answers a `/reports/…` request in a worker; a worker that fails
@@ -265,22 +245,22 @@ impl Worker {
         let (out, status) = tokio::join!(read, wait);
         let status =
             status.map_err(|e| format!("cannot wait for the cycle worker (pid {pid}): {e}"))?;
+        let ended = || {
+            format!(
+                "the cycle worker (pid {pid}) {}; its log lines say why",
+                describe(status)
+            )
+        };
         match serde_json::from_slice::<Reply<T>>(&out) {
             Ok(reply) => Ok(reply),
             // A usage or configuration error before it could answer (the
             // command line's exit 2): kept as such, so the daemon exits 2
             // too when it happens at start.
             Err(_) if status.code() == Some(2) => Ok(Reply::Error {
-                message: format!(
-                    "the cycle worker (pid {pid}) {}; its log lines say why",
-                    describe(status)
-                ),
+                message: ended(),
                 exit_code: 2,
             }),
-            Err(_) if !status.success() => Err(format!(
-                "the cycle worker (pid {pid}) {}; its log lines say why",
-                describe(status)
-            )),
+            Err(_) if !status.success() => Err(ended()),
             Err(e) => Err(format!(
                 "the cycle worker (pid {pid}) gave no readable answer: {e}"
             )),
@@ -393,12 +373,7 @@ async fn run(
         Task::Report { name, html } => {
             serde_json::to_value(super::http::answer_report(settings, &name, html).await)
         }
-        Task::Start => {
-            let store = super::open_rw(settings, Duration::from_secs(30)).await?;
-            let health = super::last_health(&store).await;
-            store.close().await;
-            serde_json::to_value(health)
-        }
+        Task::Start => serde_json::to_value(super::start(settings).await?),
         Task::Cycle {
             started_at,
             period_secs,

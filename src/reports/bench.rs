@@ -142,9 +142,7 @@ pub async fn bench_reports(
         .await?;
     // Reports run on a file a finished sync has checkpointed (compressed,
     // with its statistics); the generated rows may still sit in the WAL.
-    store
-        .execute_batch("checkpoint the generated data", "CHECKPOINT")
-        .await?;
+    store.checkpoint().await?;
     let counts = store
         .query(
             "count generated rows",

@@ -315,18 +315,7 @@ impl Settings {
             ),
             false => None,
         };
-        let mut settings = Self::load_text((!no_file).then_some(path), text, vars)?;
-        if let Some(text) = &settings.config_text {
-            if text
-                .expose()
-                .parse::<toml::Table>()
-                .is_ok_and(|t| has_inline_token(&t))
-            {
-                let warnings = readable_by_others(path, "the configuration file");
-                settings.warnings.splice(0..0, warnings);
-            }
-        }
-        Ok(settings)
+        Self::load_text((!no_file).then_some(path), text, vars)
     }
 
     /// Settings from a configuration file's text as read before (by the
@@ -342,13 +331,21 @@ impl Settings {
             None => "the defaults (no configuration file found)".to_string(),
         };
         let mut builder = config::Config::builder();
+        let mut file_warnings = Vec::new();
         if let Some(text) = &text {
             // Parse once with toml for a precise line/column on syntax errors.
-            if let Err(e) = text.parse::<toml::Table>() {
-                return Err(ConfigError::new(
-                    &origin,
-                    format!("invalid TOML: {}", redacted_toml_error(text, &e)),
-                ));
+            match text.parse::<toml::Table>() {
+                Err(e) => {
+                    return Err(ConfigError::new(
+                        &origin,
+                        format!("invalid TOML: {}", redacted_toml_error(text, &e)),
+                    ))
+                }
+                Ok(table) => {
+                    if let (true, Some(path)) = (has_inline_token(&table), path) {
+                        file_warnings.extend(readable_by_others(path, "the configuration file"));
+                    }
+                }
             }
             builder = builder.add_source(config::File::from_str(text, config::FileFormat::Toml));
         }
@@ -398,6 +395,7 @@ impl Settings {
             &origin_desc,
         )?;
         settings.config_text = text.map(Secret::new);
+        settings.warnings.splice(0..0, file_warnings);
         Ok(settings)
     }
 

@@ -86,6 +86,39 @@ async fn wait_for(url: &str, status: u16, secs: u64) -> String {
     }
 }
 
+/// A worker executable for the daemon: the shell script `text` in `dir`.
+fn worker_script(dir: &Path, text: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let script = dir.join("worker.sh");
+    std::fs::write(&script, text).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+/// The daemon in this process with its cycles run by `script` (a wrapper
+/// of recur's worker, `-q`), once it listens: the stop, its task, where it
+/// listens.
+async fn daemon_with_worker(
+    settings: Settings,
+    script: std::path::PathBuf,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<Result<(), recur::app::Error>>,
+    recur::daemon::Bound,
+) {
+    let worker = recur::daemon::worker::Worker::new(script, vec!["-q".into()], &settings);
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let daemon = tokio::spawn(recur::daemon::run_with(
+        settings,
+        shutdown,
+        Some(tx),
+        recur::daemon::Cycles::Worker(worker),
+    ));
+    let bound = rx.await.expect("the daemon listens");
+    (stop, daemon, bound)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cycles_health_metrics_reports_and_a_clean_stop() {
     let sb = small_sandbox().await;
@@ -353,30 +386,15 @@ async fn a_cycle_worker_that_dies_is_a_failed_cycle_and_the_daemon_lives_on() {
     let settings = Settings::from_toml(&config(&sb, &db, "1s")).unwrap();
     // The worker executable: recur itself, unless the flag file exists.
     let flag = dir.path().join("die");
-    let script = dir.path().join("worker.sh");
-    std::fs::write(
-        &script,
-        format!(
+    let script = worker_script(
+        dir.path(),
+        &format!(
             "#!/bin/sh\nif [ -e '{}' ]; then kill -9 $$; fi\nexec '{}' \"$@\"\n",
             flag.display(),
             env!("CARGO_BIN_EXE_recur")
         ),
-    )
-    .unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let worker = recur::daemon::worker::Worker::new(script, vec!["-q".into()], &settings);
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let daemon = tokio::spawn(recur::daemon::run_with(
-        settings,
-        shutdown,
-        Some(tx),
-        recur::daemon::Cycles::Worker(worker),
-    ));
-    let bound = rx.await.expect("the daemon listens");
+    );
+    let (stop, daemon, bound) = daemon_with_worker(settings, script).await;
     let base = format!("http://{}", bound.ops);
     wait_for(&format!("{base}/healthz"), 200, 120).await;
     // Reports are answered by workers too, as in the daemon itself.
@@ -513,30 +531,15 @@ async fn a_worker_stopped_on_its_own_does_not_stop_the_daemons_cycles() {
     // shortly after it starts ($$ is the worker once the shell execs it,
     // and its parent stays the daemon, whose writer lock it runs under).
     let flag = dir.path().join("term");
-    let script = dir.path().join("worker.sh");
-    std::fs::write(
-        &script,
-        format!(
+    let script = worker_script(
+        dir.path(),
+        &format!(
             "#!/bin/sh\nif [ -e '{flag}' ]; then\n  (sleep 0.3; kill -TERM $$) &\nfi\nexec '{exe}' \"$@\"\n",
             flag = flag.display(),
             exe = env!("CARGO_BIN_EXE_recur")
         ),
-    )
-    .unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let worker = recur::daemon::worker::Worker::new(script, vec!["-q".into()], &settings);
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let daemon = tokio::spawn(recur::daemon::run_with(
-        settings,
-        shutdown,
-        Some(tx),
-        recur::daemon::Cycles::Worker(worker),
-    ));
-    let bound = rx.await.expect("the daemon listens");
+    );
+    let (stop, daemon, bound) = daemon_with_worker(settings, script).await;
     let base = format!("http://{}", bound.ops);
     wait_for(&format!("{base}/healthz"), 200, 120).await;
     // Slow the tracker so the cycle is still syncing when the TERM comes.
@@ -574,12 +577,7 @@ async fn a_worker_exiting_2_at_start_makes_the_daemon_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("d.duckdb");
     let settings = Settings::from_toml(&config(&sb, &db, "1h")).unwrap();
-    let script = dir.path().join("worker.sh");
-    std::fs::write(&script, "#!/bin/sh\nexit 2\n").unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    let script = worker_script(dir.path(), "#!/bin/sh\nexit 2\n");
     let worker = recur::daemon::worker::Worker::new(script, Vec::new(), &settings);
     let r = recur::daemon::run_with(
         settings,
