@@ -102,6 +102,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0016_superseded_versions.sql",
         sql: include_str!("../../queries/migrations/0016_superseded_versions.sql"),
     },
+    Migration {
+        version: 17,
+        name: "0017_as_of_pushdown.sql",
+        sql: include_str!("../../queries/migrations/0017_as_of_pushdown.sql"),
+    },
 ];
 
 /// The schema version this build writes.
