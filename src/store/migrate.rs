@@ -107,6 +107,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0017_as_of_pushdown.sql",
         sql: include_str!("../../queries/migrations/0017_as_of_pushdown.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_raw_json_zstd.sql",
+        sql: include_str!("../../queries/migrations/0018_raw_json_zstd.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "0019_raw_json_swap.sql",
+        sql: include_str!("../../queries/migrations/0019_raw_json_swap.sql"),
+    },
 ];
 
 /// The schema version this build writes.

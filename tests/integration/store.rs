@@ -171,3 +171,91 @@ async fn the_as_of_day_filters_the_history_scan_itself() {
         "the history scan filters on the day itself: {text}"
     );
 }
+
+/// Speed and size (issue "Speed to the limit"): the tracker's raw JSON,
+/// most of the file, is stored with zstd (migrations 0018 and 0019),
+/// which a checkpoint writes faster than the FSST DuckDB would pick and
+/// packs tighter. An item synced before the change keeps its JSON, and
+/// the column keeps its NOT NULL and its comment.
+#[tokio::test]
+async fn raw_json_moves_to_zstd_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("z.duckdb");
+    let raw = r####"{"number":7,"title":"Add circuit breaker","body":"### Owner\n\n@bob"}"####;
+    {
+        // A database as the build before the change left it.
+        let mut conn = duckdb::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
+        )
+        .unwrap();
+        for m in MIGRATIONS.iter().filter(|m| m.version <= 17) {
+            let tx = conn.transaction().unwrap();
+            tx.execute_batch(m.sql).unwrap();
+            tx.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, now())",
+                duckdb::params![m.version, m.name],
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        conn.execute(
+            "INSERT INTO items (source, key, kind, tracking, container, state, created_at, updated_at, \
+             content_hash, raw, first_seen_at, last_synced_at) VALUES ('gh', 'acme/pay#7', 'action_item', \
+             'tracked', 'acme/pay', 'open', now(), now(), 'h', ?, now(), now())",
+            duckdb::params![raw],
+        )
+        .unwrap();
+    }
+    let store = Store::open(
+        &db,
+        OpenMode::ReadWrite,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
+    let r = store
+        .query(
+            "raw",
+            "SELECT raw FROM items WHERE key = 'acme/pay#7'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.rows, vec![vec![serde_json::json!(raw)]]);
+    store.checkpoint().await.unwrap();
+    let r = store
+        .query(
+            "storage",
+            "SELECT DISTINCT compression FROM pragma_storage_info('items') \
+             WHERE column_name = 'raw' AND segment_type = 'VARCHAR'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.rows, vec![vec![serde_json::json!("ZSTD")]], "{r:?}");
+    let r = store
+        .query(
+            "column",
+            "SELECT is_nullable, comment FROM duckdb_columns() \
+             WHERE table_name = 'items' AND column_name = 'raw'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.rows[0][0], false, "raw stays NOT NULL");
+    assert!(
+        r.rows[0][1].as_str().unwrap_or("").contains("JSON"),
+        "{r:?}"
+    );
+    let err = store
+        .execute_batch(
+            "null raw",
+            "INSERT INTO items (source, key, kind, tracking, container, state, created_at, updated_at, \
+             content_hash, raw, first_seen_at, last_synced_at) VALUES ('gh', 'acme/pay#8', 'action_item', \
+             'tracked', 'acme/pay', 'open', now(), now(), 'h', NULL, now(), now())",
+        )
+        .await;
+    assert!(err.is_err(), "a NULL raw is refused");
+    store.close().await;
+}
