@@ -143,9 +143,34 @@ pub struct SyncJob<'a> {
 /// fetching, or the fetch idle while merging, at every repository's end).
 const BATCH_ROWS: usize = 2000;
 
+/// The text a batch may carry before it is merged, whatever its rows: a
+/// merge holds its batch more than once in DuckDB (staged, then stored),
+/// and 2,000 issues with pasted logs (GitHub allows 65,536 characters of
+/// body, and the raw JSON carries it again) made a batch of hundreds of
+/// MB, past the sync's memory cap. 2,000 ordinary issues are ~12 MB (the
+/// 100k bench's average is 5 KB of raw JSON), so this bound only splits
+/// batches of large items.
+const BATCH_BYTES: usize = 16 << 20;
+
+/// Text DuckDB holds in memory it cannot evict, from the moment a batch
+/// commits until the next checkpoint: measured on DuckDB 2.0 (128MB,
+/// batches committed one by one), texts of 30 KB and more ran it out of
+/// memory after ~110 MB (a FATAL error: the database must be reopened),
+/// while 20 KB texts went through 600 MB, spilled like the rest. So the
+/// sync counts the texts of [`BIG_TEXT`] bytes and more that it merged
+/// (an issue with a pasted log: its raw JSON, its body, its sections),
+/// and checkpoints whenever they reach [`BIG_TEXT_BUDGET`]; a sync of
+/// ordinary issues never does.
+const BIG_TEXT: usize = 16 << 10;
+const BIG_TEXT_BUDGET: usize = 32 << 20;
+
 #[derive(Default)]
 struct Pending {
     rows: Vec<ItemRow>,
+    /// The rows' text ([`ItemRow::text_bytes`]).
+    bytes: usize,
+    /// Of it, the texts of [`BIG_TEXT`] bytes or more.
+    big: usize,
     malformed: Vec<recur_core::Malformed>,
     /// (container, cursor state after its last buffered page), in the
     /// order the containers were read.
@@ -175,6 +200,9 @@ struct Ctx<'a> {
     /// fetched and parsed (at most one: it is waited for before the next
     /// is queued, and before anything reads what it wrote).
     merging: Option<crate::store::Queued<crate::store::IngestStats>>,
+    /// Texts of [`BIG_TEXT`] bytes or more merged since the last
+    /// checkpoint (see [`BIG_TEXT_BUDGET`]).
+    big_unflushed: usize,
 }
 
 impl SyncJob<'_> {
@@ -202,6 +230,7 @@ impl SyncJob<'_> {
             gone: 0,
             pending: Pending::default(),
             merging: None,
+            big_unflushed: 0,
         };
         let mut result = ctx.sync_all(reconcile).await;
         // A batch still merging when the sync stopped (an error) counts and
@@ -511,14 +540,18 @@ impl Ctx<'_> {
             tracing::warn!(source = self.source(), key = %m.key, reason = %m.reason, "Entry could not be read; its JSON is kept in malformed_entries.");
         }
         let rules = self.job.rules;
-        let rows = page.items.into_iter().map(|item| ItemRow::new(item, rules));
-        self.pending.rows.extend(rows);
+        for item in page.items {
+            let row = ItemRow::new(item, rules);
+            self.pending.bytes += row.text_bytes();
+            self.pending.big += row.big_text_bytes(BIG_TEXT);
+            self.pending.rows.push(row);
+        }
         self.pending.malformed.extend(page.malformed);
         self.pending.set_cursor(container, cursor);
         if let Some(f) = self.job.on_page {
             f(self.stats.items_seen);
         }
-        if self.pending.rows.len() >= BATCH_ROWS {
+        if self.pending.rows.len() >= BATCH_ROWS || self.pending.bytes >= BATCH_BYTES {
             self.queue_batch().await?;
         }
         Ok(())
@@ -531,11 +564,18 @@ impl Ctx<'_> {
     /// waited for first, so one batch is in flight at most.
     async fn queue_batch(&mut self) -> Result<(), SyncError> {
         self.settle().await?;
+        if self.big_unflushed >= BIG_TEXT_BUDGET {
+            self.job.store.checkpoint().await?;
+            self.big_unflushed = 0;
+        }
         let Pending {
             rows,
             malformed,
             cursors,
+            big,
+            ..
         } = std::mem::take(&mut self.pending);
+        self.big_unflushed += big;
         if cursors.is_empty() && rows.is_empty() && malformed.is_empty() {
             return Ok(());
         }

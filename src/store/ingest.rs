@@ -54,6 +54,38 @@ impl ItemRow {
             prepared,
         }
     }
+
+    /// Of [`ItemRow::text_bytes`], the texts of `at_least` bytes or more
+    /// (DuckDB keeps long texts in memory until a checkpoint: see the
+    /// sync's `BIG_TEXT`).
+    pub fn big_text_bytes(&self, at_least: usize) -> usize {
+        let p = &self.prepared;
+        [
+            self.item.raw.len(),
+            self.item.body.len(),
+            p.sections.len(),
+            p.links.len(),
+            p.problems.len(),
+        ]
+        .into_iter()
+        .filter(|&n| n >= at_least)
+        .sum()
+    }
+
+    /// The bytes of text this row brings into a merge (its raw JSON, body
+    /// and the texts derived from them; the fixed-size fields are small
+    /// beside these): a batch is bounded by their sum as well as by its
+    /// rows.
+    pub fn text_bytes(&self) -> usize {
+        let p = &self.prepared;
+        self.item.raw.len()
+            + self.item.body.len()
+            + self.item.title.len()
+            + p.sections.len()
+            + p.links.len()
+            + p.problems.len()
+            + p.labels.len()
+    }
 }
 
 /// The hash of everything the store derives history from. It leaves out

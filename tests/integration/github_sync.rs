@@ -598,3 +598,53 @@ async fn hostile_text_round_trips_byte_exact() {
         "the table survived"
     );
 }
+
+/// Regression: a batch was bounded by its rows only (2,000), so issues
+/// with long bodies (a pasted log: GitHub allows 65,536 characters, and
+/// the raw JSON carries the body again) made a batch of hundreds of MB,
+/// and its merge ran DuckDB out of memory under the sync's cap. Smaller
+/// batches alone did not do: DuckDB keeps texts of ~30 KB and more in
+/// memory it cannot evict until a checkpoint, so the committed batches
+/// piled up to a FATAL out-of-memory error (the database invalidated) at
+/// ~110 MB of such text under 128MB. A batch is now bounded by the bytes
+/// it carries too, and the sync checkpoints after every 32 MB of long
+/// texts. 800 issues with a 60 KB log each: ~140 MB of long texts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issues_with_huge_bodies_are_merged_in_batches_that_fit_the_memory_cap() {
+    let sb = recur_sandbox::Sandbox::start(recur_sandbox::SandboxOptions::empty())
+        .await
+        .unwrap();
+    let gh = sb.github();
+    let repo = "acme/pay";
+    let log = "0123456789abcdef ".repeat(3_500); // ~60 KB
+    for n in 0..800 {
+        gh.create_issue(
+            repo,
+            NewIssue {
+                title: format!("Add alert on error budget burn {n}"),
+                body: format!("### Owner\n\n@bob\n\n### Log\n\n{log}{n}\n"),
+                labels: vec!["postmortem".into()],
+                ..NewIssue::default()
+            },
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.duckdb");
+    let text = recur::demo::sandbox_config(&sb.github_url(), &[repo.to_string()], &db)
+        .replace("[store]\n", "[store]\nmemory_limit = \"128MB\"\n");
+    let s = recur::settings::Settings::from_toml(&text).unwrap();
+    let report = sync_with(&s, &RecordingSleeper::default(), false)
+        .await
+        .expect("the sync fits its memory");
+    assert!(report.stats.items_seen >= 800, "{:?}", report.stats);
+    assert_eq!(scalar(&db, "SELECT count(*) FROM items").await, 800);
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM items WHERE length(body) > 59000 AND length(raw) > 59000"
+        )
+        .await,
+        800
+    );
+    sb.shutdown().await;
+}
