@@ -414,6 +414,11 @@ pub async fn run_sandbox(port: u16, seed: u64, bench_issues: Option<usize>) -> R
         "Token: sandbox-token   Repositories: {}",
         sandbox.github().repos().join(", ")
     );
+    // The sandbox Jira answers on the same address (its REST paths differ).
+    println!(
+        "Sandbox Jira on the same address   Projects: {}",
+        sandbox.jira().projects().join(", ")
+    );
     println!("Press Ctrl-C to stop.");
     let _ = tokio::signal::ctrl_c().await;
     sandbox.shutdown().await;
