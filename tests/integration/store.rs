@@ -259,3 +259,57 @@ async fn raw_json_moves_to_zstd_and_nothing_is_lost() {
     assert!(err.is_err(), "a NULL raw is refused");
     store.close().await;
 }
+
+/// Regression: migration 0018 first copied every item's raw JSON into its
+/// zstd column in one UPDATE, which ran a 1M-item file (1.6 GB of JSON) out
+/// of memory at the default 512MB: DuckDB keeps long texts in memory until
+/// a checkpoint. Here 4,500 items of 60 KB (270 MB) under 256MB, the same
+/// failure at a smaller scale; the copy now goes in steps, checkpointing.
+/// (Not under 128MB: DuckDB reads a zstd segment 2,048 values at a time,
+/// into one buffer rounded up to a power of two, 128 MiB for these.)
+#[tokio::test]
+async fn a_large_file_moves_its_raw_json_to_zstd_within_the_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("big.duckdb");
+    {
+        let mut conn = duckdb::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
+        )
+        .unwrap();
+        for m in MIGRATIONS.iter().filter(|m| m.version <= 17) {
+            let tx = conn.transaction().unwrap();
+            tx.execute_batch(m.sql).unwrap();
+            tx.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, now())",
+                duckdb::params![m.version, m.name],
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO items (source, key, kind, tracking, container, state, created_at, updated_at, \
+             content_hash, raw, first_seen_at, last_synced_at) \
+             SELECT 'gh', 'acme/pay#' || i, 'action_item', 'tracked', 'acme/pay', 'open', now(), now(), \
+                    'h', '{\"body\":\"' || repeat('log line ', 6600) || i || '\"}', now(), now() \
+             FROM range(4500) r(i); CHECKPOINT;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&db, OpenMode::ReadWrite, "256MB")
+        .await
+        .expect("the migration fits the memory limit");
+    let r = store
+        .query(
+            "check",
+            "SELECT count(*), count(*) FILTER (WHERE raw LIKE '%log line log line%' AND raw LIKE '%' || split_part(key, '#', 2) || '\"}') FROM items",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.rows[0],
+        vec![serde_json::json!(4500), serde_json::json!(4500)]
+    );
+    store.close().await;
+}
