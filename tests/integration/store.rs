@@ -172,6 +172,27 @@ async fn the_as_of_day_filters_the_history_scan_itself() {
     );
 }
 
+/// A database file as a build at schema `version` left it, migrated the
+/// way `recur` migrates (one transaction per file, recorded).
+fn database_at(db: &std::path::Path, version: i64) -> duckdb::Connection {
+    let mut conn = duckdb::Connection::open(db).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
+    )
+    .unwrap();
+    for m in MIGRATIONS.iter().filter(|m| m.version <= version) {
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(m.sql).unwrap();
+        tx.execute(
+            "INSERT INTO schema_migrations VALUES (?, ?, now())",
+            duckdb::params![m.version, m.name],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    conn
+}
+
 /// Speed and size (issue "Speed to the limit"): the tracker's raw JSON,
 /// most of the file, is stored with zstd (migrations 0018 and 0019),
 /// which a checkpoint writes faster than the FSST DuckDB would pick and
@@ -184,21 +205,7 @@ async fn raw_json_moves_to_zstd_and_nothing_is_lost() {
     let raw = r####"{"number":7,"title":"Add circuit breaker","body":"### Owner\n\n@bob"}"####;
     {
         // A database as the build before the change left it.
-        let mut conn = duckdb::Connection::open(&db).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
-        )
-        .unwrap();
-        for m in MIGRATIONS.iter().filter(|m| m.version <= 17) {
-            let tx = conn.transaction().unwrap();
-            tx.execute_batch(m.sql).unwrap();
-            tx.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, now())",
-                duckdb::params![m.version, m.name],
-            )
-            .unwrap();
-            tx.commit().unwrap();
-        }
+        let conn = database_at(&db, 17);
         conn.execute(
             "INSERT INTO items (source, key, kind, tracking, container, state, created_at, updated_at, \
              content_hash, raw, first_seen_at, last_synced_at) VALUES ('gh', 'acme/pay#7', 'action_item', \
@@ -272,21 +279,7 @@ async fn a_large_file_moves_its_raw_json_to_zstd_within_the_memory_limit() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("big.duckdb");
     {
-        let mut conn = duckdb::Connection::open(&db).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
-        )
-        .unwrap();
-        for m in MIGRATIONS.iter().filter(|m| m.version <= 17) {
-            let tx = conn.transaction().unwrap();
-            tx.execute_batch(m.sql).unwrap();
-            tx.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, now())",
-                duckdb::params![m.version, m.name],
-            )
-            .unwrap();
-            tx.commit().unwrap();
-        }
+        let conn = database_at(&db, 17);
         conn.execute_batch(
             "INSERT INTO items (source, key, kind, tracking, container, state, created_at, updated_at, \
              content_hash, raw, first_seen_at, last_synced_at) \
