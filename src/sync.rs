@@ -169,8 +169,6 @@ struct Pending {
     rows: Vec<ItemRow>,
     /// The rows' text ([`ItemRow::text_bytes`]).
     bytes: usize,
-    /// Of it, the texts of [`BIG_TEXT`] bytes or more.
-    big: usize,
     malformed: Vec<recur_core::Malformed>,
     /// (container, cursor state after its last buffered page), in the
     /// order the containers were read.
@@ -543,7 +541,6 @@ impl Ctx<'_> {
         for item in page.items {
             let row = ItemRow::new(item, rules);
             self.pending.bytes += row.text_bytes();
-            self.pending.big += row.big_text_bytes(BIG_TEXT);
             self.pending.rows.push(row);
         }
         self.pending.malformed.extend(page.malformed);
@@ -572,10 +569,12 @@ impl Ctx<'_> {
             rows,
             malformed,
             cursors,
-            big,
             ..
         } = std::mem::take(&mut self.pending);
-        self.big_unflushed += big;
+        self.big_unflushed += rows
+            .iter()
+            .map(|r| r.big_text_bytes(BIG_TEXT))
+            .sum::<usize>();
         if cursors.is_empty() && rows.is_empty() && malformed.is_empty() {
             return Ok(());
         }

@@ -55,36 +55,36 @@ impl ItemRow {
         }
     }
 
-    /// Of [`ItemRow::text_bytes`], the texts of `at_least` bytes or more
-    /// (DuckDB keeps long texts in memory until a checkpoint: see the
-    /// sync's `BIG_TEXT`).
-    pub fn big_text_bytes(&self, at_least: usize) -> usize {
+    /// The lengths of the texts this row brings into a merge: its raw
+    /// JSON, body, title and the texts derived from them (the fixed-size
+    /// fields are small beside these).
+    fn text_lens(&self) -> [usize; 7] {
         let p = &self.prepared;
         [
             self.item.raw.len(),
             self.item.body.len(),
+            self.item.title.len(),
             p.sections.len(),
             p.links.len(),
             p.problems.len(),
+            p.labels.len(),
         ]
-        .into_iter()
-        .filter(|&n| n >= at_least)
-        .sum()
     }
 
-    /// The bytes of text this row brings into a merge (its raw JSON, body
-    /// and the texts derived from them; the fixed-size fields are small
-    /// beside these): a batch is bounded by their sum as well as by its
-    /// rows.
+    /// The bytes of [`ItemRow::text_lens`]: a batch is bounded by their
+    /// sum as well as by its rows.
     pub fn text_bytes(&self) -> usize {
-        let p = &self.prepared;
-        self.item.raw.len()
-            + self.item.body.len()
-            + self.item.title.len()
-            + p.sections.len()
-            + p.links.len()
-            + p.problems.len()
-            + p.labels.len()
+        self.text_lens().into_iter().sum()
+    }
+
+    /// Of [`ItemRow::text_bytes`], the texts of `at_least` bytes or more
+    /// (DuckDB keeps long texts in memory until a checkpoint: see the
+    /// sync's `BIG_TEXT`).
+    pub fn big_text_bytes(&self, at_least: usize) -> usize {
+        self.text_lens()
+            .into_iter()
+            .filter(|&n| n >= at_least)
+            .sum()
     }
 }
 

@@ -9,6 +9,10 @@ use duckdb::Connection;
 
 use super::{sql, StoreError};
 
+/// Work a migration does outside its file's transaction (see
+/// [`Migration::before`]).
+pub type BeforeFile = fn(&mut Connection) -> Result<(), StoreError>;
+
 /// One migration file.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
@@ -18,6 +22,11 @@ pub struct Migration {
     pub name: &'static str,
     /// Its SQL.
     pub sql: &'static str,
+    /// Work done before the file's own transaction, in transactions of its
+    /// own: for a change too large for one (see [`copy_raw_in_steps`]).
+    /// It must leave the file's SQL correct whether it ran or not, since a
+    /// kill can come between the two.
+    pub before: Option<BeforeFile>,
 }
 
 /// Every migration, in order. A test checks this list against the files.
@@ -26,96 +35,115 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 1,
         name: "0001_init.sql",
         sql: include_str!("../../queries/migrations/0001_init.sql"),
+        before: None,
     },
     Migration {
         version: 2,
         name: "0002_views.sql",
         sql: include_str!("../../queries/migrations/0002_views.sql"),
+        before: None,
     },
     Migration {
         version: 3,
         name: "0003_scores.sql",
         sql: include_str!("../../queries/migrations/0003_scores.sql"),
+        before: None,
     },
     Migration {
         version: 4,
         name: "0004_writeback.sql",
         sql: include_str!("../../queries/migrations/0004_writeback.sql"),
+        before: None,
     },
     Migration {
         version: 5,
         name: "0005_cycles.sql",
         sql: include_str!("../../queries/migrations/0005_cycles.sql"),
+        before: None,
     },
     Migration {
         version: 6,
         name: "0006_repeat_classes.sql",
         sql: include_str!("../../queries/migrations/0006_repeat_classes.sql"),
+        before: None,
     },
     Migration {
         version: 7,
         name: "0007_as_of.sql",
         sql: include_str!("../../queries/migrations/0007_as_of.sql"),
+        before: None,
     },
     Migration {
         version: 8,
         name: "0008_scoring_fidelity.sql",
         sql: include_str!("../../queries/migrations/0008_scoring_fidelity.sql"),
+        before: None,
     },
     Migration {
         version: 9,
         name: "0009_as_of_speed.sql",
         sql: include_str!("../../queries/migrations/0009_as_of_speed.sql"),
+        before: None,
     },
     Migration {
         version: 10,
         name: "0010_run_clock.sql",
         sql: include_str!("../../queries/migrations/0010_run_clock.sql"),
+        before: None,
     },
     Migration {
         version: 11,
         name: "0011_hostile.sql",
         sql: include_str!("../../queries/migrations/0011_hostile.sql"),
+        before: None,
     },
     Migration {
         version: 12,
         name: "0012_review_questions.sql",
         sql: include_str!("../../queries/migrations/0012_review_questions.sql"),
+        before: None,
     },
     Migration {
         version: 13,
         name: "0013_backfill.sql",
         sql: include_str!("../../queries/migrations/0013_backfill.sql"),
+        before: None,
     },
     Migration {
         version: 14,
         name: "0014_views_for_other_tools.sql",
         sql: include_str!("../../queries/migrations/0014_views_for_other_tools.sql"),
+        before: None,
     },
     Migration {
         version: 15,
         name: "0015_ingest_one_lookup.sql",
         sql: include_str!("../../queries/migrations/0015_ingest_one_lookup.sql"),
+        before: None,
     },
     Migration {
         version: 16,
         name: "0016_superseded_versions.sql",
         sql: include_str!("../../queries/migrations/0016_superseded_versions.sql"),
+        before: None,
     },
     Migration {
         version: 17,
         name: "0017_as_of_pushdown.sql",
         sql: include_str!("../../queries/migrations/0017_as_of_pushdown.sql"),
+        before: None,
     },
     Migration {
         version: 18,
         name: "0018_raw_json_zstd.sql",
         sql: include_str!("../../queries/migrations/0018_raw_json_zstd.sql"),
+        before: Some(copy_raw_in_steps),
     },
     Migration {
         version: 19,
         name: "0019_raw_json_swap.sql",
         sql: include_str!("../../queries/migrations/0019_raw_json_swap.sql"),
+        before: None,
     },
 ];
 
@@ -140,6 +168,12 @@ fn current_version(conn: &Connection) -> Result<i64, StoreError> {
 
 /// Applies every pending migration.
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    migrate_to(conn, path, latest())
+}
+
+/// Applies the pending migrations up to `target` (tests build files as an
+/// older build left them).
+pub fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Result<(), StoreError> {
     let found = current_version(conn)?;
     if found > latest() {
         return Err(StoreError::NewerSchema {
@@ -148,9 +182,12 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
             known: latest(),
         });
     }
-    for m in MIGRATIONS.iter().filter(|m| m.version > found) {
-        if m.version == 18 {
-            copy_raw_in_steps(conn)?;
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > found && m.version <= target)
+    {
+        if let Some(before) = m.before {
+            before(conn)?;
         }
         let tx = conn.transaction().map_err(sql("begin migration"))?;
         tx.execute_batch(m.sql)
@@ -180,8 +217,8 @@ const COPY_BYTES: usize = 16 << 20;
 /// JSON copied between two checkpoints in [`copy_raw_in_steps`].
 const COPY_CHECKPOINT: usize = 32 << 20;
 
-/// Migration 0018's copy of `items.raw` into its zstd column, done before
-/// 0018 runs: in transactions of at most [`COPY_ROWS`] rows and
+/// Migration 0018's copy of `items.raw` into its zstd column, its
+/// [`Migration::before`]: in transactions of at most [`COPY_ROWS`] rows and
 /// [`COPY_BYTES`] of JSON (by rowid), with a checkpoint after every
 /// [`COPY_CHECKPOINT`]. As one UPDATE it ran a 1M-item file (1.6 GB of
 /// JSON) out of memory at the default 512MB, DuckDB keeping long texts in
@@ -281,15 +318,7 @@ mod tests {
     #[test]
     fn upgrading_to_0007_lets_closure_beat_stored_status_labels() {
         let mut conn = Connection::open_in_memory().unwrap();
-        current_version(&conn).unwrap();
-        for m in MIGRATIONS.iter().filter(|m| m.version < 7) {
-            conn.execute_batch(m.sql).unwrap();
-            conn.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, now())",
-                duckdb::params![m.version, m.name],
-            )
-            .unwrap();
-        }
+        migrate_to(&mut conn, Path::new(":memory:"), 6).unwrap();
         conn.execute_batch(
             "INSERT INTO items (source, key, kind, tracking, container, state, state_reason, status, \
                tracker_status, owner, created_at, updated_at, content_hash, raw, first_seen_at, last_synced_at) \

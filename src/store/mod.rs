@@ -29,7 +29,7 @@ pub use cycles::CycleRow;
 pub use export::{ExportFormat, Exported, PUBLIC_TABLES};
 pub use ingest::{IngestStats, ItemRow};
 pub use lock::{LockError, WriterLock};
-pub use migrate::{Migration, MIGRATIONS};
+pub use migrate::{migrate_to, Migration, MIGRATIONS};
 pub use query::QueryResult;
 pub use runs::{RunStats, SourceStatus};
 pub use writeback::{LabelRecordRow, OpOutcome, OutboxRow, WritebackCounts};

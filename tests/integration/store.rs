@@ -1,6 +1,6 @@
 //! The store on its own: migrations, schema versions, views, permissions.
 
-use recur::store::{OpenMode, Store, StoreError, MIGRATIONS};
+use recur::store::{migrate_to, OpenMode, Store, StoreError, MIGRATIONS};
 
 #[tokio::test]
 async fn all_migrations_apply_to_an_empty_database_and_views_answer() {
@@ -172,24 +172,10 @@ async fn the_as_of_day_filters_the_history_scan_itself() {
     );
 }
 
-/// A database file as a build at schema `version` left it, migrated the
-/// way `recur` migrates (one transaction per file, recorded).
+/// A database file as a build at schema `version` left it.
 fn database_at(db: &std::path::Path, version: i64) -> duckdb::Connection {
     let mut conn = duckdb::Connection::open(db).unwrap();
-    conn.execute_batch(
-        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
-    )
-    .unwrap();
-    for m in MIGRATIONS.iter().filter(|m| m.version <= version) {
-        let tx = conn.transaction().unwrap();
-        tx.execute_batch(m.sql).unwrap();
-        tx.execute(
-            "INSERT INTO schema_migrations VALUES (?, ?, now())",
-            duckdb::params![m.version, m.name],
-        )
-        .unwrap();
-        tx.commit().unwrap();
-    }
+    migrate_to(&mut conn, db, version).unwrap();
     conn
 }
 
