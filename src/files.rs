@@ -3,7 +3,7 @@
 //! through a path someone else prepared.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes a file readable by its owner only (configurations hold tokens),
 /// through a fresh temporary file in the same directory (created
@@ -19,22 +19,54 @@ pub fn write_private_with(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".recur-")
-        .suffix(".partial")
-        .tempfile_in(dir)?;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        fill(&mut w)?;
-        w.flush()?;
+    let mut file = PrivateFile::create(path)?;
+    fill(&mut file)?;
+    file.commit()
+}
+
+/// A file being written as [`write_private`] does, for a writer that must
+/// be owned (a report streamed from the store's thread). It appears at its
+/// path only when [`commit`](Self::commit)ted; dropped before that, the
+/// temporary file is removed and nothing was replaced.
+pub struct PrivateFile {
+    path: PathBuf,
+    w: std::io::BufWriter<tempfile::NamedTempFile>,
+}
+
+impl PrivateFile {
+    /// Starts the file that will be `path`.
+    pub fn create(path: &Path) -> std::io::Result<Self> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".recur-")
+            .suffix(".partial")
+            .tempfile_in(dir)?;
+        Ok(PrivateFile {
+            path: path.to_path_buf(),
+            w: std::io::BufWriter::new(tmp),
+        })
     }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+
+    /// Flushes, syncs and renames the file into place.
+    pub fn commit(self) -> std::io::Result<()> {
+        let tmp = self.w.into_inner().map_err(|e| e.into_error())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+impl Write for PrivateFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.w.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
 }
 
 #[cfg(test)]

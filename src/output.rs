@@ -64,6 +64,24 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// The CSV header line of a result with `columns`.
+pub fn write_csv_header(out: &mut dyn Write, columns: &[String]) -> std::io::Result<()> {
+    let header: Vec<String> = columns.iter().map(|c| csv_field(c)).collect();
+    write!(out, "{}\r\n", header.join(","))
+}
+
+/// One CSV line: text cells guarded against formulas ([`csv_guard`]).
+pub fn write_csv_row(out: &mut dyn Write, row: &[serde_json::Value]) -> std::io::Result<()> {
+    let line: Vec<String> = row
+        .iter()
+        .map(|v| match v {
+            serde_json::Value::String(s) => csv_field(&csv_guard(s)),
+            other => csv_field(&cell(other)),
+        })
+        .collect();
+    write!(out, "{}\r\n", line.join(","))
+}
+
 /// Writes `result` in `format`.
 pub fn write(out: &mut dyn Write, result: &QueryResult, format: Format) -> std::io::Result<()> {
     match format {
@@ -73,17 +91,9 @@ pub fn write(out: &mut dyn Write, result: &QueryResult, format: Format) -> std::
             writeln!(out)
         }
         Format::Csv => {
-            let header: Vec<String> = result.columns.iter().map(|c| csv_field(c)).collect();
-            write!(out, "{}\r\n", header.join(","))?;
+            write_csv_header(out, &result.columns)?;
             for row in &result.rows {
-                let line: Vec<String> = row
-                    .iter()
-                    .map(|v| match v {
-                        serde_json::Value::String(s) => csv_field(&csv_guard(s)),
-                        other => csv_field(&cell(other)),
-                    })
-                    .collect();
-                write!(out, "{}\r\n", line.join(","))?;
+                write_csv_row(out, row)?;
             }
             Ok(())
         }

@@ -23,7 +23,7 @@ use std::time::Duration;
 pub use backfill::backfill;
 pub use check::{check, check_sources, Checked, SourceChecks};
 pub use cycle::{cycle, CycleOutcome};
-pub use report::{report, review, Reported};
+pub use report::{report_into, review};
 pub use review::{record_review, ReviewSelection, Reviewed};
 pub use score::score;
 pub use sync::sync;

@@ -4,39 +4,38 @@
 
 use chrono::NaiveDate;
 
-use crate::reports::{ReportOutput, ReportParams};
+use crate::reports::{Renderer, ReportParams};
 use crate::settings::Settings;
 use crate::store::Store;
 
 use super::Error;
 
-/// A report's answer, and what the reader should know about it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reported {
-    /// The tables.
-    pub output: ReportOutput,
-    /// Set when the asked day lies before the history recur holds.
-    pub note: Option<String>,
-}
-
-/// Runs the report `name` (built-in or from `[queries] dir`) with `params`.
+/// Runs the report `name` (built-in or from `[queries] dir`) with `params`,
+/// writing its answer through `out` as it is read (`recur report`,
+/// `/reports/NAME.json`): an answer of hundreds of thousands of rows is
+/// never held. Gives the renderer back, to be finished, with the note.
 #[tracing::instrument(skip_all, fields(report = name), err)]
-pub async fn report(
+pub async fn report_into<W: std::io::Write + Send + 'static>(
     store: &Store,
     settings: &Settings,
     name: &str,
     params: &ReportParams,
-) -> Result<Reported, Error> {
-    let output = crate::reports::run(store, name, params, settings.queries_dir.as_deref()).await?;
-    // A past day that history cannot fully answer says so.
-    let note = match params.as_of {
+    out: Renderer<W>,
+) -> Result<(Renderer<W>, Option<String>), Error> {
+    let out =
+        crate::reports::run_into(store, name, params, settings.queries_dir.as_deref(), out).await?;
+    Ok((out, note(store, params).await))
+}
+
+/// A past day that history cannot fully answer says so.
+async fn note(store: &Store, params: &ReportParams) -> Option<String> {
+    match params.as_of {
         Some(d) => crate::reports::coverage(store, d)
             .await
             .map(|c| c.note())
             .unwrap_or(None),
         None => None,
-    };
-    Ok(Reported { output, note })
+    }
 }
 
 /// The review pack as of the end of `as_of`: one self-contained HTML page.

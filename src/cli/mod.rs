@@ -542,29 +542,27 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
                 top: top.or(base.top),
                 ..base
             };
-            let result = app::report(&store, &settings, name, &params).await;
-            store.close().await;
-            let reported = result?;
+            // Rendered as the rows are read, straight into stdout or the
+            // file: an answer of hundreds of thousands of rows is never
+            // held (a file appears only once whole).
             let md = *format == crate::reports::ReportFormat::Md;
-            if let (Some(n), false) = (&reported.note, md) {
-                eprintln!("note: {n}");
-            }
-            // Rendered straight into stdout or the file: a second copy of
-            // an answer of hundreds of thousands of rows is not held.
-            let emit = |w: &mut dyn Write| -> std::io::Result<()> {
-                crate::reports::render(w, name, &reported.output, *format)?;
-                if let (Some(n), true) = (&reported.note, md) {
-                    writeln!(w, "\n_Note: {}._", crate::reports::md_text(n))?;
-                }
-                Ok(())
-            };
-            match output {
-                Some(path) => crate::files::write_private_with(path, emit)?,
+            let result = match output {
+                Some(path) => match crate::files::PrivateFile::create(path) {
+                    Ok(file) => report_to(&store, &settings, name, &params, *format, file)
+                        .await
+                        .and_then(|(file, note)| Ok(file.commit().map(|_| note)?)),
+                    Err(e) => Err(e.into()),
+                },
                 None => {
-                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                    emit(&mut out)?;
-                    out.flush()?;
+                    let out = std::io::BufWriter::new(std::io::stdout());
+                    report_to(&store, &settings, name, &params, *format, out)
+                        .await
+                        .map(|(_, note)| note)
                 }
+            };
+            store.close().await;
+            if let (Some(n), false) = (result?, md) {
+                eprintln!("note: {n}");
             }
             Ok(())
         }
@@ -805,4 +803,24 @@ fn init(cli: &Cli, force: bool) -> Result<(), Error> {
         path.display()
     );
     Ok(())
+}
+
+/// `recur report NAME` into `w`: the answer in `format`, and for Markdown
+/// the note after it. Gives the writer back with the note.
+async fn report_to<W: Write + Send + 'static>(
+    store: &crate::store::Store,
+    settings: &Settings,
+    name: &str,
+    params: &ReportParams,
+    format: crate::reports::ReportFormat,
+    w: W,
+) -> Result<(W, Option<String>), Error> {
+    let out = crate::reports::Renderer::new(w, name, format)?;
+    let (out, note) = app::report_into(store, settings, name, params, out).await?;
+    let mut w = out.finish()?;
+    if let (Some(n), crate::reports::ReportFormat::Md) = (&note, format) {
+        writeln!(w, "\n_Note: {}._", crate::reports::md_text(n))?;
+        w.flush()?;
+    }
+    Ok((w, note))
 }

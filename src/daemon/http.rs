@@ -185,25 +185,22 @@ pub(crate) async fn answer_report(settings: &Settings, name: &str, html: bool) -
             Err(e) => ReportAnswer::error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         };
     }
-    let result = crate::app::report(&store, settings, name, &params).await;
+    // Rendered as the rows are read: the body is the only copy held.
+    let result =
+        match crate::reports::Renderer::new(Vec::new(), name, crate::reports::ReportFormat::Json) {
+            Ok(out) => crate::app::report_into(&store, settings, name, &params, out)
+                .await
+                .and_then(|(out, _)| Ok(out.finish()?)),
+            Err(e) => Err(e.into()),
+        };
     store.close().await;
     match result {
-        Ok(r) => {
-            let mut buf = Vec::new();
-            match crate::reports::render(
-                &mut buf,
-                name,
-                &r.output,
-                crate::reports::ReportFormat::Json,
-            ) {
-                Ok(()) => ReportAnswer {
-                    status: 200,
-                    content_type: "application/json".into(),
-                    body: String::from_utf8_lossy(&buf).into_owned(),
-                },
-                Err(e) => ReportAnswer::error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-            }
-        }
+        Ok(body) => ReportAnswer {
+            status: 200,
+            content_type: "application/json".into(),
+            body: String::from_utf8(body)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        },
         Err(e) if e.exit_code() == 2 => ReportAnswer::error(StatusCode::NOT_FOUND, e.to_string()),
         Err(e) => ReportAnswer::error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }

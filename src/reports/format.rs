@@ -9,7 +9,7 @@ use serde_json::Value as J;
 
 use super::ReportOutput;
 use crate::output::{self, Format};
-use crate::store::QueryResult;
+use crate::store::{QueryResult, RowSink};
 
 /// Output formats of `recur report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -27,102 +27,242 @@ pub enum ReportFormat {
     Html,
 }
 
-/// Writes `output` of the report `report` in `format`.
+/// Writes `output` of the report `report` in `format`: the collected
+/// answer through the same [`Renderer`] a streamed one goes through, so
+/// both give the same text.
 pub fn render(
     out: &mut dyn Write,
     report: &str,
     output: &ReportOutput,
     format: ReportFormat,
 ) -> io::Result<()> {
-    match format {
-        // Streamed row by row: no value tree the size of the answer is
-        // built (lint over 1M items answers in the hundreds of thousands of
-        // rows).
-        ReportFormat::Json => {
-            let mut w = io::BufWriter::new(&mut *out);
-            match output {
-                ReportOutput::Rows(r) => write_rows_json(&mut w, r)?,
-                ReportOutput::Sections(sections) => {
-                    w.write_all(b"{")?;
-                    for (i, (name, r)) in sections.iter().enumerate() {
-                        if i > 0 {
-                            w.write_all(b",")?;
-                        }
-                        serde_json::to_writer(&mut w, name)?;
-                        w.write_all(b":")?;
-                        write_rows_json(&mut w, r)?;
-                    }
-                    w.write_all(b"}")?;
-                }
-            }
-            writeln!(w)?;
-            w.flush()
+    let mut r = Renderer::new(out, report, format)?;
+    match output {
+        ReportOutput::Rows(q) => {
+            r.begin(false)?;
+            replay(&mut r, q)?;
         }
-        ReportFormat::Table | ReportFormat::Csv => {
-            let fmt = if format == ReportFormat::Table {
-                Format::Table
-            } else {
-                Format::Csv
-            };
-            match output {
-                ReportOutput::Rows(r) => output::write(out, r, fmt),
-                ReportOutput::Sections(sections) => {
-                    for (i, (name, r)) in sections.iter().enumerate() {
-                        if i > 0 {
-                            writeln!(out)?;
-                        }
-                        if fmt == Format::Table {
-                            writeln!(out, "== {name} ==")?;
-                        } else {
-                            writeln!(out, "# section: {name}")?;
-                        }
-                        output::write(out, r, fmt)?;
-                    }
-                    Ok(())
-                }
+        ReportOutput::Sections(sections) => {
+            r.begin(true)?;
+            for (name, q) in sections {
+                r.section(name)?;
+                replay(&mut r, q)?;
             }
         }
-        ReportFormat::Md => markdown(out, report, output),
-        // Only the review pack is HTML; the CLI refuses other reports
-        // before running them.
-        ReportFormat::Html => Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{report} has no HTML form; only `recur report review` does"),
-        )),
+    }
+    r.finish().map(|_| ())
+}
+
+/// Feeds a collected result through `r` as if it were being read.
+fn replay<W: Write>(r: &mut Renderer<W>, q: &QueryResult) -> io::Result<()> {
+    r.columns(&q.columns)?;
+    let mut values = Vec::with_capacity(q.columns.len());
+    for row in &q.rows {
+        values.clone_from(row);
+        r.row(&mut values)?;
+    }
+    r.end_section()
+}
+
+/// Writes a report's answer in one format as it is read. JSON and CSV
+/// rows go out one by one: no value tree the size of the answer is built
+/// (lint over 1M items answers in the hundreds of thousands of rows). A
+/// table or a Markdown section is held until its last row, for the column
+/// widths and the alignment, and written then: one section at a time.
+///
+/// The calls: [`begin`](Self::begin) once; per section, for a sectioned
+/// report, [`section`](Self::section), then the columns and rows
+/// ([`RowSink`]), then [`end_section`](Self::end_section);
+/// [`finish`](Self::finish) at the end.
+pub struct Renderer<W> {
+    w: W,
+    report: String,
+    format: ReportFormat,
+    sectioned: bool,
+    /// Sections begun so far.
+    sections: usize,
+    /// Rows written in the current section.
+    rows: usize,
+    /// JSON: the column names, serialised; `None` when a name repeats
+    /// (each row then goes through a JSON object, which keeps one of each).
+    keys: Option<Vec<String>>,
+    /// Table and Markdown: the current section, held until its end.
+    held: QueryResult,
+}
+
+impl<W: Write> Renderer<W> {
+    /// A renderer of the report `report` into `w`. Only the review pack is
+    /// HTML, so `Html` is refused here.
+    pub fn new(w: W, report: &str, format: ReportFormat) -> io::Result<Self> {
+        if format == ReportFormat::Html {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{report} has no HTML form; only `recur report review` does"),
+            ));
+        }
+        Ok(Renderer {
+            w,
+            report: report.to_string(),
+            format,
+            sectioned: false,
+            sections: 0,
+            rows: 0,
+            keys: None,
+            held: QueryResult::default(),
+        })
+    }
+
+    /// Starts the document: one table (`sectioned` false) or named sections.
+    pub fn begin(&mut self, sectioned: bool) -> io::Result<()> {
+        self.sectioned = sectioned;
+        match self.format {
+            ReportFormat::Json if sectioned => self.w.write_all(b"{"),
+            ReportFormat::Md => writeln!(self.w, "# {}", md_text(&title(&self.report))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Starts the section `name` of a sectioned report.
+    pub fn section(&mut self, name: &str) -> io::Result<()> {
+        let first = self.sections == 0;
+        self.sections += 1;
+        match self.format {
+            ReportFormat::Json => {
+                if !first {
+                    self.w.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut self.w, name)?;
+                self.w.write_all(b":")
+            }
+            ReportFormat::Table | ReportFormat::Csv => {
+                if !first {
+                    writeln!(self.w)?;
+                }
+                if self.format == ReportFormat::Table {
+                    writeln!(self.w, "== {name} ==")
+                } else {
+                    writeln!(self.w, "# section: {name}")
+                }
+            }
+            ReportFormat::Md => {
+                writeln!(self.w)?;
+                writeln!(self.w, "## {}", md_text(&title(name)))
+            }
+            ReportFormat::Html => Ok(()),
+        }
+    }
+
+    /// Ends the current section (or the one table).
+    pub fn end_section(&mut self) -> io::Result<()> {
+        let held = std::mem::take(&mut self.held);
+        match self.format {
+            ReportFormat::Json => self.w.write_all(b"]"),
+            ReportFormat::Table => output::write(&mut self.w, &held, Format::Table),
+            ReportFormat::Md => {
+                writeln!(self.w)?;
+                md_table(&mut self.w, &held)
+            }
+            ReportFormat::Csv | ReportFormat::Html => Ok(()),
+        }
+    }
+
+    /// Ends the document and hands the writer back, flushed.
+    pub fn finish(mut self) -> io::Result<W> {
+        if self.format == ReportFormat::Json {
+            if self.sectioned {
+                self.w.write_all(b"}")?;
+            }
+            writeln!(self.w)?;
+        }
+        self.w.flush()?;
+        Ok(self.w)
+    }
+
+    /// The columns of the section now being read.
+    pub fn columns(&mut self, names: &[String]) -> io::Result<()> {
+        self.rows = 0;
+        match self.format {
+            ReportFormat::Json => {
+                let mut seen = std::collections::HashSet::new();
+                self.keys = if names.iter().all(|c| seen.insert(c)) {
+                    Some(
+                        names
+                            .iter()
+                            .map(serde_json::to_string)
+                            .collect::<Result<_, _>>()?,
+                    )
+                } else {
+                    None
+                };
+                self.held.columns = names.to_vec();
+                self.w.write_all(b"[")
+            }
+            ReportFormat::Csv => output::write_csv_header(&mut self.w, names),
+            ReportFormat::Table | ReportFormat::Md => {
+                self.held.columns = names.to_vec();
+                Ok(())
+            }
+            ReportFormat::Html => Ok(()),
+        }
+    }
+
+    /// One row of the section now being read.
+    pub fn row(&mut self, values: &mut Vec<J>) -> io::Result<()> {
+        let first = self.rows == 0;
+        self.rows += 1;
+        match self.format {
+            ReportFormat::Json => {
+                if !first {
+                    self.w.write_all(b",")?;
+                }
+                match &self.keys {
+                    Some(keys) => {
+                        self.w.write_all(b"{")?;
+                        for (j, (k, v)) in keys.iter().zip(values.iter()).enumerate() {
+                            if j > 0 {
+                                self.w.write_all(b",")?;
+                            }
+                            self.w.write_all(k.as_bytes())?;
+                            self.w.write_all(b":")?;
+                            serde_json::to_writer(&mut self.w, v)?;
+                        }
+                        self.w.write_all(b"}")
+                    }
+                    None => {
+                        let object: serde_json::Map<String, J> = self
+                            .held
+                            .columns
+                            .iter()
+                            .cloned()
+                            .zip(values.drain(..))
+                            .collect();
+                        Ok(serde_json::to_writer(&mut self.w, &object)?)
+                    }
+                }
+            }
+            ReportFormat::Csv => output::write_csv_row(&mut self.w, values),
+            ReportFormat::Table | ReportFormat::Md => {
+                let cap = values.capacity();
+                self.held
+                    .rows
+                    .push(std::mem::replace(values, Vec::with_capacity(cap)));
+                Ok(())
+            }
+            ReportFormat::Html => Ok(()),
+        }
     }
 }
 
-fn rows_json(r: &QueryResult) -> J {
-    J::Array(r.to_objects().into_iter().map(J::Object).collect())
-}
+/// A renderer writing to something the store thread may own (stdout, a
+/// file being written, a buffer) reads rows straight off a query.
+impl<W: Write + Send + 'static> RowSink for Renderer<W> {
+    fn columns(&mut self, names: &[String]) -> io::Result<()> {
+        Renderer::columns(self, names)
+    }
 
-/// `[{column: value, …}, …]`, written as it goes. Columns in order; a
-/// result with a repeated column name goes through [`rows_json`], whose
-/// object keeps one of each, so both paths write the same text.
-fn write_rows_json(w: &mut impl Write, r: &QueryResult) -> io::Result<()> {
-    let mut seen = std::collections::HashSet::new();
-    if !r.columns.iter().all(|c| seen.insert(c)) {
-        return Ok(serde_json::to_writer(w, &rows_json(r))?);
+    fn row(&mut self, values: &mut Vec<J>) -> io::Result<()> {
+        Renderer::row(self, values)
     }
-    let keys = r
-        .columns
-        .iter()
-        .map(serde_json::to_string)
-        .collect::<Result<Vec<_>, _>>()?;
-    w.write_all(b"[")?;
-    for (i, row) in r.rows.iter().enumerate() {
-        w.write_all(if i > 0 { b",{" } else { b"{" })?;
-        for (j, (k, v)) in keys.iter().zip(row).enumerate() {
-            if j > 0 {
-                w.write_all(b",")?;
-            }
-            w.write_all(k.as_bytes())?;
-            w.write_all(b":")?;
-            serde_json::to_writer(&mut *w, v)?;
-        }
-        w.write_all(b"}")?;
-    }
-    w.write_all(b"]")
 }
 
 /// `open_by_age` → `Open by age`.
@@ -135,26 +275,7 @@ fn title(name: &str) -> String {
     }
 }
 
-fn markdown(out: &mut dyn Write, report: &str, output: &ReportOutput) -> io::Result<()> {
-    writeln!(out, "# {}", md_text(&title(report)))?;
-    match output {
-        ReportOutput::Rows(r) => {
-            writeln!(out)?;
-            md_table(out, r)
-        }
-        ReportOutput::Sections(sections) => {
-            for (name, r) in sections {
-                writeln!(out)?;
-                writeln!(out, "## {}", md_text(&title(name)))?;
-                writeln!(out)?;
-                md_table(out, r)?;
-            }
-            Ok(())
-        }
-    }
-}
-
-fn md_table(out: &mut dyn Write, r: &QueryResult) -> io::Result<()> {
+fn md_table(out: &mut impl Write, r: &QueryResult) -> io::Result<()> {
     if r.rows.is_empty() {
         return writeln!(out, "_None._");
     }
@@ -236,10 +357,17 @@ mod tests {
                 ],
             };
             let mut streamed = Vec::new();
-            write_rows_json(&mut streamed, &r).unwrap();
+            render(
+                &mut streamed,
+                "r",
+                &ReportOutput::Rows(r.clone()),
+                ReportFormat::Json,
+            )
+            .unwrap();
+            let tree: Vec<J> = r.to_objects().into_iter().map(J::Object).collect();
             assert_eq!(
                 String::from_utf8(streamed).unwrap(),
-                serde_json::to_string(&rows_json(&r)).unwrap()
+                serde_json::to_string(&tree).unwrap() + "\n"
             );
         }
     }

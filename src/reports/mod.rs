@@ -24,11 +24,11 @@ use crate::settings::{
     Deadlines, Settings, DEFAULT_FOLLOWUP_DAYS, DEFAULT_REPEAT_LOOKBACK_DAYS,
     DEFAULT_REVIEW_INTERVAL_DAYS, DEFAULT_TOP_RISKS,
 };
-use crate::store::{QueryResult, Store, StoreError};
+use crate::store::{QueryResult, RowSink, Store, StoreError};
 
 pub use bench::bench_reports;
 use catalog::{BUILTINS, REVIEW_PACK, RISK_REPORTS};
-pub use format::{md_text, render, ReportFormat};
+pub use format::{md_text, render, Renderer, ReportFormat};
 
 /// What a report is asked for; `None` takes the report's default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -326,58 +326,195 @@ fn is_builtin(name: &str) -> bool {
         || REVIEW_PACK.0 == name
 }
 
-/// Runs the report `name` (built-in first, then `user_dir`) against `store`.
+/// Runs the report `name` (built-in first, then `user_dir`) against `store`
+/// and collects its answer.
 pub async fn run(
     store: &Store,
     name: &str,
     params: &ReportParams,
     user_dir: Option<&Path>,
 ) -> Result<ReportOutput, ReportError> {
-    validate(params)?;
-    match name {
-        "registry" => {
-            return risk::registry(store, params.moment(), params.service.as_deref())
-                .await
-                .map(ReportOutput::Sections)
-                .map_err(ReportError::Query)
+    Ok(answer(store, name, params, user_dir, Collected::default())
+        .await?
+        .into_output())
+}
+
+/// Runs the report `name` like [`run`], writing its answer through `out` as
+/// it is read instead of collecting it; gives the renderer back to be
+/// finished (and anything appended). Nothing is written when the report
+/// cannot start (an unknown name, a bad flag, a broken header); a query
+/// that fails part-way leaves the sections before it written.
+pub async fn run_into<W: std::io::Write + Send + 'static>(
+    store: &Store,
+    name: &str,
+    params: &ReportParams,
+    user_dir: Option<&Path>,
+    out: Renderer<W>,
+) -> Result<Renderer<W>, ReportError> {
+    answer(store, name, params, user_dir, out).await
+}
+
+/// Where a report's answer goes: the columns and rows of each section (a
+/// [`RowSink`], fed straight from the query), between these marks.
+trait Answer: RowSink + Sized {
+    /// Once, before anything: one table, or named sections.
+    fn begin(&mut self, sectioned: bool) -> std::io::Result<()>;
+    /// A sectioned report's next section.
+    fn section(&mut self, name: &str) -> std::io::Result<()>;
+    /// After the section's last row.
+    fn end_section(&mut self) -> std::io::Result<()>;
+}
+
+impl<W: std::io::Write + Send + 'static> Answer for Renderer<W> {
+    fn begin(&mut self, sectioned: bool) -> std::io::Result<()> {
+        Renderer::begin(self, sectioned)
+    }
+    fn section(&mut self, name: &str) -> std::io::Result<()> {
+        Renderer::section(self, name)
+    }
+    fn end_section(&mut self) -> std::io::Result<()> {
+        Renderer::end_section(self)
+    }
+}
+
+/// The answer collected, for [`run`].
+#[derive(Default)]
+struct Collected {
+    sectioned: bool,
+    sections: Vec<(String, QueryResult)>,
+}
+
+impl Collected {
+    fn into_output(mut self) -> ReportOutput {
+        if self.sectioned {
+            ReportOutput::Sections(self.sections)
+        } else {
+            ReportOutput::Rows(self.sections.pop().map(|(_, r)| r).unwrap_or_default())
         }
-        "movement" => {
-            return risk::movement(
+    }
+
+    fn current(&mut self) -> &mut QueryResult {
+        if self.sections.is_empty() {
+            self.sections.push((String::new(), QueryResult::default()));
+        }
+        let last = self.sections.len() - 1;
+        &mut self.sections[last].1
+    }
+}
+
+impl RowSink for Collected {
+    fn columns(&mut self, names: &[String]) -> std::io::Result<()> {
+        self.current().columns(names)
+    }
+    fn row(&mut self, values: &mut Vec<serde_json::Value>) -> std::io::Result<()> {
+        self.current().row(values)
+    }
+}
+
+impl Answer for Collected {
+    fn begin(&mut self, sectioned: bool) -> std::io::Result<()> {
+        self.sectioned = sectioned;
+        Ok(())
+    }
+    fn section(&mut self, name: &str) -> std::io::Result<()> {
+        self.sections
+            .push((name.to_string(), QueryResult::default()));
+        Ok(())
+    }
+    fn end_section(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The error of writing the report `name` out.
+fn written(name: &str) -> impl Fn(std::io::Error) -> ReportError + Copy + '_ {
+    move |source| {
+        ReportError::Query(StoreError::Io {
+            what: format!("writing the report {name}"),
+            source,
+        })
+    }
+}
+
+/// The one runner behind [`run`] and [`run_into`].
+async fn answer<A: Answer>(
+    store: &Store,
+    name: &str,
+    params: &ReportParams,
+    user_dir: Option<&Path>,
+    mut out: A,
+) -> Result<A, ReportError> {
+    validate(params)?;
+    let written = written(name);
+    // The registry and its movement are read whole (a few thousand risks
+    // at most) and then written like any other answer.
+    let risk = match name {
+        "registry" => Some(
+            risk::registry(store, params.moment(), params.service.as_deref())
+                .await
+                .map_err(ReportError::Query)?,
+        ),
+        "movement" => Some(
+            risk::movement(
                 store,
                 params.moment(),
                 params.top.unwrap_or(DEFAULT_TOP_RISKS),
                 params.service.as_deref(),
             )
             .await
-            .map(ReportOutput::Sections)
-            .map_err(ReportError::Query)
-        }
+            .map_err(ReportError::Query)?,
+        ),
         n if n == REVIEW_PACK.0 => {
             return Err(ReportError::Format(
                 "review is the HTML review pack: use `recur report review --format html`".into(),
             ))
         }
-        _ => {}
+        _ => None,
+    };
+    if let Some(sections) = risk {
+        out.begin(true).map_err(written)?;
+        for (section, r) in sections {
+            out.section(&section).map_err(written)?;
+            out.columns(&r.columns).map_err(written)?;
+            for mut row in r.rows {
+                out.row(&mut row).map_err(written)?;
+            }
+            out.end_section().map_err(written)?;
+        }
+        return Ok(out);
     }
     if let Some(b) = BUILTINS.iter().find(|b| b.name == name) {
-        let mut sections = Vec::with_capacity(b.sections.len());
-        for (section, file) in b.sections {
-            let q = queries::get(file);
-            let result = run_file(store, q.name, q.sql, params, b.default_days).await?;
-            sections.push((section.to_string(), result));
+        let sectioned = b.sections.len() > 1;
+        // Every header is read before anything is written, so a broken one
+        // leaves no half-written answer.
+        let files = b
+            .sections
+            .iter()
+            .map(|(section, file)| {
+                let q = queries::get(file);
+                let values = bind_values(q.name, q.sql, params, b.default_days)?;
+                Ok((*section, q, values))
+            })
+            .collect::<Result<Vec<_>, ReportError>>()?;
+        out.begin(sectioned).map_err(written)?;
+        for (section, q, values) in files {
+            if sectioned {
+                out.section(section).map_err(written)?;
+            }
+            out = store.query_each(q.name, q.sql, values, out).await?;
+            out.end_section().map_err(written)?;
         }
-        return Ok(if sections.len() == 1 {
-            ReportOutput::Rows(sections.pop().map(|(_, r)| r).unwrap_or_default())
-        } else {
-            ReportOutput::Sections(sections)
-        });
+        return Ok(out);
     }
     let users = user_reports(user_dir)?;
     match users.into_iter().find(|u| u.name == name) {
         Some(u) => {
             let what = u.path.display().to_string();
-            let result = run_file(store, &what, &u.sql, params, USER_DEFAULT_DAYS).await?;
-            Ok(ReportOutput::Rows(result))
+            let values = bind_values(&what, &u.sql, params, USER_DEFAULT_DAYS)?;
+            out.begin(false).map_err(written)?;
+            out = store.query_each(&what, &u.sql, values, out).await?;
+            out.end_section().map_err(written)?;
+            Ok(out)
         }
         None => Err(ReportError::Unknown {
             name: name.to_string(),
@@ -450,19 +587,18 @@ fn validate(params: &ReportParams) -> Result<(), ReportError> {
     Ok(())
 }
 
-async fn run_file(
-    store: &Store,
+/// The values bound to a query file, in the order its header names them.
+fn bind_values(
     what: &str,
     sql: &str,
     params: &ReportParams,
     default_days: i64,
-) -> Result<QueryResult, ReportError> {
+) -> Result<Vec<Value>, ReportError> {
     let names = header_parameters(what, sql)?;
-    let values = names
+    Ok(names
         .iter()
         .map(|n| bind_value(n, params, default_days))
-        .collect();
-    Ok(store.query(what, sql, values).await?)
+        .collect())
 }
 
 /// The value bound for a named parameter. Dates travel as `YYYY-MM-DD`

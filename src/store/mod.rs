@@ -30,7 +30,7 @@ pub use export::{ExportFormat, Exported, PUBLIC_TABLES};
 pub use ingest::{IngestStats, ItemRow};
 pub use lock::{LockError, WriterLock};
 pub use migrate::{migrate_to, Migration, MIGRATIONS};
-pub use query::QueryResult;
+pub use query::{QueryResult, RowSink};
 pub use runs::{RunStats, SourceStatus};
 pub use writeback::{LabelRecordRow, OpOutcome, OutboxRow, WritebackCounts};
 

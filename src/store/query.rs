@@ -50,32 +50,79 @@ impl Store {
         text: &str,
         params: Vec<Value>,
     ) -> Result<QueryResult, StoreError> {
+        self.query_each(what, text, params, QueryResult::default())
+            .await
+    }
+
+    /// Runs one SQL statement and hands its rows to `sink` as they are read,
+    /// then gives the sink back. Neither DuckDB nor recur holds the whole
+    /// answer: DuckDB produces it in chunks as they are asked for (a
+    /// streaming result), and each row goes to the sink as it is converted
+    /// (a report of hundreds of thousands of rows is written out instead of
+    /// built up as a tree of values first). The sink runs on the store
+    /// thread; an error it returns stops the query and comes back as
+    /// [`StoreError::Io`].
+    pub async fn query_each<S: RowSink>(
+        &self,
+        what: &str,
+        text: &str,
+        params: Vec<Value>,
+        mut sink: S,
+    ) -> Result<S, StoreError> {
         let (what, text) = (what.to_string(), text.to_string());
         self.call(move |conn| {
             let mut stmt = conn.prepare(&text).map_err(sql(what.clone()))?;
-            let mut rows = stmt
-                .query(duckdb::params_from_iter(params.iter()))
-                .map_err(sql(what.clone()))?;
-            let mut out = Vec::new();
-            let mut columns: Option<Vec<String>> = None;
+            // Executes as a streaming result; the Arrow view of it is not
+            // used, the rows are read below through the same conversion as
+            // `Statement::query`'s (`Row::get`).
+            drop(
+                stmt.stream_arrow(duckdb::params_from_iter(params.iter()))
+                    .map_err(sql(what.clone()))?,
+            );
+            let write = |source| StoreError::Io {
+                what: format!("writing the answer of {what}"),
+                source,
+            };
+            let names = stmt.column_names();
+            sink.columns(&names).map_err(write)?;
+            let mut rows = stmt.raw_query();
+            let mut values = Vec::with_capacity(names.len());
             while let Some(row) = rows.next().map_err(sql(what.clone()))? {
-                let stmt = row.as_ref();
-                let names = columns.get_or_insert_with(|| stmt.column_names());
-                let mut values = Vec::with_capacity(names.len());
+                values.clear();
                 for i in 0..names.len() {
                     let v: Value = row.get(i).map_err(sql(what.clone()))?;
                     values.push(to_json(v));
                 }
-                out.push(values);
+                sink.row(&mut values).map_err(write)?;
             }
-            drop(rows);
-            let columns = match columns {
-                Some(c) => c,
-                None => stmt.column_names(),
-            };
-            Ok(QueryResult { columns, rows: out })
+            Ok(sink)
         })
         .await
+    }
+}
+
+/// Where [`Store::query_each`] puts a query's answer: the column names
+/// once, then each row in order.
+pub trait RowSink: Send + 'static {
+    /// The answer's column names, before any row (also for no rows).
+    fn columns(&mut self, names: &[String]) -> std::io::Result<()>;
+    /// One row, a value per column. The sink may take the values out; the
+    /// vector is reused for the next row.
+    fn row(&mut self, values: &mut Vec<serde_json::Value>) -> std::io::Result<()>;
+}
+
+/// Collecting the rows is the sink of [`Store::query`].
+impl RowSink for QueryResult {
+    fn columns(&mut self, names: &[String]) -> std::io::Result<()> {
+        self.columns = names.to_vec();
+        Ok(())
+    }
+
+    fn row(&mut self, values: &mut Vec<serde_json::Value>) -> std::io::Result<()> {
+        let cap = values.capacity();
+        self.rows
+            .push(std::mem::replace(values, Vec::with_capacity(cap)));
+        Ok(())
     }
 }
 

@@ -249,6 +249,61 @@ async fn reports_and_score_through_the_binary() {
     assert!(text(&out.stderr).contains("no-such-report"));
 }
 
+/// Regression (streamed reports): a report written into `--output` as its
+/// rows are read, failing part-way, leaves no file at all (not a truncated
+/// one, nor its temporary), and says which query failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_failing_part_way_leaves_no_output_file() {
+    let sb = small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.duckdb");
+    let queries = dir.path().join("queries");
+    std::fs::create_dir(&queries).unwrap();
+    // Rows come out in chunks of 2,048: the error is raised well after the
+    // first chunks were written.
+    std::fs::write(
+        queries.join("boom.sql"),
+        "-- boom: fails after many rows.
+         SELECT CASE WHEN i < 50000 THEN i ELSE error('boom at ' || i) END AS n
+         FROM range(60000) t(i) ORDER BY i
+",
+    )
+    .unwrap();
+    let cfg = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db)
+        + &format!(
+            "
+[queries]
+dir = {:?}
+",
+            queries.display().to_string()
+        );
+    std::fs::write(dir.path().join("recur.toml"), cfg).unwrap();
+    assert!(recur(dir.path(), &["sync"], &[]).await.status.success());
+
+    let target = dir.path().join("out").join("boom.json");
+    std::fs::create_dir(target.parent().unwrap()).unwrap();
+    let out = recur(
+        dir.path(),
+        &[
+            "report",
+            "boom",
+            "--format",
+            "json",
+            "--output",
+            target.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("boom"), "{}", text(&out.stderr));
+    let left: Vec<_> = std::fs::read_dir(target.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
 /// Issue "One clock": `recur report` and `recur writeback --dry-run` take
 /// `--now`, so a review or a plan can be reproduced exactly; a real
 /// write-back refuses it; a malformed one is a usage error naming it.

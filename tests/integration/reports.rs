@@ -835,3 +835,59 @@ async fn tied_repeat_incidents_and_superseded_versions_give_one_answer() {
         ["acme/led#6|acme/ops#32|repeat_after_decline|risk"]
     );
 }
+
+/// Every report written as its rows are read (`recur report`,
+/// `/reports/NAME.json`) is the text of the collected answer rendered
+/// whole, in every format: JSON, CSV, Markdown, table.
+#[tokio::test]
+async fn a_streamed_report_is_the_text_of_the_collected_one() {
+    let store = seeded().await;
+    let dir = tempfile::tempdir().unwrap();
+    // A user report whose column name repeats (JSON keeps one of each).
+    std::fs::write(
+        dir.path().join("twice.sql"),
+        "-- twice: one column name twice.\n-- Parameters: $1 as_of (DATE).\n\
+         SELECT key, title AS x, owner AS x FROM action_items\n\
+         WHERE created_at::TIMESTAMP < ($1::DATE + 1)::TIMESTAMP ORDER BY key\n",
+    )
+    .unwrap();
+    let (mut checked, mut answered) = (0, 0);
+    for info in reports::list(Some(dir.path())).unwrap() {
+        if info.kind == reports::ReportKind::ReviewPack {
+            continue;
+        }
+        let name = info.name;
+        let collected = reports::run(&store, &name, &june(), Some(dir.path()))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let rows = match &collected {
+            ReportOutput::Rows(r) => r.rows.len(),
+            ReportOutput::Sections(s) => s.iter().map(|(_, r)| r.rows.len()).sum(),
+        };
+        answered += usize::from(rows > 0);
+        for format in [
+            ReportFormat::Json,
+            ReportFormat::Csv,
+            ReportFormat::Md,
+            ReportFormat::Table,
+        ] {
+            let mut whole = Vec::new();
+            render(&mut whole, &name, &collected, format).unwrap();
+            let out = reports::Renderer::new(Vec::new(), &name, format).unwrap();
+            let streamed = reports::run_into(&store, &name, &june(), Some(dir.path()), out)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .finish()
+                .unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(whole).unwrap(),
+                "{name} as {format:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4 * 11, "{checked}");
+    // Compared on answers with rows, not only on empty ones.
+    assert!(answered >= 8, "{answered}");
+}
