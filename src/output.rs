@@ -84,35 +84,156 @@ pub fn write_csv_row(out: &mut dyn Write, row: &[serde_json::Value]) -> std::io:
 
 /// Writes `result` in `format`.
 pub fn write(out: &mut dyn Write, result: &QueryResult, format: Format) -> std::io::Result<()> {
-    match format {
-        Format::Json => {
-            let rows = result.to_objects();
-            serde_json::to_writer(&mut *out, &rows)?;
-            writeln!(out)
+    let mut w = RowWriter::new(format);
+    w.columns(out, &result.columns)?;
+    let mut values = Vec::with_capacity(result.columns.len());
+    for row in &result.rows {
+        values.clone_from(row);
+        w.row(out, &mut values)?;
+    }
+    w.end(out)?;
+    if format == Format::Json {
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Writes one result in a format as its rows come, into a writer passed to
+/// each call (a report's renderer owns the writer across its sections).
+/// JSON and CSV rows go out at once; a table keeps its cells, each cut to
+/// 80 characters, until [`end`](Self::end) knows the column widths.
+pub struct RowWriter {
+    format: Format,
+    /// Rows so far.
+    rows: usize,
+    /// JSON: the column names, serialised; `None` when a name repeats
+    /// (each row then goes through a JSON object, which keeps one of each).
+    keys: Option<Vec<String>>,
+    columns: Vec<String>,
+    table: Option<comfy_table::Table>,
+}
+
+impl RowWriter {
+    /// A writer of one result in `format`.
+    pub fn new(format: Format) -> Self {
+        RowWriter {
+            format,
+            rows: 0,
+            keys: None,
+            columns: Vec::new(),
+            table: None,
         }
-        Format::Csv => {
-            write_csv_header(out, &result.columns)?;
-            for row in &result.rows {
-                write_csv_row(out, row)?;
+    }
+
+    /// The result's columns, before its rows.
+    pub fn columns(&mut self, out: &mut dyn Write, names: &[String]) -> std::io::Result<()> {
+        self.rows = 0;
+        self.columns = names.to_vec();
+        match self.format {
+            Format::Json => {
+                let mut seen = std::collections::HashSet::new();
+                self.keys = if names.iter().all(|c| seen.insert(c)) {
+                    Some(
+                        names
+                            .iter()
+                            .map(serde_json::to_string)
+                            .collect::<Result<_, _>>()?,
+                    )
+                } else {
+                    None
+                };
+                out.write_all(b"[")
             }
-            Ok(())
+            Format::Csv => write_csv_header(out, names),
+            Format::Table => {
+                let mut table = comfy_table::Table::new();
+                table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+                table.set_header(names.to_vec());
+                self.table = Some(table);
+                Ok(())
+            }
         }
-        Format::Table => {
-            let mut table = comfy_table::Table::new();
-            table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-            table.set_header(result.columns.clone());
-            for row in &result.rows {
-                table.add_row(row.iter().map(|v| {
-                    let mut s = safe_cell(v);
-                    if s.chars().count() > 80 {
-                        s = s.chars().take(77).collect::<String>() + "...";
+    }
+
+    /// One row. JSON with a repeated column name takes the values out.
+    pub fn row(
+        &mut self,
+        out: &mut dyn Write,
+        values: &mut Vec<serde_json::Value>,
+    ) -> std::io::Result<()> {
+        let first = self.rows == 0;
+        self.rows += 1;
+        match self.format {
+            Format::Json => {
+                if !first {
+                    out.write_all(b",")?;
+                }
+                match &self.keys {
+                    Some(keys) => {
+                        out.write_all(b"{")?;
+                        for (j, (k, v)) in keys.iter().zip(values.iter()).enumerate() {
+                            if j > 0 {
+                                out.write_all(b",")?;
+                            }
+                            out.write_all(k.as_bytes())?;
+                            out.write_all(b":")?;
+                            serde_json::to_writer(&mut *out, v)?;
+                        }
+                        out.write_all(b"}")
                     }
-                    s
-                }));
+                    None => {
+                        let object: serde_json::Map<String, serde_json::Value> =
+                            self.columns.iter().cloned().zip(values.drain(..)).collect();
+                        Ok(serde_json::to_writer(&mut *out, &object)?)
+                    }
+                }
             }
-            writeln!(out, "{table}")?;
-            writeln!(out, "({} rows)", result.rows.len())
+            Format::Csv => write_csv_row(out, values),
+            Format::Table => {
+                if let Some(table) = &mut self.table {
+                    table.add_row(values.iter().map(|v| {
+                        let mut s = safe_cell(v);
+                        if s.chars().count() > 80 {
+                            s = s.chars().take(77).collect::<String>() + "...";
+                        }
+                        s
+                    }));
+                }
+                Ok(())
+            }
         }
+    }
+
+    /// After the last row: closes the JSON array, writes the table.
+    pub fn end(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => out.write_all(b"]"),
+            Format::Csv => Ok(()),
+            Format::Table => {
+                if let Some(table) = self.table.take() {
+                    writeln!(out, "{table}")?;
+                }
+                writeln!(out, "({} rows)", self.rows)
+            }
+        }
+    }
+}
+
+/// `recur query`'s sink: one result written into `W` as it is read.
+pub struct Streamed<W> {
+    /// Where the rows go.
+    pub out: W,
+    /// The format's state.
+    pub writer: RowWriter,
+}
+
+impl<W: Write + Send + 'static> crate::store::RowSink for Streamed<W> {
+    fn columns(&mut self, names: &[String]) -> std::io::Result<()> {
+        self.writer.columns(&mut self.out, names)
+    }
+
+    fn row(&mut self, values: &mut Vec<serde_json::Value>) -> std::io::Result<()> {
+        self.writer.row(&mut self.out, values)
     }
 }
 
@@ -131,6 +252,23 @@ mod tests {
                     serde_json::Value::Null,
                 ],
             ],
+        }
+    }
+
+    /// The rows written one by one are the text of the whole result
+    /// serialised at once (serde_json over `to_objects`), a repeated column
+    /// name included.
+    #[test]
+    fn json_written_row_by_row_is_the_serialised_objects() {
+        let mut r = sample();
+        for columns in [r.columns.clone(), vec!["x".into(), "x".into(), "n".into()]] {
+            r.columns = columns;
+            let mut buf = Vec::new();
+            write(&mut buf, &r, Format::Json).unwrap();
+            assert_eq!(
+                String::from_utf8(buf).unwrap(),
+                serde_json::to_string(&r.to_objects()).unwrap() + "\n"
+            );
         }
     }
 

@@ -67,8 +67,9 @@ fn replay<W: Write>(r: &mut Renderer<W>, q: &QueryResult) -> io::Result<()> {
 /// Writes a report's answer in one format as it is read. JSON and CSV
 /// rows go out one by one: no value tree the size of the answer is built
 /// (lint over 1M items answers in the hundreds of thousands of rows). A
-/// table or a Markdown section is held until its last row, for the column
-/// widths and the alignment, and written then: one section at a time.
+/// table keeps its cut cells until the section's end ([`output::RowWriter`]),
+/// a Markdown section its rows (the alignment depends on every value): one
+/// section at a time.
 ///
 /// The calls: [`begin`](Self::begin) once; per section, for a sectioned
 /// report, [`section`](Self::section), then the columns and rows
@@ -81,12 +82,9 @@ pub struct Renderer<W> {
     sectioned: bool,
     /// Sections begun so far.
     sections: usize,
-    /// Rows written in the current section.
-    rows: usize,
-    /// JSON: the column names, serialised; `None` when a name repeats
-    /// (each row then goes through a JSON object, which keeps one of each).
-    keys: Option<Vec<String>>,
-    /// Table and Markdown: the current section, held until its end.
+    /// JSON, CSV and table: each section written as one result.
+    rows: Option<output::RowWriter>,
+    /// Markdown: the current section, held until its end.
     held: QueryResult,
 }
 
@@ -94,20 +92,25 @@ impl<W: Write> Renderer<W> {
     /// A renderer of the report `report` into `w`. Only the review pack is
     /// HTML, so `Html` is refused here.
     pub fn new(w: W, report: &str, format: ReportFormat) -> io::Result<Self> {
-        if format == ReportFormat::Html {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("{report} has no HTML form; only `recur report review` does"),
-            ));
-        }
+        let rows = match format {
+            ReportFormat::Json => Some(Format::Json),
+            ReportFormat::Csv => Some(Format::Csv),
+            ReportFormat::Table => Some(Format::Table),
+            ReportFormat::Md => None,
+            ReportFormat::Html => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("{report} has no HTML form; only `recur report review` does"),
+                ))
+            }
+        };
         Ok(Renderer {
             w,
             report: report.to_string(),
             format,
             sectioned: false,
             sections: 0,
-            rows: 0,
-            keys: None,
+            rows: rows.map(output::RowWriter::new),
             held: QueryResult::default(),
         })
     }
@@ -154,15 +157,13 @@ impl<W: Write> Renderer<W> {
 
     /// Ends the current section (or the one table).
     pub fn end_section(&mut self) -> io::Result<()> {
-        let held = std::mem::take(&mut self.held);
-        match self.format {
-            ReportFormat::Json => self.w.write_all(b"]"),
-            ReportFormat::Table => output::write(&mut self.w, &held, Format::Table),
-            ReportFormat::Md => {
+        match &mut self.rows {
+            Some(rows) => rows.end(&mut self.w),
+            None => {
+                let held = std::mem::take(&mut self.held);
                 writeln!(self.w)?;
                 md_table(&mut self.w, &held)
             }
-            ReportFormat::Csv | ReportFormat::Html => Ok(()),
         }
     }
 
@@ -180,75 +181,26 @@ impl<W: Write> Renderer<W> {
 
     /// The columns of the section now being read.
     pub fn columns(&mut self, names: &[String]) -> io::Result<()> {
-        self.rows = 0;
-        match self.format {
-            ReportFormat::Json => {
-                let mut seen = std::collections::HashSet::new();
-                self.keys = if names.iter().all(|c| seen.insert(c)) {
-                    Some(
-                        names
-                            .iter()
-                            .map(serde_json::to_string)
-                            .collect::<Result<_, _>>()?,
-                    )
-                } else {
-                    None
-                };
-                self.held.columns = names.to_vec();
-                self.w.write_all(b"[")
-            }
-            ReportFormat::Csv => output::write_csv_header(&mut self.w, names),
-            ReportFormat::Table | ReportFormat::Md => {
+        match &mut self.rows {
+            Some(rows) => rows.columns(&mut self.w, names),
+            None => {
                 self.held.columns = names.to_vec();
                 Ok(())
             }
-            ReportFormat::Html => Ok(()),
         }
     }
 
     /// One row of the section now being read.
     pub fn row(&mut self, values: &mut Vec<J>) -> io::Result<()> {
-        let first = self.rows == 0;
-        self.rows += 1;
-        match self.format {
-            ReportFormat::Json => {
-                if !first {
-                    self.w.write_all(b",")?;
-                }
-                match &self.keys {
-                    Some(keys) => {
-                        self.w.write_all(b"{")?;
-                        for (j, (k, v)) in keys.iter().zip(values.iter()).enumerate() {
-                            if j > 0 {
-                                self.w.write_all(b",")?;
-                            }
-                            self.w.write_all(k.as_bytes())?;
-                            self.w.write_all(b":")?;
-                            serde_json::to_writer(&mut self.w, v)?;
-                        }
-                        self.w.write_all(b"}")
-                    }
-                    None => {
-                        let object: serde_json::Map<String, J> = self
-                            .held
-                            .columns
-                            .iter()
-                            .cloned()
-                            .zip(values.drain(..))
-                            .collect();
-                        Ok(serde_json::to_writer(&mut self.w, &object)?)
-                    }
-                }
-            }
-            ReportFormat::Csv => output::write_csv_row(&mut self.w, values),
-            ReportFormat::Table | ReportFormat::Md => {
+        match &mut self.rows {
+            Some(rows) => rows.row(&mut self.w, values),
+            None => {
                 let cap = values.capacity();
                 self.held
                     .rows
                     .push(std::mem::replace(values, Vec::with_capacity(cap)));
                 Ok(())
             }
-            ReportFormat::Html => Ok(()),
         }
     }
 }
