@@ -210,14 +210,22 @@ async fn a_file_that_is_not_a_database_is_a_clear_error() {
     );
 }
 
+/// A directory holding a `recur.toml` for `sb` (with `extra` appended) and
+/// a database synced from it, as the binary's tests start.
+async fn synced_dir(sb: &recur_sandbox::Sandbox, extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.duckdb");
+    let cfg = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db) + extra;
+    std::fs::write(dir.path().join("recur.toml"), cfg).unwrap();
+    let out = recur(dir.path(), &["sync"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    dir
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_and_score_through_the_binary() {
     let sb = small_sandbox().await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.duckdb");
-    let cfg = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db);
-    std::fs::write(dir.path().join("recur.toml"), cfg).unwrap();
-    assert!(recur(dir.path(), &["sync"], &[]).await.status.success());
+    let dir = synced_dir(&sb, "").await;
     let out = recur(dir.path(), &["score"], &[]).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
@@ -256,11 +264,7 @@ async fn reports_and_score_through_the_binary() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn query_writes_answers_of_many_chunks_whole_in_every_format() {
     let sb = small_sandbox().await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.duckdb");
-    let cfg = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db);
-    std::fs::write(dir.path().join("recur.toml"), cfg).unwrap();
-    assert!(recur(dir.path(), &["sync"], &[]).await.status.success());
+    let dir = synced_dir(&sb, "").await;
     let sql = "SELECT i, 'row ' || i AS label FROM range(10000) t(i) ORDER BY i";
 
     let out = recur(dir.path(), &["query", "--format", "csv", sql], &[]).await;
@@ -303,30 +307,21 @@ async fn query_writes_answers_of_many_chunks_whole_in_every_format() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_failing_part_way_leaves_no_output_file() {
     let sb = small_sandbox().await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.duckdb");
-    let queries = dir.path().join("queries");
-    std::fs::create_dir(&queries).unwrap();
+    let queries = tempfile::tempdir().unwrap();
     // Rows come out in chunks of 2,048: the error is raised well after the
     // first chunks were written.
     std::fs::write(
-        queries.join("boom.sql"),
-        "-- boom: fails after many rows.
-         SELECT CASE WHEN i < 50000 THEN i ELSE error('boom at ' || i) END AS n
-         FROM range(60000) t(i) ORDER BY i
-",
+        queries.path().join("boom.sql"),
+        "-- boom: fails after many rows.\n\
+         SELECT CASE WHEN i < 50000 THEN i ELSE error('boom at ' || i) END AS n\n\
+         FROM range(60000) t(i) ORDER BY i\n",
     )
     .unwrap();
-    let cfg = recur::demo::sandbox_config(&sb.github_url(), &sb.github().repos(), &db)
-        + &format!(
-            "
-[queries]
-dir = {:?}
-",
-            queries.display().to_string()
-        );
-    std::fs::write(dir.path().join("recur.toml"), cfg).unwrap();
-    assert!(recur(dir.path(), &["sync"], &[]).await.status.success());
+    let extra = format!(
+        "\n[queries]\ndir = {:?}\n",
+        queries.path().display().to_string()
+    );
+    let dir = synced_dir(&sb, &extra).await;
 
     let target = dir.path().join("out").join("boom.json");
     std::fs::create_dir(target.parent().unwrap()).unwrap();
