@@ -145,6 +145,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0019_raw_json_swap.sql"),
         before: None,
     },
+    Migration {
+        version: 20,
+        name: "0020_target_moves_spans.sql",
+        sql: include_str!("../../queries/migrations/0020_target_moves_spans.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.

@@ -172,6 +172,123 @@ async fn the_as_of_day_filters_the_history_scan_itself() {
     );
 }
 
+/// Speed (issue "Speed to the limit"): `target_moves` runs its lag()
+/// window only over the items whose target date changed (migration 0020).
+/// Over generated histories (dates moved later, earlier and back, never
+/// moved, missing; versions superseded at once; versions after the day;
+/// incidents) it answers exactly what 0016's window over every version
+/// answers, column types included.
+#[tokio::test]
+async fn target_moves_over_the_changed_items_answers_as_the_window_over_all() {
+    let store = Store::open_in_memory().unwrap();
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let mut values = Vec::new();
+    for item in 0..400 {
+        let kind = if next(10) == 0 {
+            "incident"
+        } else {
+            "action_item"
+        };
+        let n = 1 + next(7);
+        let fixed = next(3) == 0;
+        let base = next(60);
+        // Minutes from 2026-06-01; the day asked for ends at 43,200.
+        let mut at = next(20_000) as i64;
+        let mut starts = Vec::new();
+        for v in 0..n {
+            if v > 0 && next(6) != 0 {
+                at += 1 + next(9_000) as i64;
+            }
+            starts.push(at);
+        }
+        for (v, from) in starts.iter().enumerate() {
+            let to = starts
+                .get(v + 1)
+                .map(|t| format!("(TIMESTAMP '2026-06-01' + INTERVAL {t} MINUTE)::TIMESTAMPTZ"))
+                .unwrap_or_else(|| "NULL".into());
+            let target = match next(7) {
+                0 => "NULL".to_string(),
+                _ if fixed => format!("DATE '2026-07-01' + {base}"),
+                1 | 2 => format!("DATE '2026-07-01' + {base}"),
+                _ => format!("DATE '2026-07-01' + {}", next(60)),
+            };
+            values.push(format!(
+                "('gh', 'acme/pay#{item}', '{kind}', {target}, \
+                 (TIMESTAMP '2026-06-01' + INTERVAL {from} MINUTE)::TIMESTAMPTZ, {to}, {v})"
+            ));
+        }
+    }
+    store
+        .execute_batch(
+            "seed",
+            &format!(
+                "INSERT INTO item_history (source, key, kind, tracking, container, state, created_at, \
+                 updated_at, content_hash, target_date, valid_from, valid_to, recorded_at) \
+                 SELECT s, k, kind, 'tracked', 'acme/pay', 'open', f, f, k || n, t, f, v_to, f \
+                 FROM (VALUES {}) v(s, k, kind, t, f, v_to, n)",
+                values.join(", ")
+            ),
+        )
+        .await
+        .unwrap();
+    // 0016's definition, as it landed, next to the one in force.
+    let m0016 = include_str!("../../queries/migrations/0016_superseded_versions.sql");
+    let start = m0016
+        .find("CREATE OR REPLACE MACRO target_moves(as_of)")
+        .unwrap();
+    let text = &m0016[start..];
+    let text = &text[..=text.find(';').unwrap()];
+    store
+        .execute_batch(
+            "0016's target_moves",
+            &text.replace(
+                "CREATE OR REPLACE MACRO target_moves(",
+                "CREATE TEMP MACRO target_moves_0016(",
+            ),
+        )
+        .await
+        .unwrap();
+    let window_over_all = "SELECT * FROM target_moves_0016(DATE '2026-06-30')";
+    let shape = |from: &str| {
+        format!(
+            "SELECT *, typeof(moves) AS tm, typeof(slip_days) AS ts, typeof(first_target) AS tf \
+             FROM ({from}) ORDER BY key"
+        )
+    };
+    let expected = store
+        .query("0016", &shape(window_over_all), vec![])
+        .await
+        .unwrap();
+    let got = store
+        .query(
+            "0020",
+            &shape("SELECT * FROM target_moves(DATE '2026-06-30')"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(got, expected);
+    // The generated histories reach every case the shortcut distinguishes.
+    let moves = |r: &serde_json::Value| r.as_i64().unwrap();
+    let col = expected.columns.iter().position(|c| c == "moves").unwrap();
+    let counts = |pred: &dyn Fn(i64) -> bool| {
+        expected
+            .rows
+            .iter()
+            .filter(|r| pred(moves(&r[col])))
+            .count()
+    };
+    assert!(counts(&|m| m == 0) > 50, "{expected:?}");
+    assert!(counts(&|m| m == 1) > 20, "{expected:?}");
+    assert!(counts(&|m| m >= 2) > 20, "{expected:?}");
+}
+
 /// A database file as a build at schema `version` left it.
 fn database_at(db: &std::path::Path, version: i64) -> duckdb::Connection {
     let mut conn = duckdb::Connection::open(db).unwrap();
