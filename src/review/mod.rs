@@ -53,14 +53,21 @@ fn col(r: &QueryResult, name: &str) -> Option<usize> {
     r.columns.iter().position(|c| c == name)
 }
 
+/// A report shown as tables: its first [`TABLE_ROWS`] rows a section, and
+/// each section's number of rows.
+struct Shown {
+    output: ReportOutput,
+    totals: Vec<usize>,
+}
+
 /// Renders one table (or each section of a sectioned report).
-fn tables(html: &mut String, title: &str, out: &ReportOutput) {
+fn tables(html: &mut String, title: &str, shown: &Shown) {
     let _ = write!(html, "<section class=\"report\"><h2>{}</h2>", escape(title));
-    let parts: Vec<(String, &QueryResult)> = match out {
+    let parts: Vec<(String, &QueryResult)> = match &shown.output {
         ReportOutput::Rows(r) => vec![(String::new(), r)],
         ReportOutput::Sections(s) => s.iter().map(|(n, r)| (n.replace('_', " "), r)).collect(),
     };
-    for (name, r) in parts {
+    for ((name, r), total) in parts.into_iter().zip(&shown.totals) {
         if !name.is_empty() {
             let _ = write!(html, "<h3>{}</h3>", escape(&name));
         }
@@ -83,11 +90,11 @@ fn tables(html: &mut String, title: &str, out: &ReportOutput) {
             html.push_str("</tr>");
         }
         html.push_str("</tbody></table>");
-        if r.rows.len() > TABLE_ROWS {
+        if *total > TABLE_ROWS {
             let _ = write!(
                 html,
                 "<p class=\"more\">{} more rows: <code>recur report</code> shows them all.</p>",
-                r.rows.len() - TABLE_ROWS
+                total - TABLE_ROWS
             );
         }
     }
@@ -168,6 +175,16 @@ pub async fn render(
         let params = params.clone();
         async move { crate::reports::run(store, name, &params, user_dir).await }
     };
+    // The reports shown as tables only: their first rows and their counts
+    // (held whole, the eleven reports over 1M items took 1.7 GB).
+    let shown = |name: &'static str| {
+        let params = params.clone();
+        async move {
+            crate::reports::run_kept(store, name, &params, user_dir, TABLE_ROWS)
+                .await
+                .map(|(output, totals)| Shown { output, totals })
+        }
+    };
     let q = queries::get("review/headline.sql");
     let headline = store
         .query(q.name, q.sql, vec![Value::Date32(date32(as_of))])
@@ -180,17 +197,21 @@ pub async fn render(
         .query(q.name, q.sql, vec![moment(now), moment(previous)])
         .await
         .map_err(ReportError::Query)?;
+    // Charts read these whole: a few rows each (buckets, months, scoring
+    // days).
     let aging = run("aging").await?;
     let trends = run("trends").await?;
     let movement = run("movement").await?;
-    let quarterly = run("quarterly").await?;
-    let monthly = run("monthly").await?;
-    let repeats = run("repeats").await?;
-    let registry = run("registry").await?;
-    let lint = run("lint").await?;
-    let followups = run("followups").await?;
-    let deferred = run("deferred").await?;
-    let weekly = run("weekly").await?;
+    // Charts read the first rows of two sections: completion_by_effect
+    // (one row per effect) and risk_reduction (its best ten, first).
+    let quarterly = shown("quarterly").await?;
+    let monthly = shown("monthly").await?;
+    let repeats = shown("repeats").await?;
+    let registry = shown("registry").await?;
+    let lint = shown("lint").await?;
+    let followups = shown("followups").await?;
+    let deferred = shown("deferred").await?;
+    let weekly = shown("weekly").await?;
 
     let mut html = String::with_capacity(256 * 1024);
     let _ = write!(
@@ -369,7 +390,7 @@ pub async fn render(
     );
 
     // 5. Completion mix by reliability effect.
-    let (effects, completed, open_mix) = section(&quarterly, "completion_by_effect")
+    let (effects, completed, open_mix) = section(&quarterly.output, "completion_by_effect")
         .and_then(|r| {
             let (e, c, o) = (col(r, "effect")?, col(r, "completed")?, col(r, "open")?);
             Some((
@@ -389,7 +410,7 @@ pub async fn render(
     );
 
     // 6. Leverage: which open items reduce the most risk per day of effort.
-    let leverage: Vec<(String, f64, Option<f64>)> = section(&monthly, "risk_reduction")
+    let leverage: Vec<(String, f64, Option<f64>)> = section(&monthly.output, "risk_reduction")
         .map(|r| {
             r.to_objects()
                 .into_iter()

@@ -891,3 +891,34 @@ async fn a_streamed_report_is_the_text_of_the_collected_one() {
     // Compared on answers with rows, not only on empty ones.
     assert!(answered >= 8, "{answered}");
 }
+
+/// The review pack keeps the first rows of each table and counts the rest
+/// (`run_kept`): the rows kept are the answer's first ones, section by
+/// section, and the counts are the whole answer's.
+#[tokio::test]
+async fn a_kept_report_is_the_first_rows_of_the_whole_and_counts_them_all() {
+    let store = seeded().await;
+    for name in ["lint", "monthly", "quarterly", "followups"] {
+        let whole = run(&store, name, &june()).await;
+        let (kept, totals) = reports::run_kept(&store, name, &june(), None, 2)
+            .await
+            .unwrap();
+        let parts = |o: &ReportOutput| match o {
+            ReportOutput::Rows(r) => vec![(String::new(), r.clone())],
+            ReportOutput::Sections(s) => s.clone(),
+        };
+        let (whole, kept) = (parts(&whole), parts(&kept));
+        assert_eq!(whole.len(), kept.len(), "{name}");
+        assert_eq!(totals.len(), whole.len(), "{name}");
+        for (((wn, w), (kn, k)), total) in whole.iter().zip(&kept).zip(&totals) {
+            assert_eq!(wn, kn, "{name}");
+            assert_eq!(w.columns, k.columns, "{name} {wn}");
+            assert_eq!(*total, w.rows.len(), "{name} {wn}");
+            assert_eq!(k.rows[..], w.rows[..w.rows.len().min(2)], "{name} {wn}");
+        }
+        assert!(
+            totals.iter().any(|t| *t > 2),
+            "{name}: some section has more rows than kept: {totals:?}"
+        );
+    }
+}
