@@ -43,10 +43,17 @@ clustered AS (
 ),
 -- The blocking items as they stood then (only those named: a semi-join
 -- keeps the as-of read to them).
+-- The items named as blockers, as they stood: their keys are found in
+-- `items` (every item recorded has its row there), so the backlog as of
+-- the day is read for those alone; a filter on lower(key) over the whole
+-- backlog cost a third of the section over 1M items.
 blockers AS (
     SELECT h.source, lower(h.key) AS k, h.key, h.title, h.state
     FROM items_as_of($1::DATE) h
-    WHERE lower(h.key) IN (SELECT lower(blocker) FROM clustered WHERE ref IS NOT NULL)
+    SEMI JOIN (
+        SELECT i.source, i.key FROM items i
+        WHERE lower(i.key) IN (SELECT lower(blocker) FROM clustered WHERE ref IS NOT NULL)
+    ) named ON named.source = h.source AND named.key = h.key
 )
 SELECT c.blocker, arg_min(i.title, (i.source, i.key)) AS blocker_title,
        arg_min(i.state = 'open', (i.source, i.key)) AS blocker_open,
