@@ -71,6 +71,7 @@ query_files!(
     "health/weekly_blocked.sql",
     "health/weekly_idle.sql",
     "meta/history_coverage.sql",
+    "meta/history_inferred.sql",
     "metrics/open_items.sql",
     "metrics/exposure.sql",
     "review/headline.sql",

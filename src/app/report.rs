@@ -30,9 +30,8 @@ pub async fn report_into<W: std::io::Write + Send + 'static>(
 /// A past day that history cannot fully answer says so.
 async fn note(store: &Store, params: &ReportParams) -> Option<String> {
     match params.as_of {
-        Some(d) => crate::reports::coverage(store, d)
+        Some(d) => crate::reports::coverage_note(store, d)
             .await
-            .map(|c| c.note())
             .unwrap_or(None),
         None => None,
     }

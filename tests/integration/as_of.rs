@@ -260,6 +260,15 @@ async fn every_report_as_of_a_past_day_is_unchanged_by_later_edits() {
         "{note}"
     );
     assert_eq!(reports::coverage(&store, d1).await.unwrap().note(), None);
+    // The note reports print asks first whether anything is inferred, and
+    // says the same.
+    for d in [day(2025, 12, 15), d1] {
+        assert_eq!(
+            reports::coverage_note(&store, d).await.unwrap(),
+            reports::coverage(&store, d).await.unwrap().note(),
+            "{d}"
+        );
+    }
     store.close().await;
 
     // After 15 February: close and reopen, relabel priority, change owner
