@@ -3,7 +3,7 @@
 //! through a path someone else prepared.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Writes a file readable by its owner only (configurations hold tokens),
 /// through a fresh temporary file in the same directory (created
@@ -19,53 +19,66 @@ pub fn write_private_with(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let mut file = PrivateFile::create(path)?;
-    fill(&mut file)?;
-    file.commit()
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".recur-")
+        .suffix(".partial")
+        .tempfile_in(dir)?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        fill(&mut w)?;
+        w.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
-/// A file being written as [`write_private`] does, for a writer that must
-/// be owned (a report streamed from the store's thread). It appears at its
-/// path only when [`commit`](Self::commit)ted; dropped before that, the
-/// temporary file is removed and nothing was replaced.
-pub struct PrivateFile {
-    path: PathBuf,
-    w: std::io::BufWriter<tempfile::NamedTempFile>,
-}
+/// Where a long answer is written while the database is open: an unnamed
+/// temporary file (unlinked at once, so a killed process leaves nothing),
+/// delivered to stdout or a file after the database is closed
+/// ([`deliver`](Self::deliver)). Memory stays flat however long the
+/// answer; a reader that stops reading (`recur report lint | less`) never
+/// holds the database a daemon's cycle waits for; and an answer that fails
+/// part-way is never shown half.
+pub struct Spool(std::io::BufWriter<std::fs::File>);
 
-impl PrivateFile {
-    /// Starts the file that will be `path`.
-    pub fn create(path: &Path) -> std::io::Result<Self> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".recur-")
-            .suffix(".partial")
-            .tempfile_in(dir)?;
-        Ok(PrivateFile {
-            path: path.to_path_buf(),
-            w: std::io::BufWriter::new(tmp),
-        })
+impl Spool {
+    /// An empty spool in the temporary directory.
+    pub fn new() -> std::io::Result<Self> {
+        Ok(Spool(std::io::BufWriter::with_capacity(
+            256 * 1024,
+            tempfile::tempfile()?,
+        )))
     }
 
-    /// Flushes, syncs and renames the file into place.
-    pub fn commit(self) -> std::io::Result<()> {
-        let tmp = self.w.into_inner().map_err(|e| e.into_error())?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(&self.path).map_err(|e| e.error)?;
-        Ok(())
+    /// Copies what was written to `path` (as [`write_private`] writes) or,
+    /// without one, to stdout.
+    pub fn deliver(self, path: Option<&Path>) -> std::io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        let mut file = self.0.into_inner().map_err(|e| e.into_error())?;
+        file.seek(SeekFrom::Start(0))?;
+        match path {
+            Some(p) => write_private_with(p, |w| std::io::copy(&mut file, w).map(|_| ())),
+            None => {
+                let mut out = std::io::stdout().lock();
+                std::io::copy(&mut file, &mut out)?;
+                out.flush()
+            }
+        }
     }
 }
 
-impl Write for PrivateFile {
+impl Write for Spool {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.w.write(buf)
+        self.0.write(buf)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.w.flush()
+        self.0.flush()
     }
 }
 

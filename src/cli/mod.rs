@@ -471,20 +471,29 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Query { format, sql } => {
             let settings = load_settings(&cli)?;
             let store = app::open_reader(&settings, READ_PATIENCE).await?;
-            // Written as the rows are read: `SELECT * FROM items` over a
-            // million items held as values took 5.5 GB.
-            let sink = output::Streamed {
-                out: std::io::BufWriter::new(std::io::stdout()),
-                writer: output::RowWriter::new(*format),
+            // Written as the rows are read (`SELECT * FROM items` over a
+            // million items held as values took 5.5 GB) into a spool,
+            // delivered once the database is closed (see `files::Spool`).
+            let result = match crate::files::Spool::new() {
+                Ok(out) => {
+                    let sink = output::Streamed {
+                        out,
+                        writer: output::RowWriter::new(*format),
+                    };
+                    store.query_each("query", sql, Vec::new(), sink).await
+                }
+                Err(e) => {
+                    store.close().await;
+                    return Err(e.into());
+                }
             };
-            let result = store.query_each("query", sql, Vec::new(), sink).await;
             store.close().await;
             let mut sink = result.map_err(|e| Error::Runtime(e.to_string()))?;
             sink.writer.end(&mut sink.out)?;
             if *format == output::Format::Json {
                 writeln!(sink.out)?;
             }
-            sink.out.flush()?;
+            sink.out.deliver(None)?;
             Ok(())
         }
         Command::Report {
@@ -552,28 +561,19 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
                 top: top.or(base.top),
                 ..base
             };
-            // Rendered as the rows are read, straight into stdout or the
-            // file: an answer of hundreds of thousands of rows is never
-            // held (a file appears only once whole).
+            // Rendered as the rows are read into a spool, delivered once
+            // the database is closed (see `files::Spool`).
             let md = *format == crate::reports::ReportFormat::Md;
-            let result = match output {
-                Some(path) => match crate::files::PrivateFile::create(path) {
-                    Ok(file) => report_to(&store, &settings, name, &params, *format, file)
-                        .await
-                        .and_then(|(file, note)| Ok(file.commit().map(|_| note)?)),
-                    Err(e) => Err(e.into()),
-                },
-                None => {
-                    let out = std::io::BufWriter::new(std::io::stdout());
-                    report_to(&store, &settings, name, &params, *format, out)
-                        .await
-                        .map(|(_, note)| note)
-                }
+            let result = match crate::files::Spool::new() {
+                Ok(spool) => report_to(&store, &settings, name, &params, *format, spool).await,
+                Err(e) => Err(e.into()),
             };
             store.close().await;
-            if let (Some(n), false) = (result?, md) {
+            let (spool, note) = result?;
+            if let (Some(n), false) = (&note, md) {
                 eprintln!("note: {n}");
             }
+            spool.deliver(output.as_deref())?;
             Ok(())
         }
         Command::Review {

@@ -197,10 +197,10 @@ pub async fn render(
     };
     // The reports shown as tables only: their first rows and their counts
     // (held whole, the eleven reports over 1M items took 1.7 GB).
-    let shown = |name: &'static str| {
+    let shown = |name: &'static str, whole: &'static [&'static str]| {
         let params = params.clone();
         async move {
-            crate::reports::run_kept(store, name, &params, user_dir, TABLE_ROWS)
+            crate::reports::run_kept(store, name, &params, user_dir, TABLE_ROWS, whole)
                 .await
                 .map(|(output, totals)| Shown { output, totals })
         }
@@ -222,16 +222,17 @@ pub async fn render(
     let aging = run("aging").await?;
     let trends = run("trends").await?;
     let movement = run("movement").await?;
-    // Charts read the first rows of two sections: completion_by_effect
-    // (one row per effect) and risk_reduction (its best ten, first).
-    let quarterly = shown("quarterly").await?;
-    let monthly = shown("monthly").await?;
-    let repeats = shown("repeats").await?;
-    let registry = shown("registry").await?;
-    let lint = shown("lint").await?;
-    let followups = shown("followups").await?;
-    let deferred = shown("deferred").await?;
-    let weekly = shown("weekly").await?;
+    // Charts read two sections of these: completion_by_effect whole (a
+    // row per effect, however many), and risk_reduction's best ten, which
+    // come first.
+    let quarterly = shown("quarterly", &["completion_by_effect"]).await?;
+    let monthly = shown("monthly", &[]).await?;
+    let repeats = shown("repeats", &[]).await?;
+    let registry = shown("registry", &[]).await?;
+    let lint = shown("lint", &[]).await?;
+    let followups = shown("followups", &[]).await?;
+    let deferred = shown("deferred", &[]).await?;
+    let weekly = shown("weekly", &[]).await?;
 
     let mut html = String::with_capacity(256 * 1024);
     let _ = write!(

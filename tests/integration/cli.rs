@@ -301,20 +301,21 @@ async fn query_writes_answers_of_many_chunks_whole_in_every_format() {
     );
 }
 
-/// Regression (streamed reports): a report written into `--output` as its
-/// rows are read, failing part-way, leaves no file at all (not a truncated
-/// one, nor its temporary), and says which query failed.
+/// Regression (streamed reports): a report whose query fails part-way,
+/// after DuckDB has handed over its first rows
+/// (`a_query_failing_part_way_has_handed_over_its_first_rows`), prints
+/// nothing of it and leaves no file, not a truncated one nor a temporary:
+/// the answer is spooled and delivered only whole. The error names the
+/// report.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_report_failing_part_way_leaves_no_output_file() {
+async fn a_report_failing_part_way_prints_nothing_and_leaves_no_file() {
     let sb = small_sandbox().await;
     let queries = tempfile::tempdir().unwrap();
-    // Rows come out in chunks of 2,048: the error is raised well after the
-    // first chunks were written.
     std::fs::write(
         queries.path().join("boom.sql"),
         "-- boom: fails after many rows.\n\
-         SELECT CASE WHEN i < 50000 THEN i ELSE error('boom at ' || i) END AS n\n\
-         FROM range(60000) t(i) ORDER BY i\n",
+         SELECT CASE WHEN i < 3000000 THEN i ELSE error('boom at ' || i) END AS n\n\
+         FROM range(4000000) t(i)\n",
     )
     .unwrap();
     let extra = format!(
@@ -345,6 +346,26 @@ async fn a_report_failing_part_way_leaves_no_output_file() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+    for format in ["json", "csv", "md"] {
+        let out = recur(dir.path(), &["report", "boom", "--format", format], &[]).await;
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(
+            out.stdout.is_empty(),
+            "{format}: {}",
+            &text(&out.stdout)[..80.min(out.stdout.len())]
+        );
+    }
+    let out = recur(
+        dir.path(),
+        &[
+            "query",
+            "SELECT CASE WHEN i < 3000000 THEN i ELSE error('boom') END FROM range(4000000) t(i)",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
 }
 
 /// Issue "One clock": `recur report` and `recur writeback --dry-run` take

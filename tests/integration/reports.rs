@@ -879,6 +879,27 @@ async fn a_streamed_report_is_the_text_of_the_collected_one() {
                 .unwrap_or_else(|e| panic!("{name}: {e}"))
                 .finish()
                 .unwrap();
+            if format == ReportFormat::Json {
+                // Against the collected values themselves, not through the
+                // renderer both texts share: rows as objects, sections
+                // as an object of such arrays.
+                let objects = |r: &QueryResult| {
+                    serde_json::Value::Array(
+                        r.to_objects()
+                            .into_iter()
+                            .map(serde_json::Value::Object)
+                            .collect(),
+                    )
+                };
+                let expected = match &collected {
+                    ReportOutput::Rows(r) => objects(r),
+                    ReportOutput::Sections(s) => serde_json::Value::Object(
+                        s.iter().map(|(n, r)| (n.clone(), objects(r))).collect(),
+                    ),
+                };
+                let got: serde_json::Value = serde_json::from_slice(&streamed).unwrap();
+                assert_eq!(got, expected, "{name}");
+            }
             assert_eq!(
                 String::from_utf8(streamed).unwrap(),
                 String::from_utf8(whole).unwrap(),
@@ -900,7 +921,8 @@ async fn a_kept_report_is_the_first_rows_of_the_whole_and_counts_them_all() {
     let store = seeded().await;
     for name in ["lint", "monthly", "quarterly", "followups"] {
         let whole = run(&store, name, &june()).await;
-        let (kept, totals) = reports::run_kept(&store, name, &june(), None, 2)
+        let asked_whole = ["open_by_service"];
+        let (kept, totals) = reports::run_kept(&store, name, &june(), None, 2, &asked_whole)
             .await
             .unwrap();
         let parts = |o: &ReportOutput| match o {
@@ -914,11 +936,25 @@ async fn a_kept_report_is_the_first_rows_of_the_whole_and_counts_them_all() {
             assert_eq!(wn, kn, "{name}");
             assert_eq!(w.columns, k.columns, "{name} {wn}");
             assert_eq!(*total, w.rows.len(), "{name} {wn}");
-            assert_eq!(k.rows[..], w.rows[..w.rows.len().min(2)], "{name} {wn}");
+            let shown = if asked_whole.contains(&wn.as_str()) {
+                w.rows.len()
+            } else {
+                w.rows.len().min(2)
+            };
+            assert_eq!(k.rows[..], w.rows[..shown], "{name} {wn}");
         }
         assert!(
             totals.iter().any(|t| *t > 2),
             "{name}: some section has more rows than kept: {totals:?}"
         );
     }
+    // The section asked for whole has more rows than the others keep.
+    let (kept, _) = reports::run_kept(&store, "monthly", &june(), None, 2, &["open_by_service"])
+        .await
+        .unwrap();
+    let ReportOutput::Sections(s) = kept else {
+        panic!("monthly has sections")
+    };
+    let whole = &s.iter().find(|(n, _)| n == "open_by_service").unwrap().1;
+    assert!(whole.rows.len() > 2, "{whole:?}");
 }

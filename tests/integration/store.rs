@@ -289,6 +289,41 @@ async fn target_moves_over_the_changed_items_answers_as_the_window_over_all() {
     assert!(counts(&|m| m >= 2) > 20, "{expected:?}");
 }
 
+/// Answers are read as DuckDB produces them (`Store::query_each`): a
+/// query that fails part-way has handed its first rows to the sink
+/// already, and the error comes back after them. (Which is why `recur
+/// report` and `recur query` spool their output and deliver it only
+/// whole: see `a_report_failing_part_way_prints_nothing_and_leaves_no_file`.)
+#[tokio::test]
+async fn a_query_failing_part_way_has_handed_over_its_first_rows() {
+    struct Count(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+    impl recur::store::RowSink for Count {
+        fn columns(&mut self, _: &[String]) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn row(&mut self, _: &mut Vec<serde_json::Value>) -> std::io::Result<()> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        }
+    }
+    let store = Store::open_in_memory().unwrap();
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let err = store
+        .query_each(
+            "boom",
+            "SELECT CASE WHEN i < 3000000 THEN i ELSE error('boom at ' || i) END AS n \
+             FROM range(4000000) t(i)",
+            vec![],
+            Count(seen.clone()),
+        )
+        .await
+        .err()
+        .expect("the query fails");
+    assert!(err.to_string().contains("boom"), "{err}");
+    let rows = seen.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(rows > 100_000, "rows handed over before the error: {rows}");
+}
+
 /// A database file as a build at schema `version` left it.
 fn database_at(db: &std::path::Path, version: i64) -> duckdb::Connection {
     let mut conn = duckdb::Connection::open(db).unwrap();
