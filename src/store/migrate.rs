@@ -151,6 +151,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0020_target_moves_spans.sql"),
         before: None,
     },
+    Migration {
+        version: 21,
+        name: "0021_item_risks_inlined.sql",
+        sql: include_str!("../../queries/migrations/0021_item_risks_inlined.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.

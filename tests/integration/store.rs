@@ -142,20 +142,7 @@ async fn the_as_of_day_filters_the_history_scan_itself() {
         )
         .await
         .unwrap();
-    let plan = store
-        .query(
-            "plan",
-            "EXPLAIN SELECT title FROM items_as_of(DATE '2026-06-30')",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let text: String = plan
-        .rows
-        .iter()
-        .flat_map(|r| r.iter().filter_map(|v| v.as_str()))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let text = plan(&store, "SELECT title FROM items_as_of(DATE '2026-06-30')").await;
     // Each box of the plan on its own, by the scan of item_history that
     // reads the title: the first branch of the macro.
     let scans: Vec<&str> = text
@@ -322,6 +309,32 @@ async fn a_query_failing_part_way_has_handed_over_its_first_rows() {
     assert!(err.to_string().contains("boom"), "{err}");
     let rows = seen.load(std::sync::atomic::Ordering::Relaxed);
     assert!(rows > 100_000, "rows handed over before the error: {rows}");
+}
+
+/// Speed (issue "Speed to the limit"): `item_risks` reads the backlog as
+/// of the day where each side uses it (migration 0021), not through a
+/// materialised copy of every column: materialised, it cost followups
+/// `priority` half its time over 1M items. The rows are the same (the
+/// followups, risk_reduction and promote tests assert them).
+#[tokio::test]
+async fn item_risks_does_not_materialise_the_backlog() {
+    let store = Store::open_in_memory().unwrap();
+    let text = plan(&store, "SELECT key FROM item_risks(DATE '2026-06-30')").await;
+    assert!(text.contains("Seq Scan"), "a plan with its scans: {text}");
+    assert!(!text.contains("CTE Name: snap"), "{text}");
+}
+
+/// DuckDB's plan of `sql`, as text.
+async fn plan(store: &Store, sql: &str) -> String {
+    let plan = store
+        .query("plan", &format!("EXPLAIN {sql}"), vec![])
+        .await
+        .unwrap();
+    plan.rows
+        .iter()
+        .flat_map(|r| r.iter().filter_map(|v| v.as_str()))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A database file as a build at schema `version` left it.
