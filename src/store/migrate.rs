@@ -157,6 +157,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0021_item_risks_inlined.sql"),
         before: None,
     },
+    Migration {
+        version: 22,
+        name: "0022_repeat_incidents_inlined.sql",
+        sql: include_str!("../../queries/migrations/0022_repeat_incidents_inlined.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.
