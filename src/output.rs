@@ -91,11 +91,7 @@ pub fn write(out: &mut dyn Write, result: &QueryResult, format: Format) -> std::
         values.clone_from(row);
         w.row(out, &mut values)?;
     }
-    w.end(out)?;
-    if format == Format::Json {
-        writeln!(out)?;
-    }
-    Ok(())
+    w.finish(out)
 }
 
 /// Writes one result in a format as its rows come, into a writer passed to
@@ -202,6 +198,16 @@ impl RowWriter {
                 Ok(())
             }
         }
+    }
+
+    /// After the last row of a whole answer: [`end`](Self::end), and JSON's
+    /// closing newline.
+    pub fn finish(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+        self.end(out)?;
+        if self.format == Format::Json {
+            writeln!(out)?;
+        }
+        Ok(())
     }
 
     /// After the last row: closes the JSON array, writes the table.

@@ -489,10 +489,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             };
             store.close().await;
             let mut sink = result.map_err(|e| Error::Runtime(e.to_string()))?;
-            sink.writer.end(&mut sink.out)?;
-            if *format == output::Format::Json {
-                writeln!(sink.out)?;
-            }
+            sink.writer.finish(&mut sink.out)?;
             sink.out.deliver(None)?;
             Ok(())
         }

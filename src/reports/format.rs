@@ -183,10 +183,7 @@ impl<W: Write> Renderer<W> {
     pub fn columns(&mut self, names: &[String]) -> io::Result<()> {
         match &mut self.rows {
             Some(rows) => rows.columns(&mut self.w, names),
-            None => {
-                self.held.columns = names.to_vec();
-                Ok(())
-            }
+            None => RowSink::columns(&mut self.held, names),
         }
     }
 
@@ -194,13 +191,7 @@ impl<W: Write> Renderer<W> {
     pub fn row(&mut self, values: &mut Vec<J>) -> io::Result<()> {
         match &mut self.rows {
             Some(rows) => rows.row(&mut self.w, values),
-            None => {
-                let cap = values.capacity();
-                self.held
-                    .rows
-                    .push(std::mem::replace(values, Vec::with_capacity(cap)));
-                Ok(())
-            }
+            None => RowSink::row(&mut self.held, values),
         }
     }
 }

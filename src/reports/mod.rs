@@ -386,8 +386,8 @@ pub async fn run_kept(
         whole: whole.iter().map(|s| s.to_string()).collect(),
         ..Default::default()
     };
-    let c = answer(store, name, params, user_dir, kept).await?;
-    let totals = c.totals.clone();
+    let mut c = answer(store, name, params, user_dir, kept).await?;
+    let totals = std::mem::take(&mut c.totals);
     Ok((c.into_output(), totals))
 }
 
