@@ -92,6 +92,7 @@ impl Error {
                 StoreError::Locked { .. }
                     | StoreError::NotADatabase { .. }
                     | StoreError::NewerSchema { .. }
+                    | StoreError::OlderSchema { .. }
             )
         };
         match self {

@@ -315,12 +315,10 @@ pub fn check_current(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         });
     }
     if found < latest() {
-        return Err(StoreError::Corrupt {
-            what: format!("schema of {}", path.display()),
-            detail: format!(
-                "version {found} is older than {}; run a writing command (recur sync) to migrate it",
-                latest()
-            ),
+        return Err(StoreError::OlderSchema {
+            path: path.to_path_buf(),
+            found,
+            known: latest(),
         });
     }
     Ok(())

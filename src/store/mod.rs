@@ -64,6 +64,17 @@ pub enum StoreError {
         /// The newest version this build knows.
         known: i64,
     },
+    /// A read-only open of a file written by an older recur: only a
+    /// writing command migrates it.
+    #[error("{path} has schema version {found}, older than this recur's ({known}); run a writing command once (`recur sync`) to upgrade it")]
+    OlderSchema {
+        /// The file.
+        path: PathBuf,
+        /// The version in the file.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
     /// A read-only open of a file that does not exist yet.
     #[error("{path} does not exist yet: run `recur sync` (or `recur demo`) first")]
     Missing {

@@ -118,6 +118,52 @@ async fn read_only_open_of_a_missing_file_says_to_sync_first() {
     assert!(err.to_string().contains("recur sync"), "{err}");
 }
 
+/// Regression (a wrong error): a read-only command on a file an older
+/// recur wrote called the file corrupt ("corrupt schema of …"). It is
+/// only older, and a writing command upgrades it.
+#[tokio::test]
+async fn a_read_only_open_of_an_older_file_says_it_is_older_not_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.duckdb");
+    let older = MIGRATIONS.len() as i64 - 1;
+    drop(database_at(&db, older));
+    let err = Store::open(
+        &db,
+        OpenMode::ReadOnly,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, StoreError::OlderSchema { found, .. } if found == older),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(!text.contains("corrupt"), "{text}");
+    assert!(
+        text.contains("older") && text.contains("recur sync"),
+        "{text}"
+    );
+    // The writing open the message points to upgrades it.
+    let store = Store::open(
+        &db,
+        OpenMode::ReadWrite,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap();
+    store.close().await;
+    Store::open(
+        &db,
+        OpenMode::ReadOnly,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap()
+    .close()
+    .await;
+}
+
 /// Speed (issue "Speed to the limit"): `items_as_of` must filter the
 /// history on the day inside the table scan, so a report reads the
 /// columns it asks for only from the versions in force, not from every
