@@ -72,10 +72,11 @@ FROM range(20000) r(k)"#;
 /// over their life; closed items get all but two before closing, one at the
 /// close and one a day after it. One item in 25 was closed and reopened
 /// early on (its fourth version is closed). A version ends where the next
-/// begins ([`GEN_VERSION_START`] of the next one).
+/// begins ([`GEN_VERSION_START`] of the next one). Incidents and risks get
+/// one version each, from their creation.
 ///
 /// Written in the order a running sync records them, oldest first (the
-/// versions starting from `$2` up to `$3`, one statement a quarter): each sync
+/// versions starting from `$2` up to `$3`, one statement a month): each sync
 /// appends the versions that changed since the last one, so an item's
 /// versions lie far apart in the file. Generated item by item instead (the
 /// layout before 2026-12-04, night), every version of an item sat in one
@@ -83,24 +84,33 @@ FROM range(20000) r(k)"#;
 /// quarterly `chronic` 2.1 s there against 4.3 s in time order, trends
 /// `flow` 0.9 against 2.5 s (python duckdb, 512MB, the same rows). One
 /// statement sorting all of them ran out of memory at 512MB.
-const GEN_HISTORY: &str = r#"INSERT INTO item_history (source, key, kind, tracking, container, title, state, status, owner, priority, service,
-    team, incident_ref, risk_ref, item_type, effect, target_date, blocked_by, evidence, created_at, updated_at,
-    closed_at, content_hash, valid_from, valid_to, recorded_at, risk_rationale, theme)
-SELECT source, key, kind, tracking, container, title,
-       CASE WHEN is_closed THEN 'closed' ELSE 'open' END,
-       CASE WHEN is_closed THEN status WHEN blocked_by IS NOT NULL THEN 'blocked' ELSE 'accepted' END,
-       owner, priority, service, team, incident_ref, risk_ref, item_type, effect, target_date,
-       blocked_by, evidence, created_at, vf, CASE WHEN is_closed THEN coalesce(CASE WHEN v < $1::BIGINT - 2 THEN vf END, closed_at::TIMESTAMP) END,
-       'x', vf, vt, vf, risk_rationale, theme
-FROM (
-    SELECT a.*, v.v, (closed_at IS NOT NULL AND v.v >= n - 2) OR (hash(a.key) % 25 = 0 AND v.v = 3) AS is_closed,
-           bench_version_start(a.created_at, a.closed_at, v.v, n) AS vf,
-           CASE WHEN v.v + 1 < n THEN bench_version_start(a.created_at, a.closed_at, v.v + 1, n) END AS vt
-    FROM items a, range($1::BIGINT) v(v), (SELECT $1::DOUBLE AS n)
-    WHERE a.kind = 'action_item'
+const GEN_HISTORY: &str = r#"INSERT INTO item_history BY NAME
+SELECT * FROM (
+    SELECT source, key, kind, tracking, container, title,
+           CASE WHEN is_closed THEN 'closed' ELSE 'open' END AS state,
+           CASE WHEN is_closed THEN status WHEN blocked_by IS NOT NULL THEN 'blocked' ELSE 'accepted' END AS status,
+           owner, priority, service, team, incident_ref, risk_ref, item_type, effect, target_date,
+           blocked_by, evidence, created_at, vf AS updated_at,
+           CASE WHEN is_closed THEN coalesce(CASE WHEN v < $1::BIGINT - 2 THEN vf END, closed_at::TIMESTAMP) END AS closed_at,
+           'x' AS content_hash, vf AS valid_from, vt AS valid_to, vf AS recorded_at, risk_rationale, theme
+    FROM (
+        SELECT a.*, v.v, (closed_at IS NOT NULL AND v.v >= n - 2) OR (hash(a.key) % 25 = 0 AND v.v = 3) AS is_closed,
+               bench_version_start(a.created_at, a.closed_at, v.v, n) AS vf,
+               CASE WHEN v.v + 1 < n THEN bench_version_start(a.created_at, a.closed_at, v.v + 1, n) END AS vt
+        FROM items a, range($1::BIGINT) v(v), (SELECT $1::DOUBLE AS n)
+        WHERE a.kind = 'action_item'
+    )
+    WHERE vf >= $2::TIMESTAMP AND vf < $3::TIMESTAMP
+    UNION ALL BY NAME
+    -- One version for each incident and risk, from its creation.
+    SELECT * EXCLUDE (number, external_id, url, body, sections, links, problems, raw, first_seen_at,
+                      last_synced_at, activity_at, history_from),
+           created_at AS valid_from, created_at AS recorded_at
+    FROM items
+    WHERE kind IN ('incident', 'risk')
+      AND created_at::TIMESTAMP >= $2::TIMESTAMP AND created_at::TIMESTAMP < $3::TIMESTAMP
 )
-WHERE vf >= $2::TIMESTAMP AND vf < $3::TIMESTAMP
-ORDER BY vf, key"#;
+ORDER BY valid_from, key"#;
 
 /// Where version `v` of `n` of an action item starts (see [`GEN_HISTORY`]).
 const GEN_VERSION_START: &str = r#"CREATE OR REPLACE TEMP MACRO bench_version_start(created, closed, v, n) AS
@@ -109,32 +119,22 @@ const GEN_VERSION_START: &str = r#"CREATE OR REPLACE TEMP MACRO bench_version_st
          WHEN v = n - 2 THEN closed::TIMESTAMP
          ELSE closed::TIMESTAMP + INTERVAL 1 DAY END"#;
 
-/// The quarters [`GEN_HISTORY`] is written in: every version starts
-/// between 2024-07-01 (the first creation) and 2027-01-18 (the last close
-/// plus a day); the ends catch anything else.
-const GEN_HISTORY_QUARTERS: [&str; 12] = [
-    "1970-01-01",
-    "2024-10-01",
-    "2025-01-01",
-    "2025-04-01",
-    "2025-07-01",
-    "2025-10-01",
-    "2026-01-01",
-    "2026-04-01",
-    "2026-07-01",
-    "2026-10-01",
-    "2027-01-01",
-    "2100-01-01",
-];
+/// The months [`GEN_HISTORY`] is written in, one statement each: every
+/// version starts between 2024-07-01 (the first creation) and 2027-01-18
+/// (the last close plus a day); the two ends catch anything else. (By
+/// quarter, the sort of a quarter's versions ran out of memory at 512MB.)
+fn history_months() -> Vec<String> {
+    let mut bounds = vec!["1970-01-01".to_string()];
+    for m in 0..31 {
+        let (y, mo) = (2024 + (6 + m) / 12, (6 + m) % 12 + 1);
+        bounds.push(format!("{y}-{mo:02}-01"));
+    }
+    bounds.push("2100-01-01".to_string());
+    bounds
+}
 
-/// One version for each incident and risk, from its creation; then where
-/// every item's history starts.
-const GEN_OTHER_HISTORY: &str = r#"INSERT INTO item_history BY NAME
-SELECT * EXCLUDE (number, external_id, url, body, sections, links, problems, raw, first_seen_at,
-                  last_synced_at, activity_at, history_from),
-       created_at AS valid_from, created_at AS recorded_at
-FROM items WHERE kind IN ('incident', 'risk');
-UPDATE items SET history_from = m.first
+/// Where every item's history starts.
+const GEN_HISTORY_FROM: &str = r#"UPDATE items SET history_from = m.first
 FROM (SELECT source, key, min(valid_from) AS first FROM item_history GROUP BY ALL) m
 WHERE m.source = items.source AND m.key = items.key"#;
 
@@ -243,7 +243,7 @@ async fn generate(store: &Store, items: usize, history: usize) -> Result<(), Rep
     store
         .execute_batch("define the version starts", GEN_VERSION_START)
         .await?;
-    for w in GEN_HISTORY_QUARTERS.windows(2) {
+    for w in history_months().windows(2) {
         let params = vec![
             Value::BigInt(versions as i64),
             Value::Text(w[0].to_string()),
@@ -252,7 +252,7 @@ async fn generate(store: &Store, items: usize, history: usize) -> Result<(), Rep
         store.query("generate history", GEN_HISTORY, params).await?;
     }
     store
-        .execute_batch("generate incident and risk history", GEN_OTHER_HISTORY)
+        .execute_batch("record where histories start", GEN_HISTORY_FROM)
         .await?;
     Ok(())
 }
@@ -286,8 +286,9 @@ mod tests {
     use super::*;
 
     /// The bench's history is laid out as a running sync records it (see
-    /// [`GEN_HISTORY`]): oldest version first in the file, every version
-    /// ending where the item's next one starts, the last one open.
+    /// [`GEN_HISTORY`]): oldest version first in the file, incidents' among
+    /// action items', every version ending where the item's next one
+    /// starts, the last one open.
     #[tokio::test]
     async fn the_generated_history_is_written_oldest_first() {
         let store = Store::open_in_memory().unwrap();
@@ -296,11 +297,13 @@ mod tests {
             .query(
                 "check",
                 "WITH h AS (SELECT rowid AS r, * FROM item_history WHERE kind = 'action_item'), \
-                 o AS (SELECT valid_from < lag(valid_from) OVER (ORDER BY r) AS back FROM h), \
+                 o AS (SELECT valid_from < lag(valid_from) OVER (ORDER BY rowid) AS back FROM item_history), \
                  c AS (SELECT valid_to IS DISTINCT FROM lead(valid_from) OVER (PARTITION BY source, key ORDER BY valid_from, valid_to NULLS LAST) AS broken FROM h) \
                  SELECT (SELECT count(*) FROM h), (SELECT count(*) FILTER (WHERE back) FROM o), \
                         (SELECT count(*) FILTER (WHERE broken) FROM c), \
-                        (SELECT count(DISTINCT key) FROM h), (SELECT count(*) FROM h WHERE valid_to IS NULL)",
+                        (SELECT count(DISTINCT key) FROM h), (SELECT count(*) FROM h WHERE valid_to IS NULL), \
+                        (SELECT count(*) FROM item_history WHERE kind = 'incident' \
+                           AND rowid < (SELECT max(r) FROM h) AND rowid > (SELECT min(r) FROM h))",
                 Vec::new(),
             )
             .await
@@ -311,6 +314,10 @@ mod tests {
         assert_eq!(row[2], 0, "a version not ending where the next begins");
         assert_eq!(row[3], 2_000);
         assert_eq!(row[4], 2_000, "one open version per item");
+        assert_eq!(
+            row[5], 40,
+            "every incident's version among the action items'"
+        );
         store.close().await;
     }
 }
