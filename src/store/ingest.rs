@@ -3,7 +3,8 @@
 //! set-based statements decide what changed, close and open history
 //! versions, and replace current rows.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use duckdb::types::{TimeUnit, Value};
 use duckdb::{params, Connection};
 use recur_core::normalize::{normalize, LabelRules, Normalized};
 use recur_core::Item;
@@ -291,7 +292,7 @@ pub(super) fn append_staged(
             f.risk_ref,
             f.item_type,
             f.effect,
-            f.target_date,
+            day(f.target_date),
             f.risk_rationale,
             f.expected_outcome,
             f.evidence,
@@ -307,28 +308,28 @@ pub(super) fn append_staged(
             f.occurrences_per_year,
             f.days_between_failures,
             f.slo,
-            f.last_reviewed_at,
-            f.started_at,
-            f.resolved_at,
+            day(f.last_reviewed_at),
+            ts(f.started_at),
+            ts(f.resolved_at),
             f.severity,
-            i.created_at,
-            i.updated_at,
-            i.closed_at,
+            ts(Some(i.created_at)),
+            ts(Some(i.updated_at)),
+            ts(i.closed_at),
             None::<String>,
             p.sections,
             p.links,
             p.problems,
             p.content_hash,
             i.raw,
-            now,
-            now,
+            ts(Some(now)),
+            ts(Some(now)),
             run_id,
             p.labels,
-            i.updated_at,
+            ts(Some(i.updated_at)),
             f.stated_status,
             // Where its history starts, if this is its first version;
             // a stored item keeps its own (below).
-            i.updated_at,
+            ts(Some(i.updated_at)),
             p.owners,
             // The stored row's state, filled in by the merge's lookup.
             false,
@@ -342,6 +343,22 @@ pub(super) fn append_staged(
     }
     app.flush().map_err(sql("flush appender"))?;
     Ok(())
+}
+
+/// A timestamp as DuckDB's own value: chrono's `ToSql` writes each one as
+/// text that DuckDB then parses back, ten times a row.
+fn ts(t: Option<DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, |t| {
+        Value::Timestamp(TimeUnit::Microsecond, t.timestamp_micros())
+    })
+}
+
+/// A date as DuckDB's own value (days since 1970-01-01, day 719,163 of
+/// the common era), for the same reason as [`ts`].
+fn day(d: Option<NaiveDate>) -> Value {
+    d.map_or(Value::Null, |d| {
+        Value::Date32(d.num_days_from_ce() - 719_163)
+    })
 }
 
 fn stage_and_merge(
@@ -598,6 +615,48 @@ mod tests {
         store.query("t", sql, vec![]).await.unwrap().rows[0][0]
             .as_i64()
             .unwrap()
+    }
+
+    /// Timestamps and dates reach the store as DuckDB values, not text:
+    /// they must land exactly, microseconds, dates before 1970 and a
+    /// missing value included.
+    #[tokio::test]
+    async fn timestamps_and_dates_are_stored_exactly() {
+        let store = Store::open_in_memory().unwrap();
+        let run = store.begin_run("gh", false, Utc::now()).await.unwrap();
+        let mut row = item(1, &["postmortem"], "a", 0);
+        row.item.created_at = Utc.timestamp_opt(1_700_000_000, 123_456_000).unwrap();
+        row.item.closed_at = Some(Utc.timestamp_opt(-86_400 * 400 - 1, 999_999_000).unwrap());
+        row.norm.fields.target_date = NaiveDate::from_ymd_opt(1969, 12, 31);
+        row.norm.fields.last_reviewed_at = NaiveDate::from_ymd_opt(2024, 2, 29);
+        row.norm.fields.started_at = None;
+        store
+            .ingest_page(run, "gh", vec![row], None, vec![])
+            .await
+            .unwrap();
+        let r = store
+            .query(
+                "t",
+                "SELECT strftime(created_at::TIMESTAMP, '%Y-%m-%d %H:%M:%S.%f'), \
+                        strftime(closed_at::TIMESTAMP, '%Y-%m-%d %H:%M:%S.%f'), \
+                        target_date::VARCHAR, last_reviewed_at::VARCHAR, started_at IS NULL, \
+                        typeof(created_at) \
+                 FROM items",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            r.rows[0],
+            vec![
+                serde_json::json!("2023-11-14 22:13:20.123456"),
+                serde_json::json!("1968-11-26 23:59:59.999999"),
+                serde_json::json!("1969-12-31"),
+                serde_json::json!("2024-02-29"),
+                serde_json::json!(true),
+                serde_json::json!("TIMESTAMP WITH TIME ZONE"),
+            ]
+        );
     }
 
     #[tokio::test]
