@@ -84,7 +84,7 @@ FROM range(20000) r(k)"#;
 /// quarterly `chronic` 2.1 s there against 4.3 s in time order, trends
 /// `flow` 0.9 against 2.5 s (python duckdb, 512MB, the same rows). One
 /// statement sorting all of them ran out of memory at 512MB.
-const GEN_HISTORY: &str = r#"INSERT INTO item_history BY NAME
+const GEN_HISTORY: &str = r#"INSERT INTO history_closed BY NAME
 SELECT * FROM (
     SELECT source, key, kind, tracking, container, title,
            CASE WHEN is_closed THEN 'closed' ELSE 'open' END AS state,
@@ -133,8 +133,11 @@ fn history_months() -> Vec<String> {
     bounds
 }
 
-/// Where every item's history starts.
-const GEN_HISTORY_FROM: &str = r#"UPDATE items SET history_from = m.first
+/// Where every item's history starts, once each item's open version is
+/// moved into `history_open` (in the order it was written: migration 0023).
+const GEN_HISTORY_FROM: &str = r#"INSERT INTO history_open SELECT * FROM history_closed WHERE valid_to IS NULL;
+DELETE FROM history_closed WHERE valid_to IS NULL;
+UPDATE items SET history_from = m.first
 FROM (SELECT source, key, min(valid_from) AS first FROM item_history GROUP BY ALL) m
 WHERE m.source = items.source AND m.key = items.key"#;
 
@@ -296,14 +299,19 @@ mod tests {
         let r = store
             .query(
                 "check",
-                "WITH h AS (SELECT rowid AS r, * FROM item_history WHERE kind = 'action_item'), \
-                 o AS (SELECT valid_from < lag(valid_from) OVER (ORDER BY rowid) AS back FROM item_history), \
-                 c AS (SELECT valid_to IS DISTINCT FROM lead(valid_from) OVER (PARTITION BY source, key ORDER BY valid_from, valid_to NULLS LAST) AS broken FROM h) \
+                "WITH h AS (SELECT * FROM item_history WHERE kind = 'action_item'), \
+                 o AS (SELECT valid_from < lag(valid_from) OVER (ORDER BY rowid) AS back FROM history_closed \
+                       UNION ALL SELECT valid_from < lag(valid_from) OVER (ORDER BY rowid) FROM history_open), \
+                 c AS (SELECT valid_to IS DISTINCT FROM lead(valid_from) OVER (PARTITION BY source, key ORDER BY valid_from, valid_to NULLS LAST) AS broken FROM h), \
+                 ho AS (SELECT rowid AS r, kind FROM history_open) \
                  SELECT (SELECT count(*) FROM h), (SELECT count(*) FILTER (WHERE back) FROM o), \
                         (SELECT count(*) FILTER (WHERE broken) FROM c), \
                         (SELECT count(DISTINCT key) FROM h), (SELECT count(*) FROM h WHERE valid_to IS NULL), \
-                        (SELECT count(*) FROM item_history WHERE kind = 'incident' \
-                           AND rowid < (SELECT max(r) FROM h) AND rowid > (SELECT min(r) FROM h))",
+                        (SELECT count(*) FROM ho WHERE kind = 'incident' \
+                           AND r < (SELECT max(r) FROM ho WHERE kind = 'action_item') \
+                           AND r > (SELECT min(r) FROM ho WHERE kind = 'action_item')), \
+                        (SELECT count(*) FROM history_open WHERE valid_to IS NOT NULL) \
+                          + (SELECT count(*) FROM history_closed WHERE valid_to IS NULL)",
                 Vec::new(),
             )
             .await
@@ -317,6 +325,10 @@ mod tests {
         assert_eq!(
             row[5], 40,
             "every incident's version among the action items'"
+        );
+        assert_eq!(
+            row[6], 0,
+            "open versions in history_open, closed ones in history_closed"
         );
         store.close().await;
     }

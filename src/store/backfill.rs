@@ -441,7 +441,9 @@ impl Store {
                     .collect(),
             );
             tx.execute(
-                "DELETE FROM item_history WHERE source = ? AND origin = 'backfill' \
+                // Backfilled versions are all closed (each ends where the
+                // next, or the first synced one, begins).
+                "DELETE FROM history_closed WHERE source = ? AND origin = 'backfill' \
                  AND list_contains(?::VARCHAR[], key)",
                 params![source, keys.clone()],
             )
@@ -465,7 +467,7 @@ impl Store {
             let written = tx
                 .execute(
                     &format!(
-                        "INSERT INTO item_history ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, \
+                        "INSERT INTO history_closed ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, \
                          sync_run_id, origin, body_fields_known) \
                          WITH firsts AS (SELECT key, min(valid_from) AS t FROM item_history \
                                          WHERE source = ? AND origin = 'sync' \

@@ -42,7 +42,6 @@ pub struct Exported {
 /// Tables documented as part of the SQL surface (README, "SQL surface").
 pub const PUBLIC_TABLES: &[&str] = &[
     "items",
-    "item_history",
     "malformed_entries",
     "score_runs",
     "score_history",

@@ -441,13 +441,26 @@ fn stage_and_merge(
         "count staged items",
         "SELECT count(*) FROM ingest_staging",
     )?;
+    // Closing a version moves it from history_open into history_closed
+    // with its end (migration 0023: reports read the open versions apart).
     exec(
         conn,
         "close history versions",
         &format!(
-            "UPDATE item_history h SET valid_to = s.updated_at \
-         FROM ingest_staging s \
-         WHERE h.source = s.source AND h.key = s.key AND h.valid_to IS NULL \
+            "INSERT INTO history_closed BY NAME \
+         SELECT h.* REPLACE (s.updated_at AS valid_to) \
+         FROM history_open h, ingest_staging s \
+         WHERE h.source = s.source AND h.key = s.key \
+           AND s.stored AND {changed_pred}"
+        ),
+        [],
+    )?;
+    exec(
+        conn,
+        "drop closed versions from the open ones",
+        &format!(
+            "DELETE FROM history_open h USING ingest_staging s \
+         WHERE h.source = s.source AND h.key = s.key \
            AND s.stored AND {changed_pred}"
         ),
         [],
@@ -461,7 +474,7 @@ fn stage_and_merge(
         conn,
         "insert history versions",
         &format!(
-        "INSERT INTO item_history ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id) \
+        "INSERT INTO history_open ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id) \
          SELECT {staged_history_cols}, s.updated_at, NULL, ?, ? \
          FROM ingest_staging s WHERE {changed_pred}"
     ),
@@ -553,8 +566,14 @@ pub(crate) fn set_tracking(
         Some(_) => {}
     }
     conn.execute(
-        "UPDATE item_history SET valid_to = ? WHERE source = ? AND key = ? AND valid_to IS NULL",
+        "INSERT INTO history_closed BY NAME SELECT * REPLACE (?::TIMESTAMPTZ AS valid_to) \
+         FROM history_open WHERE source = ? AND key = ?",
         params![now, source, key],
+    )
+    .map_err(sql("close history version"))?;
+    conn.execute(
+        "DELETE FROM history_open WHERE source = ? AND key = ?",
+        params![source, key],
     )
     .map_err(sql("close history version"))?;
     conn.execute(
@@ -565,7 +584,7 @@ pub(crate) fn set_tracking(
     .map_err(sql("update tracking"))?;
     conn.execute(
         &format!(
-            "INSERT INTO item_history ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id) \
+            "INSERT INTO history_open ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id) \
              SELECT {HISTORY_COLUMNS}, ?, NULL, ?, ? FROM items WHERE source = ? AND key = ?"
         ),
         params![now, now, run_id, source, key],
@@ -857,6 +876,33 @@ mod tests {
             count(&store, "SELECT count(*) FROM ingest_staging").await,
             0
         );
+        // Migration 0023: each item's one open version in history_open,
+        // the versions closed by changes and by the deletion in
+        // history_closed, with their ends.
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM history_open h JOIN items i USING (source, key) \
+                 WHERE h.valid_to IS NULL AND h.content_hash = i.content_hash \
+                   AND h.tracking = i.tracking"
+            )
+            .await,
+            count(&store, "SELECT count(*) FROM items").await
+        );
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM history_open").await,
+            count(&store, "SELECT count(*) FROM items").await
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM history_closed WHERE valid_to IS NOT NULL AND valid_to >= valid_from"
+            )
+            .await,
+            count(&store, "SELECT count(*) FROM item_history").await
+                - count(&store, "SELECT count(*) FROM items").await
+        );
+        assert!(count(&store, "SELECT count(*) FROM history_closed").await >= 2);
         store.close().await;
     }
 

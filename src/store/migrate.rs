@@ -163,6 +163,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0022_repeat_incidents_inlined.sql"),
         before: None,
     },
+    Migration {
+        version: 23,
+        name: "0023_history_split.sql",
+        sql: include_str!("../../queries/migrations/0023_history_split.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.

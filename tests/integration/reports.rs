@@ -253,13 +253,17 @@ async fn repeat_classes_follow_the_chain_and_tell_declined_from_done() {
                ('acme/ops#22', 'incident', 'closed', 'done', 'billing', NULL, 'acme/ops#20', NULL, '2026-03-01 12:00:00+00', '2026-03-02 12:00:00+00', '2026-03-01 08:00:00+00'), \
                ('acme/ops#23', 'incident', 'closed', 'done', 'billing', NULL, NULL, 'invoices', '2026-06-01 12:00:00+00', '2026-06-02 12:00:00+00', '2026-06-01 08:00:00+00') \
              ) AS v(key, kind, state, status, service, incident_ref, risk_ref, theme, created_at, closed_at, started_at); \
-             INSERT INTO item_history BY NAME SELECT source, key, kind, tracking, container, title, state, status, \
+             INSERT INTO history_closed BY NAME SELECT source, key, kind, tracking, container, title, state, status, \
                service, incident_ref, risk_ref, theme, created_at, updated_at, closed_at, started_at, content_hash, \
                coalesce(closed_at, updated_at) AS valid_from, NULL AS valid_to, updated_at AS recorded_at \
              FROM items WHERE key IN ('acme/ops#20', 'acme/ops#21', 'acme/bill#1', 'acme/bill#2', 'acme/ops#22', 'acme/ops#23'); \
              UPDATE items SET history_from = coalesce(closed_at, updated_at) \
              WHERE key IN ('acme/ops#20', 'acme/ops#21', 'acme/bill#1', 'acme/bill#2', 'acme/ops#22', 'acme/ops#23');",
         )
+        .await
+        .unwrap();
+    store
+        .execute_batch("settle", crate::common::SETTLE_HISTORY)
         .await
         .unwrap();
     let billing = ReportParams {
@@ -799,7 +803,7 @@ async fn tied_repeat_incidents_and_superseded_versions_give_one_answer() {
                ('acme/ops#32', 'incident', 'closed', 'done', 'ledger', NULL, 'acme/ops#30', NULL, '2026-03-01 12:00:00+00', '2026-03-02 12:00:00+00', '2026-03-01 08:00:00+00'), \
                ('acme/led#6', 'action_item', 'open', 'accepted', 'ledger', NULL, 'acme/ops#30', NULL, '2026-04-01 12:00:00+00', NULL, NULL) \
              ) AS v(key, kind, state, status, service, incident_ref, risk_ref, theme, created_at, closed_at, started_at); \
-             INSERT INTO item_history BY NAME SELECT source, key, kind, tracking, container, title, state, \
+             INSERT INTO history_closed BY NAME SELECT source, key, kind, tracking, container, title, state, \
                CASE WHEN key = 'acme/led#5' THEN 'done' ELSE status END AS status, \
                service, incident_ref, risk_ref, theme, created_at, updated_at, closed_at, started_at, content_hash, \
                coalesce(closed_at, updated_at) AS valid_from, \
@@ -807,11 +811,15 @@ async fn tied_repeat_incidents_and_superseded_versions_give_one_answer() {
                updated_at AS recorded_at \
              FROM items WHERE key IN ('acme/ops#30', 'acme/led#5', 'acme/ops#31', 'acme/ops#32', 'acme/led#6') \
              ORDER BY key; \
-             INSERT INTO item_history BY NAME SELECT source, key, kind, tracking, container, title, state, status, \
+             INSERT INTO history_closed BY NAME SELECT source, key, kind, tracking, container, title, state, status, \
                service, incident_ref, risk_ref, theme, created_at, updated_at, closed_at, started_at, content_hash, \
                closed_at AS valid_from, NULL AS valid_to, (updated_at::TIMESTAMP + INTERVAL 30 DAY)::TIMESTAMPTZ AS recorded_at \
              FROM items WHERE key = 'acme/led#5';",
         )
+        .await
+        .unwrap();
+    store
+        .execute_batch("settle", crate::common::SETTLE_HISTORY)
         .await
         .unwrap();
     let ledger = ReportParams {

@@ -660,9 +660,9 @@ async fn weekly_blockers_stand_as_on_the_day_and_jira_keys_are_found() {
     store
         .execute_batch(
             "later edits and a jira blocker",
-            "UPDATE item_history SET valid_to = TIMESTAMPTZ '2026-07-05 12:00:00+00' \
+            "UPDATE history_open SET valid_to = TIMESTAMPTZ '2026-07-05 12:00:00+00' \
                WHERE key = 'acme/pay#12' AND valid_to IS NULL; \
-             INSERT INTO item_history BY NAME SELECT * EXCLUDE (title, state, status, valid_from, valid_to, recorded_at, closed_at, updated_at), \
+             INSERT INTO history_closed BY NAME SELECT * EXCLUDE (title, state, status, valid_from, valid_to, recorded_at, closed_at, updated_at), \
                'Renamed after June' AS title, 'closed' AS state, 'done' AS status, \
                TIMESTAMPTZ '2026-07-05 12:00:00+00' AS valid_from, NULL AS valid_to, \
                TIMESTAMPTZ '2026-07-05 12:00:00+00' AS recorded_at, TIMESTAMPTZ '2026-07-05 12:00:00+00' AS closed_at, \
@@ -678,11 +678,15 @@ async fn weekly_blockers_stand_as_on_the_day_and_jira_keys_are_found() {
              FROM (VALUES (7, 'OPS-7', 'Raise the connection pool limit', 'accepted', NULL), \
                           (8, 'OPS-8', 'Retry the settlement export', 'blocked', 'waiting on OPS-7')) \
                AS v(number, key, title, status, blocked_by); \
-             INSERT INTO item_history BY NAME SELECT source, key, kind, tracking, container, title, state, status, \
+             INSERT INTO history_closed BY NAME SELECT source, key, kind, tracking, container, title, state, status, \
                blocked_by, service, created_at, updated_at, content_hash, \
                updated_at AS valid_from, NULL AS valid_to, updated_at AS recorded_at \
              FROM items WHERE source = 'jira';",
         )
+        .await
+        .unwrap();
+    store
+        .execute_batch("settle", crate::common::SETTLE_HISTORY)
         .await
         .unwrap();
     let r = section(&store, "weekly", "blocked", &june()).await;

@@ -68,7 +68,7 @@ async fn insert(store: &Store, kind: &str, key: &str, extra: Vec<(&str, Value)>)
         .query(
             "seed history",
             &format!(
-                "INSERT INTO item_history BY NAME SELECT * EXCLUDE ({NOT_IN_HISTORY}), \
+                "INSERT INTO history_open BY NAME SELECT * EXCLUDE ({NOT_IN_HISTORY}), \
                       updated_at AS valid_from, updated_at AS recorded_at FROM items WHERE key = ?"
             ),
             vec![t(key)],
@@ -103,16 +103,20 @@ async fn revise(store: &Store, key: &str, set: &str, at: &str) {
     store
         .query(
             "close version",
-            "UPDATE item_history SET valid_to = ?::TIMESTAMPTZ WHERE key = ? AND valid_to IS NULL",
+            "UPDATE history_open SET valid_to = ?::TIMESTAMPTZ WHERE key = ?",
             vec![t(at), t(key)],
         )
+        .await
+        .unwrap();
+    store
+        .execute_batch("settle", crate::common::SETTLE_HISTORY)
         .await
         .unwrap();
     store
         .query(
             "new version",
             &format!(
-                "INSERT INTO item_history BY NAME SELECT * EXCLUDE ({NOT_IN_HISTORY}), \
+                "INSERT INTO history_open BY NAME SELECT * EXCLUDE ({NOT_IN_HISTORY}), \
                       updated_at AS valid_from, updated_at AS recorded_at FROM items WHERE key = ?"
             ),
             vec![t(key)],
@@ -637,7 +641,15 @@ async fn scores_match_the_hand_computation_and_are_historised_per_run() {
     store
         .query(
             "replace history",
-            "DELETE FROM item_history WHERE key = ?",
+            "DELETE FROM history_open WHERE key = ?",
+            vec![t(R7)],
+        )
+        .await
+        .unwrap();
+    store
+        .query(
+            "replace history",
+            "DELETE FROM history_closed WHERE key = ?",
             vec![t(R7)],
         )
         .await
@@ -649,7 +661,7 @@ async fn scores_match_the_hand_computation_and_are_historised_per_run() {
         store
             .query(
                 "seed history",
-                "INSERT INTO item_history (source, key, kind, tracking, container, state, impact, scope, \
+                "INSERT INTO history_closed (source, key, kind, tracking, container, state, impact, scope, \
                  likelihood, ttd_minutes, ttr_minutes, users_pct, occurrences_per_year, days_between_failures, \
                  slo, created_at, updated_at, content_hash, valid_from, valid_to, recorded_at) \
                  SELECT source, key, kind, tracking, container, state, impact, scope, likelihood, ttd_minutes, \
@@ -666,6 +678,10 @@ async fn scores_match_the_hand_computation_and_are_historised_per_run() {
             .await
             .unwrap();
     }
+    store
+        .execute_batch("settle", crate::common::SETTLE_HISTORY)
+        .await
+        .unwrap();
 
     // The outage multiplier: only risks with users ≥ 90 % (#7 at 100 %,
     // #21 at a derived 90 %) are weighted.

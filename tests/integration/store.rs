@@ -179,13 +179,17 @@ async fn the_as_of_day_filters_the_history_scan_itself() {
     store
         .execute_batch(
             "seed",
-            "INSERT INTO item_history (source, key, kind, tracking, container, state, created_at, \
+            "INSERT INTO history_closed (source, key, kind, tracking, container, state, created_at, \
              updated_at, content_hash, valid_from, valid_to, recorded_at) \
              SELECT 'gh', 'acme/pay#1', 'action_item', 'tracked', 'acme/pay', 'open', \
                     TIMESTAMPTZ '2026-05-01 10:00:00+00', f, 'h' || f, f, t, f \
              FROM (VALUES (TIMESTAMPTZ '2026-05-01 10:00:00+00', TIMESTAMPTZ '2026-07-05 10:00:00+00'), \
                           (TIMESTAMPTZ '2026-07-05 10:00:00+00', NULL)) v(f, t)",
         )
+        .await
+        .unwrap();
+    store
+        .execute_batch("settle", crate::common::SETTLE_HISTORY)
         .await
         .unwrap();
     let text = plan(&store, "SELECT title FROM items_as_of(DATE '2026-06-30')").await;
@@ -255,13 +259,17 @@ async fn target_moves_over_the_changed_items_answers_as_the_window_over_all() {
         .execute_batch(
             "seed",
             &format!(
-                "INSERT INTO item_history (source, key, kind, tracking, container, state, created_at, \
+                "INSERT INTO history_closed (source, key, kind, tracking, container, state, created_at, \
                  updated_at, content_hash, target_date, valid_from, valid_to, recorded_at) \
                  SELECT s, k, kind, 'tracked', 'acme/pay', 'open', f, f, k || n, t, f, v_to, f \
                  FROM (VALUES {}) v(s, k, kind, t, f, v_to, n)",
                 values.join(", ")
             ),
         )
+        .await
+        .unwrap();
+    store
+        .execute_batch("settle", crate::common::SETTLE_HISTORY)
         .await
         .unwrap();
     // 0016's definition, as it landed, next to the one in force.
@@ -568,7 +576,7 @@ async fn trends_flow_over_the_late_tracked_items_answers_as_tracked_since() {
         .execute_batch(
             "seed",
             &format!(
-                "INSERT INTO item_history (source, key, kind, tracking, container, state, created_at, \
+                "INSERT INTO history_closed (source, key, kind, tracking, container, state, created_at, \
                  updated_at, closed_at, content_hash, valid_from, valid_to, recorded_at) \
                  SELECT 'gh', k, 'action_item', tr, 'acme/pay', st, c, f, \
                         CASE WHEN st = 'closed' THEN f END, k || n, f, v_to, f \
@@ -576,6 +584,10 @@ async fn trends_flow_over_the_late_tracked_items_answers_as_tracked_since() {
                 values.join(", ")
             ),
         )
+        .await
+        .unwrap();
+    store
+        .execute_batch("settle", crate::common::SETTLE_HISTORY)
         .await
         .unwrap();
     let flow = include_str!("../../queries/health/trends_flow.sql");
@@ -635,4 +647,90 @@ fn xorshift(mut state: u64) -> impl FnMut(u64) -> u64 {
         state ^= state << 17;
         state % n
     }
+}
+
+/// Speed (issue "Speed to the limit"): migration 0023 splits the history
+/// into its open versions and its closed ones, and `item_history` becomes
+/// the view over both. A file with history keeps every version, column for
+/// column, in the same column order and with the same comments; each
+/// version lands in the table its `valid_to` says; and syncing on adds
+/// versions and closes them where they belong.
+#[tokio::test]
+async fn the_history_split_keeps_every_version_and_the_view_answers_as_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.duckdb");
+    let snapshot =
+        "SELECT * FROM item_history ORDER BY source, key, valid_from, valid_to NULLS LAST";
+    let (before, columns, comments) = {
+        let conn = database_at(&db, 22);
+        conn.execute_batch(
+            "INSERT INTO item_history (source, key, kind, tracking, container, state, status, labels, \
+               target_date, created_at, updated_at, content_hash, valid_from, valid_to, recorded_at, origin) \
+             SELECT 'gh', 'acme/pay#' || (i % 7), 'action_item', 'tracked', 'acme/pay', \
+                    CASE WHEN i % 3 = 0 THEN 'closed' ELSE 'open' END, 'accepted', ['postmortem'], \
+                    DATE '2026-07-01' + i::INTEGER, TIMESTAMPTZ '2026-01-01 00:00:00+00', \
+                    t, 'h' || i, t, CASE WHEN i + 7 < 40 THEN t_next END, t, \
+                    CASE WHEN i < 7 THEN 'backfill' ELSE 'sync' END \
+             FROM (SELECT i, (TIMESTAMP '2026-01-01' + to_days(i::INTEGER))::TIMESTAMPTZ AS t, \
+                          (TIMESTAMP '2026-01-01' + to_days((i + 7)::INTEGER))::TIMESTAMPTZ AS t_next \
+                   FROM range(40) r(i))",
+        )
+        .unwrap();
+        (
+            texts(&conn, snapshot),
+            texts(&conn, COLUMNS),
+            texts(&conn, COMMENTS),
+        )
+    };
+    assert_eq!(before.len(), 40);
+    Store::open(
+        &db,
+        OpenMode::ReadWrite,
+        recur::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await
+    .unwrap()
+    .close()
+    .await;
+    let conn = duckdb::Connection::open(&db).unwrap();
+    assert_eq!(texts(&conn, COLUMNS), columns);
+    assert_eq!(texts(&conn, COMMENTS), comments);
+    assert_eq!(
+        texts(&conn, snapshot),
+        before,
+        "every version, every column"
+    );
+    assert_eq!(
+        texts(
+            &conn,
+            "SELECT (SELECT count(*) FROM history_open), \
+                    (SELECT count(*) FROM history_open WHERE valid_to IS NOT NULL), \
+                    (SELECT count(*) FROM history_closed), \
+                    (SELECT count(*) FROM history_closed WHERE valid_to IS NULL)"
+        ),
+        vec!["BigInt(7)|BigInt(0)|BigInt(33)|BigInt(0)"],
+        "one open version per item, in history_open"
+    );
+}
+
+const COLUMNS: &str = "SELECT column_name || ' ' || data_type FROM duckdb_columns() \
+WHERE table_name = 'item_history' ORDER BY column_index";
+const COMMENTS: &str = "SELECT column_name || ': ' || comment FROM duckdb_columns() \
+WHERE table_name = 'item_history' ORDER BY column_index";
+
+/// Each row of `sql`, its values as DuckDB's own `Value`s, joined by `|`.
+fn texts(conn: &duckdb::Connection, sql: &str) -> Vec<String> {
+    let mut stmt = conn.prepare(sql).unwrap();
+    let mut out = Vec::new();
+    let mut rows = stmt.query([]).unwrap();
+    while let Some(r) = rows.next().unwrap() {
+        let n = r.as_ref().column_count();
+        out.push(
+            (0..n)
+                .map(|i| format!("{:?}", r.get::<_, duckdb::types::Value>(i).unwrap()))
+                .collect::<Vec<_>>()
+                .join("|"),
+        );
+    }
+    out
 }
