@@ -169,6 +169,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0023_history_split.sql"),
         before: None,
     },
+    Migration {
+        version: 24,
+        name: "0024_as_of_first_versions.sql",
+        sql: include_str!("../../queries/migrations/0024_as_of_first_versions.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.
