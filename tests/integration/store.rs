@@ -176,22 +176,7 @@ async fn the_as_of_day_filters_the_history_scan_itself() {
     // Two versions on file, one on each side of the day: over an empty
     // table DuckDB plans no scan at all, and where its statistics prove
     // the condition it drops it.
-    store
-        .execute_batch(
-            "seed",
-            "INSERT INTO history_closed (source, key, kind, tracking, container, state, created_at, \
-             updated_at, content_hash, valid_from, valid_to, recorded_at) \
-             SELECT 'gh', 'acme/pay#1', 'action_item', 'tracked', 'acme/pay', 'open', \
-                    TIMESTAMPTZ '2026-05-01 10:00:00+00', f, 'h' || f, f, t, f \
-             FROM (VALUES (TIMESTAMPTZ '2026-05-01 10:00:00+00', TIMESTAMPTZ '2026-07-05 10:00:00+00'), \
-                          (TIMESTAMPTZ '2026-07-05 10:00:00+00', NULL)) v(f, t)",
-        )
-        .await
-        .unwrap();
-    store
-        .execute_batch("settle", crate::common::SETTLE_HISTORY)
-        .await
-        .unwrap();
+    two_versions(&store).await;
     let text = plan(&store, "SELECT title FROM items_as_of(DATE '2026-06-30')").await;
     // Each box of the plan on its own, by the scan of item_history that
     // reads the title: the first branch of the macro.
@@ -386,6 +371,24 @@ async fn item_risks_and_repeat_incidents_do_not_materialise_the_backlog() {
     let store = Store::open_in_memory().unwrap();
     // A version on each side of the day and an item recorded after it:
     // over empty tables DuckDB proves every filter false and plans no scan.
+    two_versions(&store).await;
+    let text = plan(&store, "SELECT key FROM item_risks(DATE '2026-06-30')").await;
+    assert!(text.contains("Seq Scan"), "a plan with its scans: {text}");
+    assert!(!text.contains("CTE Name: snap"), "{text}");
+    // repeat_incidents likewise (migration 0022): repeats, repeat_linked
+    // and chronic 15-20 % faster.
+    let text = plan(
+        &store,
+        "SELECT key, class FROM repeat_incidents(DATE '2026-06-30', NULL, 30)",
+    )
+    .await;
+    assert!(text.contains("Seq Scan"), "a plan with its scans: {text}");
+    assert!(!text.contains("CTE Name: snap"), "{text}");
+}
+
+/// DuckDB's plan of `sql`, as text.
+/// One item's two versions, one on each side of 2026-06-30.
+async fn two_versions(store: &Store) {
     store
         .execute_batch(
             "seed",
@@ -402,21 +405,8 @@ async fn item_risks_and_repeat_incidents_do_not_materialise_the_backlog() {
         .execute_batch("settle", crate::common::SETTLE_HISTORY)
         .await
         .unwrap();
-    let text = plan(&store, "SELECT key FROM item_risks(DATE '2026-06-30')").await;
-    assert!(text.contains("Seq Scan"), "a plan with its scans: {text}");
-    assert!(!text.contains("CTE Name: snap"), "{text}");
-    // repeat_incidents likewise (migration 0022): repeats, repeat_linked
-    // and chronic 15-20 % faster.
-    let text = plan(
-        &store,
-        "SELECT key, class FROM repeat_incidents(DATE '2026-06-30', NULL, 30)",
-    )
-    .await;
-    assert!(text.contains("Seq Scan"), "a plan with its scans: {text}");
-    assert!(!text.contains("CTE Name: snap"), "{text}");
 }
 
-/// DuckDB's plan of `sql`, as text.
 async fn plan(store: &Store, sql: &str) -> String {
     let plan = store
         .query("plan", &format!("EXPLAIN {sql}"), vec![])
