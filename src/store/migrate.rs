@@ -175,6 +175,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0024_as_of_first_versions.sql"),
         before: None,
     },
+    Migration {
+        version: 25,
+        name: "0025_target_moves_inlined.sql",
+        sql: include_str!("../../queries/migrations/0025_target_moves_inlined.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.

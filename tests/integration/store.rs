@@ -367,7 +367,7 @@ async fn a_query_failing_part_way_has_handed_over_its_first_rows() {
 /// `priority` half its time over 1M items. The rows are the same (the
 /// followups, risk_reduction and promote tests assert them).
 #[tokio::test]
-async fn item_risks_and_repeat_incidents_do_not_materialise_the_backlog() {
+async fn item_risks_target_moves_and_repeat_incidents_do_not_materialise_their_reads() {
     let store = Store::open_in_memory().unwrap();
     // A version on each side of the day and an item recorded after it:
     // over empty tables DuckDB proves every filter false and plans no scan.
@@ -375,6 +375,14 @@ async fn item_risks_and_repeat_incidents_do_not_materialise_the_backlog() {
     let text = plan(&store, "SELECT key FROM item_risks(DATE '2026-06-30')").await;
     assert!(text.contains("Seq Scan"), "a plan with its scans: {text}");
     assert!(!text.contains("CTE Name: snap"), "{text}");
+    // target_moves likewise (migration 0025): chronic 7-20 % faster.
+    let text = plan(
+        &store,
+        "SELECT key, moves FROM target_moves(DATE '2026-06-30')",
+    )
+    .await;
+    assert!(text.contains("Seq Scan"), "a plan with its scans: {text}");
+    assert!(!text.contains("CTE Name: v"), "{text}");
     // repeat_incidents likewise (migration 0022): repeats, repeat_linked
     // and chronic 15-20 % faster.
     let text = plan(
@@ -387,15 +395,16 @@ async fn item_risks_and_repeat_incidents_do_not_materialise_the_backlog() {
 }
 
 /// DuckDB's plan of `sql`, as text.
-/// One item's two versions, one on each side of 2026-06-30.
+/// One item's two versions, one on each side of 2026-06-30, both with a
+/// target date.
 async fn two_versions(store: &Store) {
     store
         .execute_batch(
             "seed",
             "INSERT INTO history_closed (source, key, kind, tracking, container, state, created_at, \
-             updated_at, content_hash, valid_from, valid_to, recorded_at) \
+             updated_at, content_hash, valid_from, valid_to, recorded_at, target_date) \
              SELECT 'gh', 'acme/pay#1', 'action_item', 'tracked', 'acme/pay', 'open', \
-                    TIMESTAMPTZ '2026-05-01 10:00:00+00', f, 'h' || f, f, t, f \
+                    TIMESTAMPTZ '2026-05-01 10:00:00+00', f, 'h' || f, f, t, f, DATE '2026-07-10' \
              FROM (VALUES (TIMESTAMPTZ '2026-05-01 10:00:00+00', TIMESTAMPTZ '2026-07-05 10:00:00+00'), \
                           (TIMESTAMPTZ '2026-07-05 10:00:00+00', NULL)) v(f, t)",
         )
