@@ -133,11 +133,8 @@ fn history_months() -> Vec<String> {
     bounds
 }
 
-/// Where every item's history starts, once each item's open version is
-/// moved into `history_open` (in the order it was written: migration 0023).
-const GEN_HISTORY_FROM: &str = r#"INSERT INTO history_open SELECT * FROM history_closed WHERE valid_to IS NULL;
-DELETE FROM history_closed WHERE valid_to IS NULL;
-UPDATE items SET history_from = m.first
+/// Where every item's history starts.
+const GEN_HISTORY_FROM: &str = r#"UPDATE items SET history_from = m.first
 FROM (SELECT source, key, min(valid_from) AS first FROM item_history GROUP BY ALL) m
 WHERE m.source = items.source AND m.key = items.key"#;
 
@@ -254,6 +251,10 @@ async fn generate(store: &Store, items: usize, history: usize) -> Result<(), Rep
         ];
         store.query("generate history", GEN_HISTORY, params).await?;
     }
+    // Each item's open version into history_open, in the order written.
+    store
+        .execute_batch("settle the history", crate::store::SETTLE_HISTORY)
+        .await?;
     store
         .execute_batch("record where histories start", GEN_HISTORY_FROM)
         .await?;

@@ -438,6 +438,9 @@ struct Collected {
     sectioned: bool,
     sections: Vec<(String, QueryResult)>,
     totals: Vec<usize>,
+    /// The rows the current section keeps (`keep`, or all for a section
+    /// in `whole`), settled when it starts.
+    keeping: usize,
 }
 
 impl Collected {
@@ -458,6 +461,11 @@ impl Collected {
     }
 
     fn section_named(&mut self, name: String) {
+        self.keeping = if self.whole.contains(&name) {
+            usize::MAX
+        } else {
+            self.keep
+        };
         self.sections.push((name, QueryResult::default()));
         self.totals.push(0);
     }
@@ -468,12 +476,10 @@ impl RowSink for Collected {
         self.current().columns(names)
     }
     fn row(&mut self, values: &mut Vec<serde_json::Value>) -> std::io::Result<()> {
-        let keep = match self.sections.last() {
-            Some((name, _)) if self.whole.contains(name) => usize::MAX,
-            _ => self.keep,
-        };
+        self.current();
+        let keeping = self.keeping;
         let r = self.current();
-        if r.rows.len() < keep {
+        if r.rows.len() < keeping {
             r.row(values)?;
         }
         if let Some(total) = self.totals.last_mut() {

@@ -133,6 +133,17 @@ pub struct IngestStats {
     pub skipped: u64,
 }
 
+/// Moves each history version into the table its `valid_to` says
+/// (migration 0023: `item_history` is the view over `history_open` and
+/// `history_closed`, and a view cannot be written). For writers that lay
+/// down versions in bulk without the sync's merge: the reports bench, and
+/// tests that seed a history.
+pub const SETTLE_HISTORY: &str =
+    "INSERT INTO history_open SELECT * FROM history_closed WHERE valid_to IS NULL; \
+DELETE FROM history_closed WHERE valid_to IS NULL; \
+INSERT INTO history_closed SELECT * FROM history_open WHERE valid_to IS NOT NULL; \
+DELETE FROM history_open WHERE valid_to IS NOT NULL;";
+
 /// Columns copied from a current row into `item_history`.
 pub(crate) const HISTORY_COLUMNS: &str = "source, key, kind, tracking, container, title, state, state_reason, status, \
 labels, owner, priority, service, team, incident_ref, risk_ref, item_type, effect, target_date, blocked_by, \

@@ -272,10 +272,10 @@ pub fn pick(r: &recur::store::QueryResult, cols: &[&str]) -> Vec<String> {
 
 /// After a test writes history versions into `history_closed` (or changes
 /// `valid_to` there or in `history_open`): moves each version into the
-/// table its `valid_to` says (migration 0023: `item_history` is the view
-/// over the two, and a view cannot be written).
-pub const SETTLE_HISTORY: &str =
-    "INSERT INTO history_open SELECT * FROM history_closed WHERE valid_to IS NULL; \
-DELETE FROM history_closed WHERE valid_to IS NULL; \
-INSERT INTO history_closed SELECT * FROM history_open WHERE valid_to IS NOT NULL; \
-DELETE FROM history_open WHERE valid_to IS NOT NULL;";
+/// table its `valid_to` says (`recur::store::SETTLE_HISTORY`).
+pub async fn settle(store: &recur::store::Store) {
+    store
+        .execute_batch("settle the history", recur::store::SETTLE_HISTORY)
+        .await
+        .unwrap();
+}

@@ -262,10 +262,7 @@ async fn repeat_classes_follow_the_chain_and_tell_declined_from_done() {
         )
         .await
         .unwrap();
-    store
-        .execute_batch("settle", crate::common::SETTLE_HISTORY)
-        .await
-        .unwrap();
+    crate::common::settle(&store).await;
     let billing = ReportParams {
         service: Some("billing".into()),
         ..june()
@@ -818,10 +815,7 @@ async fn tied_repeat_incidents_and_superseded_versions_give_one_answer() {
         )
         .await
         .unwrap();
-    store
-        .execute_batch("settle", crate::common::SETTLE_HISTORY)
-        .await
-        .unwrap();
+    crate::common::settle(&store).await;
     let ledger = ReportParams {
         service: Some("ledger".into()),
         ..june()

@@ -685,10 +685,7 @@ async fn weekly_blockers_stand_as_on_the_day_and_jira_keys_are_found() {
         )
         .await
         .unwrap();
-    store
-        .execute_batch("settle", crate::common::SETTLE_HISTORY)
-        .await
-        .unwrap();
+    crate::common::settle(&store).await;
     let r = section(&store, "weekly", "blocked", &june()).await;
     let rows = pick(&r, &["blocker", "blocker_title", "blocker_open", "keys"]);
     assert!(

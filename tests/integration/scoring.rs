@@ -108,10 +108,7 @@ async fn revise(store: &Store, key: &str, set: &str, at: &str) {
         )
         .await
         .unwrap();
-    store
-        .execute_batch("settle", crate::common::SETTLE_HISTORY)
-        .await
-        .unwrap();
+    crate::common::settle(store).await;
     store
         .query(
             "new version",
@@ -678,10 +675,7 @@ async fn scores_match_the_hand_computation_and_are_historised_per_run() {
             .await
             .unwrap();
     }
-    store
-        .execute_batch("settle", crate::common::SETTLE_HISTORY)
-        .await
-        .unwrap();
+    crate::common::settle(&store).await;
 
     // The outage multiplier: only risks with users ≥ 90 % (#7 at 100 %,
     // #21 at a derived 90 %) are weighted.

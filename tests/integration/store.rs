@@ -269,10 +269,7 @@ async fn target_moves_over_the_changed_items_answers_as_the_window_over_all() {
         )
         .await
         .unwrap();
-    store
-        .execute_batch("settle", crate::common::SETTLE_HISTORY)
-        .await
-        .unwrap();
+    crate::common::settle(&store).await;
     // 0016's definition, as it landed, next to the one in force.
     let m0016 = include_str!("../../queries/migrations/0016_superseded_versions.sql");
     let start = m0016
@@ -410,10 +407,7 @@ async fn two_versions(store: &Store) {
         )
         .await
         .unwrap();
-    store
-        .execute_batch("settle", crate::common::SETTLE_HISTORY)
-        .await
-        .unwrap();
+    crate::common::settle(store).await;
 }
 
 async fn plan(store: &Store, sql: &str) -> String {
@@ -619,10 +613,7 @@ async fn trends_flow_over_the_late_tracked_items_answers_as_tracked_since() {
         )
         .await
         .unwrap();
-    store
-        .execute_batch("settle", crate::common::SETTLE_HISTORY)
-        .await
-        .unwrap();
+    crate::common::settle(&store).await;
     let flow = include_str!("../../queries/health/trends_flow.sql");
     assert!(flow.contains("LEFT JOIN tracked_late t"));
     let through_macro = flow.replace("LEFT JOIN tracked_late t", "LEFT JOIN tracked_since() t");
