@@ -38,36 +38,11 @@ periods AS (
 snap AS (
     SELECT * FROM items_as_of($1::DATE) WHERE tracking = 'tracked'
 ),
--- tracked_since(), inlined for speed: the macro groups every version of
--- every item, which cost 2.9 of this query's 3 s over 10M history rows
--- written in time order (the versions of an item far apart). It answers
--- the item's creation unless a version at or before the first tracked one
--- is untracked or superseded at once (0016), so only the items with such a
--- version are grouped here, with the macro's own expression; every other
--- item was tracked from its creation (the coalesce in scope).
-late AS (
-    SELECT DISTINCT source, key FROM item_history
-    WHERE tracking <> 'tracked' OR valid_to <= valid_from
-),
-tracked_late AS (
-    SELECT source, key,
-           CASE WHEN first_tracked IS NULL THEN NULL
-                WHEN first_tracked = first_version THEN created_at
-                ELSE first_tracked END AS tracked_since
-    FROM (
-        SELECT h.source, h.key, min(h.valid_from) AS first_version,
-               min(h.valid_from) FILTER (WHERE h.tracking = 'tracked'
-                                         AND (h.valid_to IS NULL OR h.valid_to > h.valid_from)) AS first_tracked,
-               any_value(h.created_at) AS created_at
-        FROM item_history h SEMI JOIN late l ON l.source = h.source AND l.key = h.key
-        GROUP BY h.source, h.key
-    )
-),
 scope AS (
     SELECT a.source, a.key, coalesce(t.tracked_since, a.created_at)::TIMESTAMP AS created
     FROM snap a
     CROSS JOIN p
-    LEFT JOIN tracked_late t ON t.source = a.source AND t.key = a.key
+    LEFT JOIN tracked_since() t ON t.source = a.source AND t.key = a.key
     WHERE a.kind = 'action_item' AND (p.service IS NULL OR a.service = p.service)
 ),
 -- Closed stretches from item_history: consecutive closed versions share the

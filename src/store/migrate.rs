@@ -181,6 +181,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0025_target_moves_inlined.sql"),
         before: None,
     },
+    Migration {
+        version: 26,
+        name: "0026_tracked_since_late.sql",
+        sql: include_str!("../../queries/migrations/0026_tracked_since_late.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.
