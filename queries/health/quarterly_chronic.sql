@@ -4,21 +4,14 @@
 --
 -- Open tracked action items as of the end of as_of (open_action_items).
 -- deadlines_missed: the distinct target dates the item has had (item_history
--- by then) that lie before as_of: it was open past each. deferrals: target
--- date moves later (target_moves). repeat_incidents: incidents that
+-- by then) that lie before as_of: it was open past each (target_moves'
+-- past_targets, migration 0027). deferrals: target date moves later
+-- (target_moves' moves). repeat_incidents: incidents that
 -- repeated the item's failure mode while it was open (repeat_incidents,
 -- class repeat_while_open; the item among its open_keys). Listed when any
 -- of the three reaches 2. Most reasons first, then oldest.
 WITH open_items AS (
     SELECT * FROM open_action_items($1::DATE, $2::VARCHAR, 0, 0, 0, 0)
-),
-missed AS (
-    SELECT h.source, h.key, count(DISTINCT h.target_date) AS n
-    FROM item_history h
-    WHERE h.kind = 'action_item' AND h.target_date < $1::DATE
-      AND h.valid_from < ($1::DATE + 1)::TIMESTAMP::TIMESTAMPTZ
-      AND (h.valid_to IS NULL OR h.valid_to > h.valid_from)  -- never superseded at once (0016)
-    GROUP BY ALL
 ),
 repeats AS (
     SELECT r.source, k AS key, count(DISTINCT r.key) AS n
@@ -27,10 +20,9 @@ repeats AS (
 ),
 judged AS (
     SELECT o.source, o.key, o.title, o.service, o.owner, o.priority, o.age_days,
-           coalesce(m.n, 0) AS deadlines_missed, coalesce(t.moves, 0) AS deferrals,
+           coalesce(t.past_targets, 0) AS deadlines_missed, coalesce(t.moves, 0) AS deferrals,
            coalesce(r.n, 0) AS repeat_incidents
     FROM open_items o
-    LEFT JOIN missed m ON m.source = o.source AND m.key = o.key
     LEFT JOIN target_moves($1::DATE) t ON t.source = o.source AND t.key = o.key
     LEFT JOIN repeats r ON r.source = o.source AND r.key = o.key
 )

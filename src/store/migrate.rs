@@ -187,6 +187,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0026_tracked_since_late.sql"),
         before: None,
     },
+    Migration {
+        version: 27,
+        name: "0027_target_moves_past_targets.sql",
+        sql: include_str!("../../queries/migrations/0027_target_moves_past_targets.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.
