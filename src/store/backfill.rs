@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use duckdb::params;
 use recur_core::ItemEvent;
 
-use super::ingest::{append_staged, staged_column, HISTORY_COLUMNS};
+use super::ingest::{append_staged, prior_targets_sql, staged_column, HISTORY_COLUMNS};
 use super::{sql, ItemRow, Store, StoreError};
 
 /// A tracked item whose history is not rebuilt yet.
@@ -492,6 +492,12 @@ impl Store {
                 params![source, source],
             )
             .map_err(sql("move history start"))?;
+            // The rebuilt versions lie before the synced ones: every
+            // version of these items gets its prior_target again.
+            tx.execute_batch(&prior_targets_sql(
+                "EXISTS (SELECT 1 FROM ingest_staging s WHERE s.source = h.source AND s.key = h.key)",
+            ))
+            .map_err(sql("recompute prior target dates"))?;
             tx.execute("DELETE FROM ingest_staging", [])
                 .map_err(sql("empty staging"))?;
             tx.execute(

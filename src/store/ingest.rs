@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use duckdb::types::{TimeUnit, Value};
-use duckdb::{params, Connection};
+use duckdb::{params, Connection, OptionalExt};
 use recur_core::normalize::{normalize, LabelRules, Normalized};
 use recur_core::Item;
 use sha2::{Digest, Sha256};
@@ -137,12 +137,47 @@ pub struct IngestStats {
 /// (migration 0023: `item_history` is the view over `history_open` and
 /// `history_closed`, and a view cannot be written). For writers that lay
 /// down versions in bulk without the sync's merge: the reports bench, and
-/// tests that seed a history.
+/// tests that seed a history. They then give every version its
+/// `prior_target` with [`prior_targets_sql`].
 pub const SETTLE_HISTORY: &str =
     "INSERT INTO history_open SELECT * FROM history_closed WHERE valid_to IS NULL; \
 DELETE FROM history_closed WHERE valid_to IS NULL; \
 INSERT INTO history_closed SELECT * FROM history_open WHERE valid_to IS NOT NULL; \
 DELETE FROM history_open WHERE valid_to IS NOT NULL;";
+
+/// Recomputes `prior_target` (migration 0028) for every version of the
+/// items whose versions match `which` (a predicate on `h`, a row of
+/// `history_open` or `history_closed`), and writes only the values that
+/// change. The definition, as in the migration: the target date of the
+/// latest earlier version (by `valid_from`) of an action item, dated and
+/// never superseded at once. Versions superseded at once share their start
+/// with the next one and sort before it (`valid_to NULLS LAST`); they never
+/// count themselves, so ties cannot change an answer. The sync keeps the
+/// column up to date as it appends (the open version it closes gives the
+/// new one its prior); this is for writers that put versions before
+/// others: the history backfill, the bench, test seeds.
+pub fn prior_targets_sql(which: &str) -> String {
+    format!(
+        "CREATE OR REPLACE TEMP TABLE recur_prior_targets AS \
+         SELECT src, rid, p FROM ( \
+             SELECT src, rid, was, \
+                    last_value(CASE WHEN kind = 'action_item' AND (valid_to IS NULL OR valid_to > valid_from) \
+                                    THEN target_date END IGNORE NULLS) \
+                        OVER (PARTITION BY source, key ORDER BY valid_from, valid_to NULLS LAST \
+                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS p \
+             FROM (SELECT 'open' AS src, rowid AS rid, source, key, kind, target_date, valid_from, valid_to, \
+                          prior_target AS was FROM history_open h WHERE {which} \
+                   UNION ALL \
+                   SELECT 'closed', rowid, source, key, kind, target_date, valid_from, valid_to, prior_target \
+                   FROM history_closed h WHERE {which})) \
+         WHERE p IS DISTINCT FROM was; \
+         UPDATE history_open SET prior_target = m.p FROM recur_prior_targets m \
+         WHERE m.src = 'open' AND history_open.rowid = m.rid; \
+         UPDATE history_closed SET prior_target = m.p FROM recur_prior_targets m \
+         WHERE m.src = 'closed' AND history_closed.rowid = m.rid; \
+         DROP TABLE recur_prior_targets;"
+    )
+}
 
 /// Columns copied from a current row into `item_history`.
 pub(crate) const HISTORY_COLUMNS: &str = "source, key, kind, tracking, container, title, state, state_reason, status, \
@@ -349,6 +384,8 @@ pub(super) fn append_staged(
             None::<String>,
             None::<String>,
             None::<DateTime<Utc>>,
+            // prior_target: from the open version the merge closes.
+            Value::Null,
         ])
         .map_err(sql("append staged item"))?;
     }
@@ -452,6 +489,23 @@ fn stage_and_merge(
         "count staged items",
         "SELECT count(*) FROM ingest_staging",
     )?;
+    // The new version's prior_target (migration 0028) is the closed one's
+    // target date when that one counts (an action item's, dated, not
+    // superseded at once: it ends where the new one starts), else the
+    // closed one's own prior_target. Versions arrive in time order (stale
+    // ones were dropped above), so this is the whole history's answer.
+    exec(
+        conn,
+        "carry prior target dates",
+        &format!(
+            "UPDATE ingest_staging s SET prior_target = \
+               CASE WHEN h.kind = 'action_item' AND h.target_date IS NOT NULL AND s.updated_at > h.valid_from \
+                    THEN h.target_date ELSE h.prior_target END \
+             FROM history_open h \
+             WHERE h.source = s.source AND h.key = s.key AND s.stored AND {changed_pred}"
+        ),
+        [],
+    )?;
     // Closing a version moves it from history_open into history_closed
     // with its end (migration 0023: reports read the open versions apart).
     exec(
@@ -485,8 +539,8 @@ fn stage_and_merge(
         conn,
         "insert history versions",
         &format!(
-        "INSERT INTO history_open ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id) \
-         SELECT {staged_history_cols}, s.updated_at, NULL, ?, ? \
+        "INSERT INTO history_open ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id, prior_target) \
+         SELECT {staged_history_cols}, s.updated_at, NULL, ?, ?, s.prior_target \
          FROM ingest_staging s WHERE {changed_pred}"
     ),
         params![now, run_id],
@@ -576,6 +630,18 @@ pub(crate) fn set_tracking(
         Some(t) if t == tracking => return Ok(false),
         Some(_) => {}
     }
+    // The new version's prior_target, as the sync's merge gives it.
+    let prior: Value = conn
+        .query_row(
+            "SELECT CASE WHEN kind = 'action_item' AND target_date IS NOT NULL AND ?::TIMESTAMPTZ > valid_from \
+                         THEN target_date ELSE prior_target END \
+             FROM history_open WHERE source = ? AND key = ?",
+            params![now, source, key],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(sql("read prior target"))?
+        .unwrap_or(Value::Null);
     conn.execute(
         "INSERT INTO history_closed BY NAME SELECT * REPLACE (?::TIMESTAMPTZ AS valid_to) \
          FROM history_open WHERE source = ? AND key = ?",
@@ -595,10 +661,10 @@ pub(crate) fn set_tracking(
     .map_err(sql("update tracking"))?;
     conn.execute(
         &format!(
-            "INSERT INTO history_open ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id) \
-             SELECT {HISTORY_COLUMNS}, ?, NULL, ?, ? FROM items WHERE source = ? AND key = ?"
+            "INSERT INTO history_open ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id, prior_target) \
+             SELECT {HISTORY_COLUMNS}, ?, NULL, ?, ?, ?::DATE FROM items WHERE source = ? AND key = ?"
         ),
-        params![now, now, run_id, source, key],
+        params![now, now, run_id, prior, source, key],
     )
     .map_err(sql("insert history version"))?;
     Ok(true)

@@ -193,6 +193,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0027_target_moves_past_targets.sql"),
         before: None,
     },
+    Migration {
+        version: 28,
+        name: "0028_prior_target.sql",
+        sql: include_str!("../../queries/migrations/0028_prior_target.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.

@@ -283,6 +283,24 @@ async fn one_sync_with_backfill_answers_past_days_like_a_sync_after_every_edit()
             "04-01 tracked high open carol sync true",
         ]
     );
+    // Every version's prior_target (migration 0028) is the history's,
+    // the rebuilt versions' and the synced ones' after them alike.
+    assert_eq!(
+        scalar(&once_db, crate::common::PRIOR_TARGET_DIFFERS).await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &once_db,
+            &format!(
+                "SELECT count(*) FROM item_history WHERE key = '{PAY}#{late}' AND origin = 'sync' \
+                 AND prior_target IS NOT NULL"
+            )
+        )
+        .await,
+        1,
+        "the first synced version has the rebuilt one's date before it"
+    );
     // The events, with who and when; the day it entered the backlog.
     assert_eq!(
         scalar(

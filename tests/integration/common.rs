@@ -272,10 +272,32 @@ pub fn pick(r: &recur::store::QueryResult, cols: &[&str]) -> Vec<String> {
 
 /// After a test writes history versions into `history_closed` (or changes
 /// `valid_to` there or in `history_open`): moves each version into the
-/// table its `valid_to` says (`recur::store::SETTLE_HISTORY`).
+/// table its `valid_to` says (`recur::store::SETTLE_HISTORY`) and gives
+/// every version its `prior_target` (`recur::store::prior_targets_sql`).
 pub async fn settle(store: &recur::store::Store) {
     store
-        .execute_batch("settle the history", recur::store::SETTLE_HISTORY)
+        .execute_batch(
+            "settle the history",
+            &format!(
+                "{} {}",
+                recur::store::SETTLE_HISTORY,
+                recur::store::prior_targets_sql("true")
+            ),
+        )
         .await
         .unwrap();
 }
+
+/// Counts the history versions whose stored `prior_target` (migration
+/// 0028) is not what the whole history answers: the target date of the
+/// latest earlier version (by `valid_from`) of an action item, dated and
+/// not superseded at once. Written out here, not taken from recur, so that
+/// the tests check recur's writers against the definition.
+pub const PRIOR_TARGET_DIFFERS: &str = "SELECT count(*) FROM (
+    SELECT prior_target,
+           last_value(CASE WHEN kind = 'action_item' AND (valid_to IS NULL OR valid_to > valid_from)
+                           THEN target_date END IGNORE NULLS)
+               OVER (PARTITION BY source, key ORDER BY valid_from, valid_to NULLS LAST
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS p
+    FROM item_history)
+WHERE p IS DISTINCT FROM prior_target";

@@ -14,6 +14,8 @@ const SEED: &str = include_str!("../fixtures/health_seed.sql");
 async fn seeded() -> Store {
     let store = Store::open_in_memory().unwrap();
     store.execute_batch("health seed", SEED).await.unwrap();
+    // Every seeded version its prior_target (migration 0028).
+    crate::common::settle(&store).await;
     store
 }
 

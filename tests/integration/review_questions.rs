@@ -19,6 +19,8 @@ async fn seeded() -> Store {
     let store = Store::open_in_memory().unwrap();
     store.execute_batch("health seed", HEALTH).await.unwrap();
     store.execute_batch("review seed", REVIEW).await.unwrap();
+    // Every seeded version its prior_target (migration 0028).
+    crate::common::settle(&store).await;
     store
 }
 

@@ -1,5 +1,6 @@
 //! The store on its own: migrations, schema versions, views, permissions.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use recur::store::{migrate_to, OpenMode, Store, StoreError, MIGRATIONS};
 
 #[tokio::test]
@@ -270,16 +271,10 @@ async fn dated_histories() -> Store {
     store
 }
 
-/// Speed (issue "Speed to the limit"): `target_moves` runs its lag()
-/// window only over the items whose target date changed (migration 0020).
-/// Over generated histories (dates moved later, earlier and back, never
-/// moved, missing; versions superseded at once; versions after the day;
-/// incidents) it answers exactly what 0016's window over every version
-/// answers, column types included.
-#[tokio::test]
-async fn target_moves_over_the_changed_items_answers_as_the_window_over_all() {
-    let store = dated_histories().await;
-    // 0016's definition, as it landed, next to the one in force.
+/// Defines `target_moves_0016`: `target_moves` as migration 0016 landed it
+/// (a lag() window over every dated version), to compare the one in force
+/// with.
+async fn target_moves_0016(store: &Store) {
     let m0016 = include_str!("../../queries/migrations/0016_superseded_versions.sql");
     let start = m0016
         .find("CREATE OR REPLACE MACRO target_moves(as_of)")
@@ -296,6 +291,19 @@ async fn target_moves_over_the_changed_items_answers_as_the_window_over_all() {
         )
         .await
         .unwrap();
+}
+
+/// Speed (issue "Speed to the limit"): `target_moves` runs its lag()
+/// window only over the items whose target date changed (migration 0020).
+/// Over generated histories (dates moved later, earlier and back, never
+/// moved, missing; versions superseded at once; versions after the day;
+/// incidents) it answers exactly what 0016's window over every version
+/// answers, column types included.
+#[tokio::test]
+async fn target_moves_over_the_changed_items_answers_as_the_window_over_all() {
+    let store = dated_histories().await;
+    // 0016's definition, as it landed, next to the one in force.
+    target_moves_0016(&store).await;
     let window_over_all = "SELECT * FROM target_moves_0016(DATE '2026-06-30')";
     let shape = |from: &str| {
         format!(
@@ -765,6 +773,7 @@ fn xorshift(mut state: u64) -> impl FnMut(u64) -> u64 {
 /// column, in the same column order and with the same comments; each
 /// version lands in the table its `valid_to` says; and syncing on adds
 /// versions and closes them where they belong.
+/// Migration 0028 then adds `prior_target`, computed for every version.
 #[tokio::test]
 async fn the_history_split_keeps_every_version_and_the_view_answers_as_the_table() {
     let dir = tempfile::tempdir().unwrap();
@@ -803,12 +812,32 @@ async fn the_history_split_keeps_every_version_and_the_view_answers_as_the_table
     .close()
     .await;
     let conn = duckdb::Connection::open(&db).unwrap();
-    assert_eq!(texts(&conn, COLUMNS), columns);
-    assert_eq!(texts(&conn, COMMENTS), comments);
+    // Migration 0028 adds prior_target last, computed for every version.
+    let mut upgraded = texts(&conn, COLUMNS);
+    assert_eq!(upgraded.pop().unwrap(), "Text(\"prior_target DATE\")");
+    assert_eq!(upgraded, columns);
+    let mut upgraded = texts(&conn, COMMENTS);
+    assert!(upgraded
+        .pop()
+        .unwrap()
+        .starts_with("Text(\"prior_target: The target date before"));
+    assert_eq!(upgraded, comments);
     assert_eq!(
-        texts(&conn, snapshot),
+        texts(
+            &conn,
+            &snapshot.replace("SELECT *", "SELECT * EXCLUDE (prior_target)")
+        ),
         before,
         "every version, every column"
+    );
+    assert_eq!(
+        texts(&conn, crate::common::PRIOR_TARGET_DIFFERS),
+        vec!["BigInt(0)"]
+    );
+    assert_eq!(
+        texts(&conn, "SELECT count(prior_target) FROM item_history"),
+        vec!["BigInt(33)"],
+        "every version after an item's first has the one before's date"
     );
     assert_eq!(
         texts(
@@ -843,4 +872,183 @@ fn texts(conn: &duckdb::Connection, sql: &str) -> Vec<String> {
         );
     }
     out
+}
+
+/// An open GitHub-like issue labelled `labels`, with `title`, last
+/// updated at `at` and the target date `target`.
+fn sync_version(
+    n: usize,
+    at: DateTime<Utc>,
+    labels: &[&str],
+    target: Option<NaiveDate>,
+    title: &str,
+) -> recur::store::ItemRow {
+    let body = "### Owner\n\n@alice\n";
+    let item = recur_core::Item {
+        key: format!("acme/x#{n}"),
+        container: "acme/x".into(),
+        number: n as i64,
+        external_id: n.to_string(),
+        url: format!("http://x/{n}"),
+        title: title.into(),
+        body: body.into(),
+        state: recur_core::State::Open,
+        state_reason: None,
+        tracker_status: None,
+        labels: labels.iter().map(|s| s.to_string()).collect(),
+        issue_type: None,
+        assignee: None,
+        due_date: None,
+        created_at: at - chrono::Duration::days(60),
+        updated_at: at,
+        closed_at: None,
+        sections: recur_core::normalize::parse_form_body(body),
+        links: vec![],
+        raw: format!("{{\"number\":{n}}}"),
+    };
+    let rules = recur_core::normalize::LabelRules {
+        action_item_labels: vec!["postmortem".into()],
+        risk_labels: vec!["risk".into()],
+        managed_label_prefix: "recur:".into(),
+        ..Default::default()
+    };
+    let mut row = recur::store::ItemRow::new(item, &rules);
+    row.norm.fields.target_date = target;
+    row
+}
+
+async fn count(store: &Store, sql: &str) -> i64 {
+    store.query("count", sql, vec![]).await.unwrap().rows[0][0]
+        .as_i64()
+        .unwrap()
+}
+
+/// Speed (issue "Speed to the limit", migration 0028): the sync writes
+/// each version's `prior_target` from the open version it closes.
+/// Over generated syncs (target dates kept, changed, removed and set
+/// again; versions superseded at once; stale answers; kinds changed and
+/// labels lost; items marked deleted and synced again) what it wrote is
+/// what the window over the whole history answers, and `target_moves`
+/// over it answers what 0016's lag() over every version answered.
+#[tokio::test]
+async fn prior_target_written_by_the_sync_is_the_whole_historys_answer() {
+    let store = Store::open_in_memory().unwrap();
+    let run = store.begin_run("gh", false, Utc::now()).await.unwrap();
+    let base = Utc::now() - chrono::Duration::days(30);
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let dates = [
+        NaiveDate::from_ymd_opt(2030, 1, 10),
+        NaiveDate::from_ymd_opt(2030, 2, 20),
+        NaiveDate::from_ymd_opt(2029, 12, 1),
+    ];
+    let items = 40;
+    let mut at = vec![0_i64; items];
+    let mut target = vec![None; items];
+    let version = |n: usize, minute: i64, labels: &[&str], t: Option<NaiveDate>, page: usize| {
+        let at = base + chrono::Duration::minutes(minute);
+        sync_version(n, at, labels, t, &format!("version {page}"))
+    };
+    for page in 0..20 {
+        let mut rows = Vec::new();
+        for n in 0..items {
+            if next(3) == 0 {
+                continue;
+            }
+            let minute = match next(6) {
+                0 => at[n],                  // superseded at once
+                1 if at[n] > 5 => at[n] - 5, // a stale answer
+                _ => at[n] + 1 + next(600) as i64,
+            };
+            at[n] = at[n].max(minute);
+            let labels: &[&str] = match next(8) {
+                0 => &[],
+                1 => &["risk"],
+                _ => &["postmortem"],
+            };
+            target[n] = match next(5) {
+                0 => None,
+                1..=2 => dates[next(3) as usize],
+                _ => target[n],
+            };
+            rows.push(version(n, minute, labels, target[n], page));
+        }
+        store
+            .ingest_page(run, "gh", rows, None, vec![])
+            .await
+            .unwrap();
+    }
+    // Marked deleted now, then synced again a day later.
+    let mut again = Vec::new();
+    for n in (0..items).step_by(7) {
+        store
+            .set_tracking(run, "gh", &format!("acme/x#{n}"), "deleted", None)
+            .await
+            .unwrap();
+        let minute = (Utc::now() - base).num_minutes() + 24 * 60;
+        again.push(version(n, minute, &["postmortem"], dates[n % 3], 99));
+    }
+    store
+        .ingest_page(run, "gh", again, None, vec![])
+        .await
+        .unwrap();
+
+    let differ = count(&store, crate::common::PRIOR_TARGET_DIFFERS).await;
+    assert_eq!(
+        differ, 0,
+        "versions whose stored prior_target is not the history's"
+    );
+
+    target_moves_0016(&store).await;
+    let day = (Utc::now() + chrono::Duration::days(3)).date_naive();
+    let rows = |f: &str| {
+        format!("SELECT source, key, moves, slip_days, first_target, last_target FROM {f}(DATE '{day}') ORDER BY key")
+    };
+    let expected = store
+        .query("0016", &rows("target_moves_0016"), vec![])
+        .await
+        .unwrap();
+    let got = store
+        .query("0028", &rows("target_moves"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(got, expected);
+
+    // The generated syncs reach every case the column distinguishes.
+    let cases = [
+        ("superseded at once", "valid_to = valid_from"),
+        (
+            "a date changed",
+            "prior_target IS NOT NULL AND target_date <> prior_target",
+        ),
+        ("a date kept", "target_date = prior_target"),
+        (
+            "a date removed, the prior carried",
+            "target_date IS NULL AND prior_target IS NOT NULL",
+        ),
+        (
+            "another kind",
+            "kind <> 'action_item' AND prior_target IS NOT NULL",
+        ),
+        ("a deleted item", "tracking = 'deleted'"),
+    ];
+    for (case, pred) in cases {
+        let n = count(
+            &store,
+            &format!("SELECT count(*) FROM item_history WHERE {pred}"),
+        )
+        .await;
+        assert!(n > 0, "no version: {case}");
+    }
+    let moved = count(
+        &store,
+        &format!("SELECT count(*) FROM target_moves(DATE '{day}') WHERE moves >= 2"),
+    )
+    .await;
+    assert!(moved > 3, "{moved} items moved twice: {expected:?}");
 }
