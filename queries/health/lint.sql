@@ -73,7 +73,10 @@ verbs AS (
 ),
 titled AS (
     SELECT o.*,
-           CASE WHEN o.t = '' THEN 0 ELSE len(string_split_regex(o.t, '\s+')) END AS words,
+           -- Three words or more: two whitespace runs with a word between
+           -- (the split into words and its count cost a twentieth of the
+           -- query over 1M items).
+           regexp_matches(o.t, '\s\S+\s') AS three_words,
            regexp_extract(o.t, '^(improve|improved|improving|better|more|less|fewer|look into|looking into|investigate|consider|explore|think about|revisit|figure out|try to|understand|fix (the )?(issues?|problems?|bugs?|things|stuff)|tbd|todo)\b', 0) AS wish,
            regexp_extract(o.t, '^[a-z][a-z-]*', 0) AS first_word,
            v.list
@@ -81,7 +84,7 @@ titled AS (
 ),
 checks AS (
     SELECT *,
-           CASE WHEN words < 3 THEN 'fewer than 3 words'
+           CASE WHEN NOT three_words THEN 'fewer than 3 words'
                 WHEN wish <> '' THEN 'starts with "' || wish || '"'
                 WHEN NOT list_contains(list, first_word)
                     THEN 'no action verb first ("' || coalesce(nullif(first_word, ''), t) || '")'

@@ -85,6 +85,65 @@ async fn checkpoint_lists_linked_items_missing_owner_priority_or_target() {
     assert!(r.rows.is_empty(), "{r:?}");
 }
 
+/// Speed (issue "Speed to the limit"): lint tells "fewer than 3 words"
+/// with one regex match instead of splitting every title into words and
+/// counting them. The expression in lint.sql answers what the split did
+/// on generated titles: words, spaces, tabs and newlines in runs, leading
+/// and trailing whitespace, the empty title.
+#[tokio::test]
+async fn lint_tells_fewer_than_three_words_as_the_split_into_words_did() {
+    let lint = include_str!("../../queries/health/lint.sql");
+    let line = lint
+        .lines()
+        .find(|l| l.trim_end().ends_with("AS three_words,"))
+        .expect("lint.sql names three_words");
+    let expr = line
+        .trim()
+        .trim_end_matches("AS three_words,")
+        .replace("o.t", "t");
+    let mut state = 0x5851_f42d_4c95_7f2d_u64;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let pieces = ["a", "bc", "é", " ", "  ", "\t", "\n", "-"];
+    let titles: Vec<String> = (0..2_000)
+        .map(|_| {
+            let n = next(9);
+            (0..n)
+                .map(|_| pieces[next(pieces.len() as u64) as usize])
+                .collect::<String>()
+                .replace('\'', "")
+        })
+        .collect();
+    let values = titles
+        .iter()
+        .map(|t| format!("('{t}')"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let store = Store::open_in_memory().unwrap();
+    let r = store
+        .query(
+            "words",
+            &format!(
+                "SELECT count(*) FILTER (WHERE (NOT ({expr})) IS DISTINCT FROM \
+                        ((CASE WHEN t = '' THEN 0 ELSE len(string_split_regex(t, '\\s+')) END) < 3)), \
+                        count(*) FILTER (WHERE {expr}), count(*) FILTER (WHERE NOT ({expr})), \
+                        count(*) FILTER (WHERE t <> trim(t, ' \t\n') AND {expr}) \
+                 FROM (VALUES {values}) v(t)"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let n = |i: usize| r.rows[0][i].as_i64().unwrap();
+    assert_eq!(n(0), 0, "titles told apart differently: {r:?}");
+    assert!(n(1) > 200 && n(2) > 200, "{r:?}");
+    assert!(n(3) > 50, "leading or trailing whitespace: {r:?}");
+}
+
 #[tokio::test]
 async fn lint_gives_one_row_per_item_and_failed_rule() {
     let store = seeded().await;
