@@ -301,3 +301,14 @@ pub const PRIOR_TARGET_DIFFERS: &str = "SELECT count(*) FROM (
                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS p
     FROM item_history)
 WHERE p IS DISTINCT FROM prior_target";
+
+/// A deterministic pseudo-random source for generated histories: each call
+/// answers a number below `n`.
+pub fn xorshift(mut state: u64) -> impl FnMut(u64) -> u64 {
+    move |n| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    }
+}

@@ -101,13 +101,7 @@ async fn lint_tells_fewer_than_three_words_as_the_split_into_words_did() {
         .trim()
         .trim_end_matches("AS three_words,")
         .replace("o.t", "t");
-    let mut state = 0x5851_f42d_4c95_7f2d_u64;
-    let mut next = move |n: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % n
-    };
+    let mut next = crate::common::xorshift(0x5851_f42d_4c95_7f2d_u64);
     let pieces = ["a", "bc", "é", " ", "  ", "\t", "\n", "-"];
     let titles: Vec<String> = (0..2_000)
         .map(|_| {

@@ -217,7 +217,7 @@ async fn the_as_of_day_filters_the_history_scan_itself() {
 /// to 2026-08-29; versions start from 2026-06-01 on.
 async fn dated_histories() -> Store {
     let store = Store::open_in_memory().unwrap();
-    let mut next = xorshift(0x9e37_79b9_7f4a_7c15_u64);
+    let mut next = crate::common::xorshift(0x9e37_79b9_7f4a_7c15_u64);
     let mut values = Vec::new();
     for item in 0..400 {
         let kind = if next(10) == 0 {
@@ -614,7 +614,7 @@ async fn a_large_file_moves_its_raw_json_to_zstd_within_the_memory_limit() {
 #[tokio::test]
 async fn trends_flow_over_the_late_tracked_items_answers_as_tracked_since() {
     let store = Store::open_in_memory().unwrap();
-    let mut next = xorshift(0x2545_f491_4f6c_dd1d_u64);
+    let mut next = crate::common::xorshift(0x2545_f491_4f6c_dd1d_u64);
     let mut values = Vec::new();
     for item in 0..400 {
         let n = 1 + next(6);
@@ -753,17 +753,6 @@ async fn trends_flow_over_the_late_tracked_items_answers_as_tracked_since() {
             "{what}: {:?}",
             cases.rows
         );
-    }
-}
-
-/// A deterministic pseudo-random source for generated histories: each call
-/// answers a number below `n`.
-fn xorshift(mut state: u64) -> impl FnMut(u64) -> u64 {
-    move |n| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % n
     }
 }
 
@@ -935,13 +924,7 @@ async fn prior_target_written_by_the_sync_is_the_whole_historys_answer() {
     let store = Store::open_in_memory().unwrap();
     let run = store.begin_run("gh", false, Utc::now()).await.unwrap();
     let base = Utc::now() - chrono::Duration::days(30);
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move |n: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % n
-    };
+    let mut next = crate::common::xorshift(0x2545_f491_4f6c_dd1d_u64);
     let dates = [
         NaiveDate::from_ymd_opt(2030, 1, 10),
         NaiveDate::from_ymd_opt(2030, 2, 20),
