@@ -5,7 +5,9 @@
 -- Built from item_history, so it answers for past dates: an action item is
 -- open from creation until it closes, and again from each reopening, as the
 -- recorded versions show (the time before an item's first recorded version
--- counts as open from creation until its close). An item is opened when it
+-- counts as open from creation until its close; an item closed again with
+-- no reopening recorded between, was reopened at the latest when it closed
+-- again: closed_stretches, migration 0029). An item is opened when it
 -- entered the tracked backlog (tracked_since, migration 0013: its creation,
 -- or the day it was first labelled when history shows it untracked
 -- before). Items: tracked action
@@ -45,15 +47,11 @@ scope AS (
     LEFT JOIN tracked_since() t ON t.source = a.source AND t.key = a.key
     WHERE a.kind = 'action_item' AND (p.service IS NULL OR a.service = p.service)
 ),
--- Closed stretches from item_history: consecutive closed versions share the
--- close time; a stretch ends when the next (open) version begins, or never.
+-- Closed stretches (closed_stretches, migration 0029): from the close
+-- until the item was reopened or closed again, or never.
 closed_runs AS (
-    SELECT source, key, coalesce(closed_at, valid_from)::TIMESTAMP AS closed,
-           CASE WHEN count(valid_to) = count(*) THEN max(valid_to) END::TIMESTAMP AS reopened
-    FROM item_history
-    WHERE kind = 'action_item' AND state = 'closed'
-      AND (valid_to IS NULL OR valid_to > valid_from)  -- never superseded at once (0016)
-    GROUP BY source, key, coalesce(closed_at, valid_from)
+    SELECT source, key, closed::TIMESTAMP AS closed, reopened::TIMESTAMP AS reopened
+    FROM closed_stretches()
 ),
 scoped_runs AS (
     SELECT r.closed, r.reopened FROM closed_runs r JOIN scope USING (source, key)

@@ -199,6 +199,14 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0028_prior_target.sql"),
         before: None,
     },
+    Migration {
+        version: 29,
+        name: "0029_repeat_stretches_end_at_the_next_closure.sql",
+        sql: include_str!(
+            "../../queries/migrations/0029_repeat_stretches_end_at_the_next_closure.sql"
+        ),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.

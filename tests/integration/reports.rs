@@ -233,6 +233,101 @@ async fn aging_uses_the_configured_deadlines_and_the_service_filter() {
     );
 }
 
+/// Wrong answer fixed (migration 0029): an earlier item reopened and
+/// closed again between two syncs comes back closed with a new closed_at
+/// in a version that starts later (its last update). An incident that
+/// started in between fell in both of its closed stretches and counted the
+/// item twice. Now the item's latest closure before the incident decides:
+/// counted once, with that closure's lifecycle.
+#[tokio::test]
+async fn an_item_closed_again_between_syncs_counts_once_for_a_repeat_incident() {
+    let store = Store::open_in_memory().unwrap();
+    // pay#1: open, closed done on 02-01, then (reopened and) closed as
+    // declined on 03-05, which the sync saw with its update of 03-10.
+    // pay#2..#4: incidents of the same risk on 02-15, 03-07 and 03-20.
+    store
+        .execute_batch(
+            "seed",
+            "INSERT INTO history_closed (source, key, kind, tracking, container, state, status, risk_ref, \
+               service, created_at, updated_at, closed_at, started_at, content_hash, valid_from, valid_to, \
+               recorded_at) \
+             SELECT 'gh', k, kind, 'tracked', 'acme/pay', state, status, 'R1', 'pay', \
+                    created::TIMESTAMPTZ, f::TIMESTAMPTZ, closed::TIMESTAMPTZ, started::TIMESTAMPTZ, 'h', \
+                    f::TIMESTAMPTZ, t::TIMESTAMPTZ, f::TIMESTAMPTZ \
+             FROM (VALUES \
+               ('acme/pay#1', 'action_item', 'open', NULL, '2026-01-01', NULL, NULL, '2026-01-01', '2026-02-01'), \
+               ('acme/pay#1', 'action_item', 'closed', 'done', '2026-01-01', '2026-02-01', NULL, '2026-02-01', '2026-03-10'), \
+               ('acme/pay#1', 'action_item', 'closed', 'declined', '2026-01-01', '2026-03-05', NULL, '2026-03-10', NULL), \
+               ('acme/pay#2', 'incident', 'closed', NULL, '2026-02-15', '2026-02-16', '2026-02-15', '2026-02-16', NULL), \
+               ('acme/pay#3', 'incident', 'closed', NULL, '2026-03-07', '2026-03-08', '2026-03-07', '2026-03-08', NULL), \
+               ('acme/pay#4', 'incident', 'closed', NULL, '2026-03-20', '2026-03-21', '2026-03-20', '2026-03-21', NULL)) \
+               v(k, kind, state, status, created, closed, started, f, t)",
+        )
+        .await
+        .unwrap();
+    crate::common::settle(&store).await;
+    let r = rows(&store, "repeats", &as_of("2026-04-01")).await;
+    assert_eq!(
+        pick(&r, &["incident", "class", "prior_items", "prior_keys"]),
+        [
+            "acme/pay#2|repeat_despite_completion|1|[\"acme/pay#1\"]",
+            "acme/pay#3|repeat_after_decline|1|[\"acme/pay#1\"]",
+            "acme/pay#4|repeat_after_decline|1|[\"acme/pay#1\"]",
+        ]
+    );
+}
+
+/// Wrong answer fixed (migration 0029), the same fault in trends flow: an
+/// item closed on 02-01, reopened and closed again on 03-30, which the sync
+/// saw with its update of 04-03. Its first stretch ended on 04-03, after
+/// the second close: March counted two closes and no reopening, and the
+/// backlog had -1 items open at its end. Now the first stretch ends where
+/// the second begins.
+#[tokio::test]
+async fn trends_flow_counts_an_item_closed_again_between_syncs_once() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .execute_batch(
+            "seed",
+            "INSERT INTO history_closed (source, key, kind, tracking, container, state, status, service, \
+               created_at, updated_at, closed_at, content_hash, valid_from, valid_to, recorded_at) \
+             SELECT 'gh', 'acme/pay#1', 'action_item', 'tracked', 'acme/pay', state, status, 'pay', \
+                    TIMESTAMPTZ '2026-01-05', f::TIMESTAMPTZ, closed::TIMESTAMPTZ, 'h', f::TIMESTAMPTZ, \
+                    t::TIMESTAMPTZ, f::TIMESTAMPTZ \
+             FROM (VALUES \
+               ('open', NULL, NULL, '2026-01-05', '2026-02-01'), \
+               ('closed', 'done', '2026-02-01', '2026-02-01', '2026-04-03'), \
+               ('closed', 'done', '2026-03-30', '2026-04-03', NULL)) v(state, status, closed, f, t)",
+        )
+        .await
+        .unwrap();
+    crate::common::settle(&store).await;
+    let params = ReportParams {
+        as_of: Some(date("2026-04-30")),
+        since: Some(date("2026-01-01")),
+        ..Default::default()
+    };
+    let flow = &sections(&store, "trends", &params).await[0].1;
+    assert_eq!(
+        pick(
+            flow,
+            &[
+                "period_start",
+                "opened",
+                "closed",
+                "reopened",
+                "open_at_end"
+            ]
+        ),
+        [
+            "2026-01-01|1|0|0|1",
+            "2026-02-01|0|1|0|0",
+            "2026-03-01|0|1|1|0",
+            "2026-04-01|0|0|0|0",
+        ]
+    );
+}
+
 #[tokio::test]
 async fn repeats_tell_open_from_completed_earlier_items_using_history() {
     let store = seeded().await;
