@@ -71,7 +71,10 @@ FROM range(20000) r(k)"#;
 /// `$1` versions per action item in item_history. Open items spread them
 /// over their life; closed items get all but two before closing, one at the
 /// close and one a day after it. One item in 25 was closed and reopened
-/// early on (its fourth version is closed). A version ends where the next
+/// early on (its fourth version is closed). One in five moved its target
+/// date later: 6 weeks earlier in its first version, 4 in its second, 2 in
+/// its third, three moves (without moves, `deferred` answered no rows and
+/// its figure flattered it). A version ends where the next
 /// begins ([`GEN_VERSION_START`] of the next one). Incidents and risks get
 /// one version each, from their creation.
 ///
@@ -89,12 +92,16 @@ SELECT * FROM (
     SELECT source, key, kind, tracking, container, title,
            CASE WHEN is_closed THEN 'closed' ELSE 'open' END AS state,
            CASE WHEN is_closed THEN status WHEN blocked_by IS NOT NULL THEN 'blocked' ELSE 'accepted' END AS status,
-           owner, priority, service, team, incident_ref, risk_ref, item_type, effect, target_date,
+           owner, priority, service, team, incident_ref, risk_ref, item_type, effect, target_v AS target_date,
            blocked_by, evidence, created_at, vf AS updated_at,
            CASE WHEN is_closed THEN coalesce(CASE WHEN v < $1::BIGINT - 2 THEN vf END, closed_at::TIMESTAMP) END AS closed_at,
            'x' AS content_hash, vf AS valid_from, vt AS valid_to, vf AS recorded_at, risk_rationale, theme
     FROM (
         SELECT a.*, v.v, (closed_at IS NOT NULL AND v.v >= n - 2) OR (hash(a.key) % 25 = 0 AND v.v = 3) AS is_closed,
+               -- One item in five moved its target date two weeks later
+               -- three times, by its version 3.
+               CASE WHEN hash(a.key, 7) % 5 = 0 AND v.v < 3 THEN a.target_date - (3 - v.v)::INTEGER * 14
+                    ELSE a.target_date END AS target_v,
                bench_version_start(a.created_at, a.closed_at, v.v, n) AS vf,
                CASE WHEN v.v + 1 < n THEN bench_version_start(a.created_at, a.closed_at, v.v + 1, n) END AS vt
         FROM items a, range($1::BIGINT) v(v), (SELECT $1::DOUBLE AS n)
@@ -344,6 +351,49 @@ mod tests {
             row[6], 0,
             "open versions in history_open, closed ones in history_closed"
         );
+        store.close().await;
+    }
+
+    /// The bench's deferred work (see [`GEN_HISTORY`]): one action item in
+    /// five moved its target date later three times, so `deferred` has
+    /// rows to find and render, as on a real backlog. Without them it
+    /// answered none, and its figure flattered it.
+    #[tokio::test]
+    async fn the_generated_backlog_has_deferred_work() {
+        let store = Store::open_in_memory().unwrap();
+        generate(&store, 2_000, 20_000).await.unwrap();
+        let r = store
+            .query(
+                "moves",
+                "SELECT count(*) FILTER (WHERE moves = 3 AND slip_days = 42), count(*) \
+                 FROM target_moves(DATE '2027-06-30')",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        let (moved, dated) = (
+            r.rows[0][0].as_i64().unwrap(),
+            r.rows[0][1].as_i64().unwrap(),
+        );
+        assert!(
+            moved * 6 > dated && moved * 4 < dated,
+            "{moved} of {dated} items moved their date"
+        );
+        let out = crate::reports::run(
+            &store,
+            "deferred",
+            &crate::reports::ReportParams {
+                as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        let crate::reports::ReportOutput::Rows(rows) = out else {
+            panic!("deferred has no sections")
+        };
+        assert!(rows.rows.len() > 50, "{} rows", rows.rows.len());
         store.close().await;
     }
 }
