@@ -49,12 +49,9 @@ scope AS (
 ),
 -- Closed stretches (closed_stretches, migration 0029): from the close
 -- until the item was reopened or closed again, or never.
-closed_runs AS (
-    SELECT source, key, closed::TIMESTAMP AS closed, reopened::TIMESTAMP AS reopened
-    FROM closed_stretches()
-),
 scoped_runs AS (
-    SELECT r.closed, r.reopened FROM closed_runs r JOIN scope USING (source, key)
+    SELECT r.closed::TIMESTAMP AS closed, r.reopened::TIMESTAMP AS reopened
+    FROM closed_stretches() r JOIN scope USING (source, key)
 ),
 events AS (
     SELECT created AS t, 1 AS opened, 0 AS closed, 0 AS reopened, 0 AS incidents, NULL::VARCHAR AS level FROM scope

@@ -476,10 +476,11 @@ impl RowSink for Collected {
         self.current().columns(names)
     }
     fn row(&mut self, values: &mut Vec<serde_json::Value>) -> std::io::Result<()> {
+        // A row before any section header starts the unnamed one.
         self.current();
-        let keeping = self.keeping;
-        let r = self.current();
-        if r.rows.len() < keeping {
+        let last = self.sections.len() - 1;
+        let r = &mut self.sections[last].1;
+        if r.rows.len() < self.keeping {
             r.row(values)?;
         }
         if let Some(total) = self.totals.last_mut() {

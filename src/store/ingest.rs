@@ -179,6 +179,18 @@ pub fn prior_targets_sql(which: &str) -> String {
     )
 }
 
+/// The `prior_target` (migration 0028) of a version that starts at `start`
+/// and closes `h`, the item's open version: `h`'s target date when that
+/// counts (an action item's, dated, not superseded at once: `h` ends where
+/// the new one starts, after it began), else `h`'s own prior_target. The
+/// sync's merge and `set_tracking` both write it so.
+fn carried_prior_target(start: &str) -> String {
+    format!(
+        "CASE WHEN h.kind = 'action_item' AND h.target_date IS NOT NULL AND {start} > h.valid_from \
+              THEN h.target_date ELSE h.prior_target END"
+    )
+}
+
 /// Columns copied from a current row into `item_history`.
 pub(crate) const HISTORY_COLUMNS: &str = "source, key, kind, tracking, container, title, state, state_reason, status, \
 labels, owner, priority, service, team, incident_ref, risk_ref, item_type, effect, target_date, blocked_by, \
@@ -489,20 +501,17 @@ fn stage_and_merge(
         "count staged items",
         "SELECT count(*) FROM ingest_staging",
     )?;
-    // The new version's prior_target (migration 0028) is the closed one's
-    // target date when that one counts (an action item's, dated, not
-    // superseded at once: it ends where the new one starts), else the
-    // closed one's own prior_target. Versions arrive in time order (stale
-    // ones were dropped above), so this is the whole history's answer.
+    // Versions arrive in time order (stale ones were dropped above), so
+    // carrying prior_target from the version each closes is the whole
+    // history's answer.
     exec(
         conn,
         "carry prior target dates",
         &format!(
-            "UPDATE ingest_staging s SET prior_target = \
-               CASE WHEN h.kind = 'action_item' AND h.target_date IS NOT NULL AND s.updated_at > h.valid_from \
-                    THEN h.target_date ELSE h.prior_target END \
+            "UPDATE ingest_staging s SET prior_target = {} \
              FROM history_open h \
-             WHERE h.source = s.source AND h.key = s.key AND s.stored AND {changed_pred}"
+             WHERE h.source = s.source AND h.key = s.key AND s.stored AND {changed_pred}",
+            carried_prior_target("s.updated_at")
         ),
         [],
     )?;
@@ -630,12 +639,12 @@ pub(crate) fn set_tracking(
         Some(t) if t == tracking => return Ok(false),
         Some(_) => {}
     }
-    // The new version's prior_target, as the sync's merge gives it.
     let prior: Value = conn
         .query_row(
-            "SELECT CASE WHEN kind = 'action_item' AND target_date IS NOT NULL AND ?::TIMESTAMPTZ > valid_from \
-                         THEN target_date ELSE prior_target END \
-             FROM history_open WHERE source = ? AND key = ?",
+            &format!(
+                "SELECT {} FROM history_open h WHERE source = ? AND key = ?",
+                carried_prior_target("?::TIMESTAMPTZ")
+            ),
             params![now, source, key],
             |r| r.get(0),
         )
