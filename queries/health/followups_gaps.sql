@@ -10,7 +10,10 @@
 WITH p AS (
     SELECT $1::DATE AS as_of, $2::INTEGER AS days, $3::VARCHAR AS service, $4::INTEGER AS followup_days
 ),
-snap AS (
+-- Not materialised: each side reads only its own kind and columns (the
+-- action items: source and incident_ref). Materialised, every column of
+-- the 1M-item backlog was copied first (0.68 -> 0.31 s, the same rows).
+snap AS NOT MATERIALIZED (
     SELECT * FROM items_as_of($1::DATE) WHERE tracking = 'tracked'
 ),
 incidents AS (
