@@ -207,6 +207,12 @@ pub const MIGRATIONS: &[Migration] = &[
         ),
         before: None,
     },
+    Migration {
+        version: 30,
+        name: "0030_item_risks_one_run.sql",
+        sql: include_str!("../../queries/migrations/0030_item_risks_one_run.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.

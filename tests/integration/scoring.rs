@@ -126,6 +126,29 @@ async fn risk(store: &Store, n: u32, extra: Vec<(&str, Value)>) {
     insert(store, "risk", &format!("acme/payments#{n}"), extra).await;
 }
 
+/// acme/payments#1: one outage a year, found in 100 minutes and fixed at
+/// once, for every user: 100 bad minutes a year.
+async fn hundred_minute_risk(store: &Store) {
+    risk(
+        store,
+        1,
+        vec![
+            ("occurrences_per_year", d(1.0)),
+            ("ttd_minutes", d(100.0)),
+            ("ttr_minutes", d(0.0)),
+            ("users_pct", d(100.0)),
+        ],
+    )
+    .await;
+}
+
+/// A scoring run at `when`, with the default settings.
+async fn score_at(store: &Store, when: &str) {
+    scoring::score(store, &ScoringSettings::default(), at(when))
+        .await
+        .unwrap();
+}
+
 /// Rows of `sql` as objects keyed by the first column.
 async fn by_key(store: &Store, sql: &str) -> Vec<(String, serde_json::Map<String, J>)> {
     let r = store.query("test", sql, vec![]).await.unwrap();
@@ -1137,21 +1160,8 @@ async fn registry_and_movement_honour_the_service_filter() {
 #[tokio::test]
 async fn review_marks_compare_with_the_previous_review_not_the_previous_run() {
     let store = Store::open_in_memory().unwrap();
-    risk(
-        &store,
-        1,
-        vec![
-            ("occurrences_per_year", d(1.0)),
-            ("ttd_minutes", d(100.0)),
-            ("ttr_minutes", d(0.0)),
-            ("users_pct", d(100.0)),
-        ],
-    )
-    .await;
-    let s = ScoringSettings::default();
-    scoring::score(&store, &s, at("2026-05-01T12:00:00Z"))
-        .await
-        .unwrap();
+    hundred_minute_risk(&store).await;
+    score_at(&store, "2026-05-01T12:00:00Z").await;
     // The risk doubles after the last review; two runs minutes apart today.
     revise(
         &store,
@@ -1160,12 +1170,8 @@ async fn review_marks_compare_with_the_previous_review_not_the_previous_run() {
         "2026-05-20T00:00:00Z",
     )
     .await;
-    scoring::score(&store, &s, at("2026-06-01T11:45:00Z"))
-        .await
-        .unwrap();
-    scoring::score(&store, &s, at("2026-06-01T12:00:00Z"))
-        .await
-        .unwrap();
+    score_at(&store, "2026-06-01T11:45:00Z").await;
+    score_at(&store, "2026-06-01T12:00:00Z").await;
     let q = recur::queries::get("review/top_risks.sql");
     let top = store
         .query(
@@ -1181,4 +1187,82 @@ async fn review_marks_compare_with_the_previous_review_not_the_previous_run() {
     let o = &top.to_objects()[0];
     assert_close(num(o, "bad_minutes_per_year"), 200.0);
     assert_close(num(o, "previous_bad_minutes"), 100.0);
+}
+
+/// `item_risks` (followups `priority`, monthly `risk_reduction` and
+/// `completed_weighted`, quarterly `promote`) gives an action item the
+/// scores of the run in force at the end of each day: none before the
+/// first run, each run's until the next, none once the run finds the risk
+/// mitigated. Since migration 0030 it reads only that run's rows of
+/// score_history (before, every run's, hashed, to keep one run's).
+#[tokio::test]
+async fn item_risks_reads_the_scores_of_the_run_in_force_on_each_day() {
+    let store = Store::open_in_memory().unwrap();
+    hundred_minute_risk(&store).await;
+    insert(
+        &store,
+        "action_item",
+        "acme/payments#11",
+        vec![("risk_ref", t("acme/payments#1"))],
+    )
+    .await;
+    score_at(&store, "2026-05-01T12:00:00Z").await;
+    revise(
+        &store,
+        "acme/payments#1",
+        "ttd_minutes = 200",
+        "2026-05-20T00:00:00Z",
+    )
+    .await;
+    // Two runs on one day: the later one is in force at its end.
+    score_at(&store, "2026-06-01T11:45:00Z").await;
+    revise(
+        &store,
+        "acme/payments#1",
+        "ttd_minutes = 300",
+        "2026-06-01T11:50:00Z",
+    )
+    .await;
+    score_at(&store, "2026-06-01T12:00:00Z").await;
+    revise(
+        &store,
+        "acme/payments#1",
+        "status = 'mitigated'",
+        "2026-06-10T00:00:00Z",
+    )
+    .await;
+    score_at(&store, "2026-06-15T12:00:00Z").await;
+    let mut seen = Vec::new();
+    for day in [
+        "2026-04-30",
+        "2026-05-15",
+        "2026-05-31",
+        "2026-06-01",
+        "2026-06-14",
+        "2026-06-20",
+    ] {
+        let r = store
+            .query(
+                "item_risks",
+                "SELECT risk_minutes, risk_priority FROM item_risks(?::DATE) WHERE key = 'acme/payments#11'",
+                vec![t(day)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.rows.len(), 1, "{day}: one row for the item");
+        let priority = r.rows[0][1].as_str().unwrap_or("null");
+        seen.push(format!("{day} {} {priority}", r.rows[0][0]));
+    }
+    assert_eq!(
+        seen,
+        [
+            "2026-04-30 null null",
+            // 100 and 300 bad minutes against a budget of 525.96 (99.9 %).
+            "2026-05-15 100.0 P2",
+            "2026-05-31 100.0 P2",
+            "2026-06-01 300.0 P1",
+            "2026-06-14 300.0 P1",
+            "2026-06-20 null null",
+        ]
+    );
 }
