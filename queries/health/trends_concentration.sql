@@ -24,21 +24,26 @@ periods AS (
     FROM bounds b, unnest(generate_series(b.first_start::TIMESTAMP, date_trunc(b.period, b.as_of),
                                           CASE WHEN b.period = 'week' THEN INTERVAL 7 DAY ELSE INTERVAL 1 MONTH END)) AS g(s)
 ),
+-- Opened when it entered the tracked backlog, as in trends_flow
+-- (tracked_since, migration 0013: its creation, or the day it was first
+-- labelled when history shows it untracked before; this file counted an
+-- item labelled late as open from its creation).
 scope AS (
-    SELECT a.source, a.key, a.created_at::TIMESTAMP AS created,
+    SELECT a.source, a.key, coalesce(t.tracked_since, a.created_at)::TIMESTAMP AS created,
            coalesce(nullif(trim(a.service), ''), '(none)') AS service
-    FROM items_as_of($1::DATE) a, p
+    FROM items_as_of($1::DATE) a
+    CROSS JOIN p
+    LEFT JOIN tracked_since() t ON t.source = a.source AND t.key = a.key
     WHERE a.kind = 'action_item' AND a.tracking = 'tracked' AND (p.service IS NULL OR a.service = p.service)
 ),
--- Closed stretches from item_history: consecutive closed versions share the
--- close time; a stretch ends when the next (open) version begins, or never.
+-- Closed stretches as in trends_flow (closed_stretches, migration 0029):
+-- from the close until the item was reopened or closed again, or never.
+-- (This file kept its own copy of the stretches after 0029 fixed flow's:
+-- an item closed again between two syncs counted two closes before its
+-- reopening, and its service stood one open item short in between.)
 closed_runs AS (
-    SELECT source, key, coalesce(closed_at, valid_from)::TIMESTAMP AS closed,
-           CASE WHEN count(valid_to) = count(*) THEN max(valid_to) END::TIMESTAMP AS reopened
-    FROM item_history
-    WHERE kind = 'action_item' AND state = 'closed'
-      AND (valid_to IS NULL OR valid_to > valid_from)  -- never superseded at once (0016)
-    GROUP BY source, key, coalesce(closed_at, valid_from)
+    SELECT source, key, closed::TIMESTAMP AS closed, reopened::TIMESTAMP AS reopened
+    FROM closed_stretches()
 ),
 events AS (
     SELECT service, created AS t, 1 AS d FROM scope

@@ -277,14 +277,9 @@ async fn an_item_closed_again_between_syncs_counts_once_for_a_repeat_incident() 
     );
 }
 
-/// Wrong answer fixed (migration 0029), the same fault in trends flow: an
-/// item closed on 02-01, reopened and closed again on 03-30, which the sync
-/// saw with its update of 04-03. Its first stretch ended on 04-03, after
-/// the second close: March counted two closes and no reopening, and the
-/// backlog had -1 items open at its end. Now the first stretch ends where
-/// the second begins.
-#[tokio::test]
-async fn trends_flow_counts_an_item_closed_again_between_syncs_once() {
+/// acme/pay#1 (service pay): created 01-05, closed on 02-01, reopened and
+/// closed again on 03-30, which the sync saw with its update of 04-03.
+async fn closed_again_between_syncs() -> Store {
     let store = Store::open_in_memory().unwrap();
     store
         .execute_batch(
@@ -302,12 +297,28 @@ async fn trends_flow_counts_an_item_closed_again_between_syncs_once() {
         .await
         .unwrap();
     crate::common::settle(&store).await;
-    let params = ReportParams {
+    store
+}
+
+/// The trends of January to April 2026, as of 04-30.
+fn january_to_april() -> ReportParams {
+    ReportParams {
         as_of: Some(date("2026-04-30")),
         since: Some(date("2026-01-01")),
         ..Default::default()
-    };
-    let flow = &sections(&store, "trends", &params).await[0].1;
+    }
+}
+
+/// Wrong answer fixed (migration 0029), the same fault in trends flow: an
+/// item closed on 02-01, reopened and closed again on 03-30, which the sync
+/// saw with its update of 04-03 ([`closed_again_between_syncs`]). Its
+/// first stretch ended on 04-03, after the second close: March counted two
+/// closes and no reopening, and the backlog had -1 items open at its end.
+/// Now the first stretch ends where the second begins.
+#[tokio::test]
+async fn trends_flow_counts_an_item_closed_again_between_syncs_once() {
+    let store = closed_again_between_syncs().await;
+    let flow = &sections(&store, "trends", &january_to_april()).await[0].1;
     assert_eq!(
         pick(
             flow,
@@ -325,6 +336,82 @@ async fn trends_flow_counts_an_item_closed_again_between_syncs_once() {
             "2026-03-01|0|1|1|0",
             "2026-04-01|0|0|0|0",
         ]
+    );
+}
+
+/// Wrong answer fixed: trends `concentration` kept its own copy of the
+/// closed stretches after migration 0029 fixed flow's, with the same fault.
+/// For the item of [`closed_again_between_syncs`], March ended with -1
+/// items open (service pay at -1). It reads `closed_stretches()` now, as
+/// flow does, and the two agree on every period's open count.
+#[tokio::test]
+async fn trends_concentration_counts_an_item_closed_again_between_syncs_once() {
+    let store = closed_again_between_syncs().await;
+    let trends = sections(&store, "trends", &january_to_april()).await;
+    let (flow, concentration) = (&trends[0].1, &trends[2].1);
+    assert_eq!(
+        pick(
+            concentration,
+            &[
+                "period_start",
+                "open_at_end",
+                "services",
+                "hhi",
+                "top_service"
+            ]
+        ),
+        [
+            "2026-01-01|1|1|1.0|pay",
+            "2026-02-01|0|0||",
+            "2026-03-01|0|0||",
+            "2026-04-01|0|0||",
+        ]
+    );
+    assert_eq!(
+        pick(concentration, &["period_start", "open_at_end"]),
+        pick(flow, &["period_start", "open_at_end"])
+    );
+}
+
+/// Wrong answer fixed: trends `concentration` counted an action item open
+/// from its creation, while flow counts it from when it entered the
+/// tracked backlog (tracked_since). acme/pay#2 was created on 01-05 and
+/// labelled on 03-10: concentration had it open at the end of January
+/// and February, flow not. Both count from 03-10 now.
+#[tokio::test]
+async fn trends_concentration_counts_an_item_labelled_late_from_its_label() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .execute_batch(
+            "seed",
+            "INSERT INTO history_closed (source, key, kind, tracking, container, state, service, \
+               created_at, updated_at, content_hash, valid_from, valid_to, recorded_at) \
+             SELECT 'gh', 'acme/pay#2', 'action_item', tracking, 'acme/pay', 'open', 'pay', \
+                    TIMESTAMPTZ '2026-01-05', f::TIMESTAMPTZ, 'h', f::TIMESTAMPTZ, t::TIMESTAMPTZ, \
+                    f::TIMESTAMPTZ \
+             FROM (VALUES ('untracked', '2026-01-05', '2026-03-10'), \
+                          ('tracked', '2026-03-10', NULL)) v(tracking, f, t)",
+        )
+        .await
+        .unwrap();
+    crate::common::settle(&store).await;
+    let trends = sections(&store, "trends", &january_to_april()).await;
+    let (flow, concentration) = (&trends[0].1, &trends[2].1);
+    assert_eq!(
+        pick(
+            concentration,
+            &["period_start", "open_at_end", "top_service"]
+        ),
+        [
+            "2026-01-01|0|",
+            "2026-02-01|0|",
+            "2026-03-01|1|pay",
+            "2026-04-01|1|pay",
+        ]
+    );
+    assert_eq!(
+        pick(concentration, &["period_start", "open_at_end"]),
+        pick(flow, &["period_start", "open_at_end"])
     );
 }
 
