@@ -176,13 +176,17 @@ FROM range(104) t(r)"#;
 /// Each run's scores (see [`GEN_SCORE_RUNS`]), from the risks in `items`.
 const GEN_SCORE_HISTORY: &str = r#"INSERT INTO score_history BY NAME
 SELECT run_id, scored_at, source, key, title, state, status, owner, created_at, active, service,
-       0 AS linked_incidents, 0.999 AS slo, 525.96 AS budget_minutes,
-       bad AS bad_minutes_per_year, bad / 525.96 AS budget_share,
-       CASE WHEN bad >= 525.96 THEN 'P0' WHEN bad >= 131.49 THEN 'P1' WHEN bad >= 26.298 THEN 'P2' ELSE 'P3' END AS priority,
+       0 AS linked_incidents, slo, budget AS budget_minutes,
+       bad AS bad_minutes_per_year, bad / budget AS budget_share,
+       -- The default [scoring] thresholds: p0 1, p1 0.25, p2 0.05 of the budget.
+       CASE WHEN bad >= budget THEN 'P0' WHEN bad >= 0.25 * budget THEN 'P1'
+            WHEN bad >= 0.05 * budget THEN 'P2' ELSE 'P3' END AS priority,
        0 AS inversions, false AS inversion,
        0 AS open_action_items, 0 AS done_action_items, 0 AS closed_action_items
 FROM (
     SELECT r.run_id, r.scored_at, i.source, i.key, i.title, i.state, i.status, i.owner, i.created_at, i.service,
+           -- The budget of 99.9 %: (1 - 0.999) × 525,960 minutes a year.
+           r.default_slo AS slo, 525.96 AS budget,
            risk_active(i.state, i.status) AS active,
            power(10, (hash(i.key, 9) % 4000) / 1000.0 - 1)
              * CASE hash(i.key, 11) % 3 WHEN 0 THEN 1 + 0.005 * r.run_id
