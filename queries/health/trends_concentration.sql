@@ -36,14 +36,15 @@ scope AS (
     LEFT JOIN tracked_since() t ON t.source = a.source AND t.key = a.key
     WHERE a.kind = 'action_item' AND a.tracking = 'tracked' AND (p.service IS NULL OR a.service = p.service)
 ),
--- Closed stretches as in trends_flow (closed_stretches, migration 0029):
+-- Closed stretches as in trends_flow (closed_stretches, migrations 0029
+-- and 0031, as recorded by the end of as_of):
 -- from the close until the item was reopened or closed again, or never.
 -- (This file kept its own copy of the stretches after 0029 fixed flow's:
 -- an item closed again between two syncs counted two closes before its
 -- reopening, and its service stood one open item short in between.)
 closed_runs AS (
     SELECT source, key, closed::TIMESTAMP AS closed, reopened::TIMESTAMP AS reopened
-    FROM closed_stretches()
+    FROM closed_stretches($1::DATE)
 ),
 events AS (
     SELECT service, created AS t, 1 AS d FROM scope

@@ -7,7 +7,8 @@
 -- recorded versions show (the time before an item's first recorded version
 -- counts as open from creation until its close; an item closed again with
 -- no reopening recorded between, was reopened at the latest when it closed
--- again: closed_stretches, migration 0029). An item is opened when it
+-- again: closed_stretches, migration 0029; as recorded by the end of as_of,
+-- 0031). An item is opened when it
 -- entered the tracked backlog (tracked_since, migration 0013: its creation,
 -- or the day it was first labelled when history shows it untracked
 -- before). Items: tracked action
@@ -47,11 +48,12 @@ scope AS (
     LEFT JOIN tracked_since() t ON t.source = a.source AND t.key = a.key
     WHERE a.kind = 'action_item' AND (p.service IS NULL OR a.service = p.service)
 ),
--- Closed stretches (closed_stretches, migration 0029): from the close
--- until the item was reopened or closed again, or never.
+-- Closed stretches (closed_stretches, migrations 0029 and 0031): from the
+-- close until the item was reopened or closed again, or never, as recorded
+-- by the end of as_of.
 scoped_runs AS (
     SELECT r.closed::TIMESTAMP AS closed, r.reopened::TIMESTAMP AS reopened
-    FROM closed_stretches() r JOIN scope USING (source, key)
+    FROM closed_stretches($1::DATE) r JOIN scope USING (source, key)
 ),
 events AS (
     SELECT created AS t, 1 AS opened, 0 AS closed, 0 AS reopened, 0 AS incidents, NULL::VARCHAR AS level FROM scope

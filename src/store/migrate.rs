@@ -213,6 +213,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0030_item_risks_one_run.sql"),
         before: None,
     },
+    Migration {
+        version: 31,
+        name: "0031_closed_stretches_as_of.sql",
+        sql: include_str!("../../queries/migrations/0031_closed_stretches_as_of.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.

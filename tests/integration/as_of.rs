@@ -358,6 +358,95 @@ async fn every_report_as_of_a_past_day_is_unchanged_by_later_edits() {
     sb.shutdown().await;
 }
 
+/// trends `flow` over `params` as `period_start|opened|closed|reopened|open_at_end`.
+async fn flow(store: &Store, params: &ReportParams) -> Vec<String> {
+    let t = reports::run(store, "trends", params, None).await.unwrap();
+    crate::common::pick(
+        &rows(&t, "flow"),
+        &[
+            "period_start",
+            "opened",
+            "closed",
+            "reopened",
+            "open_at_end",
+        ],
+    )
+}
+
+/// Wrong answer fixed (migration 0031), through the real connector: an
+/// item closed on 20 January was reopened on 10 February and closed again
+/// on 12 February, with no sync in between; the sync of 10 March saw it
+/// closed, its `closed_at` 12 February, after an edit of that day. Asked
+/// for 15 February after that sync, trends counted a close and a
+/// reopening in February that nothing recorded by 15 February showed
+/// (GitHub keeps only the last `closed_at`; the version is valid from
+/// 10 March). Every report as of 15 February is the same before and after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reclosure_seen_only_after_the_day_leaves_every_report_of_the_day_unchanged() {
+    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
+    let gh = sb.github();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.duckdb");
+    let s = settings(&sb, &db, &[PAY]);
+    gh.set_edit_time(Some(at(2026, 1, 5, 10)));
+    let a = issue(
+        &gh,
+        PAY,
+        "Add timeout budget to provider client",
+        &["postmortem"],
+        &item_body("@bob", "medium", "2026-03-31"),
+    );
+    sync(&s).await;
+    gh.set_edit_time(Some(at(2026, 1, 20, 10)));
+    gh.close(PAY, a, "completed");
+    sync(&s).await;
+    gh.set_edit_time(Some(at(2026, 2, 10, 10)));
+    gh.reopen(PAY, a);
+    gh.set_edit_time(Some(at(2026, 2, 12, 10)));
+    gh.close(PAY, a, "not_planned");
+
+    let d1 = day(2026, 2, 15);
+    let params = ReportParams {
+        as_of: Some(d1),
+        since: Some(day(2026, 1, 1)),
+        ..Default::default()
+    };
+    let open = || {
+        Store::open(
+            &db,
+            OpenMode::ReadOnly,
+            recur::settings::DEFAULT_MEMORY_LIMIT,
+        )
+    };
+    let store = open().await.unwrap();
+    let before = every_report(&store, d1).await;
+    let flow_before = flow(&store, &params).await;
+    store.close().await;
+    assert_eq!(flow_before, ["2026-01-01|1|1|0|0", "2026-02-01|0|0|0|0"]);
+
+    gh.set_edit_time(Some(at(2026, 3, 10, 10)));
+    gh.set_body(PAY, a, &item_body("@bob", "low", "2026-03-31"));
+    sync(&s).await;
+    assert_eq!(
+        query(
+            &db,
+            "SELECT strftime(closed_at, '%m-%d'), strftime(valid_from, '%m-%d') \
+             FROM item_history WHERE valid_to IS NULL"
+        )
+        .await,
+        [[serde_json::json!("02-12"), serde_json::json!("03-10")]],
+        "the sync saw the reclosure only with the edit of 10 March"
+    );
+    let store = open().await.unwrap();
+    let after = every_report(&store, d1).await;
+    assert_eq!(flow(&store, &params).await, flow_before);
+    store.close().await;
+    for ((name, b), (_, a)) in before.iter().zip(&after) {
+        assert_eq!(b, a, "report {name} as of {d1} changed after a later sync");
+    }
+    sb.shutdown().await;
+}
+
 /// Regression: a GitHub issue closed as completed that still carries
 /// `status:in progress` is done (completed, evidence, completion mix), not
 /// dropped; an open one labelled `status:done` is open, not completed; both

@@ -415,6 +415,124 @@ async fn trends_concentration_counts_an_item_labelled_late_from_its_label() {
     );
 }
 
+/// acme/pay#1 (service pay, risk R1): created 01-05, closed done on
+/// 02-01. With `reclosure_seen`, the sync of 04-03 also saw that it was
+/// reopened and closed again as declined on 03-30. acme/pay#9: an incident
+/// of risk R1 that started on 03-31.
+async fn closed_then_reclosure_seen_later(reclosure_seen: bool) -> Store {
+    let store = Store::open_in_memory().unwrap();
+    let (second_to, reclosure) = if reclosure_seen {
+        (
+            "'2026-04-03'",
+            ", ('acme/pay#1', 'action_item', 'closed', 'declined', '2026-01-05', '2026-03-30', NULL, \
+               '2026-04-03', NULL)",
+        )
+    } else {
+        ("NULL", "")
+    };
+    store
+        .execute_batch(
+            "seed",
+            &format!(
+                "INSERT INTO history_closed (source, key, kind, tracking, container, state, status, risk_ref, \
+                   service, created_at, updated_at, closed_at, started_at, content_hash, valid_from, valid_to, \
+                   recorded_at) \
+                 SELECT 'gh', k, kind, 'tracked', 'acme/pay', state, status, 'R1', 'pay', \
+                        created::TIMESTAMPTZ, f::TIMESTAMPTZ, closed::TIMESTAMPTZ, started::TIMESTAMPTZ, 'h', \
+                        f::TIMESTAMPTZ, t::TIMESTAMPTZ, f::TIMESTAMPTZ \
+                 FROM (VALUES \
+                   ('acme/pay#1', 'action_item', 'open', NULL, '2026-01-05', NULL, NULL, '2026-01-05', \
+                    '2026-02-01'), \
+                   ('acme/pay#1', 'action_item', 'closed', 'done', '2026-01-05', '2026-02-01', NULL, \
+                    '2026-02-01', {second_to}), \
+                   ('acme/pay#9', 'incident', 'closed', NULL, '2026-03-31', '2026-03-31', '2026-03-31', \
+                    '2026-03-31', NULL){reclosure}) \
+                   v(k, kind, state, status, created, closed, started, f, t)"
+            ),
+        )
+        .await
+        .unwrap();
+    crate::common::settle(&store).await;
+    store
+}
+
+/// Wrong answer fixed (migration 0031): the closed stretches read every
+/// version ever recorded, also those recorded after the day asked for.
+/// acme/pay#1 was closed on 02-01; the sync of 04-03 saw that it had been
+/// reopened and closed again on 03-30 ([`closed_then_reclosure_seen_later`]).
+/// The trends as of 03-31, asked again after that sync, had March count a
+/// close and a reopening that nothing recorded by 03-31 showed. A report
+/// for a past day must not change when items are edited later: both
+/// answers are now what was recorded by the end of 03-31.
+#[tokio::test]
+async fn trends_as_of_a_past_day_ignore_a_reclosure_recorded_after_it() {
+    let params = ReportParams {
+        as_of: Some(date("2026-03-31")),
+        since: Some(date("2026-01-01")),
+        ..Default::default()
+    };
+    let mut answers = Vec::new();
+    for reclosure_seen in [false, true] {
+        let store = closed_then_reclosure_seen_later(reclosure_seen).await;
+        let trends = sections(&store, "trends", &params).await;
+        answers.push((
+            pick(
+                &trends[0].1,
+                &[
+                    "period_start",
+                    "opened",
+                    "closed",
+                    "reopened",
+                    "open_at_end",
+                ],
+            ),
+            pick(
+                &trends[2].1,
+                &["period_start", "open_at_end", "top_service"],
+            ),
+        ));
+    }
+    assert_eq!(
+        answers[0].0,
+        [
+            "2026-01-01|1|0|0|1",
+            "2026-02-01|0|1|0|0",
+            "2026-03-01|0|0|0|0",
+        ]
+    );
+    assert_eq!(
+        answers[1], answers[0],
+        "the later sync changed the past day's trends"
+    );
+}
+
+/// Wrong answer fixed (migration 0031), the same fault in repeats: the
+/// incident of 03-31 repeated the failure mode of acme/pay#1, closed done
+/// on 02-01 as far as anything recorded by 03-31 shows. Asked again after
+/// the sync of 04-03, which saw a reclosure as declined on 03-30, the
+/// repeats as of 03-31 called it a repeat after a decline. Now the answer
+/// stays what was recorded by then.
+#[tokio::test]
+async fn repeats_as_of_a_past_day_ignore_a_reclosure_recorded_after_it() {
+    let mut answers = Vec::new();
+    for reclosure_seen in [false, true] {
+        let store = closed_then_reclosure_seen_later(reclosure_seen).await;
+        let r = rows(&store, "repeats", &as_of("2026-03-31")).await;
+        answers.push(pick(
+            &r,
+            &["incident", "class", "prior_items", "prior_keys"],
+        ));
+    }
+    assert_eq!(
+        answers[0],
+        ["acme/pay#9|repeat_despite_completion|1|[\"acme/pay#1\"]"]
+    );
+    assert_eq!(
+        answers[1], answers[0],
+        "the later sync changed the past day's repeats"
+    );
+}
+
 #[tokio::test]
 async fn repeats_tell_open_from_completed_earlier_items_using_history() {
     let store = seeded().await;
