@@ -24,35 +24,15 @@ periods AS (
     FROM bounds b, unnest(generate_series(b.first_start::TIMESTAMP, date_trunc(b.period, b.as_of),
                                           CASE WHEN b.period = 'week' THEN INTERVAL 7 DAY ELSE INTERVAL 1 MONTH END)) AS g(s)
 ),
--- Opened when it entered the tracked backlog, as in trends_flow
--- (tracked_since, migration 0013: its creation, or the day it was first
--- labelled when history shows it untracked before; this file counted an
--- item labelled late as open from its creation).
-scope AS (
-    SELECT a.source, a.key, coalesce(t.tracked_since, a.created_at)::TIMESTAMP AS created,
-           coalesce(nullif(trim(a.service), ''), '(none)') AS service
-    FROM items_as_of($1::DATE) a
-    CROSS JOIN p
-    LEFT JOIN tracked_since() t ON t.source = a.source AND t.key = a.key
-    WHERE a.kind = 'action_item' AND a.tracking = 'tracked' AND (p.service IS NULL OR a.service = p.service)
-),
--- Closed stretches as in trends_flow (closed_stretches, migrations 0029
--- and 0031, as recorded by the end of as_of):
--- from the close until the item was reopened or closed again, or never.
--- (This file kept its own copy of the stretches after 0029 fixed flow's:
--- an item closed again between two syncs counted two closes before its
--- reopening, and its service stood one open item short in between.)
-closed_runs AS (
-    SELECT source, key, closed::TIMESTAMP AS closed, reopened::TIMESTAMP AS reopened
-    FROM closed_stretches($1::DATE)
-),
+-- Opened, closed and reopened exactly as in trends_flow: both read
+-- backlog_events (migration 0032). This file kept its own copies of the
+-- rules once, and both were wrong: an item closed again between two syncs
+-- stood one open item short until its reopening, and an item labelled
+-- late counted as open from its creation instead of its label.
 events AS (
-    SELECT service, created AS t, 1 AS d FROM scope
-    UNION ALL
-    SELECT s.service, r.closed, -1 FROM closed_runs r JOIN scope s USING (source, key)
-    UNION ALL
-    SELECT s.service, r.reopened, 1 FROM closed_runs r JOIN scope s USING (source, key)
-    WHERE r.reopened IS NOT NULL
+    SELECT coalesce(nullif(trim(service), ''), '(none)') AS service, t,
+           CASE kind WHEN 'closed' THEN -1 ELSE 1 END AS d
+    FROM backlog_events($1::DATE, $4::VARCHAR)
 ),
 bucketed AS (
     SELECT e.service,

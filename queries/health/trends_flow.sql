@@ -11,7 +11,8 @@
 -- 0031). An item is opened when it
 -- entered the tracked backlog (tracked_since, migration 0013: its creation,
 -- or the day it was first labelled when history shows it untracked
--- before). Items: tracked action
+-- before). These rules live once, in backlog_events (migration 0032).
+-- Items: tracked action
 -- items as of the end of as_of, with their service then (items_as_of). period_end is the last day of the period. open_change:
 -- open_at_end minus the previous period's (opened - closed + reopened).
 -- incidents: tracked incidents started (started_at, else created_at) in
@@ -38,33 +39,16 @@ periods AS (
     FROM bounds b, unnest(generate_series(b.first_start::TIMESTAMP, date_trunc(b.period, b.as_of),
                                           CASE WHEN b.period = 'week' THEN INTERVAL 7 DAY ELSE INTERVAL 1 MONTH END)) AS g(s)
 ),
-snap AS (
-    SELECT * FROM items_as_of($1::DATE) WHERE tracking = 'tracked'
-),
-scope AS (
-    SELECT a.source, a.key, coalesce(t.tracked_since, a.created_at)::TIMESTAMP AS created
-    FROM snap a
-    CROSS JOIN p
-    LEFT JOIN tracked_since() t ON t.source = a.source AND t.key = a.key
-    WHERE a.kind = 'action_item' AND (p.service IS NULL OR a.service = p.service)
-),
--- Closed stretches (closed_stretches, migrations 0029 and 0031): from the
--- close until the item was reopened or closed again, or never, as recorded
--- by the end of as_of.
-scoped_runs AS (
-    SELECT r.closed::TIMESTAMP AS closed, r.reopened::TIMESTAMP AS reopened
-    FROM closed_stretches($1::DATE) r JOIN scope USING (source, key)
-),
+-- The action items' events: backlog_events (migration 0032), the one
+-- definition trends concentration reads too.
 events AS (
-    SELECT created AS t, 1 AS opened, 0 AS closed, 0 AS reopened, 0 AS incidents, NULL::VARCHAR AS level FROM scope
-    UNION ALL
-    SELECT closed, 0, 1, 0, 0, NULL FROM scoped_runs
-    UNION ALL
-    SELECT reopened, 0, 0, 1, 0, NULL FROM scoped_runs WHERE reopened IS NOT NULL
+    SELECT t, (kind = 'opened')::INT AS opened, (kind = 'closed')::INT AS closed,
+           (kind = 'reopened')::INT AS reopened, 0 AS incidents, NULL::VARCHAR AS level
+    FROM backlog_events($1::DATE, $4::VARCHAR)
     UNION ALL
     SELECT coalesce(i.started_at, i.created_at)::TIMESTAMP, 0, 0, 0, 1, coalesce(severity_level(i.severity), 'unrated')
-    FROM snap i, p
-    WHERE i.kind = 'incident' AND (p.service IS NULL OR i.service = p.service)
+    FROM items_as_of($1::DATE) i, p
+    WHERE i.kind = 'incident' AND i.tracking = 'tracked' AND (p.service IS NULL OR i.service = p.service)
 ),
 -- Everything before the first period lands in one bucket (NULL).
 bucketed AS (

@@ -219,6 +219,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0031_closed_stretches_as_of.sql"),
         before: None,
     },
+    Migration {
+        version: 32,
+        name: "0032_backlog_events.sql",
+        sql: include_str!("../../queries/migrations/0032_backlog_events.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.

@@ -373,6 +373,27 @@ async fn trends_concentration_counts_an_item_closed_again_between_syncs_once() {
     );
 }
 
+/// acme/{service}#{number} (service `service`): an open action item
+/// created on 01-05 and labelled (tracked) on 03-10.
+async fn labelled_late(store: &Store, service: &str, number: u32) {
+    store
+        .execute_batch(
+            "seed",
+            &format!(
+                "INSERT INTO history_closed (source, key, kind, tracking, container, state, service, \
+                   created_at, updated_at, content_hash, valid_from, valid_to, recorded_at) \
+                 SELECT 'gh', 'acme/{service}#{number}', 'action_item', tracking, 'acme/{service}', \
+                        'open', '{service}', TIMESTAMPTZ '2026-01-05', f::TIMESTAMPTZ, 'h', \
+                        f::TIMESTAMPTZ, t::TIMESTAMPTZ, f::TIMESTAMPTZ \
+                 FROM (VALUES ('untracked', '2026-01-05', '2026-03-10'), \
+                              ('tracked', '2026-03-10', NULL)) v(tracking, f, t)"
+            ),
+        )
+        .await
+        .unwrap();
+    crate::common::settle(store).await;
+}
+
 /// Wrong answer fixed: trends `concentration` counted an action item open
 /// from its creation, while flow counts it from when it entered the
 /// tracked backlog (tracked_since). acme/pay#2 was created on 01-05 and
@@ -381,20 +402,7 @@ async fn trends_concentration_counts_an_item_closed_again_between_syncs_once() {
 #[tokio::test]
 async fn trends_concentration_counts_an_item_labelled_late_from_its_label() {
     let store = Store::open_in_memory().unwrap();
-    store
-        .execute_batch(
-            "seed",
-            "INSERT INTO history_closed (source, key, kind, tracking, container, state, service, \
-               created_at, updated_at, content_hash, valid_from, valid_to, recorded_at) \
-             SELECT 'gh', 'acme/pay#2', 'action_item', tracking, 'acme/pay', 'open', 'pay', \
-                    TIMESTAMPTZ '2026-01-05', f::TIMESTAMPTZ, 'h', f::TIMESTAMPTZ, t::TIMESTAMPTZ, \
-                    f::TIMESTAMPTZ \
-             FROM (VALUES ('untracked', '2026-01-05', '2026-03-10'), \
-                          ('tracked', '2026-03-10', NULL)) v(tracking, f, t)",
-        )
-        .await
-        .unwrap();
-    crate::common::settle(&store).await;
+    labelled_late(&store, "pay", 2).await;
     let trends = sections(&store, "trends", &january_to_april()).await;
     let (flow, concentration) = (&trends[0].1, &trends[2].1);
     assert_eq!(
@@ -412,6 +420,45 @@ async fn trends_concentration_counts_an_item_labelled_late_from_its_label() {
     assert_eq!(
         pick(concentration, &["period_start", "open_at_end"]),
         pick(flow, &["period_start", "open_at_end"])
+    );
+}
+
+/// `backlog_events` (migration 0032) is the one definition trends flow
+/// and concentration read: each tracked action item's entry into the
+/// backlog (from its label when it was labelled late), each close, and
+/// each reopening, the stretch of an item closed again between two syncs
+/// ending at its second close; only the items of the service asked for.
+#[tokio::test]
+async fn backlog_events_give_each_items_entry_closes_and_reopenings() {
+    let store = closed_again_between_syncs().await;
+    labelled_late(&store, "web", 2).await;
+    let events = |service: &str| {
+        format!(
+            "SELECT key, service, strftime(t, '%m-%d') AS t, kind \
+             FROM backlog_events(DATE '2026-04-30', {service}) ORDER BY key, t, kind"
+        )
+    };
+    let all = store
+        .query("events", &events("NULL"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        pick(&all, &["key", "service", "t", "kind"]),
+        [
+            "acme/pay#1|pay|01-05|opened",
+            "acme/pay#1|pay|02-01|closed",
+            "acme/pay#1|pay|03-30|closed",
+            "acme/pay#1|pay|03-30|reopened",
+            "acme/web#2|web|03-10|opened",
+        ]
+    );
+    let web = store
+        .query("events", &events("'web'"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        pick(&web, &["key", "t", "kind"]),
+        ["acme/web#2|03-10|opened"]
     );
 }
 

@@ -717,11 +717,31 @@ async fn trends_flow_over_the_late_tracked_items_answers_as_tracked_since() {
         .await
         .unwrap();
     assert_eq!(got, expected);
+    // flow reads tracked_since() through backlog_events (migration 0032):
+    // the same events over 0016's macro, in a temporary copy.
+    let m0032 = include_str!("../../queries/migrations/0032_backlog_events.sql");
+    let events = &m0032[m0032.find("CREATE MACRO backlog_events(").unwrap()..];
+    assert!(events.contains("LEFT JOIN tracked_since() t"));
+    store
+        .execute_batch(
+            "backlog_events over 0016's tracked_since",
+            &events
+                .replace(
+                    "CREATE MACRO backlog_events(",
+                    "CREATE TEMP MACRO backlog_events_0016(",
+                )
+                .replace(
+                    "LEFT JOIN tracked_since() t",
+                    "LEFT JOIN tracked_since_0016() t",
+                ),
+        )
+        .await
+        .unwrap();
     let flow = include_str!("../../queries/health/trends_flow.sql");
-    assert!(flow.contains("LEFT JOIN tracked_since() t"));
+    assert!(flow.contains("FROM backlog_events($1::DATE, $4::VARCHAR)"));
     let through_macro = flow.replace(
-        "LEFT JOIN tracked_since() t",
-        "LEFT JOIN tracked_since_0016() t",
+        "FROM backlog_events($1::DATE, $4::VARCHAR)",
+        "FROM backlog_events_0016($1::DATE, $4::VARCHAR)",
     );
     for period in ["month", "week"] {
         let params = || {
