@@ -340,6 +340,10 @@ async fn generate(store: &Store, items: usize, history: usize) -> Result<(), Rep
     store
         .execute_batch("settle the history", crate::store::SETTLE_HISTORY)
         .await?;
+    // Every item its number (migration 0033), as a sync would give it.
+    store
+        .execute_batch("number the items", crate::store::ASSIGN_ITEM_IDS)
+        .await?;
     // Every version its prior_target (migration 0028), a quarter of the
     // items at a time after a checkpoint: the window over all 10M versions
     // at once, with the generated rows not yet checkpointed, ran out of

@@ -145,6 +145,22 @@ DELETE FROM history_closed WHERE valid_to IS NULL; \
 INSERT INTO history_closed SELECT * FROM history_open WHERE valid_to IS NOT NULL; \
 DELETE FROM history_open WHERE valid_to IS NOT NULL;";
 
+/// Numbers the items whose versions lack an `item_id` (migration 0033):
+/// an item keeps the number one of its versions has, else takes the next
+/// of `item_ids`. The sync, the backfill and `set_tracking` number what
+/// they write; this is for writers that put versions in directly: the
+/// bench and test seeds.
+pub const ASSIGN_ITEM_IDS: &str = "CREATE OR REPLACE TEMP TABLE recur_item_ids AS \
+SELECT source, key, max(item_id) AS item_id FROM \
+    (SELECT source, key, item_id FROM history_open UNION ALL SELECT source, key, item_id FROM history_closed) \
+GROUP BY source, key HAVING count(item_id) < count(*); \
+UPDATE recur_item_ids SET item_id = nextval('item_ids') WHERE item_id IS NULL; \
+UPDATE history_open h SET item_id = m.item_id FROM recur_item_ids m \
+WHERE h.item_id IS NULL AND h.source = m.source AND h.key = m.key; \
+UPDATE history_closed h SET item_id = m.item_id FROM recur_item_ids m \
+WHERE h.item_id IS NULL AND h.source = m.source AND h.key = m.key; \
+DROP TABLE recur_item_ids;";
+
 /// Recomputes `prior_target` (migration 0028) for every version of the
 /// items whose versions match `which` (a predicate on `h`, a row of
 /// `history_open` or `history_closed`), and writes only the values that
@@ -398,6 +414,9 @@ pub(super) fn append_staged(
             None::<DateTime<Utc>>,
             // prior_target: from the open version the merge closes.
             Value::Null,
+            // item_id: the stored item's (from the open version the merge
+            // closes), or the next number for a new item.
+            Value::Null,
         ])
         .map_err(sql("append staged item"))?;
     }
@@ -508,7 +527,7 @@ fn stage_and_merge(
         conn,
         "carry prior target dates",
         &format!(
-            "UPDATE ingest_staging s SET prior_target = {} \
+            "UPDATE ingest_staging s SET prior_target = {}, item_id = h.item_id \
              FROM history_open h \
              WHERE h.source = s.source AND h.key = s.key AND s.stored AND {changed_pred}",
             carried_prior_target("s.updated_at")
@@ -548,8 +567,10 @@ fn stage_and_merge(
         conn,
         "insert history versions",
         &format!(
-        "INSERT INTO history_open ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id, prior_target) \
-         SELECT {staged_history_cols}, s.updated_at, NULL, ?, ?, s.prior_target \
+        "INSERT INTO history_open ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id, prior_target, \
+                                   item_id) \
+         SELECT {staged_history_cols}, s.updated_at, NULL, ?, ?, s.prior_target, \
+                coalesce(s.item_id, nextval('item_ids')) \
          FROM ingest_staging s WHERE {changed_pred}"
     ),
         params![now, run_id],
@@ -639,18 +660,18 @@ pub(crate) fn set_tracking(
         Some(t) if t == tracking => return Ok(false),
         Some(_) => {}
     }
-    let prior: Value = conn
+    let (prior, item_id): (Value, Value) = conn
         .query_row(
             &format!(
-                "SELECT {} FROM history_open h WHERE source = ? AND key = ?",
+                "SELECT {}, item_id FROM history_open h WHERE source = ? AND key = ?",
                 carried_prior_target("?::TIMESTAMPTZ")
             ),
             params![now, source, key],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()
         .map_err(sql("read prior target"))?
-        .unwrap_or(Value::Null);
+        .unwrap_or((Value::Null, Value::Null));
     conn.execute(
         "INSERT INTO history_closed BY NAME SELECT * REPLACE (?::TIMESTAMPTZ AS valid_to) \
          FROM history_open WHERE source = ? AND key = ?",
@@ -670,10 +691,12 @@ pub(crate) fn set_tracking(
     .map_err(sql("update tracking"))?;
     conn.execute(
         &format!(
-            "INSERT INTO history_open ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id, prior_target) \
-             SELECT {HISTORY_COLUMNS}, ?, NULL, ?, ?, ?::DATE FROM items WHERE source = ? AND key = ?"
+            "INSERT INTO history_open ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, sync_run_id, prior_target, \
+                                       item_id) \
+             SELECT {HISTORY_COLUMNS}, ?, NULL, ?, ?, ?::DATE, coalesce(?::BIGINT, nextval('item_ids')) \
+             FROM items WHERE source = ? AND key = ?"
         ),
-        params![now, now, run_id, prior, source, key],
+        params![now, now, run_id, prior, item_id, source, key],
     )
     .map_err(sql("insert history version"))?;
     Ok(true)

@@ -225,6 +225,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0032_backlog_events.sql"),
         before: None,
     },
+    Migration {
+        version: 33,
+        name: "0033_item_ids.sql",
+        sql: include_str!("../../queries/migrations/0033_item_ids.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.

@@ -272,21 +272,33 @@ pub fn pick(r: &recur::store::QueryResult, cols: &[&str]) -> Vec<String> {
 
 /// After a test writes history versions into `history_closed` (or changes
 /// `valid_to` there or in `history_open`): moves each version into the
-/// table its `valid_to` says (`recur::store::SETTLE_HISTORY`) and gives
-/// every version its `prior_target` (`recur::store::prior_targets_sql`).
+/// table its `valid_to` says (`recur::store::SETTLE_HISTORY`), numbers
+/// the new items (`recur::store::ASSIGN_ITEM_IDS`) and gives every version
+/// its `prior_target` (`recur::store::prior_targets_sql`).
 pub async fn settle(store: &recur::store::Store) {
     store
         .execute_batch(
             "settle the history",
             &format!(
-                "{} {}",
+                "{} {} {}",
                 recur::store::SETTLE_HISTORY,
+                recur::store::ASSIGN_ITEM_IDS,
                 recur::store::prior_targets_sql("true")
             ),
         )
         .await
         .unwrap();
 }
+
+/// Counts the faults of the items' numbers (migration 0033): a version
+/// without an `item_id`, an item with two, a number on two items. Written
+/// out here so that the tests check recur's writers.
+pub const ITEM_ID_FAULTS: &str =
+    "SELECT (SELECT count(*) FROM item_history WHERE item_id IS NULL) \
+   + (SELECT count(*) FROM (SELECT source, key FROM item_history GROUP BY ALL \
+                            HAVING count(DISTINCT item_id) > 1)) \
+   + (SELECT count(*) FROM (SELECT item_id FROM item_history GROUP BY ALL \
+                            HAVING count(DISTINCT (source, key)) > 1))";
 
 /// Counts the history versions whose stored `prior_target` (migration
 /// 0028) is not what the whole history answers: the target date of the

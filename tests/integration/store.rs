@@ -834,10 +834,16 @@ async fn the_history_split_keeps_every_version_and_the_view_answers_as_the_table
     .await;
     let conn = duckdb::Connection::open(&db).unwrap();
     // Migration 0028 adds prior_target last, computed for every version.
+    // Migration 0033 then adds item_id last, every version numbered.
     let mut upgraded = texts(&conn, COLUMNS);
+    assert_eq!(upgraded.pop().unwrap(), "Text(\"item_id BIGINT\")");
     assert_eq!(upgraded.pop().unwrap(), "Text(\"prior_target DATE\")");
     assert_eq!(upgraded, columns);
     let mut upgraded = texts(&conn, COMMENTS);
+    assert!(upgraded
+        .pop()
+        .unwrap()
+        .starts_with("Text(\"item_id: The item's number"));
     assert!(upgraded
         .pop()
         .unwrap()
@@ -846,10 +852,18 @@ async fn the_history_split_keeps_every_version_and_the_view_answers_as_the_table
     assert_eq!(
         texts(
             &conn,
-            &snapshot.replace("SELECT *", "SELECT * EXCLUDE (prior_target)")
+            &snapshot.replace("SELECT *", "SELECT * EXCLUDE (prior_target, item_id)")
         ),
         before,
         "every version, every column"
+    );
+    assert_eq!(
+        texts(&conn, crate::common::ITEM_ID_FAULTS),
+        vec!["BigInt(0)"]
+    );
+    assert_eq!(
+        texts(&conn, "SELECT count(DISTINCT item_id) FROM item_history"),
+        vec!["BigInt(7)"]
     );
     assert_eq!(
         texts(&conn, crate::common::PRIOR_TARGET_DIFFERS),
