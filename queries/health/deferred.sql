@@ -12,7 +12,7 @@ SELECT a.key, a.title, a.service, a.owner, a.priority, a.lifecycle,
        m.moves, m.slip_days, m.first_target, m.last_target AS current_target,
        a.state = 'open' AND m.last_target < a.as_of AS overdue
 FROM target_moves($1::DATE) m
-JOIN items_as_of($1::DATE) a ON a.source = m.source AND a.key = m.key
+JOIN items_as_of($1::DATE) a ON a.item_id = m.item_id
 WHERE m.moves >= 2 AND a.tracking = 'tracked' AND a.kind = 'action_item'
   AND ($2::VARCHAR IS NULL OR a.service = $2::VARCHAR)
 ORDER BY m.moves DESC, m.slip_days DESC, a.key, a.source

@@ -23,7 +23,7 @@ judged AS (
            coalesce(t.past_targets, 0) AS deadlines_missed, coalesce(t.moves, 0) AS deferrals,
            coalesce(r.n, 0) AS repeat_incidents
     FROM open_items o
-    LEFT JOIN target_moves($1::DATE) t ON t.source = o.source AND t.key = o.key
+    LEFT JOIN target_moves($1::DATE) t ON t.item_id = o.item_id
     LEFT JOIN repeats r ON r.source = o.source AND r.key = o.key
 )
 SELECT * EXCLUDE (source),

@@ -231,6 +231,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0033_item_ids.sql"),
         before: None,
     },
+    Migration {
+        version: 34,
+        name: "0034_history_by_item_id.sql",
+        sql: include_str!("../../queries/migrations/0034_history_by_item_id.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.
