@@ -108,7 +108,8 @@ SELECT * FROM (
            owner, priority, service, team, incident_ref, risk_ref, item_type, effect, target_v AS target_date,
            blocked_by, evidence, created_at, vf AS updated_at,
            CASE WHEN is_closed THEN coalesce(CASE WHEN v < $1::BIGINT - 2 THEN vf END, closed_at::TIMESTAMP) END AS closed_at,
-           'x' AS content_hash, vf AS valid_from, vt AS valid_to, vf AS recorded_at, risk_rationale, theme, effort
+           'x' AS content_hash, vf AS valid_from, vt AS valid_to, vf AS recorded_at, risk_rationale, theme, effort,
+           item_id
     FROM (
         SELECT a.*, v.v, (closed_at IS NOT NULL AND v.v >= n - 2) OR (hash(a.key) % 25 = 0 AND v.v = 3) AS is_closed,
                -- One item in five moved its target date two weeks later
@@ -117,7 +118,8 @@ SELECT * FROM (
                     ELSE a.target_date END AS target_v,
                bench_version_start(a.created_at, a.closed_at, abandoned, v.v, n) AS vf,
                CASE WHEN v.v + 1 < n THEN bench_version_start(a.created_at, a.closed_at, abandoned, v.v + 1, n) END AS vt
-        FROM (SELECT *, hash(key, 8) % 10 = 0 AS abandoned FROM items) a, range($1::BIGINT) v(v), (SELECT $1::DOUBLE AS n)
+        FROM (SELECT *, hash(key, 8) % 10 = 0 AS abandoned, rowid + 1 AS item_id FROM items) a,
+             range($1::BIGINT) v(v), (SELECT $1::DOUBLE AS n)
         WHERE a.kind = 'action_item'
     )
     WHERE vf >= $2::TIMESTAMP AND vf < $3::TIMESTAMP
@@ -125,7 +127,7 @@ SELECT * FROM (
     -- One version for each incident and risk, from its creation.
     SELECT * EXCLUDE (number, external_id, url, body, sections, links, problems, raw, first_seen_at,
                       last_synced_at, activity_at, history_from),
-           created_at AS valid_from, created_at AS recorded_at
+           created_at AS valid_from, created_at AS recorded_at, rowid + 1 AS item_id
     FROM items
     WHERE kind IN ('incident', 'risk')
       AND created_at::TIMESTAMP >= $2::TIMESTAMP AND created_at::TIMESTAMP < $3::TIMESTAMP
@@ -340,9 +342,28 @@ async fn generate(store: &Store, items: usize, history: usize) -> Result<(), Rep
     store
         .execute_batch("settle the history", crate::store::SETTLE_HISTORY)
         .await?;
-    // Every item its number (migration 0033), as a sync would give it.
+    // Every item its number (migration 0033) is its row's in `items`, one
+    // more than its rowid, given as the versions were generated (numbering
+    // the 10M versions afterwards ran out of memory at 512MB); the sequence
+    // then starts after the last, as if a sync had handed them out.
+    let last = store
+        .query(
+            "last item number",
+            "SELECT max(item_id) FROM history_open",
+            Vec::new(),
+        )
+        .await?
+        .rows[0][0]
+        .as_i64()
+        .unwrap_or(0);
     store
-        .execute_batch("number the items", crate::store::ASSIGN_ITEM_IDS)
+        .execute_batch(
+            "start the item numbers after the bench's",
+            &format!(
+                "DROP SEQUENCE item_ids; CREATE SEQUENCE item_ids START {};",
+                last + 1
+            ),
+        )
         .await?;
     // Every version its prior_target (migration 0028), a quarter of the
     // items at a time after a checkpoint: the window over all 10M versions
@@ -424,7 +445,13 @@ mod tests {
                            AND r < (SELECT max(r) FROM ho WHERE kind = 'action_item') \
                            AND r > (SELECT min(r) FROM ho WHERE kind = 'action_item')), \
                         (SELECT count(*) FROM history_open WHERE valid_to IS NOT NULL) \
-                          + (SELECT count(*) FROM history_closed WHERE valid_to IS NULL)",
+                          + (SELECT count(*) FROM history_closed WHERE valid_to IS NULL), \
+                        (SELECT count(*) FROM (SELECT source, key FROM item_history GROUP BY ALL \
+                                               HAVING count(item_id) < count(*) \
+                                                   OR count(DISTINCT item_id) > 1)) \
+                          + (SELECT count(*) FROM (SELECT item_id FROM item_history GROUP BY ALL \
+                                                   HAVING count(DISTINCT key) > 1)), \
+                        (SELECT nextval('item_ids') > max(item_id) FROM item_history)",
                 Vec::new(),
             )
             .await
@@ -447,6 +474,8 @@ mod tests {
             row[6], 0,
             "open versions in history_open, closed ones in history_closed"
         );
+        assert_eq!(row[7], 0, "an item without one number of its own");
+        assert_eq!(row[8], true, "the next item number is a new one");
         store.close().await;
     }
 

@@ -148,8 +148,9 @@ DELETE FROM history_open WHERE valid_to IS NOT NULL;";
 /// Numbers the items whose versions lack an `item_id` (migration 0033):
 /// an item keeps the number one of its versions has, else takes the next
 /// of `item_ids`. The sync, the backfill and `set_tracking` number what
-/// they write; this is for writers that put versions in directly: the
-/// bench and test seeds.
+/// they write, and the bench as it generates; this is for test seeds that
+/// put versions in directly (over 10M generated versions at once it ran
+/// out of memory at 512MB).
 pub const ASSIGN_ITEM_IDS: &str = "CREATE OR REPLACE TEMP TABLE recur_item_ids AS \
 SELECT source, key, max(item_id) AS item_id FROM \
     (SELECT source, key, item_id FROM history_open UNION ALL SELECT source, key, item_id FROM history_closed) \
