@@ -469,16 +469,16 @@ impl Store {
                     &format!(
                         "INSERT INTO history_closed ({HISTORY_COLUMNS}, valid_from, valid_to, recorded_at, \
                          sync_run_id, origin, body_fields_known, item_id) \
-                         WITH firsts AS (SELECT key, min(valid_from) AS t FROM item_history \
+                         WITH firsts AS (SELECT key, min(valid_from) AS t, any_value(item_id) AS item_id \
+                                         FROM item_history \
                                          WHERE source = ? AND origin = 'sync' \
                                            AND key IN (SELECT key FROM ingest_staging) \
                                          GROUP BY key) \
                          SELECT {cols}, s.updated_at, \
                                 coalesce(lead(s.updated_at) OVER (PARTITION BY s.key ORDER BY s.updated_at), f.t), \
-                                ?, NULL, 'backfill', ?, o.item_id \
+                                ?, NULL, 'backfill', ?, f.item_id \
                          FROM ingest_staging s \
                          JOIN items i ON i.source = s.source AND i.key = s.key \
-                         JOIN history_open o ON o.source = s.source AND o.key = s.key \
                          JOIN firsts f ON f.key = s.key \
                          WHERE s.updated_at < f.t"
                     ),
