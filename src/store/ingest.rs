@@ -162,6 +162,18 @@ UPDATE history_closed h SET item_id = m.item_id FROM recur_item_ids m \
 WHERE h.item_id IS NULL AND h.source = m.source AND h.key = m.key; \
 DROP TABLE recur_item_ids;";
 
+/// Counts the faults of the items' numbers (migration 0033): a version
+/// without an `item_id`, an item with two, a number on two items. Every
+/// writer that numbers versions (the sync, the backfill, `set_tracking`,
+/// the bench's generator) is tested against it; 0 means one number per
+/// item and one item per number.
+pub const ITEM_ID_FAULTS: &str =
+    "SELECT (SELECT count(*) FROM item_history WHERE item_id IS NULL) \
+   + (SELECT count(*) FROM (SELECT source, key FROM item_history GROUP BY ALL \
+                            HAVING count(DISTINCT item_id) > 1)) \
+   + (SELECT count(*) FROM (SELECT item_id FROM item_history GROUP BY ALL \
+                            HAVING count(DISTINCT (source, key)) > 1))";
+
 /// Recomputes `prior_target` (migration 0028) for every version of the
 /// items whose versions match `which` (a predicate on `h`, a row of
 /// `history_open` or `history_closed`), and writes only the values that

@@ -27,7 +27,9 @@ use duckdb::{AccessMode, Config, Connection};
 pub use backfill::{BackfillProgress, BackfillTodo, ContainerPlan};
 pub use cycles::CycleRow;
 pub use export::{ExportFormat, Exported, PUBLIC_TABLES};
-pub use ingest::{prior_targets_sql, IngestStats, ItemRow, ASSIGN_ITEM_IDS, SETTLE_HISTORY};
+pub use ingest::{
+    prior_targets_sql, IngestStats, ItemRow, ASSIGN_ITEM_IDS, ITEM_ID_FAULTS, SETTLE_HISTORY,
+};
 pub use lock::{LockError, WriterLock};
 pub use migrate::{migrate_to, Migration, MIGRATIONS};
 pub use query::{QueryResult, RowSink};

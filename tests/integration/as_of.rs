@@ -329,7 +329,7 @@ async fn every_report_as_of_a_past_day_is_unchanged_by_later_edits() {
              (SELECT 1 FROM item_history n WHERE n.source = h.source AND n.key = h.key \
               AND n.valid_from = h.valid_to)",
         ),
-        ("a fault in the items' numbers", crate::common::ITEM_ID_FAULTS),
+        ("a fault in the items' numbers", recur::store::ITEM_ID_FAULTS),
         (
             "history_from not the first version",
             "SELECT count(*) FROM items i WHERE history_from IS DISTINCT FROM \

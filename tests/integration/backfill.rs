@@ -290,7 +290,7 @@ async fn one_sync_with_backfill_answers_past_days_like_a_sync_after_every_edit()
         0
     );
     // The rebuilt versions carry their item's number (migration 0033).
-    assert_eq!(scalar(&once_db, crate::common::ITEM_ID_FAULTS).await, 0);
+    assert_eq!(scalar(&once_db, recur::store::ITEM_ID_FAULTS).await, 0);
     assert_eq!(
         scalar(
             &once_db,

@@ -290,16 +290,6 @@ pub async fn settle(store: &recur::store::Store) {
         .unwrap();
 }
 
-/// Counts the faults of the items' numbers (migration 0033): a version
-/// without an `item_id`, an item with two, a number on two items. Written
-/// out here so that the tests check recur's writers.
-pub const ITEM_ID_FAULTS: &str =
-    "SELECT (SELECT count(*) FROM item_history WHERE item_id IS NULL) \
-   + (SELECT count(*) FROM (SELECT source, key FROM item_history GROUP BY ALL \
-                            HAVING count(DISTINCT item_id) > 1)) \
-   + (SELECT count(*) FROM (SELECT item_id FROM item_history GROUP BY ALL \
-                            HAVING count(DISTINCT (source, key)) > 1))";
-
 /// Counts the history versions whose stored `prior_target` (migration
 /// 0028) is not what the whole history answers: the target date of the
 /// latest earlier version (by `valid_from`) of an action item, dated and

@@ -384,7 +384,7 @@ async fn full_sync_reconciles_deleted_and_transferred_issues() {
         2
     );
     // Each a number of its own, its new versions too (migration 0033).
-    assert_eq!(scalar(&db, crate::common::ITEM_ID_FAULTS).await, 0);
+    assert_eq!(scalar(&db, recur::store::ITEM_ID_FAULTS).await, 0);
 }
 
 #[tokio::test]

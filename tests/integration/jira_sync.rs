@@ -226,7 +226,7 @@ async fn edits_label_removals_deletions_and_moves_are_reflected() {
     assert_eq!(t[0][1], moved.as_str());
     // Each item a number of its own through the edits, the unlabelling,
     // the deletion and the move (migration 0033).
-    assert_eq!(scalar(&db, crate::common::ITEM_ID_FAULTS).await, 0);
+    assert_eq!(scalar(&db, recur::store::ITEM_ID_FAULTS).await, 0);
     assert_eq!(
         scalar(&db, "SELECT count(DISTINCT item_id) FROM item_history").await,
         scalar(&db, "SELECT count(*) FROM items").await

@@ -858,7 +858,7 @@ async fn the_history_split_keeps_every_version_and_the_view_answers_as_the_table
         "every version, every column"
     );
     assert_eq!(
-        texts(&conn, crate::common::ITEM_ID_FAULTS),
+        texts(&conn, recur::store::ITEM_ID_FAULTS),
         vec!["BigInt(0)"]
     );
     assert_eq!(
