@@ -7,9 +7,11 @@
 -- version before's; moving a date earlier is not a deferral. slip_days adds
 -- up the days of the moves. Tracked action items as they stood then
 -- (items_as_of), open or not (lifecycle says which); overdue: open and past
--- the current target. Most moves first, then the longest slip.
+-- the current target. Most moves first, then the longest slip. slip_days
+-- is a BIGINT (a sum is a HUGEINT), so the answer is read by column
+-- (store::query).
 SELECT a.key, a.title, a.service, a.owner, a.priority, a.lifecycle,
-       m.moves, m.slip_days, m.first_target, m.last_target AS current_target,
+       m.moves, m.slip_days::BIGINT AS slip_days, m.first_target, m.last_target AS current_target,
        a.state = 'open' AND m.last_target < a.as_of AS overdue
 FROM target_moves($1::DATE) m
 JOIN items_as_of($1::DATE) a ON a.item_id = m.item_id
