@@ -107,6 +107,10 @@ pub struct RowWriter {
     keys: Option<Vec<String>>,
     columns: Vec<String>,
     table: Option<comfy_table::Table>,
+    /// JSON: the row being written. Serialised here and written out once:
+    /// serde_json writes each token and escaped run separately, and
+    /// through `&mut dyn Write` every one of those was a call.
+    line: Vec<u8>,
 }
 
 impl RowWriter {
@@ -118,6 +122,7 @@ impl RowWriter {
             keys: None,
             columns: Vec::new(),
             table: None,
+            line: Vec::new(),
         }
     }
 
@@ -161,28 +166,31 @@ impl RowWriter {
         self.rows += 1;
         match self.format {
             Format::Json => {
+                let line = &mut self.line;
+                line.clear();
                 if !first {
-                    out.write_all(b",")?;
+                    line.push(b',');
                 }
                 match &self.keys {
                     Some(keys) => {
-                        out.write_all(b"{")?;
+                        line.push(b'{');
                         for (j, (k, v)) in keys.iter().zip(values.iter()).enumerate() {
                             if j > 0 {
-                                out.write_all(b",")?;
+                                line.push(b',');
                             }
-                            out.write_all(k.as_bytes())?;
-                            out.write_all(b":")?;
-                            serde_json::to_writer(&mut *out, v)?;
+                            line.extend_from_slice(k.as_bytes());
+                            line.push(b':');
+                            serde_json::to_writer(&mut *line, v)?;
                         }
-                        out.write_all(b"}")
+                        line.push(b'}');
                     }
                     None => {
                         let object: serde_json::Map<String, serde_json::Value> =
                             self.columns.iter().cloned().zip(values.drain(..)).collect();
-                        Ok(serde_json::to_writer(&mut *out, &object)?)
+                        serde_json::to_writer(&mut *line, &object)?;
                     }
                 }
+                out.write_all(line)
             }
             Format::Csv => write_csv_row(out, values),
             Format::Table => {
