@@ -79,10 +79,6 @@ impl Store {
         let (what, text) = (what.to_string(), text.to_string());
         self.call(move |conn| {
             let mut stmt = conn.prepare(&text).map_err(sql(what.clone()))?;
-            let write = |source| StoreError::Io {
-                what: format!("writing the answer of {what}"),
-                source,
-            };
             let batches = stmt
                 .stream_arrow(duckdb::params_from_iter(params.iter()))
                 .map_err(sql(what.clone()))?;
@@ -92,7 +88,7 @@ impl Store {
                 .iter()
                 .map(|f| f.name().clone())
                 .collect();
-            sink.columns(&names).map_err(write)?;
+            sink.columns(&names).map_err(sink_error(&what))?;
             if batches
                 .get_schema()
                 .fields()
@@ -107,6 +103,14 @@ impl Store {
             Ok(sink)
         })
         .await
+    }
+}
+
+/// The error of a sink that could not take the answer of `what`.
+fn sink_error(what: &str) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        what: format!("writing the answer of {what}"),
+        source,
     }
 }
 
@@ -128,10 +132,7 @@ fn read_by_column<S: RowSink>(
         for r in 0..batch.num_rows() {
             values.clear();
             values.extend(columns.iter_mut().map(|c| std::mem::take(&mut c[r])));
-            sink.row(&mut values).map_err(|source| StoreError::Io {
-                what: format!("writing the answer of {what}"),
-                source,
-            })?;
+            sink.row(&mut values).map_err(sink_error(what))?;
         }
     }
     Ok(())
@@ -153,10 +154,7 @@ fn read_by_cell<S: RowSink>(
             let v: Value = row.get(i).map_err(sql(what.to_string()))?;
             values.push(to_json(v));
         }
-        sink.row(&mut values).map_err(|source| StoreError::Io {
-            what: format!("writing the answer of {what}"),
-            source,
-        })?;
+        sink.row(&mut values).map_err(sink_error(what))?;
     }
     Ok(())
 }
@@ -474,6 +472,46 @@ mod tests {
             serde_json::Value::Null,
             "NaN has no JSON number"
         );
+    }
+
+    /// A sink that refuses its third row.
+    struct Refusing(usize);
+
+    impl RowSink for Refusing {
+        fn columns(&mut self, _: &[String]) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn row(&mut self, _: &mut Vec<serde_json::Value>) -> std::io::Result<()> {
+            self.0 += 1;
+            if self.0 == 3 {
+                return Err(std::io::Error::other("disk full"));
+            }
+            Ok(())
+        }
+    }
+
+    /// A sink's error stops the answer, by column and by cell, and comes
+    /// back naming what was being written.
+    #[tokio::test]
+    async fn a_sink_that_fails_stops_the_answer_either_way() {
+        let store = crate::store::Store::open_in_memory().unwrap();
+        for text in [
+            "SELECT i FROM range(10000) r(i)",
+            "SELECT i::DECIMAL(10, 2) AS d FROM range(10000) r(i)",
+        ] {
+            match store
+                .query_each("the test", text, Vec::new(), Refusing(0))
+                .await
+            {
+                Err(StoreError::Io { what, source }) => {
+                    assert_eq!(what, "writing the answer of the test", "{text}");
+                    assert_eq!(source.to_string(), "disk full");
+                }
+                Err(e) => panic!("{text}: {e}"),
+                Ok(s) => panic!("{text}: went on to row {}", s.0),
+            }
+        }
+        store.close().await;
     }
 
     /// The types DuckDB gives one Arrow shape (HUGEINT and DECIMAL) and the
