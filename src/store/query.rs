@@ -8,7 +8,7 @@ use duckdb::arrow::array::{
     TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
     TimestampSecondArray, UInt16Array, UInt32Array, UInt64Array, UInt8Array,
 };
-use duckdb::arrow::datatypes::{DataType, TimeUnit as ArrowUnit};
+use duckdb::arrow::datatypes::{DataType, Schema, TimeUnit as ArrowUnit};
 use duckdb::types::{TimeUnit, Value};
 use serde::Serialize;
 
@@ -82,19 +82,10 @@ impl Store {
             let batches = stmt
                 .stream_arrow(duckdb::params_from_iter(params.iter()))
                 .map_err(sql(what.clone()))?;
-            let names: Vec<String> = batches
-                .get_schema()
-                .fields()
-                .iter()
-                .map(|f| f.name().clone())
-                .collect();
+            let schema = batches.get_schema();
+            let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
             sink.columns(&names).map_err(sink_error(&what))?;
-            if batches
-                .get_schema()
-                .fields()
-                .iter()
-                .all(|f| by_column(f.data_type()))
-            {
+            if reads_by_column(&schema) {
                 read_by_column(batches, &mut sink, &what)?;
             } else {
                 drop(batches);
@@ -126,7 +117,8 @@ fn read_by_column<S: RowSink>(
 ) -> Result<(), StoreError> {
     let mut values = Vec::new();
     for batch in batches {
-        let batch = batch.map_err(sql(what.to_string()))?;
+        // The context is built on failure only: `sql` takes it owned.
+        let batch = batch.map_err(|e| sql(what)(e))?;
         let mut columns: Vec<Vec<serde_json::Value>> =
             batch.columns().iter().map(column_json).collect();
         for r in 0..batch.num_rows() {
@@ -148,15 +140,21 @@ fn read_by_cell<S: RowSink>(
 ) -> Result<(), StoreError> {
     let mut rows = stmt.raw_query();
     let mut values = Vec::with_capacity(width);
-    while let Some(row) = rows.next().map_err(sql(what.to_string()))? {
+    while let Some(row) = rows.next().map_err(|e| sql(what)(e))? {
         values.clear();
         for i in 0..width {
-            let v: Value = row.get(i).map_err(sql(what.to_string()))?;
+            let v: Value = row.get(i).map_err(|e| sql(what)(e))?;
             values.push(to_json(v));
         }
         sink.row(&mut values).map_err(sink_error(what))?;
     }
     Ok(())
+}
+
+/// Whether an answer of this schema is read by column: every column's
+/// type is one [`by_column`] accepts.
+fn reads_by_column(schema: &Schema) -> bool {
+    schema.fields().iter().all(|f| by_column(f.data_type()))
 }
 
 /// Whether [`column_json`] converts an Arrow column of this type: the
@@ -409,12 +407,7 @@ mod tests {
         let by_col = {
             let mut stmt = conn.prepare(text).unwrap();
             let batches = stmt.stream_arrow([]).unwrap();
-            let fast = batches
-                .get_schema()
-                .fields()
-                .iter()
-                .all(|f| by_column(f.data_type()));
-            fast.then(|| {
+            reads_by_column(&batches.get_schema()).then(|| {
                 let mut out = QueryResult::default();
                 read_by_column(batches, &mut out, "test").unwrap();
                 out
