@@ -121,6 +121,11 @@ pub struct FieldMap {
 }
 
 impl FieldMap {
+    /// Whether some heading is read from the field `id`.
+    pub fn reads(&self, id: &str) -> bool {
+        self.by_heading.iter().any(|(_, i)| i == id)
+    }
+
     /// The field ids to ask for, each once.
     pub fn ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = Vec::new();

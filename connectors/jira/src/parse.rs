@@ -101,17 +101,140 @@ fn repair_surrogates(raw: &str) -> String {
     out
 }
 
-fn read_json(raw: &str) -> Result<Value, String> {
-    match serde_json::from_str::<Value>(raw) {
+fn read_json(raw: &str, links: bool) -> Result<Value, String> {
+    match skim(raw, links) {
         Ok(v) => Ok(v),
         Err(e) => {
             let repaired = repair_surrogates(raw);
             if repaired != raw {
-                serde_json::from_str(&repaired).map_err(|e| e.to_string())
+                skim(&repaired, links).map_err(|e| e.to_string())
             } else {
                 Err(e.to_string())
             }
         }
+    }
+}
+
+/// An issue's JSON as a [`Value`], less what [`parse_issue`] never reads:
+/// of each issue link, the linked issue's fields (its summary, status,
+/// priority and type, with their icons). Those were most of an issue's
+/// bytes in a search page, and building them as values, then dropping
+/// them, took a fifth of a Jira sync's parse-side CPU. Everything read is
+/// read exactly as a whole `Value`: the same numbers and strings, the last
+/// of a repeated key winning, a broken escape failing the read (so the
+/// caller repairs it and reads again). What is skipped is only checked to
+/// be JSON. With `links` false (a section is read from `issuelinks`, and
+/// renders the links whole), nothing is skipped.
+fn skim(raw: &str, links: bool) -> Result<Value, serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(raw);
+    let v = if links {
+        Skim::Issue.deserialize(&mut de)?
+    } else {
+        Value::deserialize(&mut de)?
+    };
+    de.end()?;
+    Ok(v)
+}
+
+/// Where [`skim`] is in an issue: each level keeps what the mapping reads
+/// of it. A value of another JSON type than the level expects becomes
+/// `null`: the mapping reads none of it (it asks an object for keys, an
+/// array for elements, and gets nothing from anything else).
+#[derive(Clone, Copy)]
+enum Skim {
+    /// The issue: `fields` skimmed, the rest whole.
+    Issue,
+    /// Its fields: `issuelinks` skimmed, the rest whole.
+    Fields,
+    /// `issuelinks`: each link skimmed.
+    Links,
+    /// One link: the linked issue on either side skimmed, the rest whole.
+    Link,
+    /// The linked issue: its key only.
+    Linked,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Skim {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Skim {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let inner = match (self, key.as_str()) {
+                (Skim::Issue, "fields") => Some(Skim::Fields),
+                (Skim::Fields, "issuelinks") => Some(Skim::Links),
+                (Skim::Link, "outwardIssue" | "inwardIssue") => Some(Skim::Linked),
+                (Skim::Linked, "key") => None,
+                (Skim::Linked, _) => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+                (Skim::Links, _) => {
+                    // An object where the links' array belongs: not read.
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+                _ => None,
+            };
+            let value = match inner {
+                Some(seed) => map.next_value_seed(seed)?,
+                None => map.next_value::<Value>()?,
+            };
+            out.insert(key, value);
+        }
+        Ok(match self {
+            Skim::Links => Value::Null,
+            _ => Value::Object(out),
+        })
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        if let Skim::Links = self {
+            let mut links = Vec::new();
+            while let Some(link) = seq.next_element_seed(Skim::Link)? {
+                links.push(link);
+            }
+            return Ok(Value::Array(links));
+        }
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
     }
 }
 
@@ -188,7 +311,13 @@ pub fn tracker_status(
 /// `fields.updated`. Everything else is optional: a missing `id` falls back
 /// to the key, a missing status category to "closed iff resolved".
 pub fn parse_issue(raw: &str, ctx: &MapCtx<'_>) -> Result<Item, String> {
-    let v = read_json(raw)?;
+    map_issue(raw, ctx, !ctx.fields.reads("issuelinks"))
+}
+
+/// [`parse_issue`], reading the linked issues' fields or not (see
+/// [`skim`]); the answer is the same either way.
+fn map_issue(raw: &str, ctx: &MapCtx<'_>, skim_links: bool) -> Result<Item, String> {
+    let v = read_json(raw, skim_links)?;
     let key = str_at(&v, &["key"]).ok_or("no key")?.to_string();
     let number = key_number(&key).ok_or_else(|| format!("key {key:?} has no number"))?;
     let empty = Map::new();
@@ -681,6 +810,95 @@ mod tests {
         assert_eq!(page.items[2].assignee.as_deref(), Some("Person A"));
         assert_eq!(page.items[0].external_id, "TEST-1");
         assert_eq!(page.items[1].labels, vec!["critical", "feature"]);
+    }
+
+    /// Regression for skimming the linked issues' fields: the mapping
+    /// reads the same item, or fails with the same reason, as when it read
+    /// the whole issue as a `Value`. Over the recorded issues and search
+    /// pages, and over links written to trip the skim: links and sides of
+    /// every JSON type, repeated keys (the last wins), broken surrogates in
+    /// what is skipped and in what is read, `issuelinks` that is not an
+    /// array, `fields` that is not an object, and a section read from
+    /// `issuelinks` itself (then nothing is skipped).
+    #[test]
+    fn skimming_the_linked_issues_maps_what_reading_them_whole_maps() {
+        let ours = FieldMap::default();
+        let reads_links = FieldMap {
+            by_heading: vec![("Blocked by".into(), "issuelinks".into())],
+        };
+        assert!(reads_links.reads("issuelinks") && !ours.reads("issuelinks"));
+        let mut issues: Vec<String> = Vec::new();
+        for name in [
+            "issue.real.json",
+            "get-issue.spec-example.json",
+            "issue.enriched.constructed.json",
+        ] {
+            issues.push(fixture(name));
+        }
+        for name in [
+            "search-jql.page1.json",
+            "search-jql.page2.json",
+            "search-jql.jira-cli.json",
+            "search-jql.spec-example.json",
+            "search-legacy-startAt.spec-example.json",
+        ] {
+            let body = fixture(name);
+            let env: Envelope = serde_json::from_str(&body).unwrap();
+            issues.extend(
+                env.issues
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|i| i.get().to_string()),
+            );
+        }
+        let head = r#""id":"10","key":"OPS-10","fields":{"created":"2025-01-01T00:00:00.000+0000","updated":"2025-01-02T00:00:00.000+0000","summary":"s","#;
+        let links = [
+            r#"[{"id":"1","type":{"name":"Blocks","inward":"is blocked by","outward":"blocks"},"outwardIssue":{"id":"2","key":"OPS-2","fields":{"summary":"x \ud800 y","status":{"name":"Done","iconUrl":"http://i"},"priority":{"name":"High"}}}}]"#,
+            r#"[{"type":{"name":"Relates"},"inwardIssue":{"key":"OPS-3","key":"OPS-4","fields":[1,2,{"a":null}]}},{"type":"odd","outwardIssue":"OPS-5"},17,null,"x",[{"key":"OPS-6"}],{"outwardIssue":{"key":""}},{"outwardIssue":{"key":5}},{"inwardIssue":{"fields":{}}}]"#,
+            r#"[{"type":{"name":"Blocks \ud800"},"outwardIssue":{"key":"OPS-7"}}]"#,
+            r#"[{"type":{"name":"Blocks"},"outwardIssue":{"key":"OPS-\ud800"}}]"#,
+            r#"[{"type":{"name":"Blocks"},"outwardIssue":{"key":"OPS-8"},"outwardIssue":{"key":"OPS-9"}}]"#,
+            r#"[{"outwardIssue":{"key":"OPS-11","fields":{"summary":"\ud83e\udd80 ok"}}}]"#,
+            r#"{"outwardIssue":{"key":"OPS-12"}}"#,
+            r#""OPS-13""#,
+            r#"null"#,
+            r#"[]"#,
+        ];
+        for l in links {
+            issues.push(format!(
+                r#"{{{head}"issuelinks":{l},"parent":{{"key":"OPS-1"}}}}}}"#
+            ));
+            issues.push(format!(r#"{{{head}"issuelinks":{l},"issuelinks":[{{"outwardIssue":{{"key":"OPS-14"}}}}]}}}}"#));
+        }
+        issues.push(format!(
+            r#"{{{head}"issuelinks":[{{"outwardIssue":{{"key":"OPS-15"}}}}]}},"fields":7}}"#
+        ));
+        issues.push(r#"{"key":"OPS-16","fields":"none"}"#.into());
+        issues.push("[1,2]".into());
+        issues.push("17".into());
+        issues.push(format!(
+            r#"{{{head}"issuelinks":[{{"outwardIssue":{{"key":"OPS-17"}}}}]}}"#
+        ));
+        issues.push(format!(r#"{{{head}"issuelinks":[{{"outwardIssue":{{"key":"OPS-18","fields":{{"a":[1,}}}}}}]}}}}"#));
+        let mut linked = 0;
+        for raw in &issues {
+            for map in [&ours, &reads_links] {
+                let ctx = MapCtx {
+                    site: &site(),
+                    fields: map,
+                };
+                let whole = map_issue(raw, &ctx, false);
+                assert_eq!(parse_issue(raw, &ctx), whole, "{raw}");
+                if !map.reads("issuelinks") {
+                    assert_eq!(map_issue(raw, &ctx, true), whole, "{raw}");
+                }
+                if let Ok(item) = &whole {
+                    linked += item.links.len();
+                }
+            }
+        }
+        // The links above were read, not all dropped alike.
+        assert!(linked >= 20, "{linked} links");
     }
 
     #[test]
