@@ -178,12 +178,9 @@ impl<'de> serde::de::Visitor<'de> for Skim {
                 (Skim::Fields, "issuelinks") => Some(Skim::Links),
                 (Skim::Link, "outwardIssue" | "inwardIssue") => Some(Skim::Linked),
                 (Skim::Linked, "key") => None,
-                (Skim::Linked, _) => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                    continue;
-                }
-                (Skim::Links, _) => {
-                    // An object where the links' array belongs: not read.
+                // The linked issue's other keys, and an object where the
+                // links' array belongs: not read.
+                (Skim::Linked | Skim::Links, _) => {
                     map.next_value::<serde::de::IgnoredAny>()?;
                     continue;
                 }
