@@ -21,7 +21,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use recur_core::normalize::LabelRules;
-use recur_core::{Connector, ConnectorError, Listing, Page, PageRequest, Probe, RateLimit};
+use recur_core::{
+    Connector, ConnectorError, Fetched, Listing, Page, PageRequest, Probe, RateLimit,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::retry::{Attempt, Before, BoxFuture, Retry, RetryError, Tally};
@@ -362,8 +364,15 @@ impl Ctx<'_> {
 
     /// Walks every full listing, then (for a reconcile) looks up the tracked
     /// items the listings did not show.
+    ///
+    /// The next page is asked for before this one is mapped and stored
+    /// (see [`recur_core::Fetched`]): the tracker prepares it meanwhile.
+    /// One request is ahead at most, and the cursor stored with a page
+    /// still names the page after it, so a kill loses no more than before.
     async fn full_pass(&mut self, container: &str, cursor: &mut Cursor) -> Result<(), SyncError> {
         let mut trail = Trail::default();
+        // The answer to `req` of the next turn, asked for ahead.
+        let mut ahead: Option<Ahead> = None;
         loop {
             let Some(pass) = cursor.full.as_mut() else {
                 return Ok(());
@@ -375,17 +384,41 @@ impl Ctx<'_> {
                 .next
                 .take()
                 .unwrap_or_else(|| self.job.connector.first_page(container, &listing));
-            trail.visit(self.source(), &req)?;
-            let page = self.fetch(&req).await?;
+            let fetched = match ahead.take() {
+                Some(answer) => self.settle_ahead(answer)?,
+                None => {
+                    trail.visit(self.source(), &req)?;
+                    self.fetch_unmapped(&req).await?
+                }
+            };
             let pass = cursor.full.as_mut().expect("checked above");
-            match page.next.clone() {
-                Some(next) => pass.next = Some(next),
+            match fetched.next() {
+                Some(next) => pass.next = Some(next.clone()),
                 None => {
                     pass.remaining.remove(0);
                     pass.next = None;
                 }
             }
-            self.ingest(container, page, cursor).await?;
+            // What the next turn asks for: the same choice as its `req`.
+            let next = pass.next.clone().or_else(|| {
+                pass.remaining
+                    .first()
+                    .map(|l| self.job.connector.first_page(container, l))
+            });
+            let Some(next) = next else {
+                self.ingest(container, fetched.map(), cursor).await?;
+                continue;
+            };
+            trail.visit(self.source(), &next)?;
+            // Polled first, so the request is on its way before the page
+            // is mapped.
+            let asked = fetch_ahead(self.job, self.shutdown.clone(), self.last_rate, next);
+            let (answer, stored) = tokio::join!(asked, async {
+                let page = fetched.map();
+                self.ingest(container, page, cursor).await
+            });
+            stored?;
+            ahead = Some(answer);
         }
         let pass = cursor.full.clone().expect("full pass present");
         if pass.reconcile {
@@ -603,18 +636,38 @@ impl Ctx<'_> {
         self.settle().await
     }
 
-    async fn fetch(&mut self, req: &PageRequest) -> Result<Page, SyncError> {
+    /// A page with its entries left to map ([`recur_core::Fetched`]).
+    async fn fetch_unmapped(&mut self, req: &PageRequest) -> Result<Fetched, SyncError> {
         let r = req.clone();
-        let page = self
+        let fetched = self
             .with_retries(move |c| {
                 let r = r.clone();
-                Box::pin(async move { c.fetch_page(&r).await })
+                Box::pin(async move { c.fetch_unmapped(&r).await })
             })
             .await?;
-        if page.rate.is_some() {
-            self.last_rate = page.rate;
+        if fetched.rate().is_some() {
+            self.last_rate = fetched.rate();
         }
-        Ok(page)
+        Ok(fetched)
+    }
+
+    /// Counts a page asked for ahead ([`fetch_ahead`]) as [`Ctx::fetch`]
+    /// counts its own.
+    fn settle_ahead(&mut self, answer: Ahead) -> Result<Fetched, SyncError> {
+        self.stats.retries += u64::from(answer.tally.retries);
+        self.stats.waited_ms += answer.tally.waited.as_millis() as u64;
+        self.last_rate = answer.last_rate;
+        let fetched = answer.fetched?;
+        if fetched.rate().is_some() {
+            self.last_rate = fetched.rate();
+        }
+        Ok(fetched)
+    }
+
+    /// A page, mapped: the incremental listing chooses its next request
+    /// by the entries' newest time.
+    async fn fetch(&mut self, req: &PageRequest) -> Result<Page, SyncError> {
+        Ok(self.fetch_unmapped(req).await?.map())
     }
 
     /// Runs one request with the shared policy: wait out rate limits (the
@@ -640,6 +693,45 @@ impl Ctx<'_> {
         self.stats.retries += u64::from(tally.retries);
         self.stats.waited_ms += tally.waited.as_millis() as u64;
         result
+    }
+}
+
+/// A page asked for ahead, with what its retries counted.
+struct Ahead {
+    fetched: Result<Fetched, SyncError>,
+    /// The rate budget after the call ([`fetch_with_retries`] clears it
+    /// once it waited for the reset).
+    last_rate: Option<RateLimit>,
+    tally: Tally,
+}
+
+/// Asks for `req` under the shared policy, as [`Ctx::fetch`] does, while
+/// the caller goes on with the page before: it borrows only the job, so it
+/// can run beside the sync's own work on the page ([`Ctx::full_pass`]).
+async fn fetch_ahead(
+    job: &SyncJob<'_>,
+    shutdown: Shutdown,
+    mut last_rate: Option<RateLimit>,
+    req: PageRequest,
+) -> Ahead {
+    let mut tally = Tally::default();
+    let fetched = fetch_with_retries(
+        job.connector,
+        job.settings,
+        job.sleeper,
+        &shutdown,
+        &mut last_rate,
+        &mut tally,
+        move |c| {
+            let r = req.clone();
+            Box::pin(async move { c.fetch_unmapped(&r).await })
+        },
+    )
+    .await;
+    Ahead {
+        fetched,
+        last_rate,
+        tally,
     }
 }
 
@@ -740,5 +832,196 @@ impl From<RetryError> for SyncError {
             }
             RetryError::Interrupted => SyncError::Interrupted,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use async_trait::async_trait;
+    use recur_core::{Check, EventsPage, EventsRequest, Item, LogShape, StatusRules};
+
+    use super::*;
+    use crate::shutdown::{no_shutdown, TokioSleeper};
+    use crate::store::OpenMode;
+
+    /// A tracker of one repository whose full listing has `pages` pages
+    /// (`/p0`, `/p1`, …, empty) and whose incremental listing is empty; it
+    /// records when each page is asked for and when it is mapped.
+    struct Recorder {
+        pages: usize,
+        /// A page that fails (not retryable).
+        broken: Option<usize>,
+        log: Arc<Mutex<Vec<String>>>,
+        sent: AtomicU64,
+    }
+
+    impl Recorder {
+        fn new(pages: usize, broken: Option<usize>) -> Self {
+            Recorder {
+                pages,
+                broken,
+                log: Arc::default(),
+                sent: AtomicU64::new(0),
+            }
+        }
+
+        fn log(&self) -> Vec<String> {
+            self.log.lock().unwrap().clone()
+        }
+    }
+
+    fn request(url: &str, listing: Listing) -> PageRequest {
+        PageRequest {
+            container: "acme/x".into(),
+            listing,
+            url: url.into(),
+            token: None,
+            etag: None,
+        }
+    }
+
+    #[async_trait]
+    impl Connector for Recorder {
+        fn source_name(&self) -> &str {
+            "fake"
+        }
+        fn requests_sent(&self) -> u64 {
+            self.sent.load(Ordering::Relaxed)
+        }
+        async fn containers(&self) -> Result<Vec<String>, ConnectorError> {
+            Ok(vec!["acme/x".into()])
+        }
+        fn full_listings(&self, _: &str) -> Vec<Listing> {
+            vec![Listing::Tracked]
+        }
+        fn first_page(&self, _: &str, listing: &Listing) -> PageRequest {
+            match listing {
+                Listing::Since { .. } => request("/since", listing.clone()),
+                _ => request("/p0", listing.clone()),
+            }
+        }
+        async fn fetch_page(&self, req: &PageRequest) -> Result<Page, ConnectorError> {
+            Ok(self.fetch_unmapped(req).await?.map())
+        }
+        async fn fetch_unmapped(&self, req: &PageRequest) -> Result<Fetched, ConnectorError> {
+            self.sent.fetch_add(1, Ordering::Relaxed);
+            self.log.lock().unwrap().push(format!("asked {}", req.url));
+            let Some(n) = req
+                .url
+                .strip_prefix("/p")
+                .and_then(|n| n.parse::<usize>().ok())
+            else {
+                return Ok(Fetched::mapped(Page::default()));
+            };
+            if self.broken == Some(n) {
+                return Err(ConnectorError::Protocol {
+                    source_name: "fake".into(),
+                    message: format!("page {n} is broken"),
+                });
+            }
+            let head = Page {
+                next: (n + 1 < self.pages)
+                    .then(|| request(&format!("/p{}", n + 1), req.listing.clone())),
+                ..Page::default()
+            };
+            let log = self.log.clone();
+            Ok(Fetched::unmapped(head, move || {
+                log.lock().unwrap().push(format!("mapped /p{n}"));
+                Page::default()
+            }))
+        }
+        async fn probe(&self, _: &str) -> Result<Probe, ConnectorError> {
+            unreachable!("a first sync looks nothing up")
+        }
+        fn log_shape(&self) -> LogShape {
+            unreachable!("no backfill here")
+        }
+        async fn prepare_log(&self) -> Result<(), ConnectorError> {
+            unreachable!("no backfill here")
+        }
+        async fn events_page(&self, _: &EventsRequest) -> Result<EventsPage, ConnectorError> {
+            unreachable!("no backfill here")
+        }
+        fn item_from_raw(&self, _: &str, _: &str) -> Option<Item> {
+            None
+        }
+        async fn preflight(&self, _: bool) -> Vec<Check> {
+            Vec::new()
+        }
+        fn status_rules(&self, _: &[String]) -> StatusRules {
+            unreachable!("no rewinding here")
+        }
+    }
+
+    /// A first sync from `connector` into a new file (kept in the
+    /// returned directory, the store open on it).
+    async fn first_sync(
+        connector: &Recorder,
+    ) -> (Result<SyncReport, SyncError>, Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.duckdb"), OpenMode::ReadWrite, "256MB")
+            .await
+            .unwrap();
+        let rules = LabelRules::default();
+        let settings = SyncSettings::default();
+        let report = SyncJob {
+            store: &store,
+            connector,
+            rules: &rules,
+            settings: &settings,
+            sleeper: &TokioSleeper,
+            full: false,
+            on_page: None,
+            clock: crate::clock::Clock::at(Utc::now()),
+        }
+        .run(no_shutdown())
+        .await;
+        (report, store, dir)
+    }
+
+    #[tokio::test]
+    async fn the_next_page_is_asked_for_before_this_one_is_mapped() {
+        let tracker = Recorder::new(3, None);
+        let (report, _store, _dir) = first_sync(&tracker).await;
+        let report = report.unwrap();
+        assert_eq!(
+            tracker.log(),
+            [
+                "asked /p0",
+                "asked /p1",
+                "mapped /p0",
+                "asked /p2",
+                "mapped /p1",
+                "mapped /p2",
+                "asked /since",
+            ]
+        );
+        // Each page once: asking ahead adds no request.
+        assert_eq!(report.stats.api_requests, 4);
+    }
+
+    #[tokio::test]
+    async fn a_page_asked_for_ahead_that_fails_leaves_the_cursor_on_it() {
+        let tracker = Recorder::new(4, Some(2));
+        let (report, store, _dir) = first_sync(&tracker).await;
+        let err = report.unwrap_err();
+        assert!(err.to_string().contains("page 2 is broken"), "{err}");
+        // Asked for while /p1 was stored; /p1 was stored whole all the same.
+        assert_eq!(
+            tracker.log(),
+            [
+                "asked /p0",
+                "asked /p1",
+                "mapped /p0",
+                "asked /p2",
+                "mapped /p1"
+            ]
+        );
+        let cursor = store.cursor("fake", "acme/x").await.unwrap().unwrap();
+        assert_eq!(cursor["full"]["next"]["url"], "/p2", "{cursor}");
+        assert_eq!(cursor["initial_done"], false, "{cursor}");
     }
 }

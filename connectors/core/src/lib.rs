@@ -8,6 +8,7 @@
 //! Connectors turn API pages into records and nothing more: scheduling,
 //! retries, rate-limit waits and storage belong to the caller.
 
+pub mod fetched;
 pub mod history;
 pub mod net;
 pub mod normalize;
@@ -20,6 +21,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use fetched::{Entries, Fetched};
 pub use history::{rewind, Change, ItemEvent, PastVersion};
 pub use write::{
     markdown_escape, render_markdown, render_wiki, set_form_section, wiki_escape, Block,
@@ -381,6 +383,16 @@ pub trait Connector: Send + Sync {
 
     /// Fetches one page.
     async fn fetch_page(&self, request: &PageRequest) -> Result<Page, ConnectorError>;
+
+    /// Fetches one page as [`Connector::fetch_page`] does, but may leave
+    /// its entries to be mapped by the caller ([`Fetched::map`]), after it
+    /// has asked for the next page. Whatever can fail (the status, a body
+    /// that is not the listing's JSON) fails here, inside the caller's
+    /// retries; mapping cannot fail (an entry that does not map is a
+    /// malformed entry of the page). By default the page comes mapped.
+    async fn fetch_unmapped(&self, request: &PageRequest) -> Result<Fetched, ConnectorError> {
+        self.fetch_page(request).await.map(Fetched::mapped)
+    }
 
     /// Looks one item up by key (reconciliation of items missing from listings).
     async fn probe(&self, key: &str) -> Result<Probe, ConnectorError>;

@@ -38,7 +38,7 @@ use chrono::SecondsFormat;
 use http::StatusCode;
 use octocrab::Octocrab;
 use recur_core::{
-    Connector, ConnectorError, EventsPage, EventsRequest, Item, Listing, LogShape, Page,
+    Connector, ConnectorError, EventsPage, EventsRequest, Fetched, Item, Listing, LogShape, Page,
     PageRequest, Probe,
 };
 
@@ -476,34 +476,44 @@ impl Connector for GithubConnector {
     }
 
     async fn fetch_page(&self, req: &PageRequest) -> Result<Page, ConnectorError> {
+        Ok(self.fetch_unmapped(req).await?.map())
+    }
+
+    async fn fetch_unmapped(&self, req: &PageRequest) -> Result<Fetched, ConnectorError> {
         let a = self.get(&req.url, req.etag.as_deref()).await?;
         let rate = rate_limit(&a.headers);
         if a.status == StatusCode::NOT_MODIFIED {
-            return Ok(Page {
+            return Ok(Fetched::mapped(Page {
                 not_modified: true,
                 etag: req.etag.clone(),
                 rate,
                 ..Page::default()
-            });
+            }));
         }
         if a.status != StatusCode::OK {
             return Err(self.error_for(&req.url, &format!("repository {}", req.container), &a));
         }
-        let mut page = parse::parse_page(&self.cfg.name, &req.container, &a.body)?;
-        page.rate = rate;
-        page.etag = a
-            .headers
-            .get(http::header::ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        page.next = parse_link_next(&a.headers).map(|url| PageRequest {
-            container: req.container.clone(),
-            listing: req.listing.clone(),
-            url,
-            token: None,
-            etag: None,
-        });
-        Ok(page)
+        let head = Page {
+            rate,
+            etag: a
+                .headers
+                .get(http::header::ETAG)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            next: parse_link_next(&a.headers).map(|url| PageRequest {
+                container: req.container.clone(),
+                listing: req.listing.clone(),
+                url,
+                token: None,
+                etag: None,
+            }),
+            ..Page::default()
+        };
+        let entries = parse::read_page(&self.cfg.name, &req.container, a.body.into())?;
+        let container = req.container.clone();
+        Ok(Fetched::unmapped(head, move || {
+            parse::map_entries(&container, entries.iter())
+        }))
     }
 
     fn log_shape(&self) -> LogShape {

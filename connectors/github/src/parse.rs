@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use http::HeaderMap;
-use recur_core::{ConnectorError, Item, Malformed, Page, State};
+use recur_core::{ConnectorError, Entries, Item, Malformed, Page, State};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -210,21 +210,49 @@ pub fn parse_issue(container: &str, raw: &str) -> Result<Option<Item>, String> {
     }))
 }
 
-/// Maps a list page. Entries that are not issues are reported, not dropped.
+/// Reads and maps an issue list the way a sync does ([`read_page`], then
+/// [`map_entries`]): the tests' way in.
+#[cfg(test)]
 pub(crate) fn parse_page(
     source: &str,
     container: &str,
     body: &[u8],
 ) -> Result<Page, ConnectorError> {
+    let entries = read_page(source, container, body.to_vec())?;
+    Ok(map_entries(container, entries.iter()))
+}
+
+/// Reads an issue list into its entries, kept with the body to be mapped
+/// later ([`map_entries`]); only a body that is not a JSON array fails.
+pub(crate) fn read_page(
+    source: &str,
+    container: &str,
+    body: Vec<u8>,
+) -> Result<Entries, ConnectorError> {
+    Entries::read(body, |b| Ok(((), read_list(source, container, b)?))).map(|((), e)| e)
+}
+
+/// The entries of an issue list, as the text of each.
+fn read_list<'b>(
+    source: &str,
+    container: &str,
+    body: &'b [u8],
+) -> Result<Vec<&'b str>, ConnectorError> {
     let entries: Vec<&RawValue> =
         serde_json::from_slice(body).map_err(|e| ConnectorError::Transient {
             source_name: source.to_string(),
             status: Some(200),
             message: format!("malformed JSON in the issue list of {container}: {e}"),
         })?;
+    Ok(entries.into_iter().map(RawValue::get).collect())
+}
+
+/// Maps an issue list's entries. Entries that are not issues are
+/// reported, not dropped; `newest` counts pull requests and malformed
+/// entries too.
+pub(crate) fn map_entries<'e>(container: &str, entries: impl IntoIterator<Item = &'e str>) -> Page {
     let mut page = Page::default();
-    for (pos, entry) in entries.into_iter().enumerate() {
-        let raw = entry.get();
+    for (pos, raw) in entries.into_iter().enumerate() {
         let (is_pr, updated) = entry_facts(raw);
         if updated > page.newest {
             page.newest = updated;
@@ -250,7 +278,7 @@ pub(crate) fn parse_page(
             }
         }
     }
-    Ok(page)
+    page
 }
 
 /// Maps a single-issue answer.

@@ -57,8 +57,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use recur_core::{
-    Connector, ConnectorError, EventsPage, EventsRequest, Item, Listing, LogShape, Page,
-    PageRequest, Probe,
+    Connector, ConnectorError, Entries, EventsPage, EventsRequest, Fetched, Item, Listing,
+    LogShape, Page, PageRequest, Probe,
 };
 use reqwest::Method;
 
@@ -69,7 +69,7 @@ pub use write::render_adf;
 
 use fields::FieldMap;
 use http::rate_limit;
-use parse::{error_message, map_issues, Envelope, MapCtx};
+use parse::{error_message, map_entries, Envelope, MapCtx};
 
 /// The container name used when a custom JQL filter replaces projects.
 pub const JQL_CONTAINER: &str = "jql";
@@ -360,6 +360,10 @@ impl Connector for JiraConnector {
     }
 
     async fn fetch_page(&self, req: &PageRequest) -> Result<Page, ConnectorError> {
+        Ok(self.fetch_unmapped(req).await?.map())
+    }
+
+    async fn fetch_unmapped(&self, req: &PageRequest) -> Result<Fetched, ConnectorError> {
         let map = if matches!(req.listing, Listing::Keys) {
             None
         } else if let Some(m) = self.current_fields() {
@@ -368,10 +372,10 @@ impl Connector for JiraConnector {
             // This call's one request goes to the field list; the same page
             // is asked for next.
             self.load_fields().await?;
-            return Ok(Page {
+            return Ok(Fetched::mapped(Page {
                 next: Some(req.clone()),
                 ..Page::default()
-            });
+            }));
         };
         let url = self.endpoint(self.search_path())?;
         let body = self.search_body(req, map.as_deref())?;
@@ -384,29 +388,43 @@ impl Connector for JiraConnector {
             status: Some(200),
             message,
         };
-        let env: Envelope = serde_json::from_slice(&a.body).map_err(|e| {
-            transient(format!(
-                "malformed search answer for {}: {e}: {}",
-                req.container,
-                error_message(&a.body)
-            ))
+        let rate = rate_limit(&a.headers);
+        // The envelope is read here, inside the caller's retries (a broken
+        // answer is retried); the issues are mapped by the caller, after it
+        // asked for the next page.
+        let (next, entries) = Entries::read(a.body, |body| {
+            let env: Envelope = serde_json::from_slice(body).map_err(|e| {
+                transient(format!(
+                    "malformed search answer for {}: {e}: {}",
+                    req.container,
+                    error_message(body)
+                ))
+            })?;
+            let Some(issues) = env.issues.as_deref() else {
+                return Err(transient(format!(
+                    "search answer for {} has no issues: {}",
+                    req.container,
+                    error_message(body)
+                )));
+            };
+            let next = self.next_request(req, &env, issues.len())?;
+            Ok((next, issues.iter().map(|r| r.get()).collect()))
         })?;
-        let Some(issues) = env.issues.as_deref() else {
-            return Err(transient(format!(
-                "search answer for {} has no issues: {}",
-                req.container,
-                error_message(&a.body)
-            )));
+        let head = Page {
+            rate,
+            next,
+            ..Page::default()
         };
-        let empty = FieldMap::default();
-        let ctx = MapCtx {
-            site: &self.site,
-            fields: map.as_deref().unwrap_or(&empty),
-        };
-        let mut page = map_issues(issues, &req.container, &ctx);
-        page.rate = rate_limit(&a.headers);
-        page.next = self.next_request(req, &env, issues.len())?;
-        Ok(page)
+        let site = self.site.clone();
+        let container = req.container.clone();
+        Ok(Fetched::unmapped(head, move || {
+            let empty = FieldMap::default();
+            let ctx = MapCtx {
+                site: &site,
+                fields: map.as_deref().unwrap_or(&empty),
+            };
+            map_entries(entries.iter(), &container, &ctx)
+        }))
     }
 
     fn log_shape(&self) -> LogShape {

@@ -481,11 +481,21 @@ fn entry_facts(raw: &str) -> (Option<String>, Option<DateTime<Utc>>) {
     }
 }
 
-/// Maps a page of raw issues; `newest` counts malformed entries too.
+/// Maps a page of raw issues ([`map_entries`]).
+#[cfg(test)]
 pub fn map_issues(issues: &[&RawValue], container: &str, ctx: &MapCtx<'_>) -> Page {
+    map_entries(issues.iter().map(|r| r.get()), container, ctx)
+}
+
+/// Maps a page's issues, the JSON text of each; `newest` counts malformed
+/// entries too.
+pub fn map_entries<'e>(
+    issues: impl IntoIterator<Item = &'e str>,
+    container: &str,
+    ctx: &MapCtx<'_>,
+) -> Page {
     let mut page = Page::default();
-    for (pos, entry) in issues.iter().enumerate() {
-        let raw = entry.get();
+    for (pos, raw) in issues.into_iter().enumerate() {
         match parse_issue(raw, ctx) {
             Ok(item) => {
                 if Some(item.updated_at) > page.newest {
