@@ -1,8 +1,10 @@
 //! History backfill's storage: the change-log events of each item
 //! (`item_events`), the progress of fetching them (`backfill_items`,
-//! `backfill_containers`, each page's events and cursor in one
+//! `backfill_containers`, a batch of pages' events and cursors in one
 //! transaction), and the rebuilt versions written into `item_history` with
 //! `origin = 'backfill'` before the item's first synced version.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use duckdb::params;
@@ -42,7 +44,8 @@ pub struct ContainerPlan {
     pub done: bool,
 }
 
-/// One page's worth of progress, stored with its events.
+/// One page's worth of progress, stored with its events (several pages'
+/// at once: [`Store::backfill_pages`]).
 #[derive(Debug, Clone, Default)]
 pub struct BackfillProgress {
     /// Items whose state changes: (key, `fetching` or `fetched`, cursor).
@@ -51,6 +54,57 @@ pub struct BackfillProgress {
     pub item_requests: Option<(String, u64)>,
     /// A container listing's page: (container, next cursor, done, requests).
     pub container: Option<(String, Option<String>, bool, u64)>,
+}
+
+/// Several pages' progress as it stands after the last: per item its last
+/// state and cursor and the requests of all, per container its last
+/// cursor and the requests of all, each in the order first seen.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Progress {
+    items: Vec<(String, &'static str, Option<String>)>,
+    item_requests: Vec<(String, u64)>,
+    containers: Vec<(String, Option<String>, bool, u64)>,
+}
+
+impl Progress {
+    fn of(pages: Vec<BackfillProgress>) -> Progress {
+        fn slot<T>(list: &mut Vec<T>, at: &mut HashMap<String, usize>, key: &str, new: T) -> usize {
+            *at.entry(key.to_string()).or_insert_with(|| {
+                list.push(new);
+                list.len() - 1
+            })
+        }
+        let mut out = Progress::default();
+        let (mut items, mut requests, mut containers) =
+            (HashMap::new(), HashMap::new(), HashMap::new());
+        for page in pages {
+            for (key, state, cursor) in page.items {
+                let i = slot(&mut out.items, &mut items, &key, (key.clone(), state, None));
+                out.items[i].1 = state;
+                out.items[i].2 = cursor;
+            }
+            if let Some((key, n)) = page.item_requests {
+                let i = slot(
+                    &mut out.item_requests,
+                    &mut requests,
+                    &key,
+                    (key.clone(), 0),
+                );
+                out.item_requests[i].1 += n;
+            }
+            if let Some((container, cursor, done, n)) = page.container {
+                let i = slot(
+                    &mut out.containers,
+                    &mut containers,
+                    &container,
+                    (container.clone(), None, false, 0),
+                );
+                let c = &mut out.containers[i];
+                (c.1, c.2, c.3) = (cursor, done, c.3 + n);
+            }
+        }
+        out
+    }
 }
 
 impl Store {
@@ -207,13 +261,14 @@ impl Store {
         .await
     }
 
-    /// Stores one log page: its events (those of `keep` items only, for a
-    /// container listing) and the progress it makes, in one transaction.
-    pub async fn backfill_page(
+    /// Stores log pages: their events and the progress they make, in one
+    /// transaction (a kill loses them all or none; their cursors are in
+    /// the progress, so a rerun asks for them again).
+    pub async fn backfill_pages(
         &self,
         source: &str,
         events: Vec<ItemEvent>,
-        progress: BackfillProgress,
+        pages: Vec<BackfillProgress>,
     ) -> Result<(), StoreError> {
         self.check_writable()?;
         let source = source.to_string();
@@ -257,12 +312,17 @@ impl Store {
                 tx.execute("DELETE FROM events_staging", [])
                     .map_err(sql("empty event staging"))?;
             }
-            // One statement for every item the page settles (a container
+            let progress = Progress::of(pages);
+            // One statement for every item the pages settle (a container
             // listing's last page settles all of the container's).
             if !progress.items.is_empty() {
                 use duckdb::types::Value;
                 let keys = Value::List(
-                    progress.items.iter().map(|i| Value::Text(i.0.clone())).collect(),
+                    progress
+                        .items
+                        .iter()
+                        .map(|i| Value::Text(i.0.clone()))
+                        .collect(),
                 );
                 let states = Value::List(
                     progress
@@ -289,14 +349,22 @@ impl Store {
                 )
                 .map_err(sql("record item progress"))?;
             }
-            if let Some((key, n)) = &progress.item_requests {
+            if !progress.item_requests.is_empty() {
+                use duckdb::types::Value;
+                let (keys, counts): (Vec<Value>, Vec<Value>) = progress
+                    .item_requests
+                    .iter()
+                    .map(|(k, n)| (Value::Text(k.clone()), Value::BigInt(*n as i64)))
+                    .unzip();
                 tx.execute(
-                    "UPDATE backfill_items SET requests = requests + ? WHERE source = ? AND key = ?",
-                    params![*n as i64, source, key],
+                    "UPDATE backfill_items SET requests = requests + t.n \
+                     FROM (SELECT unnest(?::VARCHAR[]) AS k, unnest(?::BIGINT[]) AS n) t \
+                     WHERE backfill_items.source = ? AND backfill_items.key = t.k",
+                    params![Value::List(keys), Value::List(counts), source],
                 )
                 .map_err(sql("count item requests"))?;
             }
-            if let Some((container, cursor, done, n)) = &progress.container {
+            for (container, cursor, done, n) in &progress.containers {
                 tx.execute(
                     "UPDATE backfill_containers SET cursor = ?, done = ?, requests = requests + ?, \
                      updated_at = ? WHERE source = ? AND container = ?",
@@ -530,6 +598,62 @@ fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
 
 #[cfg(test)]
 mod tests {
+    use super::{BackfillProgress, Progress};
+
+    fn item(key: &str, state: &'static str, cursor: Option<&str>) -> BackfillProgress {
+        BackfillProgress {
+            items: vec![(key.into(), state, cursor.map(Into::into))],
+            item_requests: Some((key.into(), 1)),
+            container: None,
+        }
+    }
+
+    fn container(cursor: Option<&str>, done: bool, keys: &[&str]) -> BackfillProgress {
+        BackfillProgress {
+            items: keys
+                .iter()
+                .map(|k| (k.to_string(), "fetched", None))
+                .collect(),
+            item_requests: None,
+            container: Some(("acme/x".into(), cursor.map(Into::into), done, 1)),
+        }
+    }
+
+    #[test]
+    fn a_batch_of_pages_leaves_each_item_and_container_as_its_last_page_did() {
+        // Per-item listings: an item's pages in turn, another item between.
+        let got = Progress::of(vec![
+            item("a#1", "fetching", Some("p2")),
+            item("a#2", "fetched", None),
+            item("a#1", "fetching", Some("p3")),
+            item("a#1", "fetched", None),
+        ]);
+        assert_eq!(
+            got.items,
+            [
+                ("a#1".to_string(), "fetched", None),
+                ("a#2".to_string(), "fetched", None)
+            ]
+        );
+        assert_eq!(
+            got.item_requests,
+            [("a#1".to_string(), 3), ("a#2".to_string(), 1)]
+        );
+        assert!(got.containers.is_empty());
+
+        // A repository listing: its cursor moves on, the last page settles
+        // every item; requests add up.
+        let got = Progress::of(vec![
+            container(Some("c2"), false, &[]),
+            container(Some("c3"), false, &[]),
+            container(None, true, &["a#1", "a#2"]),
+        ]);
+        assert_eq!(got.containers, [("acme/x".to_string(), None, true, 3)]);
+        assert_eq!(got.items.len(), 2);
+        assert!(got.item_requests.is_empty());
+        assert_eq!(Progress::of(Vec::new()), Progress::default());
+    }
+
     #[test]
     fn duckdb_timestamps_read_back() {
         assert!(super::parse_ts("2025-01-02 03:04:05.123+00").is_some());
