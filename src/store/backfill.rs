@@ -56,6 +56,10 @@ pub struct BackfillProgress {
     pub container: Option<(String, Option<String>, bool, u64)>,
 }
 
+/// Items, and JSON, per step of [`Store::backfill_status_samples`].
+const SAMPLE_ROWS: usize = 2000;
+const SAMPLE_BYTES: usize = 16 << 20;
+
 /// Several pages' progress as it stands after the last: per item its last
 /// state and cursor and the requests of all, per container its last
 /// cursor and the requests of all, each in the order first seen.
@@ -412,23 +416,77 @@ impl Store {
     /// (`{"fields":{"status":{"name","statusCategory":{"key"}}}}`): what
     /// rewinding needs to learn each status's category, without reading
     /// every item's JSON into memory. Empty for GitHub.
+    ///
+    /// The JSON is read here, in steps of at most [`SAMPLE_ROWS`] items and
+    /// [`SAMPLE_BYTES`] of it, not by DuckDB's JSON functions: they take
+    /// about ten times the JSON they read in memory, per vector of rows,
+    /// and ran a 16,323-issue Jira backfill out of the sync's 128MB at
+    /// every run. An item whose JSON does not read teaches nothing (the
+    /// SQL functions failed the whole backfill on it).
     pub async fn backfill_status_samples(&self, source: &str) -> Result<Vec<String>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Issue {
+            fields: Option<Fields>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Fields {
+            status: Option<Status>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Status {
+            name: Option<String>,
+            #[serde(rename = "statusCategory")]
+            category: Option<Category>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Category {
+            key: Option<String>,
+        }
         let source = source.to_string();
         self.call(move |conn| {
+            let steps = super::rowid_steps(
+                conn,
+                "SELECT rowid, strlen(raw) FROM items WHERE source = ? ORDER BY rowid",
+                params![source],
+                SAMPLE_ROWS,
+                SAMPLE_BYTES,
+            )
+            .map_err(sql("measure stored JSON"))?;
+            // Only Jira issues name a status category.
             let mut stmt = conn
                 .prepare(
-                    "SELECT DISTINCT json_object('fields', json_object('status', json_object( \
-                         'name', json_extract_string(raw, '$.fields.status.name'), \
-                         'statusCategory', json_object('key', \
-                             json_extract_string(raw, '$.fields.status.statusCategory.key')))))::VARCHAR \
-                     FROM items WHERE source = ? \
-                       AND json_extract_string(raw, '$.fields.status.name') IS NOT NULL",
+                    "SELECT raw FROM items WHERE source = ? AND rowid >= ? AND rowid < ? \
+                     AND contains(raw, '\"statusCategory\"')",
                 )
                 .map_err(sql("prepare status samples"))?;
-            let rows = stmt
-                .query_map(params![source], |r| r.get::<_, String>(0))
-                .map_err(sql("read status samples"))?;
-            rows.map(|r| r.map_err(sql("read status sample"))).collect()
+            let mut statuses = std::collections::BTreeSet::new();
+            for (from, to, _) in steps {
+                let rows = stmt
+                    .query_map(params![source, from, to], |r| r.get::<_, String>(0))
+                    .map_err(sql("read status samples"))?;
+                for raw in rows {
+                    let raw = raw.map_err(sql("read status sample"))?;
+                    let Ok(issue) = serde_json::from_str::<Issue>(&raw) else {
+                        continue;
+                    };
+                    if let Some(Status {
+                        name: Some(name),
+                        category,
+                    }) = issue.fields.and_then(|f| f.status)
+                    {
+                        statuses.insert((name, category.and_then(|c| c.key)));
+                    }
+                }
+            }
+            Ok(statuses
+                .into_iter()
+                .map(|(name, key)| {
+                    serde_json::json!({
+                        "fields": {"status": {"name": name, "statusCategory": {"key": key}}}
+                    })
+                    .to_string()
+                })
+                .collect())
         })
         .await
     }
@@ -652,6 +710,58 @@ mod tests {
         assert_eq!(got.items.len(), 2);
         assert!(got.item_requests.is_empty());
         assert_eq!(Progress::of(Vec::new()), Progress::default());
+    }
+
+    /// Regression: over every stored issue at once, the samples' JSON
+    /// reading ran a 16,323-issue Jira backfill out of the sync's memory
+    /// cap (128MB), at every run. Here 20,000 issues of 9 KB under 64MB,
+    /// and one cut short, which teaches nothing instead of failing.
+    #[tokio::test]
+    async fn status_samples_of_many_large_issues_fit_under_the_sync_memory_cap() {
+        use crate::store::{OpenMode, Store};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.duckdb"), OpenMode::ReadWrite, "512MB")
+            .await
+            .unwrap();
+        store
+            .execute_batch(
+                "issues",
+                "INSERT INTO items (source, key, kind, tracking, container, state, created_at, \
+                     updated_at, content_hash, first_seen_at, last_synced_at, raw) \
+                 SELECT 'jira', 'OPS-' || i, 'action_item', 'tracked', 'OPS', 'open', \
+                        now(), now(), md5(i::VARCHAR), now(), now(), \
+                        '{\"key\":\"OPS-' || i || '\",\"fields\":{\"status\":{\"name\":\"' || \
+                        ['To Do', 'In Progress', 'Closed'][i % 3 + 1] || \
+                        '\",\"statusCategory\":{\"key\":\"' || ['new', 'indeterminate', 'done'][i % 3 + 1] || \
+                        '\"}},\"description\":\"' || repeat(md5(i::VARCHAR), 280) || '\"}}' \
+                 FROM range(20000) t(i); \
+                 INSERT INTO items (source, key, kind, tracking, container, state, created_at, \
+                     updated_at, content_hash, first_seen_at, last_synced_at, raw) \
+                 VALUES ('gh', 'a/b#1', 'action_item', 'tracked', 'a/b', 'open', now(), now(), \
+                         'h', now(), now(), '{\"number\":1}'), \
+                        ('jira', 'OPS-X', 'action_item', 'tracked', 'OPS', 'open', now(), now(), \
+                         'h', now(), now(), '{\"fields\":{\"status\":{\"name\":\"Cut\",\"statusCategory\"'); \
+                 CHECKPOINT",
+            )
+            .await
+            .unwrap();
+        // As a sync runs it (see app::as_merges): one worker, capped.
+        store.set_threads(1).await.unwrap();
+        assert!(store.cap_memory(64 << 20).await.unwrap());
+        let samples = store.backfill_status_samples("jira").await.unwrap();
+        assert_eq!(
+            samples,
+            [
+                r#"{"fields":{"status":{"name":"Closed","statusCategory":{"key":"done"}}}}"#,
+                r#"{"fields":{"status":{"name":"In Progress","statusCategory":{"key":"indeterminate"}}}}"#,
+                r#"{"fields":{"status":{"name":"To Do","statusCategory":{"key":"new"}}}}"#,
+            ]
+        );
+        assert!(store
+            .backfill_status_samples("gh")
+            .await
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

@@ -324,31 +324,14 @@ fn copy_raw_in_steps(conn: &mut Connection) -> Result<(), StoreError> {
     )
     .map_err(sql("add the zstd column of items.raw"))?;
     // The steps' rowid ranges, from the sizes of what is left to copy.
-    let mut steps: Vec<(i64, i64, usize)> = Vec::new();
-    {
-        let mut stmt = conn
-            .prepare("SELECT rowid, strlen(raw) FROM items WHERE raw_zstd IS NULL ORDER BY rowid")
-            .map_err(sql("measure raw JSON"))?;
-        let sizes = stmt
-            .query_map([], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as usize))
-            })
-            .map_err(sql("measure raw JSON"))?;
-        let (mut start, mut rows, mut bytes) = (None, 0, 0);
-        for size in sizes {
-            let (rowid, len) = size.map_err(sql("measure raw JSON"))?;
-            let first = *start.get_or_insert(rowid);
-            rows += 1;
-            bytes += len;
-            if rows >= COPY_ROWS || bytes >= COPY_BYTES {
-                steps.push((first, rowid + 1, bytes));
-                (start, rows, bytes) = (None, 0, 0);
-            }
-        }
-        if let Some(first) = start {
-            steps.push((first, i64::MAX, bytes));
-        }
-    }
+    let steps = super::rowid_steps(
+        conn,
+        "SELECT rowid, strlen(raw) FROM items WHERE raw_zstd IS NULL ORDER BY rowid",
+        [],
+        COPY_ROWS,
+        COPY_BYTES,
+    )
+    .map_err(sql("measure raw JSON"))?;
     let mut unflushed = 0;
     for (from, to, bytes) in steps {
         let tx = conn.transaction().map_err(sql("begin copying raw JSON"))?;

@@ -339,6 +339,44 @@ impl<R> Queued<R> {
     }
 }
 
+/// Rowid ranges `[from, to)` over the rows `sizes` lists (`rowid` and a
+/// size in bytes, in rowid order), each of at most `max_rows` rows and
+/// `max_bytes` bytes (a row larger alone is a range of its own), with the
+/// bytes of each; the last range is open-ended. For work over every row's
+/// long text (the raw JSON) that DuckDB cannot do in one statement within
+/// its memory limit.
+pub(crate) fn rowid_steps(
+    conn: &Connection,
+    sizes: &str,
+    params: impl duckdb::Params,
+    max_rows: usize,
+    max_bytes: usize,
+) -> duckdb::Result<Vec<(i64, i64, usize)>> {
+    let mut steps = Vec::new();
+    let mut stmt = conn.prepare(sizes)?;
+    let rows = stmt.query_map(params, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<i64>>(1)?.unwrap_or(0) as usize,
+        ))
+    })?;
+    let (mut start, mut count, mut bytes) = (None, 0, 0);
+    for row in rows {
+        let (rowid, len) = row?;
+        let first = *start.get_or_insert(rowid);
+        count += 1;
+        bytes += len;
+        if count >= max_rows || bytes >= max_bytes {
+            steps.push((first, rowid + 1, bytes));
+            (start, count, bytes) = (None, 0, 0);
+        }
+    }
+    if let Some(first) = start {
+        steps.push((first, i64::MAX, bytes));
+    }
+    Ok(steps)
+}
+
 fn open_connection(
     path: &Path,
     mode: OpenMode,
