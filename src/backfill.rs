@@ -164,15 +164,21 @@ impl BackfillJob<'_> {
         let todo = self.store.backfill_todo(&source).await?;
         let samples = self.store.backfill_status_samples(&source).await?;
         let rules = self.connector.status_rules(&samples);
-        let ready: Vec<&BackfillTodo> = todo
+        let mut ready: Vec<&BackfillTodo> = todo
             .iter()
             .filter(|t| t.state.as_deref() == Some("fetched"))
             .collect();
+        // In file order, so each batch's stored JSON lies together.
+        ready.sort_by_key(|t| t.row);
         report.remaining = (todo.len() - ready.len()) as u64;
         for chunk in ready.chunks(REBUILD_BATCH) {
             let keys: Vec<String> = chunk.iter().map(|t| t.key.clone()).collect();
             let mut events = self.store.backfill_events(&source, keys.clone()).await?;
-            let raws = self.store.backfill_raws(&source, keys).await?;
+            let rows = (
+                chunk.first().map_or(0, |t| t.row),
+                chunk.last().map_or(0, |t| t.row),
+            );
+            let raws = self.store.backfill_raws(&source, keys, rows).await?;
             let mut batch = Vec::with_capacity(chunk.len());
             for t in chunk {
                 let raw = raws.get(&t.key).map(String::as_str).unwrap_or("");

@@ -31,6 +31,10 @@ pub struct BackfillTodo {
     pub state: Option<String>,
     /// The next log page of a `fetching` item.
     pub cursor: Option<String>,
+    /// Where the item lies in `items` (its rowid when listed): items
+    /// rebuilt in this order have their JSON close together
+    /// ([`Store::backfill_raws`]).
+    pub row: i64,
 }
 
 /// Where a container's backfill stands.
@@ -123,7 +127,7 @@ impl Store {
                     // every cycle, and usually nothing is left.
                     "WITH todo AS ( \
                          SELECT i.source, i.key, i.container, i.number, len(coalesce(i.labels, [])) AS labels, \
-                                b.state, b.cursor \
+                                b.state, b.cursor, i.rowid AS row \
                          FROM items i \
                          LEFT JOIN backfill_items b ON b.source = i.source AND b.key = i.key \
                          WHERE i.source = ? AND i.tracking = 'tracked' \
@@ -131,7 +135,7 @@ impl Store {
                      SELECT t.key, t.container, t.number, t.labels, \
                             CAST((SELECT min(h.valid_from) FROM item_history h \
                                   WHERE h.source = t.source AND h.key = t.key AND h.origin = 'sync') AS VARCHAR), \
-                            t.state, t.cursor \
+                            t.state, t.cursor, t.row \
                      FROM todo t ORDER BY t.container, t.number",
                 )
                 .map_err(sql("prepare backfill list"))?;
@@ -145,12 +149,13 @@ impl Store {
                         r.get::<_, Option<String>>(4)?,
                         r.get::<_, Option<String>>(5)?,
                         r.get::<_, Option<String>>(6)?,
+                        r.get::<_, i64>(7)?,
                     ))
                 })
                 .map_err(sql("list items to backfill"))?;
             let mut out = Vec::new();
             for row in rows {
-                let (key, container, number, labels, until, state, cursor) =
+                let (key, container, number, labels, until, state, cursor, row) =
                     row.map_err(sql("read item to backfill"))?;
                 let Some(until) = until.as_deref().and_then(parse_ts) else {
                     continue;
@@ -163,6 +168,7 @@ impl Store {
                     until,
                     state,
                     cursor,
+                    row,
                 });
             }
             Ok(out)
@@ -383,29 +389,46 @@ impl Store {
     }
 
     /// The stored JSON of `keys` (read per batch, so a large backfill
-    /// never holds every item's JSON at once).
+    /// never holds every item's JSON at once). `rows` is where the keys
+    /// lie in `items` ([`BackfillTodo::row`], lowest and highest): only
+    /// those rows are read, not every item's JSON for every batch (at 500
+    /// items a batch, 63 ms against 10 ms over 32,538 items, and growing
+    /// with the file). A key not found there (the rows moved) is looked
+    /// up in the whole table.
     pub async fn backfill_raws(
         &self,
         source: &str,
         keys: Vec<String>,
+        rows: (i64, i64),
     ) -> Result<std::collections::HashMap<String, String>, StoreError> {
         let source = source.to_string();
         self.call(move |conn| {
-            let list = duckdb::types::Value::List(
-                keys.into_iter().map(duckdb::types::Value::Text).collect(),
-            );
-            let mut stmt = conn
-                .prepare("SELECT key, raw FROM items WHERE source = ? AND list_contains(?::VARCHAR[], key)")
-                .map_err(sql("prepare raws"))?;
-            let rows = stmt
-                .query_map(params![source, list], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                })
-                .map_err(sql("read raws"))?;
-            let mut out = std::collections::HashMap::new();
-            for row in rows {
-                let (k, raw) = row.map_err(sql("read raw"))?;
-                out.insert(k, raw);
+            let read = |keys: &[String], rows: (i64, i64)| {
+                let list = duckdb::types::Value::List(
+                    keys.iter()
+                        .map(|k| duckdb::types::Value::Text(k.clone()))
+                        .collect(),
+                );
+                let mut stmt = conn
+                    .prepare(
+                        "SELECT key, raw FROM items WHERE source = ? AND rowid >= ? AND rowid <= ? \
+                         AND list_contains(?::VARCHAR[], key)",
+                    )
+                    .map_err(sql("prepare raws"))?;
+                let found = stmt
+                    .query_map(params![source, rows.0, rows.1, list], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .map_err(sql("read raws"))?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(sql("read raw"))?;
+                Ok::<_, StoreError>(found)
+            };
+            let mut out: std::collections::HashMap<String, String> =
+                read(&keys, rows)?.into_iter().collect();
+            let missing: Vec<String> = keys.into_iter().filter(|k| !out.contains_key(k)).collect();
+            if !missing.is_empty() {
+                out.extend(read(&missing, (i64::MIN, i64::MAX))?);
             }
             Ok(out)
         })
@@ -762,6 +785,41 @@ mod tests {
             .await
             .unwrap()
             .is_empty());
+    }
+
+    #[tokio::test]
+    async fn raws_are_read_where_the_items_lie_and_found_when_they_moved() {
+        use crate::store::{OpenMode, Store};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.duckdb"), OpenMode::ReadWrite, "512MB")
+            .await
+            .unwrap();
+        store
+            .execute_batch(
+                "issues",
+                "INSERT INTO items (source, key, kind, tracking, container, state, created_at, \
+                     updated_at, content_hash, first_seen_at, last_synced_at, raw) \
+                 SELECT 'gh', 'a/b#' || i, 'action_item', 'tracked', 'a/b', 'open', now(), now(), \
+                        'h', now(), now(), '{\"number\":' || i || '}' \
+                 FROM range(10) t(i)",
+            )
+            .await
+            .unwrap();
+        let keys = |ks: &[&str]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        let got = store
+            .backfill_raws("gh", keys(&["a/b#3", "a/b#4"]), (3, 4))
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got["a/b#4"], r#"{"number":4}"#);
+        // Rows that no longer hold the keys: they are found all the same.
+        let got = store
+            .backfill_raws("gh", keys(&["a/b#1", "a/b#8", "a/b#99"]), (5, 6))
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got["a/b#1"], r#"{"number":1}"#);
+        assert_eq!(got["a/b#8"], r#"{"number":8}"#);
     }
 
     #[test]
