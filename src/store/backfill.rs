@@ -35,6 +35,8 @@ pub struct BackfillTodo {
     /// rebuilt in this order have their JSON close together
     /// ([`Store::backfill_raws`]).
     pub row: i64,
+    /// The length of its stored JSON.
+    pub bytes: usize,
 }
 
 /// Where a container's backfill stands.
@@ -127,7 +129,7 @@ impl Store {
                     // every cycle, and usually nothing is left.
                     "WITH todo AS ( \
                          SELECT i.source, i.key, i.container, i.number, len(coalesce(i.labels, [])) AS labels, \
-                                b.state, b.cursor, i.rowid AS row \
+                                b.state, b.cursor, i.rowid AS row, strlen(i.raw) AS bytes \
                          FROM items i \
                          LEFT JOIN backfill_items b ON b.source = i.source AND b.key = i.key \
                          WHERE i.source = ? AND i.tracking = 'tracked' \
@@ -135,7 +137,7 @@ impl Store {
                      SELECT t.key, t.container, t.number, t.labels, \
                             CAST((SELECT min(h.valid_from) FROM item_history h \
                                   WHERE h.source = t.source AND h.key = t.key AND h.origin = 'sync') AS VARCHAR), \
-                            t.state, t.cursor, t.row \
+                            t.state, t.cursor, t.row, t.bytes \
                      FROM todo t ORDER BY t.container, t.number",
                 )
                 .map_err(sql("prepare backfill list"))?;
@@ -150,12 +152,13 @@ impl Store {
                         r.get::<_, Option<String>>(5)?,
                         r.get::<_, Option<String>>(6)?,
                         r.get::<_, i64>(7)?,
+                        r.get::<_, Option<i64>>(8)?,
                     ))
                 })
                 .map_err(sql("list items to backfill"))?;
             let mut out = Vec::new();
             for row in rows {
-                let (key, container, number, labels, until, state, cursor, row) =
+                let (key, container, number, labels, until, state, cursor, row, bytes) =
                     row.map_err(sql("read item to backfill"))?;
                 let Some(until) = until.as_deref().and_then(parse_ts) else {
                     continue;
@@ -169,6 +172,7 @@ impl Store {
                     state,
                     cursor,
                     row,
+                    bytes: bytes.unwrap_or(0).max(0) as usize,
                 });
             }
             Ok(out)
@@ -735,23 +739,31 @@ mod tests {
         assert_eq!(Progress::of(Vec::new()), Progress::default());
     }
 
+    /// A new store whose `items` hold the rows `select` gives for
+    /// (source, key, kind, tracking, container, state, created_at,
+    /// updated_at, content_hash, first_seen_at, last_synced_at, raw).
+    async fn store_with_items(select: &str) -> (crate::store::Store, tempfile::TempDir) {
+        use crate::store::{OpenMode, Store};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.duckdb"), OpenMode::ReadWrite, "512MB")
+            .await
+            .unwrap();
+        let insert = format!(
+            "INSERT INTO items (source, key, kind, tracking, container, state, created_at, \
+                 updated_at, content_hash, first_seen_at, last_synced_at, raw) {select}"
+        );
+        store.execute_batch("issues", &insert).await.unwrap();
+        (store, dir)
+    }
+
     /// Regression: over every stored issue at once, the samples' JSON
     /// reading ran a 16,323-issue Jira backfill out of the sync's memory
     /// cap (128MB), at every run. Here 20,000 issues of 9 KB under 64MB,
     /// and one cut short, which teaches nothing instead of failing.
     #[tokio::test]
     async fn status_samples_of_many_large_issues_fit_under_the_sync_memory_cap() {
-        use crate::store::{OpenMode, Store};
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("s.duckdb"), OpenMode::ReadWrite, "512MB")
-            .await
-            .unwrap();
-        store
-            .execute_batch(
-                "issues",
-                "INSERT INTO items (source, key, kind, tracking, container, state, created_at, \
-                     updated_at, content_hash, first_seen_at, last_synced_at, raw) \
-                 SELECT 'jira', 'OPS-' || i, 'action_item', 'tracked', 'OPS', 'open', \
+        let (store, _dir) = store_with_items(
+            "SELECT 'jira', 'OPS-' || i, 'action_item', 'tracked', 'OPS', 'open', \
                         now(), now(), md5(i::VARCHAR), now(), now(), \
                         '{\"key\":\"OPS-' || i || '\",\"fields\":{\"status\":{\"name\":\"' || \
                         ['To Do', 'In Progress', 'Closed'][i % 3 + 1] || \
@@ -765,9 +777,8 @@ mod tests {
                         ('jira', 'OPS-X', 'action_item', 'tracked', 'OPS', 'open', now(), now(), \
                          'h', now(), now(), '{\"fields\":{\"status\":{\"name\":\"Cut\",\"statusCategory\"'); \
                  CHECKPOINT",
-            )
-            .await
-            .unwrap();
+        )
+        .await;
         // As a sync runs it (see app::as_merges): one worker, capped.
         store.set_threads(1).await.unwrap();
         assert!(store.cap_memory(64 << 20).await.unwrap());
@@ -789,22 +800,12 @@ mod tests {
 
     #[tokio::test]
     async fn raws_are_read_where_the_items_lie_and_found_when_they_moved() {
-        use crate::store::{OpenMode, Store};
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("r.duckdb"), OpenMode::ReadWrite, "512MB")
-            .await
-            .unwrap();
-        store
-            .execute_batch(
-                "issues",
-                "INSERT INTO items (source, key, kind, tracking, container, state, created_at, \
-                     updated_at, content_hash, first_seen_at, last_synced_at, raw) \
-                 SELECT 'gh', 'a/b#' || i, 'action_item', 'tracked', 'a/b', 'open', now(), now(), \
+        let (store, _dir) = store_with_items(
+            "SELECT 'gh', 'a/b#' || i, 'action_item', 'tracked', 'a/b', 'open', now(), now(), \
                         'h', now(), now(), '{\"number\":' || i || '}' \
                  FROM range(10) t(i)",
-            )
-            .await
-            .unwrap();
+        )
+        .await;
         let keys = |ks: &[&str]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
         let got = store
             .backfill_raws("gh", keys(&["a/b#3", "a/b#4"]), (3, 4))
