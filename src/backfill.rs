@@ -189,6 +189,10 @@ impl BackfillJob<'_> {
             )
             .await;
         let stored = unstored.store(self.store, &source).await;
+        if let (Err(_), Err(e)) = (&fetched, &stored) {
+            tracing::warn!(source = %source, error = %e, "The log pages read before the failure could not be stored; the next run reads them again.");
+        }
+        // The fetch's own error first: it says what went wrong.
         fetched?;
         stored?;
         report.requests = fetch.requests;
