@@ -96,6 +96,20 @@ pub struct FullPass {
     pub reconcile: bool,
 }
 
+impl FullPass {
+    /// The request the pass makes next: the next page of the listing in
+    /// progress, else the first page of the next listing; `None` once every
+    /// listing is walked.
+    fn due(&self, connector: &dyn Connector, container: &str) -> Option<PageRequest> {
+        let listing = self.remaining.first()?;
+        Some(
+            self.next
+                .clone()
+                .unwrap_or_else(|| connector.first_page(container, listing)),
+        )
+    }
+}
+
 /// What a sync of one source did.
 #[derive(Debug, Clone, Serialize)]
 pub struct SyncReport {
@@ -374,16 +388,12 @@ impl Ctx<'_> {
         // The answer to `req` of the next turn, asked for ahead.
         let mut ahead: Option<Ahead> = None;
         loop {
-            let Some(pass) = cursor.full.as_mut() else {
+            let Some(pass) = cursor.full.as_ref() else {
                 return Ok(());
             };
-            let Some(listing) = pass.remaining.first().cloned() else {
+            let Some(req) = pass.due(self.job.connector, container) else {
                 break;
             };
-            let req = pass
-                .next
-                .take()
-                .unwrap_or_else(|| self.job.connector.first_page(container, &listing));
             let fetched = match ahead.take() {
                 Some(answer) => self.settle_ahead(answer)?,
                 None => {
@@ -399,13 +409,7 @@ impl Ctx<'_> {
                     pass.next = None;
                 }
             }
-            // What the next turn asks for: the same choice as its `req`.
-            let next = pass.next.clone().or_else(|| {
-                pass.remaining
-                    .first()
-                    .map(|l| self.job.connector.first_page(container, l))
-            });
-            let Some(next) = next else {
+            let Some(next) = pass.due(self.job.connector, container) else {
                 self.ingest(container, fetched.map(), cursor).await?;
                 continue;
             };
@@ -638,21 +642,13 @@ impl Ctx<'_> {
 
     /// A page with its entries left to map ([`recur_core::Fetched`]).
     async fn fetch_unmapped(&mut self, req: &PageRequest) -> Result<Fetched, SyncError> {
-        let r = req.clone();
-        let fetched = self
-            .with_retries(move |c| {
-                let r = r.clone();
-                Box::pin(async move { c.fetch_unmapped(&r).await })
-            })
-            .await?;
-        if fetched.rate().is_some() {
-            self.last_rate = fetched.rate();
-        }
-        Ok(fetched)
+        let answer =
+            fetch_ahead(self.job, self.shutdown.clone(), self.last_rate, req.clone()).await;
+        self.settle_ahead(answer)
     }
 
-    /// Counts a page asked for ahead ([`fetch_ahead`]) as [`Ctx::fetch`]
-    /// counts its own.
+    /// Counts a page's answer ([`fetch_ahead`], awaited at once or asked
+    /// for ahead): its retries and waits, and the rate budget it left.
     fn settle_ahead(&mut self, answer: Ahead) -> Result<Fetched, SyncError> {
         self.stats.retries += u64::from(answer.tally.retries);
         self.stats.waited_ms += answer.tally.waited.as_millis() as u64;
@@ -705,9 +701,9 @@ struct Ahead {
     tally: Tally,
 }
 
-/// Asks for `req` under the shared policy, as [`Ctx::fetch`] does, while
-/// the caller goes on with the page before: it borrows only the job, so it
-/// can run beside the sync's own work on the page ([`Ctx::full_pass`]).
+/// Asks for `req` under the shared policy; it borrows only the job, so it
+/// can run beside the sync's own work on the page before
+/// ([`Ctx::full_pass`]). [`Ctx::settle_ahead`] counts its answer.
 async fn fetch_ahead(
     job: &SyncJob<'_>,
     shutdown: Shutdown,

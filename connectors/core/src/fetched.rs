@@ -154,35 +154,12 @@ fn concat(texts: &[&str]) -> (Vec<u8>, Vec<Range<usize>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
-
-    use crate::{Item, Listing, Malformed, State};
+    use crate::{Item, Listing, Malformed};
 
     fn item(key: &str) -> Item {
-        let t = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .to_utc();
         Item {
             key: key.into(),
-            container: "acme/x".into(),
-            number: 1,
-            external_id: "1".into(),
-            url: String::new(),
-            title: "Add retries to the client".into(),
-            body: String::new(),
-            state: State::Open,
-            state_reason: None,
-            tracker_status: None,
-            labels: Vec::new(),
-            issue_type: None,
-            assignee: None,
-            due_date: None,
-            created_at: t,
-            updated_at: t,
-            closed_at: None,
-            sections: BTreeMap::new(),
-            links: Vec::new(),
-            raw: String::new(),
+            ..crate::history::tests::item()
         }
     }
 

@@ -358,7 +358,7 @@ fn undo(item: &mut Item, change: &Change) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
@@ -376,7 +376,8 @@ mod tests {
         }
     }
 
-    fn item() -> Item {
+    /// An open action item of `a/b` (other modules' tests borrow it).
+    pub(crate) fn item() -> Item {
         Item {
             key: "a/b#1".into(),
             container: "a/b".into(),
