@@ -121,43 +121,68 @@ fn change_of(e: &GhEvent) -> Option<Change> {
 /// Reads one page: the events recur keeps and how many entries the page
 /// held. `repo` is the repository; `number` the issue when the page is one
 /// issue's events (repository-wide events name their issue).
+///
+/// Each entry is read straight into [`GhEvent`], skipping what it does not
+/// name (the actor's dozen URLs, the issue): reading every entry into a
+/// tree of JSON values first cost half the backfill fetch's parsing. An
+/// entry that does not read so (a repeated key, a broken surrogate escape,
+/// an odd type) is read the old way, surrogates repaired: through a JSON
+/// value, where the last repeated key wins.
 pub(crate) fn parse_events(
     repo: &str,
     number: Option<u64>,
     body: &[u8],
 ) -> Result<(Vec<ItemEvent>, usize), String> {
-    let entries: Vec<serde_json::Value> =
+    let entries: Vec<&serde_json::value::RawValue> =
         serde_json::from_slice(body).map_err(|e| format!("malformed event list: {e}"))?;
     let total = entries.len();
     let mut out = Vec::with_capacity(entries.len());
-    for v in entries {
+    for raw in entries {
         // One odd entry must not lose the page.
-        let Ok(e) = serde_json::from_value::<GhEvent>(v) else {
+        let Some(e) = read_event(raw.get()) else {
             continue;
         };
-        let n = match (&e.issue, number) {
-            (Some(i), _) if i.pull_request.as_ref().is_some_and(|p| !p.is_null()) => continue,
-            (Some(i), _) => i.number,
-            (None, Some(n)) => n,
-            (None, None) => continue,
-        };
-        let (Some(at), Some(change)) = (e.created_at, change_of(&e)) else {
-            continue;
-        };
-        let id = match &e.id {
-            serde_json::Value::Number(n) => format!("{:020}", n.as_u64().unwrap_or(0)),
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        out.push(ItemEvent {
-            key: format!("{repo}#{n}"),
-            id,
-            at,
-            actor: e.actor.and_then(|a| a.login),
-            change,
-        });
+        if let Some(event) = item_event(repo, number, e) {
+            out.push(event);
+        }
     }
     Ok((out, total))
+}
+
+/// One entry as a [`GhEvent`] (see [`parse_events`]); `None` when it is
+/// not an event object even so.
+fn read_event(raw: &str) -> Option<GhEvent> {
+    serde_json::from_str::<GhEvent>(raw).ok().or_else(|| {
+        serde_json::from_str::<serde_json::Value>(&crate::parse::repair_surrogates(raw))
+            .ok()
+            .and_then(|v| serde_json::from_value::<GhEvent>(v).ok())
+    })
+}
+
+/// The event recur keeps from one entry: `None` for a pull request's, an
+/// undated one, or a change recur does not rewind.
+fn item_event(repo: &str, number: Option<u64>, e: GhEvent) -> Option<ItemEvent> {
+    let n = match (&e.issue, number) {
+        (Some(i), _) if i.pull_request.as_ref().is_some_and(|p| !p.is_null()) => return None,
+        (Some(i), _) => i.number,
+        (None, Some(n)) => n,
+        (None, None) => return None,
+    };
+    let (Some(at), Some(change)) = (e.created_at, change_of(&e)) else {
+        return None;
+    };
+    let id = match &e.id {
+        serde_json::Value::Number(n) => format!("{:020}", n.as_u64().unwrap_or(0)),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Some(ItemEvent {
+        key: format!("{repo}#{n}"),
+        id,
+        at,
+        actor: e.actor.and_then(|a| a.login),
+        change,
+    })
 }
 
 impl GithubConnector {
@@ -268,6 +293,111 @@ impl GithubConnector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How pages were read before entries were read straight into
+    /// [`GhEvent`]: every entry through a tree of JSON values.
+    fn parse_events_via_values(
+        repo: &str,
+        number: Option<u64>,
+        body: &[u8],
+    ) -> Result<Vec<ItemEvent>, String> {
+        let entries: Vec<serde_json::Value> =
+            serde_json::from_slice(body).map_err(|e| format!("malformed event list: {e}"))?;
+        Ok(entries
+            .into_iter()
+            .filter_map(|v| serde_json::from_value::<GhEvent>(v).ok())
+            .filter_map(|e| item_event(repo, number, e))
+            .collect())
+    }
+
+    /// Entries of every shape the tests know: the sandbox's and GitHub's
+    /// documented ones, and hostile ones (repeated keys, wrong types,
+    /// nulls, non-objects, unknown events, pull requests).
+    const SHAPES: &[&str] = &[
+        r#"{"id": 12000020804, "node_id": "CE_x", "url": "http://h/e/1", "actor": {"login": "mallory", "id": 12,
+            "avatar_url": "https://a/u/12?v=4", "type": "User", "site_admin": false}, "event": "closed",
+            "commit_id": null, "commit_url": null, "created_at": "2026-12-05T00:00:00Z", "state_reason": "completed",
+            "performed_via_github_app": null, "issue": {"id": 2100009362, "number": 9362, "state": "closed",
+            "title": "t", "body": "long \n body \u00e9", "labels": [{"name": "x"}], "pull_request": null}}"#,
+        r#"{"id": 9, "event": "labeled", "created_at": "2025-01-02T03:04:05Z", "actor": {"login": "al"},
+            "label": {"name": "postmortem", "color": "fff"}, "issue": {"number": 4}}"#,
+        r#"{"id": 10, "event": "closed", "created_at": "2025-01-03T00:00:00Z", "issue": {"number": 5,
+            "pull_request": {"url": "x"}}}"#,
+        r#"{"id": 11, "event": "unlabeled", "event": "labeled", "created_at": "2025-01-02T00:00:00Z",
+            "label": {"name": "a"}, "label": {"name": "b"}, "issue": {"number": 4}}"#,
+        r#"{"id": 12, "event": "renamed", "created_at": "2025-01-04T00:00:00Z", "rename": {"from": null, "to": "b"},
+            "issue": {"number": 4}}"#,
+        r#"{"id": "13", "event": "assigned", "created_at": "2025-01-04T00:00:00Z", "assignee": {"login": "bo"},
+            "actor": null, "issue": {"number": 4}}"#,
+        r#"{"id": 1.5, "event": "unassigned", "created_at": "2025-01-04T00:00:00Z", "assignee": {"login": null},
+            "issue": {"number": 4}}"#,
+        r#"{"id": {"a": 1}, "event": "reopened", "created_at": "2025-01-04T00:00:00Z", "issue": {"number": 4}}"#,
+        r#"{"id": 14, "event": "labeled", "created_at": "2025-01-04T00:00:00Z", "label": {"name": 5},
+            "issue": {"number": 4}}"#,
+        r#"{"id": 15, "event": "closed", "created_at": "not a time", "issue": {"number": 4}}"#,
+        r#"{"id": 16, "event": "closed", "created_at": "2025-01-04T00:00:00Z", "issue": {"number": "4"}}"#,
+        r#"{"id": 17, "event": "milestoned", "created_at": "2025-01-04T00:00:00Z", "milestone": {"title": "Q3",
+            "due_on": "2025-03-01T00:00:00Z"}, "issue": {"number": 4}}"#,
+        r#"{"id": 18, "event": "transferred", "created_at": "2025-01-04T00:00:00Z", "issue": {"number": 4},
+            "extra": [1, {"deep": [null, true]}]}"#,
+        r#"{"id": 19, "event": null, "created_at": "2025-01-04T00:00:00Z", "issue": {"number": 4}}"#,
+        r#"{"id": 20, "event": "closed", "created_at": "2025-01-04T00:00:00Z", "issue": null}"#,
+        r#"{"id": 21, "event": "closed", "created_at": "2025-01-04T00:00:00Z", "state_reason": 3,
+            "issue": {"number": 4}}"#,
+        r#"{"id": 22, "event": "subscribed", "created_at": "2025-01-04T00:00:00Z", "issue": {"number": 4}}"#,
+        r#"{"id": 23, "event": "closed", "created_at": "2025-01-04T00:00:00Z", "created_at": "2025-02-04T00:00:00Z",
+            "issue": {"number": 6}, "issue": {"number": 7}}"#,
+        r#"[1, 2]"#,
+        r#"null"#,
+        r#""closed""#,
+        r#"{}"#,
+    ];
+
+    #[test]
+    fn events_read_straight_are_the_events_read_through_values() {
+        for number in [None, Some(7)] {
+            // Each shape alone, and all of them on one page.
+            let mut pages: Vec<(String, usize)> =
+                SHAPES.iter().map(|e| (format!("[{e}]"), 1)).collect();
+            pages.push((format!("[{}]", SHAPES.join(",")), SHAPES.len()));
+            for (page, len) in pages {
+                let before = parse_events_via_values("o/r", number, page.as_bytes()).unwrap();
+                let (now, entries) = parse_events("o/r", number, page.as_bytes()).unwrap();
+                assert_eq!(now, before, "{page}");
+                assert_eq!(entries, len, "{page}");
+            }
+        }
+        // The shapes do exercise both ways of reading: some entries read
+        // straight, the repeated keys only through values.
+        let (ev, _) = parse_events("o/r", None, format!("[{}]", SHAPES[3]).as_bytes()).unwrap();
+        assert_eq!(ev[0].change, Change::Labeled { label: "b".into() });
+        assert!(serde_json::from_str::<GhEvent>(SHAPES[3]).is_err());
+        assert!(serde_json::from_str::<GhEvent>(SHAPES[0]).is_ok());
+    }
+
+    #[test]
+    fn a_broken_surrogate_in_one_event_loses_neither_the_page_nor_the_event() {
+        // In text recur does not read (the issue's body), and in text it
+        // reads (the label's name): the page used to fail whole, every run.
+        let page = r#"[{"id": 1, "event": "closed", "created_at": "2025-01-04T00:00:00Z",
+                        "issue": {"number": 4, "body": "cut \ud83d here"}},
+                       {"id": 2, "event": "labeled", "created_at": "2025-01-05T00:00:00Z",
+                        "label": {"name": "risk \udc00"}, "issue": {"number": 4}},
+                       {"id": 3, "event": "reopened", "created_at": "2025-01-06T00:00:00Z",
+                        "issue": {"number": 4}}]"#;
+        let (ev, entries) = parse_events("o/r", None, page.as_bytes()).unwrap();
+        assert_eq!(entries, 3);
+        assert_eq!(
+            ev.iter().map(|e| e.change.clone()).collect::<Vec<_>>(),
+            [
+                Change::Closed { reason: None },
+                Change::Labeled {
+                    label: "risk \u{FFFD}".into()
+                },
+                Change::Reopened
+            ]
+        );
+    }
 
     #[test]
     fn events_of_issues_are_read_and_pull_requests_and_noise_left_out() {

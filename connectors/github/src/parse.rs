@@ -67,7 +67,7 @@ struct GhIssue {
 /// Replaces `\uD800`-style escapes that do not form a pair with `\uFFFD`, so
 /// text with broken surrogates still maps (serde_json rejects them). The raw
 /// JSON is kept unchanged.
-fn repair_surrogates(raw: &str) -> String {
+pub(crate) fn repair_surrogates(raw: &str) -> String {
     let bytes = raw.as_bytes();
     let mut out = String::with_capacity(raw.len());
     let mut i = 0;
