@@ -411,11 +411,15 @@ impl BackfillJob<'_> {
 }
 
 /// Log pages fetched but not stored yet: stored together, one
-/// transaction per [`BATCH_EVENTS`] events or [`BATCH_PAGES`] pages.
+/// transaction per [`BATCH_EVENTS`] events or [`BATCH_PAGES`] pages. One
+/// batch is stored while the next one is read (`storing`): awaiting each
+/// store before the next request left the fetch idle for a third of its
+/// time.
 #[derive(Default)]
 struct Unstored {
     events: Vec<recur_core::ItemEvent>,
     pages: Vec<BackfillProgress>,
+    storing: Option<crate::store::Queued<()>>,
 }
 
 impl Unstored {
@@ -424,20 +428,46 @@ impl Unstored {
         self.pages.push(progress);
     }
 
+    /// Hands a full batch to the store, once the batch before it is
+    /// stored (at most one in flight: what a failure or a kill loses stays
+    /// one batch).
     async fn store_when_full(&mut self, store: &Store, source: &str) -> Result<(), SyncError> {
         if self.events.len() >= BATCH_EVENTS || self.pages.len() >= BATCH_PAGES {
-            self.store(store, source).await?;
+            self.stored().await?;
+            self.submit(store, source);
         }
         Ok(())
     }
 
+    /// Stores what is left and waits for every batch handed over.
     async fn store(&mut self, store: &Store, source: &str) -> Result<(), SyncError> {
+        self.stored().await?;
+        self.submit(store, source);
+        self.stored().await
+    }
+
+    fn submit(&mut self, store: &Store, source: &str) {
         if self.pages.is_empty() {
-            return Ok(());
+            return;
         }
-        let Unstored { events, pages } = std::mem::take(self);
-        store.backfill_pages(source, events, pages).await?;
-        Ok(())
+        let events = std::mem::take(&mut self.events);
+        let pages = std::mem::take(&mut self.pages);
+        self.storing = Some(store.submit_backfill_pages(source, events, pages));
+    }
+
+    /// Waits for the batch in flight, if any. When it failed, the pages
+    /// read since are dropped, not stored after it: a container's cursor
+    /// would pass the failed batch's events for good. The next run asks
+    /// for them all again.
+    async fn stored(&mut self) -> Result<(), SyncError> {
+        let Some(q) = self.storing.take() else {
+            return Ok(());
+        };
+        q.wait().await.map_err(|e| {
+            self.events.clear();
+            self.pages.clear();
+            e.into()
+        })
     }
 }
 
@@ -495,6 +525,76 @@ mod tests {
             row: 0,
             bytes,
         }
+    }
+
+    /// Regression: with one batch stored while the next is read, the
+    /// pages read after a batch that failed were stored without it, and
+    /// the container's cursor passed the failed batch's events for good.
+    #[tokio::test]
+    async fn pages_read_after_a_batch_that_failed_are_not_stored() {
+        use crate::store::OpenMode;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.duckdb"), OpenMode::ReadWrite, "512MB")
+            .await
+            .unwrap();
+        store
+            .backfill_choose("gh", "a/b", "per_container", 10, 1)
+            .await
+            .unwrap();
+        let page = |cursor: &str, id: &str| {
+            let event = recur_core::ItemEvent {
+                key: "a/b#1".into(),
+                id: id.into(),
+                at: chrono::Utc::now(),
+                actor: None,
+                change: recur_core::Change::Reopened,
+            };
+            let progress = BackfillProgress {
+                items: Vec::new(),
+                item_requests: None,
+                container: Some(("a/b".into(), Some(cursor.into()), false, 1)),
+            };
+            (vec![event], progress)
+        };
+        let mut unstored = Unstored::default();
+        // The first batch fails: its table is away when it runs, and back
+        // for the pages read after it.
+        store
+            .execute_batch("away", "ALTER TABLE item_events RENAME TO events_away")
+            .await
+            .unwrap();
+        let (events, progress) = page("p2", "1");
+        unstored.add(events, progress);
+        unstored.submit(&store, "gh");
+        store
+            .execute_batch("back", "ALTER TABLE events_away RENAME TO item_events")
+            .await
+            .unwrap();
+        let (events, progress) = page("p3", "2");
+        unstored.add(events, progress);
+        assert!(unstored.store(&store, "gh").await.is_err());
+        let plan = store
+            .backfill_container("gh", "a/b")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(plan.cursor, None);
+        let stored = store
+            .query("count", "SELECT count(*) AS n FROM item_events", Vec::new())
+            .await
+            .unwrap();
+        assert_eq!(stored.rows, [[serde_json::json!(0)]]);
+        // Nothing left behind to store later either.
+        assert!(unstored.store(&store, "gh").await.is_ok());
+        assert_eq!(
+            store
+                .backfill_container("gh", "a/b")
+                .await
+                .unwrap()
+                .unwrap()
+                .cursor,
+            None
+        );
     }
 
     #[test]

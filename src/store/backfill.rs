@@ -51,7 +51,7 @@ pub struct ContainerPlan {
 }
 
 /// One page's worth of progress, stored with its events (several pages'
-/// at once: [`Store::backfill_pages`]).
+/// at once: [`Store::submit_backfill_pages`]).
 #[derive(Debug, Clone, Default)]
 pub struct BackfillProgress {
     /// Items whose state changes: (key, `fetching` or `fetched`, cursor).
@@ -277,16 +277,19 @@ impl Store {
 
     /// Stores log pages: their events and the progress they make, in one
     /// transaction (a kill loses them all or none; their cursors are in
-    /// the progress, so a rerun asks for them again).
-    pub async fn backfill_pages(
+    /// the progress, so a rerun asks for them again). Queued now and
+    /// answered later, so the backfill reads its next pages meanwhile.
+    pub fn submit_backfill_pages(
         &self,
         source: &str,
         events: Vec<ItemEvent>,
         pages: Vec<BackfillProgress>,
-    ) -> Result<(), StoreError> {
-        self.check_writable()?;
+    ) -> super::Queued<()> {
+        if let Err(e) = self.check_writable() {
+            return super::Queued::failed(e);
+        }
         let source = source.to_string();
-        self.call(move |conn| {
+        self.submit(move |conn| {
             let tx = conn.transaction().map_err(sql("begin backfill page"))?;
             let now = Utc::now();
             if !events.is_empty() {
@@ -389,7 +392,6 @@ impl Store {
             tx.commit().map_err(sql("commit backfill page"))?;
             Ok(())
         })
-        .await
     }
 
     /// The stored JSON of `keys` (read per batch, so a large backfill
