@@ -219,13 +219,17 @@ impl BackfillJob<'_> {
             let mut batch = Vec::with_capacity(chunk.len());
             for t in chunk {
                 let raw = raws.get(&t.key).map(String::as_str).unwrap_or("");
-                let Some(current) = self.connector.item_from_raw(&t.container, raw) else {
+                let Some(mut current) = self.connector.item_from_raw(&t.container, raw) else {
                     // Marked rebuilt with no versions: retrying would fail
                     // the same way every run.
                     tracing::warn!(source = %source, key = %t.key, "Stored item unreadable; its history is not rebuilt.");
                     batch.push((t.key.clone(), Vec::new()));
                     continue;
                 };
+                // History keeps no raw JSON: every rebuilt version would
+                // carry a copy of the item's into the rewind and the staging
+                // table, for nothing.
+                current.raw = String::new();
                 let evs = events.remove(&t.key).unwrap_or_default();
                 let status = (rules.status_of)(raw);
                 let versions = recur_core::rewind(
