@@ -30,7 +30,7 @@ use tracing::Instrument;
 use crate::retry::Tally;
 use crate::settings::SyncSettings;
 use crate::shutdown::{Shutdown, Sleeper};
-use crate::store::{BackfillProgress, BackfillTodo, ItemRow, Store};
+use crate::store::{BackfillProgress, BackfillTodo, BatchInputs, ItemRow, Queued, Store};
 use crate::sync::{fetch_with_retries, SyncError};
 
 /// One backfill run of one source.
@@ -208,56 +208,14 @@ impl BackfillJob<'_> {
         // In file order, so each batch's stored JSON lies together.
         ready.sort_by_key(|t| t.row);
         report.remaining = (todo.len() - ready.len()) as u64;
-        for chunk in batches(&ready, REBUILD_BATCH, REBUILD_BYTES) {
-            let keys: Vec<String> = chunk.iter().map(|t| t.key.clone()).collect();
-            let mut events = self.store.backfill_events(&source, keys.clone()).await?;
-            let rows = (
-                chunk.first().map_or(0, |t| t.row),
-                chunk.last().map_or(0, |t| t.row),
-            );
-            let raws = self.store.backfill_raws(&source, keys, rows).await?;
-            let mut batch = Vec::with_capacity(chunk.len());
-            for t in chunk {
-                let raw = raws.get(&t.key).map(String::as_str).unwrap_or("");
-                let Some(mut current) = self.connector.item_from_raw(&t.container, raw) else {
-                    // Marked rebuilt with no versions: retrying would fail
-                    // the same way every run.
-                    tracing::warn!(source = %source, key = %t.key, "Stored item unreadable; its history is not rebuilt.");
-                    batch.push((t.key.clone(), Vec::new()));
-                    continue;
-                };
-                // History keeps no raw JSON: every rebuilt version would
-                // carry a copy of the item's into the rewind and the staging
-                // table, for nothing.
-                current.raw = String::new();
-                let evs = events.remove(&t.key).unwrap_or_default();
-                let status = (rules.status_of)(raw);
-                let versions = recur_core::rewind(
-                    &current,
-                    &evs,
-                    t.until,
-                    status.as_deref(),
-                    rules.settle.as_ref(),
-                );
-                let rows: Vec<ItemRow> = versions
-                    .into_iter()
-                    .map(|v| {
-                        let mut item = v.item;
-                        item.updated_at = v.valid_from;
-                        ItemRow::new(item, self.rules)
-                    })
-                    .collect();
-                batch.push((t.key.clone(), rows));
-            }
-            report.items += batch.len() as u64;
-            report.versions += self
-                .store
-                .backfill_versions(&source, batch, shape.has_fields)
-                .await? as u64;
-            if *fetch.shutdown.borrow() {
-                return Err(SyncError::Interrupted);
-            }
-        }
+        self.rebuild(
+            &ready,
+            &rules,
+            shape.has_fields,
+            &fetch.shutdown,
+            &mut report,
+        )
+        .await?;
         tracing::info!(
             source = %source,
             items = report.items,
@@ -269,6 +227,114 @@ impl BackfillJob<'_> {
             "History backfill done."
         );
         Ok(report)
+    }
+
+    /// The rebuild phase over `ready` (items whose log is complete), a
+    /// batch per transaction. Three batches move at once: while one is
+    /// rewound here, the store thread writes the one before and reads the
+    /// next (rewinding waited for the store, and the store for it, for a
+    /// fifth of the phase). Stops after the batch under way when a shutdown
+    /// is asked for; returns once every batch handed over is written.
+    async fn rebuild(
+        &self,
+        ready: &[&BackfillTodo],
+        rules: &recur_core::StatusRules,
+        body_fields_known: bool,
+        shutdown: &Shutdown,
+        report: &mut BackfillReport,
+    ) -> Result<(), SyncError> {
+        let source = self.source();
+        let chunks: Vec<&[&BackfillTodo]> = batches(ready, REBUILD_BATCH, REBUILD_BYTES).collect();
+        let read = |chunk: &[&BackfillTodo]| {
+            let keys = chunk.iter().map(|t| t.key.clone()).collect();
+            let rows = (
+                chunk.first().map_or(0, |t| t.row),
+                chunk.last().map_or(0, |t| t.row),
+            );
+            self.store.submit_backfill_inputs(source, keys, rows)
+        };
+        let mut reading = chunks.first().map(|c| read(c));
+        let mut writing: Option<Queued<usize>> = None;
+        let mut written = 0;
+        let mut rewound = 0;
+        let outcome: Result<(), SyncError> = async {
+            for (n, chunk) in chunks.iter().enumerate() {
+                let Some(inputs) = reading.take() else { break };
+                let inputs = inputs.wait().await?;
+                reading = chunks.get(n + 1).map(|c| read(c));
+                let batch = self.rewind_batch(chunk, inputs, rules);
+                rewound += batch.len() as u64;
+                if let Some(w) = writing.take() {
+                    written += w.wait().await?;
+                }
+                writing = Some(self.store.submit_backfill_versions(
+                    source,
+                    batch,
+                    body_fields_known,
+                ));
+                if *shutdown.borrow() {
+                    return Err(SyncError::Interrupted);
+                }
+            }
+            Ok(())
+        }
+        .await;
+        // The batch handed over last is written (or failed) before this
+        // returns, whatever stopped the loop.
+        let last = match writing {
+            Some(w) => w.wait().await.map_err(SyncError::from),
+            None => Ok(0),
+        };
+        report.items += rewound;
+        report.versions += written as u64;
+        outcome?;
+        report.versions += last? as u64;
+        Ok(())
+    }
+
+    /// Rewinds each item of `chunk` from its stored JSON through its
+    /// events: the versions to write before its first synced one.
+    fn rewind_batch(
+        &self,
+        chunk: &[&BackfillTodo],
+        inputs: BatchInputs,
+        rules: &recur_core::StatusRules,
+    ) -> Vec<(String, Vec<ItemRow>)> {
+        let BatchInputs { mut events, raws } = inputs;
+        let mut batch = Vec::with_capacity(chunk.len());
+        for t in chunk {
+            let raw = raws.get(&t.key).map(String::as_str).unwrap_or("");
+            let Some(mut current) = self.connector.item_from_raw(&t.container, raw) else {
+                // Marked rebuilt with no versions: retrying would fail
+                // the same way every run.
+                tracing::warn!(source = %self.source(), key = %t.key, "Stored item unreadable; its history is not rebuilt.");
+                batch.push((t.key.clone(), Vec::new()));
+                continue;
+            };
+            // History keeps no raw JSON: every rebuilt version would carry
+            // a copy of the item's into the rewind and the staging table,
+            // for nothing.
+            current.raw = String::new();
+            let evs = events.remove(&t.key).unwrap_or_default();
+            let status = (rules.status_of)(raw);
+            let versions = recur_core::rewind(
+                &current,
+                &evs,
+                t.until,
+                status.as_deref(),
+                rules.settle.as_ref(),
+            );
+            let rows: Vec<ItemRow> = versions
+                .into_iter()
+                .map(|v| {
+                    let mut item = v.item;
+                    item.updated_at = v.valid_from;
+                    ItemRow::new(item, self.rules)
+                })
+                .collect();
+            batch.push((t.key.clone(), rows));
+        }
+        batch
     }
 
     /// The fetch phase: each container's log pages under the budget,

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use duckdb::params;
+use duckdb::{params, Connection};
 use recur_core::ItemEvent;
 
 use super::ingest::{append_staged, prior_targets_sql, staged_column, HISTORY_COLUMNS};
@@ -33,7 +33,7 @@ pub struct BackfillTodo {
     pub cursor: Option<String>,
     /// Where the item lies in `items` (its rowid when listed): items
     /// rebuilt in this order have their JSON close together
-    /// ([`Store::backfill_raws`]).
+    /// ([`Store::submit_backfill_inputs`]).
     pub row: i64,
     /// The length of its stored JSON.
     pub bytes: usize,
@@ -394,6 +394,26 @@ impl Store {
         })
     }
 
+    /// What rebuilding a batch of items reads: their stored events (each
+    /// item's in time order) and their stored JSON. `rows` is where the
+    /// keys lie in `items` ([`BackfillTodo::row`], lowest and highest).
+    /// Queued now and answered later, so the backfill rewinds one batch
+    /// while the next is read and the one before is written.
+    pub fn submit_backfill_inputs(
+        &self,
+        source: &str,
+        keys: Vec<String>,
+        rows: (i64, i64),
+    ) -> super::Queued<BatchInputs> {
+        let source = source.to_string();
+        self.submit(move |conn| {
+            Ok(BatchInputs {
+                events: events_of(conn, &source, &keys)?,
+                raws: raws_of(conn, &source, keys, rows)?,
+            })
+        })
+    }
+
     /// The stored JSON of `keys` (read per batch, so a large backfill
     /// never holds every item's JSON at once). `rows` is where the keys
     /// lie in `items` ([`BackfillTodo::row`], lowest and highest): only
@@ -520,73 +540,26 @@ impl Store {
         .await
     }
 
-    /// The stored events of `keys`, each item's in time order.
-    pub async fn backfill_events(
-        &self,
-        source: &str,
-        keys: Vec<String>,
-    ) -> Result<std::collections::HashMap<String, Vec<ItemEvent>>, StoreError> {
-        let source = source.to_string();
-        self.call(move |conn| {
-            let mut stmt = conn
-                .prepare(
-                    "SELECT key, event_id, CAST(happened_at AS VARCHAR), actor, change_json FROM item_events \
-                     WHERE source = ? AND list_contains(?::VARCHAR[], key) ORDER BY key, happened_at, event_id",
-                )
-                .map_err(sql("prepare events"))?;
-            let list = duckdb::types::Value::List(
-                keys.iter()
-                    .map(|k| duckdb::types::Value::Text(k.clone()))
-                    .collect(),
-            );
-            let rows = stmt
-                .query_map(params![source, list], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, String>(4)?,
-                    ))
-                })
-                .map_err(sql("read events"))?;
-            let mut out: std::collections::HashMap<String, Vec<ItemEvent>> =
-                std::collections::HashMap::new();
-            for row in rows {
-                let (key, id, at, actor, json) = row.map_err(sql("read event"))?;
-                let (Some(at), Ok(change)) = (parse_ts(&at), serde_json::from_str(&json)) else {
-                    continue;
-                };
-                out.entry(key.clone()).or_default().push(ItemEvent {
-                    key,
-                    id,
-                    at,
-                    actor,
-                    change,
-                });
-            }
-            Ok(out)
-        })
-        .await
-    }
-
     /// Writes the rebuilt versions of a batch of items (each row's
     /// `updated_at` is the version's start) before each item's first
     /// synced version, replacing any earlier backfill of them, and marks
     /// every item of the batch rebuilt: one transaction, so a kill loses
     /// the batch and nothing else. Untracked past versions keep the item's
     /// kind. `body_fields_known`: whether the log carried the fields of the
-    /// body (Jira) or they are the first-synced values (GitHub). Returns the
-    /// versions written.
-    pub async fn backfill_versions(
+    /// body (Jira) or they are the first-synced values (GitHub). Answers
+    /// the versions written. Queued now, answered later (see
+    /// [`Store::submit_backfill_inputs`]).
+    pub fn submit_backfill_versions(
         &self,
         source: &str,
         batch: Vec<(String, Vec<ItemRow>)>,
         body_fields_known: bool,
-    ) -> Result<usize, StoreError> {
-        self.check_writable()?;
+    ) -> super::Queued<usize> {
+        if let Err(e) = self.check_writable() {
+            return super::Queued::failed(e);
+        }
         let source = source.to_string();
-        self.call(move |conn| {
+        self.submit(move |conn| {
             let tx = conn.transaction().map_err(sql("begin backfill versions"))?;
             let now = Utc::now();
             let keys = duckdb::types::Value::List(
@@ -670,8 +643,101 @@ impl Store {
             tx.commit().map_err(sql("commit backfill versions"))?;
             Ok(written)
         })
-        .await
     }
+}
+
+/// What [`Store::submit_backfill_inputs`] read for a batch of items.
+#[derive(Debug, Default)]
+pub struct BatchInputs {
+    /// Each item's stored events, in time order.
+    pub events: HashMap<String, Vec<ItemEvent>>,
+    /// Each item's stored JSON.
+    pub raws: HashMap<String, String>,
+}
+
+/// The stored events of `keys`, each item's in time order.
+fn events_of(
+    conn: &Connection,
+    source: &str,
+    keys: &[String],
+) -> Result<HashMap<String, Vec<ItemEvent>>, StoreError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT key, event_id, CAST(happened_at AS VARCHAR), actor, change_json FROM item_events \
+             WHERE source = ? AND list_contains(?::VARCHAR[], key) ORDER BY key, happened_at, event_id",
+        )
+        .map_err(sql("prepare events"))?;
+    let rows = stmt
+        .query_map(params![source, text_list(keys)], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .map_err(sql("read events"))?;
+    let mut out: HashMap<String, Vec<ItemEvent>> = HashMap::new();
+    for row in rows {
+        let (key, id, at, actor, json) = row.map_err(sql("read event"))?;
+        let (Some(at), Ok(change)) = (parse_ts(&at), serde_json::from_str(&json)) else {
+            continue;
+        };
+        out.entry(key.clone()).or_default().push(ItemEvent {
+            key,
+            id,
+            at,
+            actor,
+            change,
+        });
+    }
+    Ok(out)
+}
+
+/// The stored JSON of `keys` (read per batch, so a large backfill never
+/// holds every item's JSON at once). `rows` is where the keys lie in
+/// `items`: only those rows are read, not every item's JSON for every
+/// batch (at 500 items a batch, 63 ms against 10 ms over 32,538 items,
+/// and growing with the file). A key not found there (the rows moved) is
+/// looked up in the whole table.
+fn raws_of(
+    conn: &Connection,
+    source: &str,
+    keys: Vec<String>,
+    rows: (i64, i64),
+) -> Result<HashMap<String, String>, StoreError> {
+    let read = |keys: &[String], rows: (i64, i64)| {
+        let mut stmt = conn
+            .prepare(
+                "SELECT key, raw FROM items WHERE source = ? AND rowid >= ? AND rowid <= ? \
+                 AND list_contains(?::VARCHAR[], key)",
+            )
+            .map_err(sql("prepare raws"))?;
+        let found = stmt
+            .query_map(params![source, rows.0, rows.1, text_list(keys)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(sql("read raws"))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(sql("read raw"))?;
+        Ok::<_, StoreError>(found)
+    };
+    let mut out: HashMap<String, String> = read(&keys, rows)?.into_iter().collect();
+    let missing: Vec<String> = keys.into_iter().filter(|k| !out.contains_key(k)).collect();
+    if !missing.is_empty() {
+        out.extend(read(&missing, (i64::MIN, i64::MAX))?);
+    }
+    Ok(out)
+}
+
+/// `keys` as one DuckDB list parameter.
+fn text_list(keys: &[String]) -> duckdb::types::Value {
+    duckdb::types::Value::List(
+        keys.iter()
+            .map(|k| duckdb::types::Value::Text(k.clone()))
+            .collect(),
+    )
 }
 
 /// DuckDB's text form of a TIMESTAMPTZ (`2025-01-02 03:04:05.123+00`).
@@ -808,16 +874,18 @@ mod tests {
                  FROM range(10) t(i)",
         )
         .await;
-        let keys = |ks: &[&str]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        fn keys(ks: &[&str]) -> Vec<String> {
+            ks.iter().map(|k| k.to_string()).collect()
+        }
         let got = store
-            .backfill_raws("gh", keys(&["a/b#3", "a/b#4"]), (3, 4))
+            .call(|c| super::raws_of(c, "gh", keys(&["a/b#3", "a/b#4"]), (3, 4)))
             .await
             .unwrap();
         assert_eq!(got.len(), 2);
         assert_eq!(got["a/b#4"], r#"{"number":4}"#);
         // Rows that no longer hold the keys: they are found all the same.
         let got = store
-            .backfill_raws("gh", keys(&["a/b#1", "a/b#8", "a/b#99"]), (5, 6))
+            .call(|c| super::raws_of(c, "gh", keys(&["a/b#1", "a/b#8", "a/b#99"]), (5, 6)))
             .await
             .unwrap();
         assert_eq!(got.len(), 2, "{got:?}");

@@ -24,7 +24,7 @@ use std::thread::JoinHandle;
 
 use duckdb::{AccessMode, Config, Connection};
 
-pub use backfill::{BackfillProgress, BackfillTodo, ContainerPlan};
+pub use backfill::{BackfillProgress, BackfillTodo, BatchInputs, ContainerPlan};
 pub use cycles::CycleRow;
 pub use export::{ExportFormat, Exported, PUBLIC_TABLES};
 pub use ingest::{
