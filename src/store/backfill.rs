@@ -414,53 +414,6 @@ impl Store {
         })
     }
 
-    /// The stored JSON of `keys` (read per batch, so a large backfill
-    /// never holds every item's JSON at once). `rows` is where the keys
-    /// lie in `items` ([`BackfillTodo::row`], lowest and highest): only
-    /// those rows are read, not every item's JSON for every batch (at 500
-    /// items a batch, 63 ms against 10 ms over 32,538 items, and growing
-    /// with the file). A key not found there (the rows moved) is looked
-    /// up in the whole table.
-    pub async fn backfill_raws(
-        &self,
-        source: &str,
-        keys: Vec<String>,
-        rows: (i64, i64),
-    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
-        let source = source.to_string();
-        self.call(move |conn| {
-            let read = |keys: &[String], rows: (i64, i64)| {
-                let list = duckdb::types::Value::List(
-                    keys.iter()
-                        .map(|k| duckdb::types::Value::Text(k.clone()))
-                        .collect(),
-                );
-                let mut stmt = conn
-                    .prepare(
-                        "SELECT key, raw FROM items WHERE source = ? AND rowid >= ? AND rowid <= ? \
-                         AND list_contains(?::VARCHAR[], key)",
-                    )
-                    .map_err(sql("prepare raws"))?;
-                let found = stmt
-                    .query_map(params![source, rows.0, rows.1, list], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                    })
-                    .map_err(sql("read raws"))?
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(sql("read raw"))?;
-                Ok::<_, StoreError>(found)
-            };
-            let mut out: std::collections::HashMap<String, String> =
-                read(&keys, rows)?.into_iter().collect();
-            let missing: Vec<String> = keys.into_iter().filter(|k| !out.contains_key(k)).collect();
-            if !missing.is_empty() {
-                out.extend(read(&missing, (i64::MIN, i64::MAX))?);
-            }
-            Ok(out)
-        })
-        .await
-    }
-
     /// One small JSON per distinct Jira status of `source`'s stored items
     /// (`{"fields":{"status":{"name","statusCategory":{"key"}}}}`): what
     /// rewinding needs to learn each status's category, without reading
