@@ -92,8 +92,11 @@ fn estimated_events(t: &BackfillTodo) -> u64 {
 /// as hold [`REBUILD_BYTES`] of stored JSON (read at once). Each batch's
 /// statements scan the history, so fewer batches are faster: 100k bench's
 /// GitHub backfill at 500 items 19.3-20.9 s, 1,000 16.2-16.4 s (peak 232
-/// -> 245 MB), 2,000 14.8-16.2 s (291 MB).
-const REBUILD_BATCH: usize = 1000;
+/// -> 245 MB), 2,000 14.8-16.2 s (291 MB). Since the versions carry no
+/// raw JSON and three batches move at once: 1,000 11.8-13.5 s (235 MB),
+/// 2,000 10.6-11.4 s (259 MB, under the first sync's own peak), 4,000
+/// 10.0-10.3 s (294 MB).
+const REBUILD_BATCH: usize = 2000;
 const REBUILD_BYTES: usize = 16 << 20;
 
 /// Log pages are stored in one transaction per this many events or
