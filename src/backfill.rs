@@ -219,6 +219,7 @@ impl BackfillJob<'_> {
             &ready,
             &rules,
             shape.has_fields,
+            (REBUILD_BATCH, REBUILD_BYTES),
             &fetch.shutdown,
             &mut report,
         )
@@ -237,7 +238,8 @@ impl BackfillJob<'_> {
     }
 
     /// The rebuild phase over `ready` (items whose log is complete), a
-    /// batch per transaction. Three batches move at once: while one is
+    /// batch (of at most `max_items` items and `max_bytes` of their stored
+    /// JSON) per transaction. Three batches move at once: while one is
     /// rewound here, the store thread writes the one before and reads the
     /// next (rewinding waited for the store, and the store for it, for a
     /// fifth of the phase). Stops after the batch under way when a shutdown
@@ -247,11 +249,12 @@ impl BackfillJob<'_> {
         ready: &[&BackfillTodo],
         rules: &recur_core::StatusRules,
         body_fields_known: bool,
+        (max_items, max_bytes): (usize, usize),
         shutdown: &Shutdown,
         report: &mut BackfillReport,
     ) -> Result<(), SyncError> {
         let source = self.source();
-        let chunks: Vec<&[&BackfillTodo]> = batches(ready, REBUILD_BATCH, REBUILD_BYTES).collect();
+        let chunks: Vec<&[&BackfillTodo]> = batches(ready, max_items, max_bytes).collect();
         let read = |chunk: &[&BackfillTodo]| {
             let keys = chunk.iter().map(|t| t.key.clone()).collect();
             let rows = (
@@ -601,6 +604,244 @@ mod tests {
             cursor: None,
             row: 0,
             bytes,
+        }
+    }
+
+    /// A tracker whose stored items are `a/b#N` (their stored JSON is N):
+    /// what the rebuild asks of a connector, nothing more.
+    struct Rewinder;
+
+    fn at(day: &str) -> chrono::DateTime<chrono::Utc> {
+        format!("{day}T00:00:00Z").parse().unwrap()
+    }
+
+    fn current(n: i64) -> recur_core::Item {
+        recur_core::Item {
+            key: format!("a/b#{n}"),
+            container: "a/b".into(),
+            number: n,
+            external_id: n.to_string(),
+            url: String::new(),
+            title: format!("Add retries to client {n}"),
+            body: String::new(),
+            state: recur_core::State::Open,
+            state_reason: None,
+            tracker_status: None,
+            labels: vec![
+                "postmortem".into(),
+                format!("priority:{}", ["high", "low"][n as usize % 2]),
+            ],
+            issue_type: None,
+            assignee: None,
+            due_date: None,
+            created_at: at("2025-01-01"),
+            updated_at: at("2025-06-01"),
+            closed_at: None,
+            sections: Default::default(),
+            links: Vec::new(),
+            raw: n.to_string(),
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl Connector for Rewinder {
+        fn source_name(&self) -> &str {
+            "fake"
+        }
+        fn requests_sent(&self) -> u64 {
+            0
+        }
+        async fn containers(&self) -> Result<Vec<String>, recur_core::ConnectorError> {
+            unreachable!("the rebuild lists nothing")
+        }
+        fn full_listings(&self, _: &str) -> Vec<recur_core::Listing> {
+            unreachable!("the rebuild lists nothing")
+        }
+        fn first_page(&self, _: &str, _: &recur_core::Listing) -> recur_core::PageRequest {
+            unreachable!("the rebuild lists nothing")
+        }
+        async fn fetch_page(
+            &self,
+            _: &recur_core::PageRequest,
+        ) -> Result<recur_core::Page, recur_core::ConnectorError> {
+            unreachable!("the rebuild lists nothing")
+        }
+        async fn probe(&self, _: &str) -> Result<recur_core::Probe, recur_core::ConnectorError> {
+            unreachable!("the rebuild looks nothing up")
+        }
+        fn log_shape(&self) -> recur_core::LogShape {
+            unreachable!("the rebuild is told")
+        }
+        async fn prepare_log(&self) -> Result<(), recur_core::ConnectorError> {
+            unreachable!("the rebuild reads no log")
+        }
+        async fn events_page(
+            &self,
+            _: &EventsRequest,
+        ) -> Result<EventsPage, recur_core::ConnectorError> {
+            unreachable!("the rebuild reads no log")
+        }
+        fn item_from_raw(&self, _: &str, raw: &str) -> Option<recur_core::Item> {
+            raw.parse().ok().map(current)
+        }
+        async fn preflight(&self, _: bool) -> Vec<recur_core::Check> {
+            Vec::new()
+        }
+        fn status_rules(&self, _: &[String]) -> recur_core::StatusRules {
+            recur_core::StatusRules::none()
+        }
+    }
+
+    /// A store holding seven synced items, each with a log (labelled,
+    /// renamed, closed and reopened, and for one a priority change) of
+    /// which the rebuild makes versions; and one whose JSON is unreadable.
+    async fn synced_with_logs(rules: &LabelRules) -> (Store, tempfile::TempDir) {
+        use recur_core::{Change, ItemEvent};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(
+            &dir.path().join("s.duckdb"),
+            crate::store::OpenMode::ReadWrite,
+            "512MB",
+        )
+        .await
+        .unwrap();
+        let mut rows: Vec<ItemRow> = (1..=7).map(|n| ItemRow::new(current(n), rules)).collect();
+        let mut broken = current(8);
+        broken.raw = "not a number".into();
+        rows.push(ItemRow::new(broken, rules));
+        store
+            .ingest_page(1, "fake", rows, None, Vec::new())
+            .await
+            .unwrap();
+        let mut events = Vec::new();
+        for n in 1..=8i64 {
+            let event = |id: &str, day: &str, change: Change| ItemEvent {
+                key: format!("a/b#{n}"),
+                id: format!("{n}-{id}"),
+                at: at(day),
+                actor: None,
+                change,
+            };
+            events.push(event(
+                "1",
+                "2025-01-05",
+                Change::Labeled {
+                    label: "postmortem".into(),
+                },
+            ));
+            events.push(event(
+                "2",
+                &format!("2025-02-{:02}", n),
+                Change::Renamed {
+                    from: format!("Retries {n}"),
+                    to: format!("Add retries to client {n}"),
+                },
+            ));
+            events.push(event(
+                "3",
+                "2025-03-10",
+                Change::Closed {
+                    reason: Some("completed".into()),
+                },
+            ));
+            events.push(event("4", "2025-04-10", Change::Reopened));
+            if n == 3 {
+                events.push(event(
+                    "5",
+                    "2025-05-01",
+                    Change::Labeled {
+                        label: "priority:low".into(),
+                    },
+                ));
+                events.push(event(
+                    "6",
+                    "2025-05-01",
+                    Change::Unlabeled {
+                        label: "priority:high".into(),
+                    },
+                ));
+            }
+        }
+        let progress = BackfillProgress {
+            items: (1..=8)
+                .map(|n| (format!("a/b#{n}"), "fetched", None))
+                .collect(),
+            item_requests: None,
+            container: None,
+        };
+        store
+            .submit_backfill_pages("fake", events, vec![progress])
+            .wait()
+            .await
+            .unwrap();
+        (store, dir)
+    }
+
+    /// The rebuild in batches of `max_items`: its report, and the history
+    /// and progress it leaves.
+    async fn rebuilt_in_batches_of(
+        max_items: usize,
+    ) -> (BackfillReport, Vec<Vec<serde_json::Value>>) {
+        let rules = LabelRules {
+            action_item_labels: vec!["postmortem".into()],
+            ..LabelRules::default()
+        };
+        let (store, _dir) = synced_with_logs(&rules).await;
+        let settings = SyncSettings::default();
+        let job = BackfillJob {
+            store: &store,
+            connector: &Rewinder,
+            rules: &rules,
+            settings: &settings,
+            sleeper: &crate::shutdown::TokioSleeper,
+        };
+        let todo = store.backfill_todo("fake").await.unwrap();
+        let mut ready: Vec<&BackfillTodo> = todo.iter().collect();
+        ready.sort_by_key(|t| t.row);
+        let mut report = BackfillReport::default();
+        job.rebuild(
+            &ready,
+            &recur_core::StatusRules::none(),
+            false,
+            (max_items, usize::MAX),
+            &crate::shutdown::no_shutdown(),
+            &mut report,
+        )
+        .await
+        .unwrap();
+        let rows = store
+            .query(
+                "history",
+                "SELECT key, CAST(valid_from AS VARCHAR), CAST(valid_to AS VARCHAR), title, state, \
+                        CAST(labels AS VARCHAR), priority, origin, item_id, CAST(prior_target AS VARCHAR) \
+                 FROM item_history \
+                 UNION ALL SELECT key, state, CAST(versions AS VARCHAR), NULL, NULL, NULL, NULL, NULL, NULL, NULL \
+                 FROM backfill_items \
+                 UNION ALL SELECT key, CAST(history_from AS VARCHAR), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
+                 FROM items ORDER BY ALL",
+                Vec::new(),
+            )
+            .await
+            .unwrap()
+            .rows;
+        (report, rows)
+    }
+
+    #[tokio::test]
+    async fn a_rebuild_in_many_batches_writes_what_one_batch_writes() {
+        let (one, expected) = rebuilt_in_batches_of(1000).await;
+        assert_eq!(one.items, 8);
+        // Per item: created, labelled, renamed, closed, reopened (item 3:
+        // its priority change too), before its synced version.
+        assert_eq!(one.versions, 7 * 5 + 1, "{expected:?}");
+        for max_items in [1, 2, 3] {
+            let (many, got) = rebuilt_in_batches_of(max_items).await;
+            assert_eq!(
+                (many.items, many.versions),
+                (one.items, one.versions),
+                "batches of {max_items}"
+            );
+            assert_eq!(got, expected, "batches of {max_items}");
         }
     }
 
