@@ -4,8 +4,9 @@
 //!
 //! Two phases, both resumable. **Fetch**: the log pages go into
 //! `item_events` together with the cursors that say they are done (one
-//! transaction per batch of pages), so a kill loses at most one batch,
-//! asked for again by the next run. On
+//! transaction per batch of pages, stored while the next batch is read),
+//! so a kill loses at most the batch being stored and the pages read
+//! since, asked for again by the next run. On
 //! GitHub each repository takes the cheaper listing: every tracked issue's
 //! own events (`…/issues/{n}/events`, at least one request each) or the
 //! repository-wide events (`…/issues/events`, every issue and pull
@@ -14,7 +15,9 @@
 //! the per-issue changelog. **Rebuild**: for each item whose log is
 //! complete, [`recur_core::rewind`] walks the events back from the item as
 //! last synced, and the versions before its first synced one are written
-//! with `origin = 'backfill'` (one transaction per item).
+//! with `origin = 'backfill'` (one transaction per batch of items; one
+//! batch is rewound here while the store writes the one before and reads
+//! the next).
 //!
 //! Requests go through the shared retry loop under the sync's rate-limit
 //! handling and stop at `[sync] backfill_max_requests` per run; the rest
@@ -499,7 +502,7 @@ impl BackfillJob<'_> {
 struct Unstored {
     events: Vec<recur_core::ItemEvent>,
     pages: Vec<BackfillProgress>,
-    storing: Option<crate::store::Queued<()>>,
+    storing: Option<Queued<()>>,
 }
 
 impl Unstored {
@@ -509,8 +512,8 @@ impl Unstored {
     }
 
     /// Hands a full batch to the store, once the batch before it is
-    /// stored (at most one in flight: what a failure or a kill loses stays
-    /// one batch).
+    /// stored (at most one in flight: a failure or a kill loses that batch
+    /// and the pages read since).
     async fn store_when_full(&mut self, store: &Store, source: &str) -> Result<(), SyncError> {
         if self.events.len() >= BATCH_EVENTS || self.pages.len() >= BATCH_PAGES {
             self.stored().await?;
