@@ -11,8 +11,10 @@
 //! own events (`…/issues/{n}/events`, at least one request each) or the
 //! repository-wide events (`…/issues/events`, every issue and pull
 //! request), estimated from what the first sync saw (tracked items, their
-//! labels, the highest issue number) and said in the log. Jira has only
-//! the per-issue changelog. **Rebuild**: for each item whose log is
+//! labels, the highest issue number) and said in the log. Jira Cloud reads
+//! the changelogs of up to 1,000 issues a request (`bulk`), falling back to
+//! each issue's when the site answers that listing with 404; Data Center
+//! has only the per-issue changelog. **Rebuild**: for each item whose log is
 //! complete, [`recur_core::rewind`] walks the events back from the item as
 //! last synced, and the versions before its first synced one are written
 //! with `origin = 'backfill'` (one transaction per batch of items; one
@@ -26,7 +28,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use recur_core::normalize::LabelRules;
-use recur_core::{Connector, EventsPage, EventsRequest, RateLimit};
+use recur_core::{Connector, ConnectorError, EventsPage, EventsRequest, RateLimit};
 use serde::Serialize;
 use tracing::Instrument;
 
@@ -55,12 +57,13 @@ pub struct BackfillJob<'a> {
 pub struct Strategy {
     /// The repository or project.
     pub container: String,
-    /// `per_item` or `per_container`.
+    /// `per_item`, `per_container` (GitHub's repository-wide events) or
+    /// `bulk` (Jira Cloud's changelogs of many issues at once).
     pub strategy: String,
     /// Estimated requests listing each tracked item's events.
     pub estimate_per_item: u64,
-    /// Estimated requests listing the container's events (`None`: the
-    /// tracker has no such listing).
+    /// Estimated requests listing the container's events, or its items'
+    /// in bulk (`None`: the tracker has neither listing).
     pub estimate_container: Option<u64>,
 }
 
@@ -140,6 +143,21 @@ fn batches<'t>(
         rest = tail;
         Some(run)
     })
+}
+
+/// The items a listing's last page settles (all of them, fetched); none
+/// before its last page.
+fn settled<'t>(
+    finished: bool,
+    items: impl IntoIterator<Item = &'t BackfillTodo>,
+) -> Vec<(String, &'static str, Option<String>)> {
+    if !finished {
+        return Vec::new();
+    }
+    items
+        .into_iter()
+        .map(|t| (t.key.clone(), "fetched", None))
+        .collect()
 }
 
 fn pages(entries: u64, page: u64) -> u64 {
@@ -350,6 +368,74 @@ impl BackfillJob<'_> {
         batch
     }
 
+    /// Reads the logs of `chunk` (at most [`LogShape::bulk_items`] items of
+    /// `container`) through the bulk listing, page after page. The items
+    /// are marked fetched with the last page only, and no page's cursor is
+    /// kept: a run stopped half-way asks for the chunk again from its
+    /// first page (the events already stored are not stored twice).
+    ///
+    /// [`LogShape::bulk_items`]: recur_core::LogShape::bulk_items
+    async fn bulk_logs(
+        &self,
+        source: &str,
+        container: &str,
+        chunk: &[&BackfillTodo],
+        fetch: &mut Fetcher<'_, '_>,
+        unstored: &mut Unstored,
+        report: &mut BackfillReport,
+    ) -> Result<Listed, SyncError> {
+        let items: Vec<(String, String)> = chunk
+            .iter()
+            .map(|t| (t.key.clone(), t.external_id.clone()))
+            .collect();
+        let mut cursor = None;
+        loop {
+            if !fetch.can_send() {
+                return Ok(Listed::OutOfBudget);
+            }
+            let request = EventsRequest::Items {
+                items: items.clone(),
+                cursor: cursor.clone(),
+            };
+            let p = match fetch.page(&request).await {
+                Ok(p) => p,
+                Err(SyncError::Connector(ConnectorError::NotFound { .. })) if cursor.is_none() => {
+                    tracing::warn!(source = %source, container = %container, "History backfill: the tracker has no bulk change log; each item's is read instead.");
+                    return Ok(Listed::Missing);
+                }
+                Err(e) => return Err(e),
+            };
+            report.minimum_requests += 1 + u64::from(p.extra_requests);
+            report.events += p.events.len() as u64;
+            let finished = p.next.is_none();
+            let progress = BackfillProgress {
+                items: settled(finished, chunk.iter().copied()),
+                item_requests: None,
+                container: Some((container.to_string(), None, false, 1)),
+            };
+            unstored.add(p.events, progress);
+            unstored.store_when_full(self.store, source).await?;
+            if finished {
+                return Ok(Listed::Whole);
+            }
+            cursor = p.next;
+        }
+    }
+
+    /// Records that `container`'s logs are read item by item after all
+    /// (its tracker has no bulk listing) and answers that strategy.
+    async fn without_bulk(
+        &self,
+        source: &str,
+        container: &str,
+        estimate_per_item: u64,
+    ) -> Result<String, SyncError> {
+        self.store
+            .backfill_choose(source, container, "per_item", estimate_per_item, 0)
+            .await?;
+        Ok("per_item".to_string())
+    }
+
     /// The fetch phase: each container's log pages under the budget,
     /// gathered in `unstored` (stored when full; the caller stores the
     /// rest, whatever this returns).
@@ -364,6 +450,9 @@ impl BackfillJob<'_> {
     ) -> Result<(), SyncError> {
         let shape = self.connector.log_shape();
         let page = u64::from(shape.page_size);
+        // The tracker turned out not to have its bulk listing (a 404): the
+        // other containers go per item at once.
+        let mut bulk_missing = false;
         for (container, items) in by_container {
             let open: Vec<&BackfillTodo> = items
                 .iter()
@@ -375,17 +464,26 @@ impl BackfillJob<'_> {
             let plan = self.store.backfill_container(source, container).await?;
             let estimate_per_item: u64 =
                 items.iter().map(|t| pages(estimated_events(t), page)).sum();
-            let estimate_container = shape.per_container.then(|| {
+            let bulk = u64::from(shape.bulk_items);
+            let estimate_container = if shape.per_container {
                 let mean = items.iter().map(estimated_events).sum::<u64>() as f64
                     / items.len().max(1) as f64;
                 let issues = max_numbers.get(container).copied().unwrap_or(0).max(1) as f64;
-                pages((issues * mean).ceil() as u64, page)
-            });
-            let (strategy, mut cursor, done) = match plan {
+                Some(pages((issues * mean).ceil() as u64, page))
+            } else if bulk > 0 && !bulk_missing {
+                // A request per `bulk` items at least, and per `bulk`
+                // histories (Cloud's page holds as many as it names issues).
+                let events: u64 = items.iter().map(estimated_events).sum();
+                Some(pages(events, bulk).max(pages(items.len() as u64, bulk)))
+            } else {
+                None
+            };
+            let (mut strategy, mut cursor, done) = match plan {
                 Some(p) => (p.strategy, p.cursor, p.done),
                 None => {
                     let strategy = match estimate_container {
-                        Some(c) if c < estimate_per_item => "per_container",
+                        Some(c) if c < estimate_per_item && shape.per_container => "per_container",
+                        Some(c) if c < estimate_per_item => "bulk",
                         _ => "per_item",
                     };
                     tracing::info!(
@@ -409,6 +507,30 @@ impl BackfillJob<'_> {
                     (strategy.to_string(), None, false)
                 }
             };
+            if strategy == "bulk" && bulk_missing {
+                strategy = self
+                    .without_bulk(source, container, estimate_per_item)
+                    .await?;
+            }
+            if strategy == "bulk" {
+                let size = shape.bulk_items.max(1) as usize;
+                for chunk in open.chunks(size) {
+                    match self
+                        .bulk_logs(source, container, chunk, fetch, unstored, report)
+                        .await?
+                    {
+                        Listed::Whole => {}
+                        Listed::OutOfBudget => return Ok(()),
+                        Listed::Missing => {
+                            bulk_missing = true;
+                            strategy = self
+                                .without_bulk(source, container, estimate_per_item)
+                                .await?;
+                            break;
+                        }
+                    }
+                }
+            }
             report.strategies.push(Strategy {
                 container: container.clone(),
                 strategy: strategy.clone(),
@@ -435,14 +557,7 @@ impl BackfillJob<'_> {
                     report.events += kept.len() as u64;
                     let finished = p.next.is_none();
                     let progress = BackfillProgress {
-                        items: if finished {
-                            items
-                                .iter()
-                                .map(|t| (t.key.clone(), "fetched", None))
-                                .collect()
-                        } else {
-                            Vec::new()
-                        },
+                        items: settled(finished, items),
                         item_requests: None,
                         container: Some((container.clone(), p.next.clone(), finished, 1)),
                     };
@@ -453,7 +568,8 @@ impl BackfillJob<'_> {
                     }
                     cursor = p.next;
                 }
-            } else if strategy == "per_item" {
+            }
+            if strategy == "per_item" {
                 for t in open {
                     let mut cursor = t.cursor.clone();
                     loop {
@@ -491,6 +607,16 @@ impl BackfillJob<'_> {
         }
         Ok(())
     }
+}
+
+/// How a bulk listing of a chunk of items ended.
+enum Listed {
+    /// Every page read.
+    Whole,
+    /// The run's request budget ran out (or a shutdown was asked for).
+    OutOfBudget,
+    /// The tracker has no such listing (404): read each item's log instead.
+    Missing,
 }
 
 /// Log pages fetched but not stored yet: stored together, one
@@ -601,6 +727,7 @@ mod tests {
             key: format!("a/b#{bytes}"),
             container: "a/b".into(),
             number: 1,
+            external_id: String::new(),
             labels: 1,
             until: chrono::Utc::now(),
             state: Some("fetched".into()),

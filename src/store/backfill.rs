@@ -22,6 +22,9 @@ pub struct BackfillTodo {
     pub container: String,
     /// Its number in the container.
     pub number: i64,
+    /// The tracker's own id for it (Jira's bulk changelog names issues by
+    /// id).
+    pub external_id: String,
     /// Its labels now (for estimating its log's length).
     pub labels: usize,
     /// The start of its first synced version: versions before it are
@@ -128,13 +131,14 @@ impl Store {
                     // table), then history for those only: a daemon asks
                     // every cycle, and usually nothing is left.
                     "WITH todo AS ( \
-                         SELECT i.source, i.key, i.container, i.number, len(coalesce(i.labels, [])) AS labels, \
+                         SELECT i.source, i.key, i.container, i.number, i.external_id, \
+                                len(coalesce(i.labels, [])) AS labels, \
                                 b.state, b.cursor, i.rowid AS row, strlen(i.raw) AS bytes \
                          FROM items i \
                          LEFT JOIN backfill_items b ON b.source = i.source AND b.key = i.key \
                          WHERE i.source = ? AND i.tracking = 'tracked' \
                            AND (b.state IS NULL OR b.state <> 'rebuilt')) \
-                     SELECT t.key, t.container, t.number, t.labels, \
+                     SELECT t.key, t.container, t.number, t.labels, coalesce(t.external_id, ''), \
                             CAST((SELECT min(h.valid_from) FROM item_history h \
                                   WHERE h.source = t.source AND h.key = t.key AND h.origin = 'sync') AS VARCHAR), \
                             t.state, t.cursor, t.row, t.bytes \
@@ -148,17 +152,18 @@ impl Store {
                         r.get::<_, String>(1)?,
                         r.get::<_, Option<i64>>(2)?,
                         r.get::<_, i64>(3)?,
-                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, String>(4)?,
                         r.get::<_, Option<String>>(5)?,
                         r.get::<_, Option<String>>(6)?,
-                        r.get::<_, i64>(7)?,
-                        r.get::<_, Option<i64>>(8)?,
+                        r.get::<_, Option<String>>(7)?,
+                        r.get::<_, i64>(8)?,
+                        r.get::<_, Option<i64>>(9)?,
                     ))
                 })
                 .map_err(sql("list items to backfill"))?;
             let mut out = Vec::new();
             for row in rows {
-                let (key, container, number, labels, until, state, cursor, row, bytes) =
+                let (key, container, number, labels, external_id, until, state, cursor, row, bytes) =
                     row.map_err(sql("read item to backfill"))?;
                 let Some(until) = until.as_deref().and_then(parse_ts) else {
                     continue;
@@ -167,6 +172,7 @@ impl Store {
                     key,
                     container,
                     number: number.unwrap_or(0),
+                    external_id,
                     labels: labels.max(0) as usize,
                     until,
                     state,
@@ -240,7 +246,8 @@ impl Store {
     }
 
     /// Records the listing chosen for a container and the estimates behind
-    /// the choice.
+    /// the choice (again when a listing turns out missing: Jira's bulk
+    /// changelog on a site without it).
     pub async fn backfill_choose(
         &self,
         source: &str,
@@ -259,7 +266,10 @@ impl Store {
             conn.execute(
                 "INSERT INTO backfill_containers (source, container, strategy, estimate_per_item, \
                  estimate_container, updated_at) VALUES (?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (source, container) DO NOTHING",
+                 ON CONFLICT (source, container) DO UPDATE SET strategy = excluded.strategy, \
+                 estimate_per_item = excluded.estimate_per_item, \
+                 estimate_container = excluded.estimate_container, cursor = NULL, done = false, \
+                 updated_at = excluded.updated_at",
                 params![
                     source,
                     container,

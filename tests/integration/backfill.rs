@@ -532,3 +532,104 @@ async fn github_milestone_moves_come_back_as_target_date_moves() {
     );
     sb.shutdown().await;
 }
+
+/// Jira Cloud's changelogs come 1,000 issues a request
+/// (`POST /changelog/bulkfetch`), not one request per issue; a page may end
+/// inside an issue's histories. A site that answers that listing with 404
+/// is read issue by issue instead, and both give the same history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jira_cloud_changelogs_come_many_issues_a_request_and_one_by_one_without_it() {
+    const BULK: &str = "POST /rest/api/3/changelog/bulkfetch";
+    const ONE: &str = "GET /rest/api/3/issue/{issueIdOrKey}/changelog";
+    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
+    let jira = sb.jira();
+    let dir = tempfile::tempdir().unwrap();
+    let mut keys = Vec::new();
+    for (n, summary) in [
+        "Add replica lag alert",
+        "Cap retry budget",
+        "Page on queue depth",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        jira.set_edit_time(Some(at(2025, 1, 10 + n as u32)));
+        keys.push(
+            jira.create_issue(
+                "OPS",
+                NewJiraIssue {
+                    summary: summary.into(),
+                    issue_type: "Task".into(),
+                    labels: vec!["postmortem".into()],
+                    fields: [("Target date".to_string(), serde_json::json!("2025-03-01"))]
+                        .into_iter()
+                        .collect(),
+                    ..NewJiraIssue::default()
+                },
+            ),
+        );
+    }
+    // Histories of the three interleaved in time.
+    for (d, key) in [
+        (2, &keys[0]),
+        (3, &keys[1]),
+        (4, &keys[0]),
+        (5, &keys[2]),
+        (6, &keys[1]),
+    ] {
+        jira.set_edit_time(Some(at(2025, 2, d)));
+        jira.set_field(
+            key,
+            "Target date",
+            serde_json::json!(format!("2025-04-{d:02}")),
+        );
+    }
+    jira.set_edit_time(Some(at(2025, 3, 1)));
+    jira.transition(&keys[1], "done", Some("Done"));
+    jira.set_edit_time(None);
+    let history = "SELECT key, CAST(valid_from AS VARCHAR), CAST(valid_to AS VARCHAR), \
+                   CAST(target_date AS VARCHAR), state, origin FROM item_history ORDER BY ALL";
+
+    // Two histories a page: the listing takes several pages, and an
+    // issue's histories go on from one page to the next.
+    jira.set_page_cap(Some(2));
+    let bulk_db = dir.path().join("bulk.duckdb");
+    let (bulk_before, one_before) = (jira.requests(BULK), jira.requests(ONE));
+    let r = sync_and_backfill(&jira_settings(&sb, &bulk_db)).await;
+    jira.set_page_cap(None);
+    assert_eq!(r[0].strategies[0].strategy, "bulk", "{:?}", r[0]);
+    assert_eq!(r[0].items, 3, "{:?}", r[0]);
+    let bulk_requests = jira.requests(BULK) - bulk_before;
+    assert!(bulk_requests >= 3, "several pages: {bulk_requests}");
+    assert_eq!(jira.requests(ONE) - one_before, 0);
+    assert_eq!(
+        (r[0].requests, r[0].minimum_requests),
+        (bulk_requests, bulk_requests)
+    );
+    let by_bulk = rows_text(&bulk_db, history).await;
+    // Each target-date move and the closure, before the synced versions.
+    assert_eq!(
+        by_bulk.iter().filter(|r| r.ends_with("backfill")).count(),
+        6,
+        "{by_bulk:#?}"
+    );
+    assert!(by_bulk.contains(&format!(
+        "{} 2025-02-03 10:00:00+00 2025-02-06 10:00:00+00 2025-04-03 open backfill",
+        keys[1]
+    )));
+
+    // Without the bulk listing: one 404, then each issue's changelog.
+    jira.set_bulk_changelog(false);
+    let one_db = dir.path().join("one.duckdb");
+    let (bulk_before, one_before) = (jira.requests(BULK), jira.requests(ONE));
+    let r = sync_and_backfill(&jira_settings(&sb, &one_db)).await;
+    assert_eq!(r[0].strategies[0].strategy, "per_item", "{:?}", r[0]);
+    assert_eq!(jira.requests(BULK) - bulk_before, 1);
+    assert_eq!(jira.requests(ONE) - one_before, 3);
+    assert_eq!(rows_text(&one_db, history).await, by_bulk);
+    // The next run does not ask for the bulk listing again.
+    let r = sync_and_backfill(&jira_settings(&sb, &one_db)).await;
+    assert_eq!(r[0].requests, 0, "{:?}", r[0]);
+    assert_eq!(jira.requests(BULK) - bulk_before, 1);
+    sb.shutdown().await;
+}

@@ -509,6 +509,10 @@ pub struct LogShape {
     /// The log carries every field recur reads (Jira's changelog); false
     /// when fields that live in the body are missing from it (GitHub).
     pub has_fields: bool,
+    /// Items whose logs one listing can read together, at most (Jira
+    /// Cloud's bulk changelog: 1,000); 0 when the tracker has no such
+    /// listing.
+    pub bulk_items: u32,
 }
 
 /// One change-log page to fetch.
@@ -527,6 +531,15 @@ pub enum EventsRequest {
     Container {
         /// The repository.
         container: String,
+        /// Where the next page starts (opaque).
+        cursor: Option<String>,
+    },
+    /// The logs of several items at once (Jira Cloud's bulk changelog), at
+    /// most [`LogShape::bulk_items`] of them.
+    Items {
+        /// Each item's key and the tracker's own id for it
+        /// ([`Item::external_id`]): the answer names items by id.
+        items: Vec<(String, String)>,
         /// Where the next page starts (opaque).
         cursor: Option<String>,
     },

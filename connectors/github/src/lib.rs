@@ -521,6 +521,7 @@ impl Connector for GithubConnector {
             per_container: true,
             page_size: events::PAGE_SIZE,
             has_fields: false,
+            bulk_items: 0,
         }
     }
 
@@ -547,6 +548,10 @@ impl Connector for GithubConnector {
                     .unwrap_or_else(|| format!("/repos/{container}/issues/events?per_page={pp}"));
                 self.events(container, None, &url).await
             }
+            EventsRequest::Items { .. } => Err(ConnectorError::Protocol {
+                source_name: self.cfg.name.clone(),
+                message: "GitHub has no change log of several issues at once".into(),
+            }),
         }
     }
 

@@ -432,6 +432,12 @@ impl Connector for JiraConnector {
             per_container: false,
             page_size: changelog::PAGE_SIZE,
             has_fields: true,
+            // Data Center has no bulk changelog.
+            bulk_items: if self.cfg.datacenter {
+                0
+            } else {
+                changelog::BULK_ITEMS
+            },
         }
     }
 
@@ -446,6 +452,9 @@ impl Connector for JiraConnector {
         match request {
             EventsRequest::Item { key, cursor } => {
                 self.changelog_page(key, cursor.as_deref()).await
+            }
+            EventsRequest::Items { items, cursor } => {
+                self.bulk_changelog_page(items, cursor.as_deref()).await
             }
             EventsRequest::Container { container, .. } => Err(config_error(
                 &self.cfg,

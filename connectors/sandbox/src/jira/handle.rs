@@ -162,14 +162,23 @@ impl JiraHandle {
         self.shared.faults.clear();
     }
 
-    /// Caps every search page (Cloud and Data Center) at `cap` issues, on
-    /// top of Jira's own caps; `None` restores the defaults (Cloud: 100,
-    /// 37 when more than 5 fields are asked for, 5000 for ids only; Data
-    /// Center: 1000).
+    /// Caps every search page (Cloud and Data Center) at `cap` issues, and
+    /// every bulk changelog page at `cap` histories, on top of Jira's own
+    /// caps; `None` restores the defaults (Cloud: 100, 37 when more than 5
+    /// fields are asked for, 5000 for ids only; Data Center: 1000; bulk
+    /// changelog: 1000).
     pub fn set_page_cap(&self, cap: Option<usize>) {
         self.shared
             .page_cap
             .store(cap.unwrap_or(0), Ordering::Relaxed);
+    }
+
+    /// Takes `POST /changelog/bulkfetch` away (404, as on a site that does
+    /// not have it) or gives it back.
+    pub fn set_bulk_changelog(&self, served: bool) {
+        self.shared
+            .no_bulk_changelog
+            .store(!served, Ordering::Relaxed);
     }
 
     /// The API user's profile zone as minutes east of UTC (−480).

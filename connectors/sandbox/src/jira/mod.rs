@@ -46,7 +46,7 @@ mod state;
 mod values;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
@@ -126,6 +126,8 @@ pub(crate) struct Shared {
     handle_clock: AtomicI64,
     /// 0: no page-size knob.
     page_cap: AtomicUsize,
+    /// `POST /changelog/bulkfetch` answers 404, as on a site without it.
+    pub no_bulk_changelog: AtomicBool,
     /// Bumped on every write lock, so cached search results know when they
     /// are stale.
     generation: AtomicU64,
@@ -166,6 +168,7 @@ impl Shared {
             request_seq: AtomicU64::new(1),
             handle_clock: AtomicI64::new(0),
             page_cap: AtomicUsize::new(0),
+            no_bulk_changelog: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             search_cache: Mutex::new(None),
         }

@@ -1,6 +1,8 @@
 //! From endpoint to endpoint group; the legacy search is gone (410) on
 //! Cloud and for Cloud-style credentials.
 
+use std::sync::atomic::Ordering;
+
 use http::{Method, StatusCode};
 
 use super::super::Shared;
@@ -37,6 +39,14 @@ pub(super) fn execute(sh: &Shared, call: &Call<'_>, ep: &Ep) -> Outcome {
             }
         }
         Ep::Changelog(key) => issues::changelog(sh, call, key),
+        // Cloud only: Data Center has no bulk changelog.
+        Ep::ChangelogBulk => {
+            if (call.v3 || call.basic) && !sh.no_bulk_changelog.load(Ordering::Relaxed) {
+                issues::bulk_changelog(sh, call)
+            } else {
+                Outcome::message(StatusCode::NOT_FOUND, "null for uri: not found")
+            }
+        }
         Ep::Comments(key) => {
             if call.method == Method::POST {
                 comments::add_comment(sh, call, key)

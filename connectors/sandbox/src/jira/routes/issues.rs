@@ -1,10 +1,11 @@
 //! Issue endpoints: one issue (with field selection and expansions), its
-//! changelog, and editing it (`fields` and `update`, labels, summary,
+//! changelog (and many issues' at once), and editing it (`fields` and `update`, labels, summary,
 //! description, due date, assignee, priority, custom fields).
 
 use http::StatusCode;
 use serde_json::{json, Map, Value};
 
+use super::super::b64;
 use super::super::catalog::{self, cf_index};
 use super::super::clock::now_ms;
 use super::super::fields::{Sel, SelDefault};
@@ -71,6 +72,97 @@ pub(super) fn changelog(sh: &Shared, call: &Call<'_>, key: &str) -> Outcome {
     });
     if end < total {
         v["nextPage"] = json!(url(end));
+    }
+    Outcome::ok(&v)
+}
+
+/// Issues a `POST /changelog/bulkfetch` may name, and histories a page
+/// holds at most (and by default).
+const BULK_ISSUES: usize = 1000;
+const BULK_PAGE: usize = 1000;
+
+/// `POST /changelog/bulkfetch` (Cloud): the changelogs of up to 1,000
+/// issues named by id or key, oldest history first (then the smaller issue
+/// id), `maxResults` histories a page, consecutive histories of one issue
+/// grouped under its id in `issueChangeLogs` (so one issue's may continue
+/// on the next page); an opaque `nextPageToken` continues, absent on the
+/// last page. An issue that does not exist is left out.
+pub(super) fn bulk_changelog(sh: &Shared, call: &Call<'_>) -> Outcome {
+    let body = match call.json_body() {
+        Ok(b) => b,
+        Err(o) => return o,
+    };
+    let Some(named) = body.get("issueIdsOrKeys").and_then(Value::as_array) else {
+        return Outcome::bad("issueIdsOrKeys must be provided.");
+    };
+    if named.is_empty() || named.len() > BULK_ISSUES {
+        return Outcome::bad(&format!(
+            "issueIdsOrKeys must name between 1 and {BULK_ISSUES} issues."
+        ));
+    }
+    let max = match body.get("maxResults") {
+        None | Some(Value::Null) => BULK_PAGE,
+        Some(v) => match v.as_u64() {
+            Some(n) if n >= 1 => (n as usize).min(BULK_PAGE),
+            _ => return Outcome::bad("maxResults must be a positive integer."),
+        },
+    }
+    .min(sh.page_cap().unwrap_or(BULK_PAGE));
+    let start = match body.get("nextPageToken") {
+        None | Some(Value::Null) => 0,
+        Some(t) => match t
+            .as_str()
+            .and_then(b64::decode)
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| s.parse::<usize>().ok())
+        {
+            Some(n) => n,
+            None => return Outcome::bad("The nextPageToken is invalid."),
+        },
+    };
+    let w = sh.read();
+    let mut issues: Vec<u32> = named
+        .iter()
+        .filter_map(|v| match v {
+            Value::String(s) => w.resolve(s).ok(),
+            Value::Number(n) => w.resolve(&n.to_string()).ok(),
+            _ => None,
+        })
+        .collect();
+    issues.sort_unstable();
+    issues.dedup();
+    // (created, issue id, issue, history)
+    let mut all: Vec<(i64, u64, u32, usize)> = issues
+        .iter()
+        .flat_map(|&i| {
+            let issue = &w.issues[i as usize];
+            issue
+                .histories
+                .iter()
+                .enumerate()
+                .map(move |(h, hist)| (hist.created, issue.id, i, h))
+        })
+        .collect();
+    all.sort_unstable();
+    let end = start.saturating_add(max).min(all.len());
+    let ctx = call.ctx(&w);
+    let mut logs: Vec<Value> = Vec::new();
+    let mut last: Option<u64> = None;
+    for &(_, id, i, h) in &all[start.min(end)..end] {
+        let history = ctx.history(&w.issues[i as usize].histories[h]);
+        match logs.last_mut() {
+            Some(log) if last == Some(id) => {
+                if let Some(list) = log["changeHistories"].as_array_mut() {
+                    list.push(history);
+                }
+            }
+            _ => logs.push(json!({"issueId": id.to_string(), "changeHistories": [history]})),
+        }
+        last = Some(id);
+    }
+    let mut v = json!({ "issueChangeLogs": logs });
+    if end < all.len() {
+        v["nextPageToken"] = json!(b64::encode(end.to_string().as_bytes()));
     }
     Outcome::ok(&v)
 }

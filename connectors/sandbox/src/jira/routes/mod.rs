@@ -1,7 +1,8 @@
 //! The fake Jira's HTTP surface under `/rest/api/{2,3}/…`: routing,
 //! authentication, faults, search (Cloud `search/jql` with `nextPageToken`,
 //! Data Center `search` with `startAt`/`total`), issues, edits, comments,
-//! comment properties, changelogs, and the field and issue-type lists.
+//! comment properties, changelogs (one issue's, or many issues' at once on
+//! Cloud), and the field and issue-type lists.
 //!
 //! Request flow, as for the fake GitHub, through the shared plumbing
 //! (`crate::plumbing`): route → fault (a faulted request is not executed,
@@ -62,6 +63,7 @@ pub const ROUTE_TEMPLATES: &[&str] = &[
     "GET /rest/api/3/issue/{issueIdOrKey}",
     "PUT /rest/api/3/issue/{issueIdOrKey}",
     "GET /rest/api/3/issue/{issueIdOrKey}/changelog",
+    "POST /rest/api/3/changelog/bulkfetch",
     "GET /rest/api/3/issue/{issueIdOrKey}/comment",
     "POST /rest/api/3/issue/{issueIdOrKey}/comment",
     "GET /rest/api/3/issue/{issueIdOrKey}/comment/{id}",
@@ -82,6 +84,7 @@ pub const ROUTE_TEMPLATES: &[&str] = &[
     "GET /rest/api/2/issue/{issueIdOrKey}",
     "PUT /rest/api/2/issue/{issueIdOrKey}",
     "GET /rest/api/2/issue/{issueIdOrKey}/changelog",
+    "POST /rest/api/2/changelog/bulkfetch",
     "GET /rest/api/2/issue/{issueIdOrKey}/comment",
     "POST /rest/api/2/issue/{issueIdOrKey}/comment",
     "GET /rest/api/2/issue/{issueIdOrKey}/comment/{id}",
