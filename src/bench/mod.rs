@@ -1,6 +1,6 @@
 //! `recur bench`: the GitHub first sync against the loopback sandbox (and
 //! the same pages parsed by bare serde_json, for scale), the no-change
-//! resyncs, the history backfill, the Jira first sync and resync,
+//! resyncs, the history backfill, the Jira first sync, resync and backfill,
 //! write-back at scale, and the daemon at rest. Figures are printed, never
 //! asserted: speed and memory goals are checked by reading them, not by
 //! timed tests. The run ends with one table of every figure against its
@@ -81,6 +81,13 @@ async fn jira(sandbox: &Sandbox, dir: &Path, table: &mut Table) -> Result<(), Er
         projects.len(),
     );
     table.add("Jira no-change resync", secs, "s", Goal::None);
+    // Every tracked issue's history in one run (Cloud: the bulk changelog).
+    let all = Settings::from_toml(&text.replacen(
+        "backfill = false\n",
+        "backfill = false\nbackfill_max_requests = 100000000\n",
+        1,
+    ))?;
+    backfill("Jira", &all, Clock::start_or_now(), table).await?;
     Ok(())
 }
 
@@ -223,7 +230,13 @@ async fn writeback(items: usize, dir: &Path, table: &mut Table) -> Result<(), Er
 
 /// History backfill of everything the first sync stored: requests against
 /// the fewest the chosen listings need, items per second, peak RSS.
-async fn backfill(settings: &Settings, clock: Clock, table: &mut Table) -> Result<(), Error> {
+/// `tracker` names the figures.
+async fn backfill(
+    tracker: &str,
+    settings: &Settings,
+    clock: Clock,
+    table: &mut Table,
+) -> Result<(), Error> {
     let sources = app::sources(settings, None)?;
     let store = Store::open(
         &settings.store_path,
@@ -245,7 +258,7 @@ async fn backfill(settings: &Settings, clock: Clock, table: &mut Table) -> Resul
             .into_iter()
             .collect();
         println!(
-            "history backfill: {} items rebuilt ({} versions, {} events) in {secs:.2}s = {:.0} items/s; requests {} made, {} minimum for the listings chosen ({}) (ratio {:.2}); peak RSS {:.0} MB",
+            "{tracker} history backfill: {} items rebuilt ({} versions, {} events) in {secs:.2}s = {:.0} items/s; requests {} made, {} minimum for the listings chosen ({}) (ratio {:.2}); peak RSS {:.0} MB",
             r.items,
             r.versions,
             r.events,
@@ -257,13 +270,13 @@ async fn backfill(settings: &Settings, clock: Clock, table: &mut Table) -> Resul
             peak_rss_mb().unwrap_or(0.0)
         );
         table.add(
-            format!("history backfill ({} items)", r.items),
+            format!("{tracker} history backfill ({} items)", r.items),
             r.items as f64 / secs.max(1e-9),
             "items/s",
             Goal::None,
         );
         table.add(
-            "history backfill requests ÷ minimum",
+            format!("{tracker} history backfill requests ÷ minimum"),
             r.requests as f64 / r.minimum_requests.max(1) as f64,
             "",
             Goal::AtMost(1.0),
@@ -340,7 +353,7 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), Error> {
         "points",
         Goal::AtMost(0.0),
     );
-    backfill(&settings, clock, &mut table).await?;
+    backfill("GitHub", &settings, clock, &mut table).await?;
     // The same pages, fetched again and parsed by bare serde_json, for scale.
     let client = reqwest::Client::new();
     let mut bodies = Vec::new();
