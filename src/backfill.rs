@@ -389,6 +389,9 @@ impl BackfillJob<'_> {
             .map(|t| (t.key.clone(), t.external_id.clone()))
             .collect();
         let mut cursor = None;
+        // A token that comes back would page in a loop until the budget is
+        // spent, every run.
+        let mut tokens = HashSet::new();
         loop {
             if !fetch.can_send() {
                 return Ok(Listed::OutOfBudget);
@@ -405,6 +408,16 @@ impl BackfillJob<'_> {
                 }
                 Err(e) => return Err(e),
             };
+            if let Some(next) = &p.next {
+                if !tokens.insert(next.clone()) {
+                    return Err(SyncError::Connector(ConnectorError::Protocol {
+                        source_name: source.to_string(),
+                        message: format!(
+                            "the bulk change log of {container}'s issues pages in a loop (a page token came back)"
+                        ),
+                    }));
+                }
+            }
             report.minimum_requests += 1 + u64::from(p.extra_requests);
             report.events += p.events.len() as u64;
             let finished = p.next.is_none();
@@ -737,9 +750,13 @@ mod tests {
         }
     }
 
-    /// A tracker whose stored items are `a/b#N` (their stored JSON is N):
-    /// what the rebuild asks of a connector, nothing more.
-    struct Rewinder;
+    /// A tracker whose stored items are `a/b#N` (their stored JSON is N),
+    /// with a bulk change log whose every page names the same next page:
+    /// what the rebuild asks of a connector, and a listing that loops.
+    #[derive(Default)]
+    struct Rewinder {
+        sent: std::sync::atomic::AtomicU64,
+    }
 
     fn at(day: &str) -> chrono::DateTime<chrono::Utc> {
         format!("{day}T00:00:00Z").parse().unwrap()
@@ -779,7 +796,7 @@ mod tests {
             "fake"
         }
         fn requests_sent(&self) -> u64 {
-            0
+            self.sent.load(std::sync::atomic::Ordering::Relaxed)
         }
         async fn containers(&self) -> Result<Vec<String>, recur_core::ConnectorError> {
             unreachable!("the rebuild lists nothing")
@@ -800,16 +817,29 @@ mod tests {
             unreachable!("the rebuild looks nothing up")
         }
         fn log_shape(&self) -> recur_core::LogShape {
-            unreachable!("the rebuild is told")
+            recur_core::LogShape {
+                per_container: false,
+                page_size: 100,
+                has_fields: false,
+                bulk_items: 1000,
+            }
         }
         async fn prepare_log(&self) -> Result<(), recur_core::ConnectorError> {
-            unreachable!("the rebuild reads no log")
+            Ok(())
         }
         async fn events_page(
             &self,
-            _: &EventsRequest,
+            request: &EventsRequest,
         ) -> Result<EventsPage, recur_core::ConnectorError> {
-            unreachable!("the rebuild reads no log")
+            assert!(
+                matches!(request, EventsRequest::Items { .. }),
+                "{request:?}"
+            );
+            self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(EventsPage {
+                next: Some("again".into()),
+                ..EventsPage::default()
+            })
         }
         fn item_from_raw(&self, _: &str, raw: &str) -> Option<recur_core::Item> {
             raw.parse().ok().map(current)
@@ -822,11 +852,9 @@ mod tests {
         }
     }
 
-    /// A store holding seven synced items, each with a log (labelled,
-    /// renamed, closed and reopened, and for one a priority change) of
-    /// which the rebuild makes versions; and one whose JSON is unreadable.
-    async fn synced_with_logs(rules: &LabelRules) -> (Store, tempfile::TempDir) {
-        use recur_core::{Change, ItemEvent};
+    /// A store holding seven synced items and one whose JSON is unreadable,
+    /// their logs not fetched.
+    async fn synced(rules: &LabelRules) -> (Store, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(
             &dir.path().join("s.duckdb"),
@@ -843,6 +871,15 @@ mod tests {
             .ingest_page(1, "fake", rows, None, Vec::new())
             .await
             .unwrap();
+        (store, dir)
+    }
+
+    /// [`synced`]'s items, each with a log (labelled, renamed, closed and
+    /// reopened, and for one a priority change) of which the rebuild makes
+    /// versions.
+    async fn synced_with_logs(rules: &LabelRules) -> (Store, tempfile::TempDir) {
+        use recur_core::{Change, ItemEvent};
+        let (store, dir) = synced(rules).await;
         let mut events = Vec::new();
         for n in 1..=8i64 {
             let event = |id: &str, day: &str, change: Change| ItemEvent {
@@ -920,7 +957,7 @@ mod tests {
         let settings = SyncSettings::default();
         let job = BackfillJob {
             store: &store,
-            connector: &Rewinder,
+            connector: &Rewinder::default(),
             rules: &rules,
             settings: &settings,
             sleeper: &crate::shutdown::TokioSleeper,
@@ -973,6 +1010,35 @@ mod tests {
             );
             assert_eq!(got, expected, "batches of {max_items}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_bulk_listing_whose_page_token_comes_back_is_an_error_not_an_endless_run() {
+        let rules = LabelRules {
+            action_item_labels: vec!["postmortem".into()],
+            ..LabelRules::default()
+        };
+        let (store, _dir) = synced(&rules).await;
+        let tracker = Rewinder::default();
+        let settings = SyncSettings::default();
+        let job = BackfillJob {
+            store: &store,
+            connector: &tracker,
+            rules: &rules,
+            settings: &settings,
+            sleeper: &crate::shutdown::TokioSleeper,
+        };
+        let err = job.run(crate::shutdown::no_shutdown()).await.unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                SyncError::Connector(ConnectorError::Protocol { message, .. })
+                    if message.contains("pages in a loop")
+            ),
+            "{err}"
+        );
+        // The first page, and the one its token names again.
+        assert_eq!(tracker.requests_sent(), 2);
     }
 
     /// Regression: with one batch stored while the next is read, the
