@@ -525,6 +525,12 @@ impl BackfillJob<'_> {
                     .without_bulk(source, container, estimate_per_item)
                     .await?;
             }
+            report.strategies.push(Strategy {
+                container: container.clone(),
+                strategy: strategy.clone(),
+                estimate_per_item,
+                estimate_container,
+            });
             if strategy == "bulk" {
                 let size = shape.bulk_items.max(1) as usize;
                 for chunk in open.chunks(size) {
@@ -539,17 +545,14 @@ impl BackfillJob<'_> {
                             strategy = self
                                 .without_bulk(source, container, estimate_per_item)
                                 .await?;
+                            if let Some(s) = report.strategies.last_mut() {
+                                s.strategy = strategy.clone();
+                            }
                             break;
                         }
                     }
                 }
             }
-            report.strategies.push(Strategy {
-                container: container.clone(),
-                strategy: strategy.clone(),
-                estimate_per_item,
-                estimate_container,
-            });
             if strategy == "per_container" && !done {
                 let keys: HashSet<&str> = items.iter().map(|t| t.key.as_str()).collect();
                 loop {

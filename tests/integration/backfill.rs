@@ -32,8 +32,13 @@ fn gh_settings(sb: &Sandbox, db: &std::path::Path, extra: &str) -> Settings {
 }
 
 fn jira_settings(sb: &Sandbox, db: &std::path::Path) -> Settings {
+    jira_settings_with(sb, db, "")
+}
+
+/// [`jira_settings`] with `sync` in the `[sync]` table.
+fn jira_settings_with(sb: &Sandbox, db: &std::path::Path, sync: &str) -> Settings {
     let text = format!(
-        "[store]\npath = {:?}\n{}",
+        "[store]\npath = {:?}\n[sync]\n{sync}\n{}",
         db.display().to_string(),
         recur::demo::sandbox_jira_source(&sb.jira_url(), &["OPS".to_string()], false)
     );
@@ -617,6 +622,34 @@ async fn jira_cloud_changelogs_come_many_issues_a_request_and_one_by_one_without
         "{} 2025-02-03 10:00:00+00 2025-02-06 10:00:00+00 2025-04-03 open backfill",
         keys[1]
     )));
+
+    // A run whose budget ends inside the listing says which listing it
+    // was reading; the next run reads the chunk again from its start.
+    jira.set_page_cap(Some(2));
+    let cut_db = dir.path().join("cut.duckdb");
+    let r = sync_and_backfill(&jira_settings_with(
+        &sb,
+        &cut_db,
+        "backfill_max_requests = 1",
+    ))
+    .await;
+    assert_eq!(r[0].strategies.len(), 1, "{:?}", r[0]);
+    assert_eq!(r[0].strategies[0].strategy, "bulk", "{:?}", r[0]);
+    assert_eq!(
+        (r[0].requests, r[0].items, r[0].remaining),
+        (1, 0, 3),
+        "{:?}",
+        r[0]
+    );
+    let r = sync_and_backfill(&jira_settings_with(
+        &sb,
+        &cut_db,
+        "backfill_max_requests = 100",
+    ))
+    .await;
+    assert_eq!(r[0].requests, bulk_requests, "{:?}", r[0]);
+    assert_eq!(rows_text(&cut_db, history).await, by_bulk);
+    jira.set_page_cap(None);
 
     // Without the bulk listing: one 404, then each issue's changelog.
     jira.set_bulk_changelog(false);
