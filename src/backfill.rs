@@ -173,7 +173,7 @@ impl BackfillJob<'_> {
     /// then rebuilds every item whose log is complete.
     pub async fn run(&self, shutdown: Shutdown) -> Result<BackfillReport, SyncError> {
         let source = self.source().to_string();
-        let mut report = BackfillReport {
+        let report = BackfillReport {
             source: source.clone(),
             ..BackfillReport::default()
         };
@@ -196,26 +196,27 @@ impl BackfillJob<'_> {
         for t in todo {
             by_container.entry(t.container.clone()).or_default().push(t);
         }
-        let mut fetch = Fetcher {
-            job: self,
-            shutdown,
-            last_rate: None,
-            requests: 0,
-            budget: self.settings.backfill_max_requests,
+        let mut pass = Pass {
+            fetch: Fetcher {
+                job: self,
+                shutdown,
+                last_rate: None,
+                requests: 0,
+                budget: self.settings.backfill_max_requests,
+            },
+            unstored: Unstored::default(),
+            report,
         };
+        let fetched = self
+            .fetch_logs(&source, &by_container, &max_numbers, &mut pass)
+            .await;
         // Pages are stored in batches; what was read before a failure, the
         // budget's end or a shutdown is stored all the same.
-        let mut unstored = Unstored::default();
-        let fetched = self
-            .fetch_logs(
-                &source,
-                &by_container,
-                &max_numbers,
-                &mut fetch,
-                &mut unstored,
-                &mut report,
-            )
-            .await;
+        let Pass {
+            fetch,
+            mut unstored,
+            mut report,
+        } = pass;
         let stored = unstored.store(self.store, &source).await;
         if let (Err(_), Err(e)) = (&fetched, &stored) {
             tracing::warn!(source = %source, error = %e, "The log pages read before the failure could not be stored; the next run reads them again.");
@@ -368,6 +369,104 @@ impl BackfillJob<'_> {
         batch
     }
 
+    /// Reads `container`'s whole log (GitHub's repository-wide events) from
+    /// `cursor`, keeping the events of `items`; the items are settled with
+    /// the last page, the cursor stored with every batch.
+    async fn container_logs(
+        &self,
+        source: &str,
+        container: &str,
+        items: &[BackfillTodo],
+        mut cursor: Option<String>,
+        pass: &mut Pass<'_, '_>,
+    ) -> Result<Listed, SyncError> {
+        let keys: HashSet<&str> = items.iter().map(|t| t.key.as_str()).collect();
+        loop {
+            if !pass.fetch.can_send() {
+                return Ok(Listed::OutOfBudget);
+            }
+            let request = EventsRequest::Container {
+                container: container.to_string(),
+                cursor: cursor.clone(),
+            };
+            let p = pass.fetch.page(&request).await?;
+            pass.report.minimum_requests += 1 + u64::from(p.extra_requests);
+            let kept: Vec<_> = p
+                .events
+                .into_iter()
+                .filter(|e| keys.contains(e.key.as_str()))
+                .collect();
+            pass.report.events += kept.len() as u64;
+            let finished = p.next.is_none();
+            let progress = BackfillProgress {
+                items: settled(finished, items),
+                item_requests: None,
+                container: Some((container.to_string(), p.next.clone(), finished, 1)),
+            };
+            pass.unstored.add(kept, progress);
+            pass.unstored.store_when_full(self.store, source).await?;
+            if finished {
+                return Ok(Listed::Whole);
+            }
+            cursor = p.next;
+        }
+    }
+
+    /// Reads each of `open`'s own logs, from where an earlier run left it.
+    async fn item_logs(
+        &self,
+        source: &str,
+        open: &[&BackfillTodo],
+        pass: &mut Pass<'_, '_>,
+    ) -> Result<Listed, SyncError> {
+        for t in open {
+            let mut cursor = t.cursor.clone();
+            loop {
+                if !pass.fetch.can_send() {
+                    return Ok(Listed::OutOfBudget);
+                }
+                let request = EventsRequest::Item {
+                    key: t.key.clone(),
+                    cursor: cursor.clone(),
+                };
+                let p = match pass.fetch.page(&request).await {
+                    Ok(p) => p,
+                    // Gone since the sync (deleted, or where the token
+                    // cannot see it): its log cannot be read, the others'
+                    // can. It stays to do (the next run asks again; the
+                    // sync's reconciliation marks it gone, and then it is
+                    // not listed).
+                    Err(SyncError::Connector(ConnectorError::NotFound { .. })) => {
+                        tracing::warn!(source = %source, key = %t.key, "History backfill: the item's change log is not found (gone since the sync?); it is left for a later run.");
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                };
+                // Every page but a short last one is full: the listing
+                // needs exactly as many pages as it took.
+                pass.report.minimum_requests += 1 + u64::from(p.extra_requests);
+                pass.report.events += p.events.len() as u64;
+                let state = if p.next.is_some() {
+                    "fetching"
+                } else {
+                    "fetched"
+                };
+                let progress = BackfillProgress {
+                    items: vec![(t.key.clone(), state, p.next.clone())],
+                    item_requests: Some((t.key.clone(), 1)),
+                    container: None,
+                };
+                pass.unstored.add(p.events, progress);
+                pass.unstored.store_when_full(self.store, source).await?;
+                match p.next {
+                    Some(n) => cursor = Some(n),
+                    None => break,
+                }
+            }
+        }
+        Ok(Listed::Whole)
+    }
+
     /// Reads the logs of `chunk` (at most [`LogShape::bulk_items`] items of
     /// `container`) through the bulk listing, page after page. The items
     /// are marked fetched with the last page only, and no page's cursor is
@@ -380,9 +479,7 @@ impl BackfillJob<'_> {
         source: &str,
         container: &str,
         chunk: &[&BackfillTodo],
-        fetch: &mut Fetcher<'_, '_>,
-        unstored: &mut Unstored,
-        report: &mut BackfillReport,
+        pass: &mut Pass<'_, '_>,
     ) -> Result<Listed, SyncError> {
         let items: Vec<(String, String)> = chunk
             .iter()
@@ -393,14 +490,14 @@ impl BackfillJob<'_> {
         // spent, every run.
         let mut tokens = HashSet::new();
         loop {
-            if !fetch.can_send() {
+            if !pass.fetch.can_send() {
                 return Ok(Listed::OutOfBudget);
             }
             let request = EventsRequest::Items {
                 items: items.clone(),
                 cursor: cursor.clone(),
             };
-            let p = match fetch.page(&request).await {
+            let p = match pass.fetch.page(&request).await {
                 Ok(p) => p,
                 Err(SyncError::Connector(ConnectorError::NotFound { .. })) if cursor.is_none() => {
                     tracing::warn!(source = %source, container = %container, "History backfill: the tracker has no bulk change log; each item's is read instead.");
@@ -418,16 +515,16 @@ impl BackfillJob<'_> {
                     }));
                 }
             }
-            report.minimum_requests += 1 + u64::from(p.extra_requests);
-            report.events += p.events.len() as u64;
+            pass.report.minimum_requests += 1 + u64::from(p.extra_requests);
+            pass.report.events += p.events.len() as u64;
             let finished = p.next.is_none();
             let progress = BackfillProgress {
                 items: settled(finished, chunk.iter().copied()),
                 item_requests: None,
                 container: Some((container.to_string(), None, false, 1)),
             };
-            unstored.add(p.events, progress);
-            unstored.store_when_full(self.store, source).await?;
+            pass.unstored.add(p.events, progress);
+            pass.unstored.store_when_full(self.store, source).await?;
             if finished {
                 return Ok(Listed::Whole);
             }
@@ -450,16 +547,14 @@ impl BackfillJob<'_> {
     }
 
     /// The fetch phase: each container's log pages under the budget,
-    /// gathered in `unstored` (stored when full; the caller stores the
-    /// rest, whatever this returns).
+    /// gathered in the pass's unstored pages (stored when full; the caller
+    /// stores the rest, whatever this returns).
     async fn fetch_logs(
         &self,
         source: &str,
         by_container: &BTreeMap<String, Vec<BackfillTodo>>,
         max_numbers: &BTreeMap<String, i64>,
-        fetch: &mut Fetcher<'_, '_>,
-        unstored: &mut Unstored,
-        report: &mut BackfillReport,
+        pass: &mut Pass<'_, '_>,
     ) -> Result<(), SyncError> {
         let shape = self.connector.log_shape();
         let page = u64::from(shape.page_size);
@@ -491,7 +586,7 @@ impl BackfillJob<'_> {
             } else {
                 None
             };
-            let (mut strategy, mut cursor, done) = match plan {
+            let (mut strategy, cursor, done) = match plan {
                 Some(p) => (p.strategy, p.cursor, p.done),
                 None => {
                     let strategy = match estimate_container {
@@ -525,7 +620,7 @@ impl BackfillJob<'_> {
                     .without_bulk(source, container, estimate_per_item)
                     .await?;
             }
-            report.strategies.push(Strategy {
+            pass.report.strategies.push(Strategy {
                 container: container.clone(),
                 strategy: strategy.clone(),
                 estimate_per_item,
@@ -534,10 +629,7 @@ impl BackfillJob<'_> {
             if strategy == "bulk" {
                 let size = shape.bulk_items.max(1) as usize;
                 for chunk in open.chunks(size) {
-                    match self
-                        .bulk_logs(source, container, chunk, fetch, unstored, report)
-                        .await?
-                    {
+                    match self.bulk_logs(source, container, chunk, pass).await? {
                         Listed::Whole => {}
                         Listed::OutOfBudget => return Ok(()),
                         Listed::Missing => {
@@ -545,7 +637,7 @@ impl BackfillJob<'_> {
                             strategy = self
                                 .without_bulk(source, container, estimate_per_item)
                                 .await?;
-                            if let Some(s) = report.strategies.last_mut() {
+                            if let Some(s) = pass.report.strategies.last_mut() {
                                 s.strategy = strategy.clone();
                             }
                             break;
@@ -553,97 +645,38 @@ impl BackfillJob<'_> {
                     }
                 }
             }
-            if strategy == "per_container" && !done {
-                let keys: HashSet<&str> = items.iter().map(|t| t.key.as_str()).collect();
-                loop {
-                    if !fetch.can_send() {
-                        return Ok(());
-                    }
-                    let request = EventsRequest::Container {
-                        container: container.clone(),
-                        cursor: cursor.clone(),
-                    };
-                    let p = fetch.page(&request).await?;
-                    report.minimum_requests += 1 + u64::from(p.extra_requests);
-                    let kept: Vec<_> = p
-                        .events
-                        .into_iter()
-                        .filter(|e| keys.contains(e.key.as_str()))
-                        .collect();
-                    report.events += kept.len() as u64;
-                    let finished = p.next.is_none();
-                    let progress = BackfillProgress {
-                        items: settled(finished, items),
-                        item_requests: None,
-                        container: Some((container.clone(), p.next.clone(), finished, 1)),
-                    };
-                    unstored.add(kept, progress);
-                    unstored.store_when_full(self.store, source).await?;
-                    if finished {
-                        break;
-                    }
-                    cursor = p.next;
+            let listed = match strategy.as_str() {
+                "per_container" if !done => {
+                    self.container_logs(source, container, items, cursor, pass)
+                        .await?
                 }
-            }
-            if strategy == "per_item" {
-                for t in open {
-                    let mut cursor = t.cursor.clone();
-                    loop {
-                        if !fetch.can_send() {
-                            return Ok(());
-                        }
-                        let request = EventsRequest::Item {
-                            key: t.key.clone(),
-                            cursor: cursor.clone(),
-                        };
-                        let p = match fetch.page(&request).await {
-                            Ok(p) => p,
-                            // Gone since the sync (deleted, or where the
-                            // token cannot see it): its log cannot be read,
-                            // the others' can. It stays to do (the next
-                            // run asks again; the sync's reconciliation
-                            // marks it gone, and then it is not listed).
-                            Err(SyncError::Connector(ConnectorError::NotFound { .. })) => {
-                                tracing::warn!(source = %source, key = %t.key, "History backfill: the item's change log is not found (gone since the sync?); it is left for a later run.");
-                                break;
-                            }
-                            Err(e) => return Err(e),
-                        };
-                        // Every page but a short last one is full: the
-                        // listing needs exactly as many pages as it took.
-                        report.minimum_requests += 1 + u64::from(p.extra_requests);
-                        report.events += p.events.len() as u64;
-                        let state = if p.next.is_some() {
-                            "fetching"
-                        } else {
-                            "fetched"
-                        };
-                        let progress = BackfillProgress {
-                            items: vec![(t.key.clone(), state, p.next.clone())],
-                            item_requests: Some((t.key.clone(), 1)),
-                            container: None,
-                        };
-                        unstored.add(p.events, progress);
-                        unstored.store_when_full(self.store, source).await?;
-                        match p.next {
-                            Some(n) => cursor = Some(n),
-                            None => break,
-                        }
-                    }
-                }
+                "per_item" => self.item_logs(source, &open, pass).await?,
+                _ => Listed::Whole,
+            };
+            if matches!(listed, Listed::OutOfBudget) {
+                return Ok(());
             }
         }
         Ok(())
     }
 }
 
-/// How a bulk listing of a chunk of items ended.
+/// What the fetch phase reads with and into: the requests under the
+/// budget, the pages not stored yet, and the run's report.
+struct Pass<'a, 'j> {
+    fetch: Fetcher<'a, 'j>,
+    unstored: Unstored,
+    report: BackfillReport,
+}
+
+/// How a listing ended.
 enum Listed {
     /// Every page read.
     Whole,
     /// The run's request budget ran out (or a shutdown was asked for).
     OutOfBudget,
-    /// The tracker has no such listing (404): read each item's log instead.
+    /// The tracker has no such listing (404; bulk listings only): read
+    /// each item's log instead.
     Missing,
 }
 
