@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use recur_sandbox::{Sandbox, SandboxOptions};
 
-use crate::app::{self, Error};
+use crate::app::Error;
 use crate::demo::{sandbox_config, sandbox_jira_source, sync_all};
 use crate::settings::Settings;
 use crate::store::{OpenMode, Store};
@@ -82,12 +82,17 @@ async fn jira(sandbox: &Sandbox, dir: &Path, table: &mut Table) -> Result<(), Er
     );
     table.add("Jira no-change resync", secs, "s", Goal::None);
     // Every tracked issue's history in one run (Cloud: the bulk changelog).
-    let all = Settings::from_toml(&text.replacen(
-        "backfill = false\n",
-        "backfill = false\nbackfill_max_requests = 100000000\n",
-        1,
-    ))?;
-    backfill("Jira", &all, Clock::start_or_now(), table).await?;
+    let all = dir.join("bench-jira-backfill.toml");
+    std::fs::write(
+        &all,
+        text.replacen(
+            "backfill = false\n",
+            "backfill = false\nbackfill_max_requests = 100000000\n",
+            1,
+        ),
+    )
+    .map_err(|e| Error::Runtime(e.to_string()))?;
+    backfill("Jira", &all, table).await?;
     Ok(())
 }
 
@@ -228,58 +233,66 @@ async fn writeback(items: usize, dir: &Path, table: &mut Table) -> Result<(), Er
     Ok(())
 }
 
-/// History backfill of everything the first sync stored: requests against
-/// the fewest the chosen listings need, items per second, peak RSS.
-/// `tracker` names the figures.
-async fn backfill(
-    tracker: &str,
-    settings: &Settings,
-    clock: Clock,
-    table: &mut Table,
-) -> Result<(), Error> {
-    let sources = app::sources(settings, None)?;
-    let store = Store::open(
-        &settings.store_path,
-        OpenMode::ReadWrite,
-        &settings.memory_limit,
-    )
+/// History backfill of everything the first sync stored, as an operator
+/// runs it: `recur sync --backfill --format json` in its own process (its
+/// no-change resync first, ~0.1 s of the time). Requests against the
+/// fewest the chosen listings need, items per second, and the peak RSS of
+/// recur alone. `tracker` names the figures.
+async fn backfill(tracker: &str, config: &Path, table: &mut Table) -> Result<(), Error> {
+    let run = child::run(vec![
+        "--config".into(),
+        config.display().to_string(),
+        "sync".into(),
+        "--backfill".into(),
+        "--format".into(),
+        "json".into(),
+    ])
     .await?;
-    let run = crate::demo::local_run(clock);
-    let t = Instant::now();
-    let result = app::backfill(&store, settings, &sources, &run).await;
-    store.close().await;
-    let secs = t.elapsed().as_secs_f64();
-    for r in result? {
-        let chosen: Vec<String> = r
-            .strategies
-            .iter()
-            .map(|s| s.strategy.clone())
-            .collect::<std::collections::BTreeSet<_>>()
+    let v: serde_json::Value = serde_json::from_str(&run.stdout)
+        .map_err(|e| Error::Runtime(format!("bench: sync --backfill --format json: {e}")))?;
+    let secs = run.secs;
+    for source in v["sources"].as_array().into_iter().flatten() {
+        let b = &source["backfill"];
+        if b.is_null() {
+            return Err(Error::Runtime(format!(
+                "bench: no history backfill ran for {}",
+                source["source"]
+            )));
+        }
+        let n = |k: &str| b[k].as_u64().unwrap_or(0);
+        let chosen: std::collections::BTreeSet<&str> = b["containers"]
+            .as_array()
             .into_iter()
+            .flatten()
+            .filter_map(|c| c["strategy"].as_str())
             .collect();
+        let (items, requests, minimum) = (n("items"), n("requests"), n("minimum_requests"));
         println!(
-            "{tracker} history backfill: {} items rebuilt ({} versions, {} events) in {secs:.2}s = {:.0} items/s; requests {} made, {} minimum for the listings chosen ({}) (ratio {:.2}); peak RSS {:.0} MB",
-            r.items,
-            r.versions,
-            r.events,
-            r.items as f64 / secs.max(1e-9),
-            r.requests,
-            r.minimum_requests,
-            chosen.join(", "),
-            r.requests as f64 / r.minimum_requests.max(1) as f64,
-            peak_rss_mb().unwrap_or(0.0)
+            "{tracker} history backfill: {items} items rebuilt ({} versions, {} events) in {secs:.2}s = {:.0} items/s; requests {requests} made, {minimum} minimum for the listings chosen ({}) (ratio {:.2}); peak RSS {:.0} MB",
+            n("versions"),
+            n("events"),
+            items as f64 / secs.max(1e-9),
+            chosen.into_iter().collect::<Vec<_>>().join(", "),
+            requests as f64 / minimum.max(1) as f64,
+            run.peak_rss_mb
         );
         table.add(
-            format!("{tracker} history backfill ({} items)", r.items),
-            r.items as f64 / secs.max(1e-9),
+            format!("{tracker} history backfill ({items} items)"),
+            items as f64 / secs.max(1e-9),
             "items/s",
             Goal::None,
         );
         table.add(
             format!("{tracker} history backfill requests ÷ minimum"),
-            r.requests as f64 / r.minimum_requests.max(1) as f64,
+            requests as f64 / minimum.max(1) as f64,
             "",
             Goal::AtMost(1.0),
+        );
+        table.add(
+            format!("{tracker} history backfill peak RSS (recur alone)"),
+            run.peak_rss_mb,
+            "MB",
+            Goal::AtMost(300.0),
         );
     }
     Ok(())
@@ -353,7 +366,7 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), Error> {
         "points",
         Goal::AtMost(0.0),
     );
-    backfill("GitHub", &settings, clock, &mut table).await?;
+    backfill("GitHub", &config, &mut table).await?;
     // The same pages, fetched again and parsed by bare serde_json, for scale.
     let client = reqwest::Client::new();
     let mut bodies = Vec::new();
