@@ -390,21 +390,19 @@ impl BackfillJob<'_> {
                 cursor: cursor.clone(),
             };
             let p = pass.fetch.page(&request).await?;
-            pass.report.minimum_requests += 1 + u64::from(p.extra_requests);
+            let extra = p.extra_requests;
             let kept: Vec<_> = p
                 .events
                 .into_iter()
                 .filter(|e| keys.contains(e.key.as_str()))
                 .collect();
-            pass.report.events += kept.len() as u64;
             let finished = p.next.is_none();
             let progress = BackfillProgress {
                 items: settled(finished, items),
                 item_requests: None,
                 container: Some((container.to_string(), p.next.clone(), finished, 1)),
             };
-            pass.unstored.add(kept, progress);
-            pass.unstored.store_when_full(self.store, source).await?;
+            pass.keep(self.store, source, extra, kept, progress).await?;
             if finished {
                 return Ok(Listed::Whole);
             }
@@ -442,10 +440,6 @@ impl BackfillJob<'_> {
                     }
                     Err(e) => return Err(e),
                 };
-                // Every page but a short last one is full: the listing
-                // needs exactly as many pages as it took.
-                pass.report.minimum_requests += 1 + u64::from(p.extra_requests);
-                pass.report.events += p.events.len() as u64;
                 let state = if p.next.is_some() {
                     "fetching"
                 } else {
@@ -456,8 +450,8 @@ impl BackfillJob<'_> {
                     item_requests: Some((t.key.clone(), 1)),
                     container: None,
                 };
-                pass.unstored.add(p.events, progress);
-                pass.unstored.store_when_full(self.store, source).await?;
+                pass.keep(self.store, source, p.extra_requests, p.events, progress)
+                    .await?;
                 match p.next {
                     Some(n) => cursor = Some(n),
                     None => break,
@@ -515,16 +509,14 @@ impl BackfillJob<'_> {
                     }));
                 }
             }
-            pass.report.minimum_requests += 1 + u64::from(p.extra_requests);
-            pass.report.events += p.events.len() as u64;
             let finished = p.next.is_none();
             let progress = BackfillProgress {
                 items: settled(finished, chunk.iter().copied()),
                 item_requests: None,
                 container: Some((container.to_string(), None, false, 1)),
             };
-            pass.unstored.add(p.events, progress);
-            pass.unstored.store_when_full(self.store, source).await?;
+            pass.keep(self.store, source, p.extra_requests, p.events, progress)
+                .await?;
             if finished {
                 return Ok(Listed::Whole);
             }
@@ -667,6 +659,26 @@ struct Pass<'a, 'j> {
     fetch: Fetcher<'a, 'j>,
     unstored: Unstored,
     report: BackfillReport,
+}
+
+impl Pass<'_, '_> {
+    /// Counts a page read (itself and the `extra` requests it needed, all
+    /// in the minimum: every page but a short last one is full, so a
+    /// listing needs exactly as many as it took) and its kept `events`, and
+    /// hands both to the unstored pages.
+    async fn keep(
+        &mut self,
+        store: &Store,
+        source: &str,
+        extra: u32,
+        events: Vec<recur_core::ItemEvent>,
+        progress: BackfillProgress,
+    ) -> Result<(), SyncError> {
+        self.report.minimum_requests += 1 + u64::from(extra);
+        self.report.events += events.len() as u64;
+        self.unstored.add(events, progress);
+        self.unstored.store_when_full(store, source).await
+    }
 }
 
 /// How a listing ended.

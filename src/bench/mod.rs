@@ -128,17 +128,31 @@ fn first_sync_rows(table: &mut Table, what: &str, run: &ChildSync, minimum: u64,
     );
 }
 
-async fn child_sync(config: &Path) -> Result<ChildSync, Error> {
-    let run = child::run(vec![
+/// `recur --config CONFIG sync [flags] --format json` in a child
+/// process: its JSON document and the run (time, peak RSS).
+async fn child_sync_json(
+    config: &Path,
+    flags: &[&str],
+) -> Result<(serde_json::Value, child::ChildRun), Error> {
+    let mut args = vec![
         "--config".into(),
         config.display().to_string(),
         "sync".into(),
-        "--format".into(),
-        "json".into(),
-    ])
-    .await?;
-    let v: serde_json::Value = serde_json::from_str(&run.stdout)
-        .map_err(|e| Error::Runtime(format!("bench: sync --format json: {e}")))?;
+    ];
+    args.extend(flags.iter().map(|f| f.to_string()));
+    args.extend(["--format".into(), "json".into()]);
+    let run = child::run(args).await?;
+    let v = serde_json::from_str(&run.stdout).map_err(|e| {
+        Error::Runtime(format!(
+            "bench: sync {} --format json: {e}",
+            flags.join(" ")
+        ))
+    })?;
+    Ok((v, run))
+}
+
+async fn child_sync(config: &Path) -> Result<ChildSync, Error> {
+    let (v, run) = child_sync_json(config, &[]).await?;
     let sum = |k: &str| -> u64 {
         v["sources"]
             .as_array()
@@ -239,17 +253,7 @@ async fn writeback(items: usize, dir: &Path, table: &mut Table) -> Result<(), Er
 /// fewest the chosen listings need, items per second, and the peak RSS of
 /// recur alone. `tracker` names the figures.
 async fn backfill(tracker: &str, config: &Path, table: &mut Table) -> Result<(), Error> {
-    let run = child::run(vec![
-        "--config".into(),
-        config.display().to_string(),
-        "sync".into(),
-        "--backfill".into(),
-        "--format".into(),
-        "json".into(),
-    ])
-    .await?;
-    let v: serde_json::Value = serde_json::from_str(&run.stdout)
-        .map_err(|e| Error::Runtime(format!("bench: sync --backfill --format json: {e}")))?;
+    let (v, run) = child_sync_json(config, &["--backfill"]).await?;
     let secs = run.secs;
     for source in v["sources"].as_array().into_iter().flatten() {
         let b = &source["backfill"];

@@ -344,20 +344,8 @@ impl Store {
             // listing's last page settles all of the container's).
             if !progress.items.is_empty() {
                 use duckdb::types::Value;
-                let keys = Value::List(
-                    progress
-                        .items
-                        .iter()
-                        .map(|i| Value::Text(i.0.clone()))
-                        .collect(),
-                );
-                let states = Value::List(
-                    progress
-                        .items
-                        .iter()
-                        .map(|i| Value::Text(i.1.to_string()))
-                        .collect(),
-                );
+                let keys = text_list(progress.items.iter().map(|i| i.0.as_str()));
+                let states = text_list(progress.items.iter().map(|i| i.1));
                 let cursors = Value::List(
                     progress
                         .items
@@ -525,12 +513,7 @@ impl Store {
         self.submit(move |conn| {
             let tx = conn.transaction().map_err(sql("begin backfill versions"))?;
             let now = Utc::now();
-            let keys = duckdb::types::Value::List(
-                batch
-                    .iter()
-                    .map(|(k, _)| duckdb::types::Value::Text(k.clone()))
-                    .collect(),
-            );
+            let keys = text_list(batch.iter().map(|(k, _)| k.as_str()));
             tx.execute(
                 // Backfilled versions are all closed (each ends where the
                 // next, or the first synced one, begins).
@@ -631,15 +614,18 @@ fn events_of(
         )
         .map_err(sql("prepare events"))?;
     let rows = stmt
-        .query_map(params![source, text_list(keys)], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })
+        .query_map(
+            params![source, text_list(keys.iter().map(String::as_str))],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            },
+        )
         .map_err(sql("read events"))?;
     let mut out: HashMap<String, Vec<ItemEvent>> = HashMap::new();
     for row in rows {
@@ -678,9 +664,15 @@ fn raws_of(
             )
             .map_err(sql("prepare raws"))?;
         let found = stmt
-            .query_map(params![source, rows.0, rows.1, text_list(keys)], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
+            .query_map(
+                params![
+                    source,
+                    rows.0,
+                    rows.1,
+                    text_list(keys.iter().map(String::as_str))
+                ],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
             .map_err(sql("read raws"))?
             .collect::<Result<Vec<_>, _>>()
             .map_err(sql("read raw"))?;
@@ -694,11 +686,12 @@ fn raws_of(
     Ok(out)
 }
 
-/// `keys` as one DuckDB list parameter.
-fn text_list(keys: &[String]) -> duckdb::types::Value {
+/// `texts` as one DuckDB list parameter.
+fn text_list<'t>(texts: impl IntoIterator<Item = &'t str>) -> duckdb::types::Value {
     duckdb::types::Value::List(
-        keys.iter()
-            .map(|k| duckdb::types::Value::Text(k.clone()))
+        texts
+            .into_iter()
+            .map(|t| duckdb::types::Value::Text(t.to_string()))
             .collect(),
     )
 }

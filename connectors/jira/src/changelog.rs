@@ -245,10 +245,7 @@ impl JiraConnector {
         key: &str,
         cursor: Option<&str>,
     ) -> Result<EventsPage, ConnectorError> {
-        let map = match self.current_fields() {
-            Some(m) => m,
-            None => self.load_fields().await?,
-        };
+        let map = self.fields().await?;
         let what = format!("the changelog of {key}");
         if self.cfg.datacenter {
             let mut url = self.endpoint(&format!("/issue/{key}"))?;
@@ -306,10 +303,7 @@ impl JiraConnector {
         items: &[(String, String)],
         cursor: Option<&str>,
     ) -> Result<EventsPage, ConnectorError> {
-        let map = match self.current_fields() {
-            Some(m) => m,
-            None => self.load_fields().await?,
-        };
+        let map = self.fields().await?;
         let url = self.endpoint("/changelog/bulkfetch")?;
         let mut body = serde_json::json!({
             "issueIdsOrKeys": items.iter().map(|(_, id)| id.as_str()).collect::<Vec<_>>(),
@@ -319,17 +313,13 @@ impl JiraConnector {
             body["nextPageToken"] = Value::String(c.to_string());
         }
         let what = format!("the changelogs of {} issues", items.len());
-        let a = self
-            .send(reqwest::Method::POST, url.clone(), Some(&body))
+        let (v, headers) = self
+            .send_ok(reqwest::Method::POST, url, Some(&body), &what)
             .await?;
-        if a.status != 200 {
-            return Err(self.error_for(url.as_str(), what, &a));
-        }
-        let v = self.parse_json(&what, &a)?;
         let Some(logs) = v.get("issueChangeLogs").and_then(Value::as_array) else {
             return Err(ConnectorError::Transient {
                 source_name: self.name(),
-                status: Some(a.status),
+                status: Some(200),
                 message: format!("{what}: the answer has no issueChangeLogs"),
             });
         };
@@ -363,7 +353,7 @@ impl JiraConnector {
         Ok(EventsPage {
             events,
             next,
-            rate: rate_limit(&a.headers),
+            rate: rate_limit(&headers),
             entries,
             extra_requests: 0,
         })

@@ -36,7 +36,19 @@ impl JiraConnector {
         url: url::Url,
         what: &str,
     ) -> Result<(Value, HeaderMap), ConnectorError> {
-        let a = self.send(Method::GET, url.clone(), None).await?;
+        self.send_ok(Method::GET, url, None, what).await
+    }
+
+    /// [`Self::get_ok`] for any method, with an optional JSON body (the
+    /// POSTs that only read, such as the bulk changelog).
+    pub(crate) async fn send_ok(
+        &self,
+        method: Method,
+        url: url::Url,
+        body: Option<&Value>,
+        what: &str,
+    ) -> Result<(Value, HeaderMap), ConnectorError> {
+        let a = self.send(method, url.clone(), body).await?;
         if a.status != 200 {
             return Err(self.error_for(url.as_str(), what.to_string(), &a));
         }

@@ -442,10 +442,7 @@ impl Connector for JiraConnector {
     }
 
     async fn prepare_log(&self) -> Result<(), ConnectorError> {
-        if self.current_fields().is_none() {
-            self.load_fields().await?;
-        }
-        Ok(())
+        self.fields().await.map(|_| ())
     }
 
     async fn events_page(&self, request: &EventsRequest) -> Result<EventsPage, ConnectorError> {
@@ -490,10 +487,7 @@ impl Connector for JiraConnector {
                 format!("{key:?} is not a Jira issue key (PROJ-N)"),
             ));
         }
-        let map = match self.current_fields() {
-            Some(m) => m,
-            None => self.load_fields().await?,
-        };
+        let map = self.fields().await?;
         let mut url = self.endpoint(&format!("/issue/{key}"))?;
         url.query_pairs_mut().append_pair(
             "fields",

@@ -155,6 +155,14 @@ impl JiraConnector {
             .clone()
     }
 
+    /// The heading → field id map: the one kept, else loaded now.
+    pub(crate) async fn fields(&self) -> Result<Arc<FieldMap>, ConnectorError> {
+        match self.current_fields() {
+            Some(m) => Ok(m),
+            None => self.load_fields().await,
+        }
+    }
+
     /// One `GET /field`: the heading → field id map, kept for later calls.
     pub(crate) async fn load_fields(&self) -> Result<Arc<FieldMap>, ConnectorError> {
         let url = self.endpoint("/field")?;

@@ -289,10 +289,7 @@ impl Writer for JiraConnector {
     }
 
     async fn set_last_reviewed(&self, key: &str, date: &str) -> Result<(), ConnectorError> {
-        let map = match self.current_fields() {
-            Some(m) => m,
-            None => self.load_fields().await?,
-        };
+        let map = self.fields().await?;
         let Some(field) = map
             .by_heading
             .iter()
