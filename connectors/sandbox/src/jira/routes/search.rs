@@ -268,22 +268,22 @@ pub(super) fn search(sh: &Shared, call: &Call<'_>, flavour: Flavour) -> Outcome 
             let size = asked.min(soft).min(knob.unwrap_or(usize::MAX)).max(1);
             let end = (start + size).min(hits.len());
             let page = &hits[start.min(end)..end];
-            let issues: Vec<Value> = page
-                .iter()
-                .map(|(_, i)| ctx.issue(*i, &sel, changelog))
-                .collect();
-            let mut v = json!({ "issues": issues });
+            let mut rest = serde_json::Map::new();
             let last = end >= hits.len();
             if !last {
                 if let Some((key, _)) = page.last() {
-                    v["nextPageToken"] = json!(page_token(&req.jql, key));
+                    rest.insert("nextPageToken".into(), json!(page_token(&req.jql, key)));
                 }
             }
-            v["isLast"] = json!(last);
+            rest.insert("isLast".into(), json!(last));
             if names {
-                v["names"] = ctx.names();
+                rest.insert("names".into(), ctx.names());
             }
-            Outcome::ok(&v)
+            Outcome::ok_issues(
+                page.len(),
+                page.iter().map(|(_, i)| ctx.issue(*i, &sel, changelog)),
+                rest,
+            )
         }
         Flavour::DataCenter => {
             let start = req.start_at.unwrap_or(0);
