@@ -302,9 +302,15 @@ impl Trail {
                     "the listing of {} pages in a loop: {}{} was asked for again; stopping",
                     req.container,
                     req.url,
+                    // A token may carry thousands of ids (a Jira Cloud
+                    // full listing's step): its start is enough to tell.
                     req.token
                         .as_deref()
-                        .map(|t| format!(" (page token {t:?})"))
+                        .map(|t| {
+                            let start: String = t.chars().take(120).collect();
+                            let more = if start.len() < t.len() { "…" } else { "" };
+                            format!(" (page token {start:?}{more})")
+                        })
                         .unwrap_or_default()
                 ),
             }));

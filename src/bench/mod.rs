@@ -23,9 +23,10 @@ use crate::demo::{sandbox_config, sandbox_jira_source, sync_all};
 use crate::settings::Settings;
 use crate::store::{OpenMode, Store};
 
-/// Issues per Jira Cloud search page with recur's field list: Cloud (and
-/// the sandbox) returns fewer than the 100 asked for when many fields are.
-const JIRA_PAGE: u64 = recur_sandbox::jira::CLOUD_PAGE_WITH_FIELDS as u64;
+/// A Jira Cloud full listing's pages: ids, then the issues in bulk
+/// requests (see the Jira connector's `bulk` module).
+const JIRA_IDS_PAGE: u64 = recur_sandbox::jira::CLOUD_PAGE_OF_IDS as u64;
+const JIRA_BULK: u64 = recur_sandbox::jira::CLOUD_BULK_FETCH as u64;
 
 /// Jira first sync of every sandbox Jira issue (the bench sandbox holds
 /// half as many as GitHub), requests against the minimum, and the
@@ -45,8 +46,9 @@ async fn jira(sandbox: &Sandbox, dir: &Path, table: &mut Table) -> Result<(), Er
     std::fs::write(&config, &text).map_err(|e| Error::Runtime(e.to_string()))?;
     let mut issues = 0u64;
     let mut tracked = 0u64;
-    // Per sync: the field list and the issue-type list, then the pages of
-    // each project's listing, and one incremental page per project.
+    // Per sync: the field list and the issue-type list, then each
+    // project's pages of ids and bulk requests of issues, and one
+    // incremental page per project.
     let mut minimum = 2u64;
     for p in &projects {
         issues += jira.keys(p).len() as u64;
@@ -58,14 +60,14 @@ async fn jira(sandbox: &Sandbox, dir: &Path, table: &mut Table) -> Result<(), Er
             )
             .len() as u64;
         tracked += n;
-        minimum += n.div_ceil(JIRA_PAGE).max(1) + 1;
+        minimum += n.div_ceil(JIRA_IDS_PAGE).max(1) + n.div_ceil(JIRA_BULK) + 1;
     }
     jira.reset_counters();
     let run = child_sync(&config).await?;
     let (seen, requests) = (run.items_seen, run.requests);
     let secs = run.secs;
     println!(
-        "jira first sync: {seen} tracked of {issues} issues in {secs:.2}s = {:.0} issues/s; requests {requests} made, {minimum} minimum at {JIRA_PAGE} per page (ratio {:.2}); peak RSS {:.0} MB",
+        "jira first sync: {seen} tracked of {issues} issues in {secs:.2}s = {:.0} issues/s; requests {requests} made, {minimum} minimum at {JIRA_IDS_PAGE} ids a page and {JIRA_BULK} issues a bulk request (ratio {:.2}); peak RSS {:.0} MB",
         seen as f64 / secs,
         requests as f64 / minimum.max(1) as f64,
         run.peak_rss_mb

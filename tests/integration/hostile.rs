@@ -355,15 +355,18 @@ async fn a_listing_that_pages_in_a_loop_ends_with_an_error_naming_the_source() {
         .expect_err("an organisation listing in a loop is an error");
     assert!(e.to_string().contains("pages in a loop"), "{e}");
     sb.github().clear_faults();
-    // Jira Cloud: the nextPageToken it was sent; Data Center: a startAt
-    // that does not advance.
-    for datacenter in [false, true] {
+    // Jira Cloud: the nextPageToken it was sent, to the search for ids
+    // (two a page) and, on a site without bulk fetch, to the search for
+    // issues; Data Center: a startAt that does not advance.
+    for (datacenter, bulk) in [(false, true), (false, false), (true, false)] {
         let settings = jira_sync_settings(
             &sb,
-            &dir.path().join(format!("j{datacenter}.duckdb")),
+            &dir.path().join(format!("j{datacenter}{bulk}.duckdb")),
             datacenter,
             "per_page = 2",
         );
+        sb.jira().set_bulk_fetch(bulk);
+        sb.jira().set_page_cap(bulk.then_some(2));
         sb.jira().push_fault(FaultRule {
             route: Some("search".into()),
             fault: Fault::SelfLink,
@@ -379,10 +382,12 @@ async fn a_listing_that_pages_in_a_loop_ends_with_an_error_naming_the_source() {
         let text = e.to_string();
         assert!(
             text.contains("sandbox_jira") && text.contains("loop"),
-            "datacenter {datacenter}: {text}"
+            "datacenter {datacenter}, bulk {bulk}: {text}"
         );
         sb.jira().clear_faults();
     }
+    sb.jira().set_bulk_fetch(true);
+    sb.jira().set_page_cap(None);
     sb.shutdown().await;
 }
 

@@ -308,3 +308,88 @@ async fn datacenter_syncs_the_same_items_and_a_stop_then_rerun_equals_a_clean_ru
     sync(&s).await;
     assert_eq!(snapshot(&db).await, clean);
 }
+
+/// Cloud's full listing goes as ids (5,000 a page) then issues (1,000 a
+/// `POST /issue/bulkfetch`): the same rows as the one search it replaces
+/// (which a site without the endpoint still gets), in fewer round trips;
+/// over Jira's limit it asks for fewer; a sync stopped inside the listing
+/// and run again equals a clean run.
+#[tokio::test]
+async fn cloud_first_sync_lists_ids_then_fetches_issues_and_equals_a_sync_by_search() {
+    const BULK: &str = "POST /rest/api/3/issue/bulkfetch";
+    const SEARCH: &str = "POST /rest/api/3/search/jql";
+    let sb = small_sandbox().await;
+    let j = sb.jira();
+    let projects = j.projects().len() as u64;
+    let dir = tempfile::tempdir().unwrap();
+
+    // A site without bulk fetch: one 404 per sync, then the one search.
+    j.set_bulk_fetch(false);
+    let search_db = dir.path().join("search.duckdb");
+    sync(&jira_settings(&sb, &search_db, false)).await;
+    assert_eq!(j.requests(BULK), 1, "one 404, then search alone");
+    j.set_bulk_fetch(true);
+    let clean = snapshot(&search_db).await;
+    assert!(scalar(&search_db, "SELECT count(*) FROM items").await > 20);
+
+    // Ids then issues: one ids page and one bulk request per project
+    // (and the incremental page after the pass).
+    j.reset_counters();
+    let db = dir.path().join("bulk.duckdb");
+    sync(&jira_settings(&sb, &db, false)).await;
+    assert_eq!(snapshot(&db).await, clean);
+    assert_eq!(
+        (j.requests(BULK), j.requests(SEARCH)),
+        (projects, 2 * projects)
+    );
+
+    // Ids pages of 7 and at most 3 issues a bulk request: one 400, then
+    // three at a time.
+    j.set_page_cap(Some(7));
+    j.set_bulk_fetch_max(Some(3));
+    j.reset_counters();
+    let capped_db = dir.path().join("capped.duckdb");
+    sync(&jira_settings(&sb, &capped_db, false)).await;
+    assert_eq!(snapshot(&capped_db).await, clean);
+    let refused = j.request_log().iter().filter(|r| r.status == 400).count();
+    assert_eq!(refused, 1);
+    // Each page of 7 ids in requests of 3, 3 and 1, and the one refused.
+    let bulk: u64 = j
+        .projects()
+        .iter()
+        .map(|p| {
+            let n = j
+                .tracked_keys(
+                    p,
+                    &["postmortem", "incident", "risk"],
+                    &["Incident", "Risk"],
+                )
+                .len() as u64;
+            n / 7 * 3 + (n % 7).div_ceil(3)
+        })
+        .sum();
+    assert_eq!(j.requests(BULK), bulk + 1);
+
+    // Stopped at the third bulk request, then run again.
+    let stopped_db = dir.path().join("stopped.duckdb");
+    let s = jira_settings(&sb, &stopped_db, false);
+    j.push_fault(FaultRule {
+        route: Some("/issue/bulkfetch".into()),
+        fault: Fault::Stall { millis: 0 },
+        times: 2,
+    });
+    j.push_fault(FaultRule {
+        route: Some("/issue/bulkfetch".into()),
+        fault: Fault::Unauthorized,
+        times: 1,
+    });
+    let err = sync_with(&s, &RecordingSleeper::default(), false)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("401"), "{err}");
+    j.clear_faults();
+    sync(&s).await;
+    assert_eq!(snapshot(&stopped_db).await, clean);
+    j.set_page_cap(None);
+    j.set_bulk_fetch_max(None);
+}

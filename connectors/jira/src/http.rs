@@ -56,6 +56,16 @@ impl JiraConnector {
         Ok((v, a.headers))
     }
 
+    /// A 200 whose body is not what was asked for: transient (a cut-off
+    /// or garbled body), so the caller's retries ask again.
+    pub(crate) fn unusable(&self, message: String) -> ConnectorError {
+        ConnectorError::Transient {
+            source_name: self.name(),
+            status: Some(200),
+            message,
+        }
+    }
+
     /// An answer's body as JSON; unreadable is transient (a cut-off body).
     pub(crate) fn parse_json(&self, what: &str, a: &Answer) -> Result<Value, ConnectorError> {
         serde_json::from_slice(&a.body).map_err(|e| ConnectorError::Transient {

@@ -41,6 +41,7 @@
 //! The write half (labels, the summary comment) is in `write`.
 
 mod adf;
+mod bulk;
 mod changelog;
 mod fields;
 mod http;
@@ -51,7 +52,7 @@ mod search;
 mod write;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -158,6 +159,9 @@ pub struct JiraConnector {
     /// `containers()`; `None` until then (the configured list is used).
     types: Mutex<Option<Vec<String>>>,
     requests: AtomicU64,
+    /// Issues a bulk fetch asks for (Cloud's full listing, see `bulk`);
+    /// 0 once the site showed it has none, or on Data Center.
+    bulk_issues: AtomicUsize,
     /// Write requests (a subset of `requests`).
     writes: AtomicU64,
     /// Who the token acts as (`/myself`: accountId on Cloud, name on Data
@@ -279,6 +283,7 @@ impl JiraConnector {
         let http = builder
             .build()
             .map_err(|e| config_error(&cfg, format!("cannot build the HTTP client: {e}")))?;
+        let bulk_issues = if cfg.datacenter { 0 } else { bulk::BULK_ISSUES };
         Ok(JiraConnector {
             cfg,
             site,
@@ -288,6 +293,7 @@ impl JiraConnector {
             fields: Mutex::new(None),
             types: Mutex::new(None),
             requests: AtomicU64::new(0),
+            bulk_issues: AtomicUsize::new(bulk_issues),
             writes: AtomicU64::new(0),
             me: Mutex::new(None),
         })
@@ -310,6 +316,76 @@ impl JiraConnector {
         self.core
             .build_versioned_url("api", Some(self.version()), path)
             .map_err(|e| config_error(&self.cfg, format!("cannot build the URL of {path}: {e}")))
+    }
+}
+
+impl JiraConnector {
+    /// The first page of `listing` as one search (every listing but
+    /// Cloud's full one, and that one on a site without bulk fetch).
+    fn search_first_page(&self, container: &str, listing: &Listing) -> PageRequest {
+        PageRequest {
+            container: container.to_string(),
+            listing: listing.clone(),
+            url: self.page_url(
+                container,
+                listing,
+                if self.cfg.datacenter { Some(0) } else { None },
+            ),
+            token: None,
+            etag: None,
+        }
+    }
+
+    /// One search page: the envelope read now, the issues mapped by the
+    /// caller.
+    async fn fetch_search_page(
+        &self,
+        req: &PageRequest,
+        map: Option<Arc<FieldMap>>,
+    ) -> Result<Fetched, ConnectorError> {
+        let url = self.endpoint(self.search_path())?;
+        let body = self.search_body(req, map.as_deref())?;
+        let a = self.send(Method::POST, url.clone(), Some(&body)).await?;
+        if a.status != 200 {
+            return Err(self.error_for(url.as_str(), self.search_what(&req.container), &a));
+        }
+        let rate = rate_limit(&a.headers);
+        // The envelope is read here, inside the caller's retries (a broken
+        // answer is retried); the issues are mapped by the caller, after it
+        // asked for the next page.
+        let (next, entries) = Entries::read(a.body, |body| {
+            let env: Envelope = serde_json::from_slice(body).map_err(|e| {
+                self.unusable(format!(
+                    "malformed search answer for {}: {e}: {}",
+                    req.container,
+                    error_message(body)
+                ))
+            })?;
+            let Some(issues) = env.issues.as_deref() else {
+                return Err(self.unusable(format!(
+                    "search answer for {} has no issues: {}",
+                    req.container,
+                    error_message(body)
+                )));
+            };
+            let next = self.next_request(req, &env, issues.len())?;
+            Ok((next, issues.iter().map(|r| r.get()).collect()))
+        })?;
+        let head = Page {
+            rate,
+            next,
+            ..Page::default()
+        };
+        let site = self.site.clone();
+        let container = req.container.clone();
+        Ok(Fetched::unmapped(head, move || {
+            let empty = FieldMap::default();
+            let ctx = MapCtx {
+                site: &site,
+                fields: map.as_deref().unwrap_or(&empty),
+            };
+            map_entries(entries.iter(), &container, &ctx)
+        }))
     }
 }
 
@@ -346,17 +422,10 @@ impl Connector for JiraConnector {
     }
 
     fn first_page(&self, container: &str, listing: &Listing) -> PageRequest {
-        PageRequest {
-            container: container.to_string(),
-            listing: listing.clone(),
-            url: self.page_url(
-                container,
-                listing,
-                if self.cfg.datacenter { Some(0) } else { None },
-            ),
-            token: None,
-            etag: None,
+        if self.ids_then_issues(listing) {
+            return self.step_request(container, &bulk::Step::default());
         }
+        self.search_first_page(container, listing)
     }
 
     async fn fetch_page(&self, req: &PageRequest) -> Result<Page, ConnectorError> {
@@ -377,54 +446,10 @@ impl Connector for JiraConnector {
                 ..Page::default()
             }));
         };
-        let url = self.endpoint(self.search_path())?;
-        let body = self.search_body(req, map.as_deref())?;
-        let a = self.send(Method::POST, url.clone(), Some(&body)).await?;
-        if a.status != 200 {
-            return Err(self.error_for(url.as_str(), self.search_what(&req.container), &a));
+        if let (Some(step), Some(map)) = (bulk::Step::read(req.token.as_deref()), &map) {
+            return self.fetch_step(req, step, map.clone()).await;
         }
-        let transient = |message: String| ConnectorError::Transient {
-            source_name: self.name(),
-            status: Some(200),
-            message,
-        };
-        let rate = rate_limit(&a.headers);
-        // The envelope is read here, inside the caller's retries (a broken
-        // answer is retried); the issues are mapped by the caller, after it
-        // asked for the next page.
-        let (next, entries) = Entries::read(a.body, |body| {
-            let env: Envelope = serde_json::from_slice(body).map_err(|e| {
-                transient(format!(
-                    "malformed search answer for {}: {e}: {}",
-                    req.container,
-                    error_message(body)
-                ))
-            })?;
-            let Some(issues) = env.issues.as_deref() else {
-                return Err(transient(format!(
-                    "search answer for {} has no issues: {}",
-                    req.container,
-                    error_message(body)
-                )));
-            };
-            let next = self.next_request(req, &env, issues.len())?;
-            Ok((next, issues.iter().map(|r| r.get()).collect()))
-        })?;
-        let head = Page {
-            rate,
-            next,
-            ..Page::default()
-        };
-        let site = self.site.clone();
-        let container = req.container.clone();
-        Ok(Fetched::unmapped(head, move || {
-            let empty = FieldMap::default();
-            let ctx = MapCtx {
-                site: &site,
-                fields: map.as_deref().unwrap_or(&empty),
-            };
-            map_entries(entries.iter(), &container, &ctx)
-        }))
+        self.fetch_search_page(req, map).await
     }
 
     fn log_shape(&self) -> LogShape {

@@ -249,7 +249,10 @@ async fn cloud_sync_pages_by_token_with_basic_auth() {
     let c = JiraConnector::new(config(&server.url, false)).unwrap();
     assert_eq!(c.containers().await.unwrap(), vec!["TESTKEY13"]);
     assert_eq!(c.full_listings("TESTKEY13"), vec![Listing::Tracked]);
-    let first = c.first_page("TESTKEY13", &Listing::Tracked);
+    // The full listing as one search, as on a site without bulk fetch
+    // (and every incremental listing): see `ids_then_issues_*` for
+    // Cloud's own full listing.
+    let first = c.search_first_page("TESTKEY13", &Listing::Tracked);
     assert_eq!(first.token, None);
     let page1 = c.fetch_page(&first).await.unwrap();
     let keys: Vec<&str> = page1.items.iter().map(|i| i.key.as_str()).collect();
@@ -351,6 +354,121 @@ async fn incremental_listing_uses_epoch_millis_and_no_labels() {
     );
 }
 
+/// A bulk fetch answer holding the issues of the recorded search page 1
+/// with these ids (constructed: the bulk answer carries the same issue
+/// shape as a search, under `issues`, with `issueErrors`).
+fn bulk_answer(ids: &[&str], errors: Value) -> String {
+    let page: Value = serde_json::from_str(&fixture("search-jql.page1.json")).unwrap();
+    let issues: Vec<Value> = page["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| ids.contains(&i["id"].as_str().unwrap()))
+        .cloned()
+        .collect();
+    json!({"issues": issues, "issueErrors": errors}).to_string()
+}
+
+#[tokio::test]
+async fn ids_then_issues_lists_ids_then_fetches_the_issues_and_asks_for_fewer_after_a_400() {
+    let server = serve(vec![
+        answer(200, field_list()),
+        answer(200, type_list()),
+        answer(200, fixture("search-jql.ids-only.json")),
+        answer(
+            400,
+            r#"{"errorMessages":["Too many issues requested."],"errors":{}}"#,
+        ),
+        answer(200, bulk_answer(&["10627"], json!([]))),
+        answer(200, bulk_answer(&["10628"], json!([]))),
+        answer(200, r#"{"issues":[],"isLast":true}"#),
+    ])
+    .await;
+    let c = JiraConnector::new(config(&server.url, false)).unwrap();
+    c.containers().await.unwrap();
+    let mut req = c.first_page("TESTKEY13", &Listing::Tracked);
+    assert!(req.token.is_some(), "the full listing starts as a step");
+    let mut keys = Vec::new();
+    let mut steps = 0;
+    loop {
+        let page = c.fetch_page(&req).await.unwrap();
+        keys.extend(page.items.iter().map(|i| i.key.clone()));
+        steps += 1;
+        match page.next {
+            Some(next) => {
+                assert_ne!((&next.url, &next.token), (&req.url, &req.token));
+                req = next;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(keys, ["TESTKEY13-1", "TESTKEY13-2"]);
+    assert_eq!(steps, 5);
+    let seen = server.seen();
+    let jql = r#"project = "TESTKEY13" AND (labels in ("sync-me","incident") OR issuetype in ("Incident")) ORDER BY updated ASC, key ASC"#;
+    assert_eq!(seen[2].path(), "/rest/api/3/search/jql");
+    assert_eq!(
+        seen[2].json(),
+        json!({"jql": jql, "maxResults": 5000, "fields": ["id"]})
+    );
+    assert_eq!(seen[3].path(), "/rest/api/3/issue/bulkfetch");
+    assert_eq!(
+        seen[3].json(),
+        json!({"issueIdsOrKeys": ["10627", "10628"], "fields": CLOUD_FIELDS})
+    );
+    // The 400 to two issues: one at a time from then on.
+    assert_eq!(seen[4].json()["issueIdsOrKeys"], json!(["10627"]));
+    assert_eq!(seen[5].json()["issueIdsOrKeys"], json!(["10628"]));
+    let token = "CiQjU3RyaW5nJlZFVlRWRXRGV1RFeiZJbnQmTVRBMk1qZz0QAhj2v8fP1DMiK3Byb2plY3QgPSBURVNUS0VZMTMgT1JERVIgQlkgdXBkYXRlZCBBU0MqAltd";
+    assert_eq!(
+        seen[6].json(),
+        json!({"jql": jql, "maxResults": 5000, "fields": ["id"], "nextPageToken": token})
+    );
+    assert_eq!(seen.len(), 7);
+}
+
+#[tokio::test]
+async fn ids_then_issues_fails_transiently_on_issue_errors_and_lists_by_search_without_the_endpoint(
+) {
+    let server = serve(vec![
+        answer(200, field_list()),
+        answer(200, type_list()),
+        answer(200, r#"{"issues":[{"id":"10627"}],"isLast":true}"#),
+        answer(
+            200,
+            bulk_answer(
+                &[],
+                json!([{"id": "10627", "errorMessages": ["Try again later."]}]),
+            ),
+        ),
+        answer(404, r#"{"errorMessages":["null for uri"]}"#),
+        answer(200, fixture("search-jql.page2.json")),
+    ])
+    .await;
+    let c = JiraConnector::new(config(&server.url, false)).unwrap();
+    c.containers().await.unwrap();
+    let first = c.first_page("TESTKEY13", &Listing::Tracked);
+    let bulk = c.fetch_page(&first).await.unwrap().next.unwrap();
+    // An issue Jira could not return fails the request, to be retried:
+    // none of the listing is skipped.
+    let err = c.fetch_page(&bulk).await.unwrap_err();
+    assert!(err.is_retryable(), "{err}");
+    assert!(err.to_string().contains("Try again later."), "{err}");
+    // The same request again; the site has no bulk fetch: the listing
+    // starts again as one search, and the connector stays with it.
+    let page = c.fetch_page(&bulk).await.unwrap();
+    assert!(page.items.is_empty());
+    let search = page.next.expect("the search's first page");
+    assert_eq!(search, c.search_first_page("TESTKEY13", &Listing::Tracked));
+    assert_eq!(c.first_page("TESTKEY13", &Listing::Tracked), search);
+    let page = c.fetch_page(&search).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    let seen = server.seen();
+    assert_eq!(seen[4].path(), "/rest/api/3/issue/bulkfetch");
+    assert_eq!(seen[5].path(), "/rest/api/3/search/jql");
+    assert_eq!(seen[5].json()["maxResults"], json!(2));
+}
+
 #[tokio::test]
 async fn a_page_before_the_field_map_loads_the_map_and_asks_again() {
     let server = serve(vec![
@@ -359,7 +477,7 @@ async fn a_page_before_the_field_map_loads_the_map_and_asks_again() {
     ])
     .await;
     let c = JiraConnector::new(config(&server.url, false)).unwrap();
-    let req = c.first_page("TESTKEY13", &Listing::Tracked);
+    let req = c.first_page("TESTKEY13", &Listing::Since { since: None });
     let page = c.fetch_page(&req).await.unwrap();
     assert!(page.items.is_empty());
     assert_eq!(page.next.as_ref(), Some(&req));

@@ -181,6 +181,21 @@ impl JiraHandle {
             .store(!served, Ordering::Relaxed);
     }
 
+    /// Takes `POST /issue/bulkfetch` away (404, as on a site that does not
+    /// have it) or gives it back.
+    pub fn set_bulk_fetch(&self, served: bool) {
+        self.shared.no_bulk_fetch.store(!served, Ordering::Relaxed);
+    }
+
+    /// Caps `POST /issue/bulkfetch` at `max` issues a request (more is a
+    /// 400, as Jira answers a request over its limit); `None` restores
+    /// Jira's limits (1,000 for a request naming its fields, else 100).
+    pub fn set_bulk_fetch_max(&self, max: Option<usize>) {
+        self.shared
+            .bulk_fetch_max
+            .store(max.unwrap_or(0), Ordering::Relaxed);
+    }
+
     /// The API user's profile zone as minutes east of UTC (−480).
     pub fn user_timezone_offset_minutes(&self) -> i32 {
         USER_TZ_OFFSET_MINUTES

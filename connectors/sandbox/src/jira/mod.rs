@@ -103,6 +103,13 @@ pub const MANY_COMMENTS_KEY: &str = "OPS-26";
 /// sandbox. Benchmarks count the minimum number of pages with it.
 pub const CLOUD_PAGE_WITH_FIELDS: usize = routes::CLOUD_MANY_FIELDS_PAGE;
 
+/// Issues per Cloud search page when only ids are asked for.
+pub const CLOUD_PAGE_OF_IDS: usize = routes::CLOUD_IDS_PAGE;
+
+/// Issues a Cloud `POST /issue/bulkfetch` returns at most when it names
+/// its fields (as recur does).
+pub const CLOUD_BULK_FETCH: usize = routes::BULK_FETCH_EFFICIENT;
+
 /// The custom fields of the site as `(id, name)`, e.g.
 /// `("customfield_10043", "Target date")`.
 pub fn custom_fields() -> Vec<(String, &'static str)> {
@@ -128,6 +135,11 @@ pub(crate) struct Shared {
     page_cap: AtomicUsize,
     /// `POST /changelog/bulkfetch` answers 404, as on a site without it.
     pub no_bulk_changelog: AtomicBool,
+    /// `POST /issue/bulkfetch` answers 404, as on a site without it.
+    pub no_bulk_fetch: AtomicBool,
+    /// 0: `POST /issue/bulkfetch` takes Jira's own limits; else at most
+    /// this many issues a request (more is a 400).
+    bulk_fetch_max: AtomicUsize,
     /// Bumped on every write lock, so cached search results know when they
     /// are stale.
     generation: AtomicU64,
@@ -169,6 +181,8 @@ impl Shared {
             handle_clock: AtomicI64::new(0),
             page_cap: AtomicUsize::new(0),
             no_bulk_changelog: AtomicBool::new(false),
+            no_bulk_fetch: AtomicBool::new(false),
+            bulk_fetch_max: AtomicUsize::new(0),
             generation: AtomicU64::new(0),
             search_cache: Mutex::new(None),
         }
@@ -211,6 +225,13 @@ impl Shared {
 
     pub(crate) fn page_cap(&self) -> Option<usize> {
         match self.page_cap.load(Ordering::Relaxed) {
+            0 => None,
+            n => Some(n),
+        }
+    }
+
+    pub(crate) fn bulk_fetch_max(&self) -> Option<usize> {
+        match self.bulk_fetch_max.load(Ordering::Relaxed) {
             0 => None,
             n => Some(n),
         }

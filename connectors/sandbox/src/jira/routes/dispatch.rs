@@ -38,6 +38,14 @@ pub(super) fn execute(sh: &Shared, call: &Call<'_>, ep: &Ep) -> Outcome {
                 issues::get_issue(sh, call, key)
             }
         }
+        // Cloud only, as the bulk changelog.
+        Ep::IssueBulk => {
+            if (call.v3 || call.basic) && !sh.no_bulk_fetch.load(Ordering::Relaxed) {
+                issues::bulk_fetch(sh, call)
+            } else {
+                Outcome::message(StatusCode::NOT_FOUND, "null for uri: not found")
+            }
+        }
         Ep::Changelog(key) => issues::changelog(sh, call, key),
         // Cloud only: Data Center has no bulk changelog.
         Ep::ChangelogBulk => {

@@ -1,6 +1,7 @@
 //! The fake Jira's HTTP surface under `/rest/api/{2,3}/…`: routing,
 //! authentication, faults, search (Cloud `search/jql` with `nextPageToken`,
-//! Data Center `search` with `startAt`/`total`), issues, edits, comments,
+//! Data Center `search` with `startAt`/`total`), issues (one, or many at
+//! once on Cloud), edits, comments,
 //! comment properties, changelogs (one issue's, or many issues' at once on
 //! Cloud), and the field and issue-type lists.
 //!
@@ -43,10 +44,11 @@ use axum::Router;
 use super::Shared;
 use crate::plumbing;
 
+pub(crate) use issues::BULK_FETCH_EFFICIENT;
 pub use messages::{
     GONE_MESSAGE, ISSUE_NOT_FOUND_MESSAGE, UNAUTHORIZED_MESSAGE, UNBOUNDED_MESSAGE,
 };
-pub(crate) use search::CLOUD_MANY_FIELDS_PAGE;
+pub(crate) use search::{CLOUD_IDS_PAGE, CLOUD_MANY_FIELDS_PAGE};
 
 /// Every route template [`crate::JiraHandle::requests`] counts under.
 /// Requests that match none count as `"{METHOD} (unmatched)"`.
@@ -62,6 +64,7 @@ pub const ROUTE_TEMPLATES: &[&str] = &[
     "GET /rest/api/3/serverInfo",
     "GET /rest/api/3/issue/{issueIdOrKey}",
     "PUT /rest/api/3/issue/{issueIdOrKey}",
+    "POST /rest/api/3/issue/bulkfetch",
     "GET /rest/api/3/issue/{issueIdOrKey}/changelog",
     "POST /rest/api/3/changelog/bulkfetch",
     "GET /rest/api/3/issue/{issueIdOrKey}/comment",
@@ -83,6 +86,7 @@ pub const ROUTE_TEMPLATES: &[&str] = &[
     "GET /rest/api/2/serverInfo",
     "GET /rest/api/2/issue/{issueIdOrKey}",
     "PUT /rest/api/2/issue/{issueIdOrKey}",
+    "POST /rest/api/2/issue/bulkfetch",
     "GET /rest/api/2/issue/{issueIdOrKey}/changelog",
     "POST /rest/api/2/changelog/bulkfetch",
     "GET /rest/api/2/issue/{issueIdOrKey}/comment",
