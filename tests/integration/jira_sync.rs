@@ -311,9 +311,9 @@ async fn datacenter_syncs_the_same_items_and_a_stop_then_rerun_equals_a_clean_ru
 
 /// Cloud's full listing goes as ids (5,000 a page) then issues (1,000 a
 /// `POST /issue/bulkfetch`): the same rows as the one search it replaces
-/// (which a site without the endpoint still gets), in fewer round trips;
-/// over Jira's limit it asks for fewer; a sync stopped inside the listing
-/// and run again equals a clean run.
+/// (which a site without the endpoint, or refusing the request, still
+/// gets), in fewer round trips; a sync stopped inside the listing and run
+/// again equals a clean run.
 #[tokio::test]
 async fn cloud_first_sync_lists_ids_then_fetches_issues_and_equals_a_sync_by_search() {
     const BULK: &str = "POST /rest/api/3/issue/bulkfetch";
@@ -343,18 +343,26 @@ async fn cloud_first_sync_lists_ids_then_fetches_issues_and_equals_a_sync_by_sea
         (projects, 2 * projects)
     );
 
-    // Ids pages of 7 and at most 3 issues a bulk request: one 400, then
-    // three at a time.
+    // Ids pages of 7, and a site refusing bulk requests of more than 3:
+    // a 400 to 7 is not the 1,000-or-100 limit, so the listing starts
+    // again as one search.
     j.set_page_cap(Some(7));
     j.set_bulk_fetch_max(Some(3));
+    j.reset_counters();
+    let refused_db = dir.path().join("refused.duckdb");
+    sync(&jira_settings(&sb, &refused_db, false)).await;
+    assert_eq!(snapshot(&refused_db).await, clean);
+    let log = j.request_log();
+    assert_eq!(log.iter().filter(|r| r.status == 400).count(), 1);
+    assert_eq!(j.requests(BULK), 1);
+    j.set_bulk_fetch_max(None);
+
+    // Ids pages of 7: one bulk request each.
     j.reset_counters();
     let capped_db = dir.path().join("capped.duckdb");
     sync(&jira_settings(&sb, &capped_db, false)).await;
     assert_eq!(snapshot(&capped_db).await, clean);
-    let refused = j.request_log().iter().filter(|r| r.status == 400).count();
-    assert_eq!(refused, 1);
-    // Each page of 7 ids in requests of 3, 3 and 1, and the one refused.
-    let bulk: u64 = j
+    let pages: u64 = j
         .projects()
         .iter()
         .map(|p| {
@@ -365,10 +373,10 @@ async fn cloud_first_sync_lists_ids_then_fetches_issues_and_equals_a_sync_by_sea
                     &["Incident", "Risk"],
                 )
                 .len() as u64;
-            n / 7 * 3 + (n % 7).div_ceil(3)
+            n.div_ceil(7)
         })
         .sum();
-    assert_eq!(j.requests(BULK), bulk + 1);
+    assert_eq!(j.requests(BULK), pages);
 
     // Stopped at the third bulk request, then run again.
     let stopped_db = dir.path().join("stopped.duckdb");
@@ -391,5 +399,4 @@ async fn cloud_first_sync_lists_ids_then_fetches_issues_and_equals_a_sync_by_sea
     sync(&s).await;
     assert_eq!(snapshot(&stopped_db).await, clean);
     j.set_page_cap(None);
-    j.set_bulk_fetch_max(None);
 }

@@ -15,10 +15,11 @@
 //! next request, as with any page. A token that is not a step is a search
 //! page token of a pass begun the old way, and continues that way.
 //!
-//! What the site answers decides the rest: no endpoint (404) and the
+//! What the site answers decides the rest: a 400 to more than 100 issues
+//! and it asks for 100 (Jira's limit for a request it cannot serve
+//! efficiently); no endpoint (404), or a 400 to 100 or fewer, and the
 //! listing starts again as one search (and stays so for this connector);
-//! a 400 to a request of more than one issue and it asks for fewer (100,
-//! Jira's plain limit, then half as many each time); an issue Jira could not return (`issueErrors`: a retriable error
+//! an issue Jira could not return (`issueErrors`: a retriable error
 //! or a payload limit) fails the request as transient, so the sync's
 //! retries ask again and no issue of the listing is skipped. An issue
 //! that moved to another project since the ids were listed is left to
@@ -42,6 +43,9 @@ const IDS_PAGE: u32 = 5000;
 
 /// Issues a bulk request asks for until the site says otherwise.
 pub(crate) const BULK_ISSUES: usize = 1000;
+
+/// Jira's limit for a bulk request it cannot serve efficiently.
+const PLAIN_LIMIT: usize = 100;
 
 /// How a step's token starts: any other token is a search page token.
 const MARK: &str = "{\"ids_then_issues\":";
@@ -252,25 +256,29 @@ impl JiraConnector {
         let what = format!("issues of {}", self.search_what(&req.container));
         match a.status {
             200 => {}
-            404 => {
-                self.bulk_issues.store(0, Ordering::Relaxed);
+            // Over 100 issues: Jira's limit for a request it cannot serve
+            // efficiently; ask for 100.
+            400 if n > PLAIN_LIMIT => {
+                self.bulk_issues.store(PLAIN_LIMIT, Ordering::Relaxed);
                 tracing::warn!(source = %self.cfg.name, container = %req.container,
-                    "This Jira site has no bulk issue fetch (404); listing with the search alone.");
+                    asked = n, message = %error_message(&a.body),
+                    "Jira refused a bulk issue fetch of this many issues; asking for 100 at a time.");
                 return Ok(Fetched::mapped(Page {
-                    next: Some(self.search_first_page(&req.container, &req.listing)),
+                    next: Some(self.step_request(&req.container, &step)),
                     ..Page::default()
                 }));
             }
-            400 if n > 1 => {
-                // Over 100, the limit of a request Jira cannot serve
-                // efficiently; at or under it, halving finds the limit.
-                let fewer = if n > 100 { 100 } else { (n / 2).max(1) };
-                self.bulk_issues.store(fewer, Ordering::Relaxed);
+            // No endpoint, or a request of 100 refused for something
+            // else than its size (a search with the same fields is
+            // answered): the listing starts again as one search, and the
+            // connector stays with it.
+            404 | 400 => {
+                self.bulk_issues.store(0, Ordering::Relaxed);
                 tracing::warn!(source = %self.cfg.name, container = %req.container,
-                    asked = n, next = fewer, message = %error_message(&a.body),
-                    "Jira refused a bulk issue fetch of this many issues; asking for fewer.");
+                    status = a.status, message = %error_message(&a.body),
+                    "Jira did not serve a bulk issue fetch; listing with the search alone.");
                 return Ok(Fetched::mapped(Page {
-                    next: Some(self.step_request(&req.container, &step)),
+                    next: Some(self.search_first_page(&req.container, &req.listing)),
                     ..Page::default()
                 }));
             }

@@ -370,11 +370,19 @@ fn bulk_answer(ids: &[&str], errors: Value) -> String {
 }
 
 #[tokio::test]
-async fn ids_then_issues_lists_ids_then_fetches_the_issues_and_asks_for_fewer_after_a_400() {
+async fn ids_then_issues_lists_ids_then_fetches_the_issues_and_asks_for_100_after_a_400() {
+    // 150 ids on the first page (constructed, as search-jql.ids-only.json).
+    let token = "CiQjU3RyaW5nJlZFVlRWRXRGV1RFeiZJbnQmTVRBMk1qZz0QAhj2v8fP1DMiK3Byb2plY3QgPSBURVNUS0VZMTMgT1JERVIgQlkgdXBkYXRlZCBBU0MqAltd";
+    let ids: Vec<String> = (0..150).map(|n| (10_000 + n).to_string()).collect();
+    let page1 = json!({
+        "issues": ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(),
+        "nextPageToken": token,
+        "isLast": false
+    });
     let server = serve(vec![
         answer(200, field_list()),
         answer(200, type_list()),
-        answer(200, fixture("search-jql.ids-only.json")),
+        answer(200, page1.to_string()),
         answer(
             400,
             r#"{"errorMessages":["Too many issues requested."],"errors":{}}"#,
@@ -414,12 +422,11 @@ async fn ids_then_issues_lists_ids_then_fetches_the_issues_and_asks_for_fewer_af
     assert_eq!(seen[3].path(), "/rest/api/3/issue/bulkfetch");
     assert_eq!(
         seen[3].json(),
-        json!({"issueIdsOrKeys": ["10627", "10628"], "fields": CLOUD_FIELDS})
+        json!({"issueIdsOrKeys": ids, "fields": CLOUD_FIELDS})
     );
-    // The 400 to two issues: one at a time from then on.
-    assert_eq!(seen[4].json()["issueIdsOrKeys"], json!(["10627"]));
-    assert_eq!(seen[5].json()["issueIdsOrKeys"], json!(["10628"]));
-    let token = "CiQjU3RyaW5nJlZFVlRWRXRGV1RFeiZJbnQmTVRBMk1qZz0QAhj2v8fP1DMiK3Byb2plY3QgPSBURVNUS0VZMTMgT1JERVIgQlkgdXBkYXRlZCBBU0MqAltd";
+    // Refused at 150: 100, then the other 50, in the order listed.
+    assert_eq!(seen[4].json()["issueIdsOrKeys"], json!(ids[..100]));
+    assert_eq!(seen[5].json()["issueIdsOrKeys"], json!(ids[100..]));
     assert_eq!(
         seen[6].json(),
         json!({"jql": jql, "maxResults": 5000, "fields": ["id"], "nextPageToken": token})
