@@ -377,6 +377,7 @@ async fn cloud_first_sync_lists_ids_then_fetches_issues_and_equals_a_sync_by_sea
         })
         .sum();
     assert_eq!(j.requests(BULK), pages);
+    let searches = j.requests(SEARCH);
 
     // Stopped at the third bulk request, then run again.
     let stopped_db = dir.path().join("stopped.duckdb");
@@ -396,7 +397,14 @@ async fn cloud_first_sync_lists_ids_then_fetches_issues_and_equals_a_sync_by_sea
         .unwrap_err();
     assert!(err.to_string().contains("401"), "{err}");
     j.clear_faults();
+    j.reset_counters();
     sync(&s).await;
     assert_eq!(snapshot(&stopped_db).await, clean);
+    // The rerun resumes at the third bulk request: neither the two bulk
+    // requests stored nor the three ids pages read are asked for again.
+    assert_eq!(
+        (j.requests(BULK), j.requests(SEARCH)),
+        (pages - 2, searches - 3)
+    );
     j.set_page_cap(None);
 }

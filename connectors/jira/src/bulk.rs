@@ -19,11 +19,15 @@
 //! and it asks for 100 (Jira's limit for a request it cannot serve
 //! efficiently); no endpoint (404), or a 400 to 100 or fewer, and the
 //! listing starts again as one search (and stays so for this connector);
-//! an issue Jira could not return (`issueErrors`: a retriable error
-//! or a payload limit) fails the request as transient, so the sync's
-//! retries ask again and no issue of the listing is skipped. An issue
-//! that moved to another project since the ids were listed is left to
-//! that project's listing, as a search would have.
+//! the issues Jira could not return (`issueErrors`: a retriable error or
+//! a payload limit) are asked for again, each alone, and one that still
+//! fails alone fails the request as transient, so the sync's retries ask
+//! again and no issue of the listing is skipped; 100 issues back from a
+//! larger request (a cut without the documented 400) and the rest is
+//! asked for again, 100 at a time. An issue
+//! is stored as Jira returns it: one moved to another project since its
+//! id was listed comes under its new key, and one whose project was
+//! renamed under the new project key, as a search shows them.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -36,7 +40,7 @@ use serde_json::{json, value::RawValue, Value};
 use crate::fields::FieldMap;
 use crate::http::rate_limit;
 use crate::parse::{error_message, map_entries, Envelope, MapCtx};
-use crate::{JiraConnector, JQL_CONTAINER};
+use crate::JiraConnector;
 
 /// Ids a search page asks for: Cloud's largest page, for ids only.
 const IDS_PAGE: u32 = 5000;
@@ -55,11 +59,13 @@ const MARK: &str = "{\"ids_then_issues\":";
 pub(crate) struct Step {
     /// Ids listed and not yet fetched, in the order listed.
     ids: Vec<String>,
-    /// The ids search's token for its next page.
+    /// The ids search's token for its next page; none before the first
+    /// page (no ids yet) and after the last.
     after: Option<String>,
-    /// True once the ids search was asked for: then no `after` means its
-    /// last page was read.
-    searched: bool,
+    /// How many of the first `ids` Jira could not return in a bulk
+    /// request (`issueErrors`): each is asked for alone.
+    #[serde(default)]
+    alone: usize,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -86,15 +92,41 @@ impl Step {
         .expect("a step serialises")
     }
 
-    /// The step after `self` once `taken` ids were fetched; `None` when
-    /// the listing is done.
-    fn after_fetching(&self, taken: usize) -> Option<Step> {
-        let ids = self.ids[taken.min(self.ids.len())..].to_vec();
+    /// How many ids the next bulk request asks for, at most `limit`.
+    fn count(&self, limit: usize) -> usize {
+        if self.alone > 0 {
+            1
+        } else {
+            self.ids.len().min(limit.max(1))
+        }
+    }
+
+    /// The step after `self` once the first `taken` ids were asked for and
+    /// `again` of them must be asked for again (first; each alone when
+    /// `alone`); `None` when the listing is done.
+    fn after_fetching(&self, taken: usize, again: Vec<String>, alone: bool) -> Option<Step> {
+        let k = again.len();
+        let mut ids = again;
+        ids.extend_from_slice(&self.ids[taken.min(self.ids.len())..]);
+        let alone = if alone {
+            k
+        } else {
+            self.alone.saturating_sub(taken)
+        };
         (!ids.is_empty() || self.after.is_some()).then(|| Step {
             ids,
             after: self.after.clone(),
-            searched: true,
+            alone,
         })
+    }
+}
+
+/// An issue id as text (Jira sends a string; a number is read too).
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 
@@ -104,7 +136,7 @@ struct BulkAnswer<'a> {
     #[serde(borrow, default)]
     issues: Option<Vec<&'a RawValue>>,
     #[serde(rename = "issueErrors", default)]
-    issue_errors: Vec<Value>,
+    issue_errors: Option<Vec<Value>>,
 }
 
 /// An entry of an ids page.
@@ -160,6 +192,15 @@ impl JiraConnector {
         step: Step,
         map: Arc<FieldMap>,
     ) -> Result<Fetched, ConnectorError> {
+        if self.bulk_issues.load(Ordering::Relaxed) == 0 {
+            // A step stored by an earlier run, on a site that showed in
+            // this run it has no bulk fetch: the listing starts again as
+            // one search rather than going on an issue a request.
+            return Ok(Fetched::mapped(Page {
+                next: Some(self.search_first_page(&req.container, &req.listing)),
+                ..Page::default()
+            }));
+        }
         if step.ids.is_empty() {
             self.fetch_ids(req, step).await
         } else {
@@ -199,11 +240,7 @@ impl JiraConnector {
         for raw in issues {
             let id = serde_json::from_str::<IdOnly>(raw.get())
                 .ok()
-                .and_then(|e| match e.id {
-                    Value::String(s) if !s.is_empty() => Some(s),
-                    Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                })
+                .and_then(|e| id_text(&e.id))
                 .ok_or_else(|| {
                     self.unusable(format!(
                         "an entry of the id search for {} has no id: {}",
@@ -226,7 +263,7 @@ impl JiraConnector {
         let next = Step {
             ids,
             after,
-            searched: true,
+            alone: 0,
         };
         let next = (!next.ids.is_empty() || next.after.is_some())
             .then(|| self.step_request(&req.container, &next));
@@ -243,10 +280,7 @@ impl JiraConnector {
         step: Step,
         map: Arc<FieldMap>,
     ) -> Result<Fetched, ConnectorError> {
-        let n = step
-            .ids
-            .len()
-            .min(self.bulk_issues.load(Ordering::Relaxed).max(1));
+        let n = step.count(self.bulk_issues.load(Ordering::Relaxed));
         let url = self.endpoint("/issue/bulkfetch")?;
         let body = json!({
             "issueIdsOrKeys": &step.ids[..n],
@@ -301,25 +335,61 @@ impl JiraConnector {
                 )));
             };
             Ok((
-                answer.issue_errors,
+                answer.issue_errors.unwrap_or_default(),
                 issues.iter().map(|r| r.get()).collect(),
             ))
         })?;
+        let asked = &step.ids[..n];
+        let mut again: Vec<String> = Vec::new();
         if !errors.is_empty() {
             let shown: Vec<String> = errors
                 .iter()
                 .take(3)
                 .map(|e| recur_core::server_text(&e.to_string()))
                 .collect();
-            return Err(self.unusable(format!(
-                "Jira could not return {} of the {n} issues asked for from {}: {}",
-                errors.len(),
-                req.container,
-                shown.join("; ")
-            )));
+            let failed: std::collections::HashSet<String> = errors
+                .iter()
+                .filter_map(|e| id_text(e.get("id")?))
+                .collect();
+            again = asked
+                .iter()
+                .filter(|id| failed.contains(*id))
+                .cloned()
+                .collect();
+            // Asked alone and still not returned, or errors that name no
+            // issue asked for: the request fails, to be retried.
+            if n == 1 || again.is_empty() {
+                return Err(self.unusable(format!(
+                    "Jira could not return {} of the {n} issues asked for from {}: {}",
+                    errors.len(),
+                    req.container,
+                    shown.join("; ")
+                )));
+            }
+            tracing::warn!(source = %self.cfg.name, container = %req.container,
+                issues = again.len(), errors = %shown.join("; "),
+                "Jira could not return some issues of a bulk fetch; asking for each alone.");
+        } else if entries.len() == PLAIN_LIMIT && n > PLAIN_LIMIT {
+            // Cut at the limit of a request Jira cannot serve efficiently,
+            // without the 400 it documents: the rest is asked for again,
+            // 100 at a time. (Issues it omits for being deleted or hidden
+            // come back as fewer, not as exactly 100.)
+            let got: std::collections::HashSet<String> = entries
+                .iter()
+                .filter_map(|e| id_text(&serde_json::from_str::<IdOnly>(e).ok()?.id))
+                .collect();
+            again = asked
+                .iter()
+                .filter(|id| !got.contains(*id))
+                .cloned()
+                .collect();
+            self.bulk_issues.store(PLAIN_LIMIT, Ordering::Relaxed);
+            tracing::warn!(source = %self.cfg.name, container = %req.container,
+                asked = n, "Jira returned 100 issues of a larger bulk fetch; asking for 100 at a time.");
         }
+        let alone = !errors.is_empty();
         let next = step
-            .after_fetching(n)
+            .after_fetching(n, again, alone)
             .map(|s| self.step_request(&req.container, &s));
         let head = Page {
             rate,
@@ -333,12 +403,7 @@ impl JiraConnector {
                 site: &site,
                 fields: &map,
             };
-            let mut page = map_entries(entries.iter(), &container, &ctx);
-            if container != JQL_CONTAINER {
-                page.items
-                    .retain(|i| i.container.eq_ignore_ascii_case(&container));
-            }
-            page
+            map_entries(entries.iter(), &container, &ctx)
         }))
     }
 }
@@ -350,23 +415,46 @@ mod tests {
     #[test]
     fn a_step_reads_back_from_its_token_and_other_tokens_are_not_steps() {
         let step = Step {
-            ids: vec!["10001".into(), "10002".into()],
+            ids: vec!["10001".into(), "10002".into(), "10003".into()],
             after: Some("{\"tricky\":\"token\"}".into()),
-            searched: true,
+            alone: 0,
         };
         assert_eq!(Step::read(Some(&step.token())), Some(step.clone()));
         assert_eq!(Step::read(None), None);
         assert_eq!(Step::read(Some("eyJ2IjoxfQ==")), None);
         assert_eq!(Step::read(Some("{\"ids_then_issues\": broken")), None);
+        // A token written before `alone` existed reads as none alone.
+        let old = r#"{"ids_then_issues":{"ids":["1"],"after":null,"searched":true}}"#;
+        assert_eq!(Step::read(Some(old)).map(|s| s.alone), Some(0));
+        assert_eq!(step.count(1000), 3);
+        assert_eq!(step.count(2), 2);
         // Fetching the last ids of the last ids page ends the listing; of
         // an ids page with more pages, the ids search goes on.
-        assert_eq!(step.after_fetching(1).unwrap().ids, vec!["10002"]);
-        assert_eq!(step.after_fetching(2).unwrap().ids, Vec::<String>::new());
+        assert_eq!(
+            step.after_fetching(1, vec![], false).unwrap().ids,
+            ["10002", "10003"]
+        );
+        assert!(step
+            .after_fetching(3, vec![], false)
+            .unwrap()
+            .ids
+            .is_empty());
         let last = Step {
             after: None,
-            ..step
+            ..step.clone()
         };
-        assert_eq!(last.after_fetching(2), None);
-        assert_eq!(last.after_fetching(5), None);
+        assert_eq!(last.after_fetching(3, vec![], false), None);
+        assert_eq!(last.after_fetching(5, vec![], false), None);
+        // Two not returned: asked for first, each alone, then the rest.
+        let next = last
+            .after_fetching(2, vec!["10002".into(), "10001".into()], true)
+            .unwrap();
+        assert_eq!(next.ids, ["10002", "10001", "10003"]);
+        assert_eq!((next.alone, next.count(1000)), (2, 1));
+        let next = next.after_fetching(1, vec![], false).unwrap();
+        assert_eq!((next.alone, next.count(1000)), (1, 1));
+        let next = next.after_fetching(1, vec![], false).unwrap();
+        assert_eq!((next.alone, next.count(1000)), (0, 1));
+        assert_eq!(next.ids, ["10003"]);
     }
 }

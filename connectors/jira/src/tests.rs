@@ -435,19 +435,23 @@ async fn ids_then_issues_lists_ids_then_fetches_the_issues_and_asks_for_100_afte
 }
 
 #[tokio::test]
-async fn ids_then_issues_fails_transiently_on_issue_errors_and_lists_by_search_without_the_endpoint(
+async fn ids_then_issues_asks_again_alone_for_issues_not_returned_and_lists_by_search_without_the_endpoint(
 ) {
+    let not_returned = json!([{"id": "10628", "errorMessage": "Try again later."}]);
     let server = serve(vec![
         answer(200, field_list()),
         answer(200, type_list()),
-        answer(200, r#"{"issues":[{"id":"10627"}],"isLast":true}"#),
         answer(
             200,
-            bulk_answer(
-                &[],
-                json!([{"id": "10627", "errorMessages": ["Try again later."]}]),
-            ),
+            r#"{"issues":[{"id":"10627"},{"id":"10628"}],"isLast":true}"#,
         ),
+        answer(200, bulk_answer(&["10627"], not_returned.clone())),
+        answer(200, bulk_answer(&[], not_returned)),
+        answer(200, bulk_answer(&["10628"], json!([]))),
+        // A second connector, on a site without bulk fetch.
+        answer(200, field_list()),
+        answer(200, type_list()),
+        answer(200, r#"{"issues":[{"id":"10627"}],"isLast":true}"#),
         answer(404, r#"{"errorMessages":["null for uri"]}"#),
         answer(200, fixture("search-jql.page2.json")),
     ])
@@ -456,24 +460,148 @@ async fn ids_then_issues_fails_transiently_on_issue_errors_and_lists_by_search_w
     c.containers().await.unwrap();
     let first = c.first_page("TESTKEY13", &Listing::Tracked);
     let bulk = c.fetch_page(&first).await.unwrap().next.unwrap();
-    // An issue Jira could not return fails the request, to be retried:
-    // none of the listing is skipped.
-    let err = c.fetch_page(&bulk).await.unwrap_err();
+    // One of two not returned: the other is kept, that one asked for alone.
+    let page = c.fetch_page(&bulk).await.unwrap();
+    let keys: Vec<&str> = page.items.iter().map(|i| i.key.as_str()).collect();
+    assert_eq!(keys, ["TESTKEY13-1"]);
+    let alone = page.next.expect("the issue not returned");
+    // Alone and still not returned: the request fails, to be retried, and
+    // the retry goes on.
+    let err = c.fetch_page(&alone).await.unwrap_err();
     assert!(err.is_retryable(), "{err}");
     assert!(err.to_string().contains("Try again later."), "{err}");
-    // The same request again; the site has no bulk fetch: the listing
-    // starts again as one search, and the connector stays with it.
+    let page = c.fetch_page(&alone).await.unwrap();
+    assert_eq!(page.items[0].key, "TESTKEY13-2");
+    assert!(page.next.is_none());
+    let seen = server.seen();
+    assert_eq!(seen[3].json()["issueIdsOrKeys"], json!(["10627", "10628"]));
+    assert_eq!(seen[4].json()["issueIdsOrKeys"], json!(["10628"]));
+    assert_eq!(seen[5].json()["issueIdsOrKeys"], json!(["10628"]));
+
+    // The site has no bulk fetch: the listing starts again as one search,
+    // and the connector stays with it.
+    let c = JiraConnector::new(config(&server.url, false)).unwrap();
+    c.containers().await.unwrap();
+    let first = c.first_page("TESTKEY13", &Listing::Tracked);
+    let bulk = c.fetch_page(&first).await.unwrap().next.unwrap();
     let page = c.fetch_page(&bulk).await.unwrap();
     assert!(page.items.is_empty());
     let search = page.next.expect("the search's first page");
     assert_eq!(search, c.search_first_page("TESTKEY13", &Listing::Tracked));
     assert_eq!(c.first_page("TESTKEY13", &Listing::Tracked), search);
+    // A step stored by an earlier run goes the same way.
+    let page = c.fetch_page(&bulk).await.unwrap();
+    assert_eq!(page.next.as_ref(), Some(&search));
     let page = c.fetch_page(&search).await.unwrap();
     assert_eq!(page.items.len(), 1);
     let seen = server.seen();
-    assert_eq!(seen[4].path(), "/rest/api/3/issue/bulkfetch");
-    assert_eq!(seen[5].path(), "/rest/api/3/search/jql");
-    assert_eq!(seen[5].json()["maxResults"], json!(2));
+    assert_eq!(seen[9].path(), "/rest/api/3/issue/bulkfetch");
+    assert_eq!(seen[10].path(), "/rest/api/3/search/jql");
+    assert_eq!(seen[10].json()["maxResults"], json!(2));
+    assert_eq!(seen.len(), 11);
+}
+
+/// The recorded issue 10627 again under each of `ids` (key TESTKEY13-id).
+fn issues_with_ids(ids: &[String]) -> Vec<Value> {
+    let page: Value = serde_json::from_str(&fixture("search-jql.page1.json")).unwrap();
+    ids.iter()
+        .map(|id| {
+            let mut issue = page["issues"][0].clone();
+            issue["id"] = json!(id);
+            issue["key"] = json!(format!("TESTKEY13-{id}"));
+            issue
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn ids_then_issues_asks_again_for_what_a_bulk_answer_cut_at_100_left_out() {
+    let ids: Vec<String> = (0..150).map(|n| (20_000 + n).to_string()).collect();
+    let listed = json!({
+        "issues": ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(),
+        "isLast": true
+    });
+    let server = serve(vec![
+        answer(200, field_list()),
+        answer(200, type_list()),
+        answer(200, listed.to_string()),
+        answer(
+            200,
+            json!({"issues": issues_with_ids(&ids[..100])}).to_string(),
+        ),
+        answer(
+            200,
+            json!({"issues": issues_with_ids(&ids[100..])}).to_string(),
+        ),
+    ])
+    .await;
+    let c = JiraConnector::new(config(&server.url, false)).unwrap();
+    c.containers().await.unwrap();
+    let mut req = Some(c.first_page("TESTKEY13", &Listing::Tracked));
+    let mut keys = Vec::new();
+    while let Some(r) = req {
+        let page = c.fetch_page(&r).await.unwrap();
+        keys.extend(page.items.into_iter().map(|i| i.key));
+        req = page.next;
+    }
+    let want: Vec<String> = ids.iter().map(|id| format!("TESTKEY13-{id}")).collect();
+    assert_eq!(keys, want);
+    let seen = server.seen();
+    assert_eq!(seen[3].json()["issueIdsOrKeys"], json!(ids));
+    assert_eq!(seen[4].json()["issueIdsOrKeys"], json!(ids[100..]));
+    assert_eq!(seen.len(), 5);
+}
+
+/// Regression: the first bulk listing (c87f569) kept only issues whose
+/// project key was the listed project's. Jira keeps a renamed project's
+/// old key working in JQL, so a site whose project OPS became SRE lists
+/// OPS's ids and returns every issue as SRE-n: all were dropped, the first
+/// sync stored none of them, and the watermark moved past them. The
+/// search shows them under the new key, and so does the bulk listing now.
+#[tokio::test]
+async fn a_renamed_project_keeps_its_issues_in_the_bulk_listing() {
+    let page: Value = serde_json::from_str(&fixture("search-jql.page1.json")).unwrap();
+    let renamed: Vec<Value> = page["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let mut i = i.clone();
+            let n = i["key"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("TESTKEY13-")
+                .to_string();
+            i["key"] = json!(format!("RENAMED-{n}"));
+            i["fields"]["project"]["key"] = json!("RENAMED");
+            i
+        })
+        .collect();
+    let server = serve(vec![
+        answer(200, field_list()),
+        answer(200, type_list()),
+        answer(
+            200,
+            r#"{"issues":[{"id":"10627"},{"id":"10628"}],"isLast":true}"#,
+        ),
+        answer(
+            200,
+            json!({"issues": renamed, "issueErrors": []}).to_string(),
+        ),
+    ])
+    .await;
+    let c = JiraConnector::new(config(&server.url, false)).unwrap();
+    c.containers().await.unwrap();
+    let first = c.first_page("TESTKEY13", &Listing::Tracked);
+    let bulk = c.fetch_page(&first).await.unwrap().next.unwrap();
+    let page = c.fetch_page(&bulk).await.unwrap();
+    let found: Vec<(&str, &str)> = page
+        .items
+        .iter()
+        .map(|i| (i.key.as_str(), i.container.as_str()))
+        .collect();
+    assert_eq!(found, [("RENAMED-1", "RENAMED"), ("RENAMED-2", "RENAMED")]);
+    assert!(page.next.is_none());
 }
 
 #[tokio::test]

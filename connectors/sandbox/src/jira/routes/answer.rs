@@ -48,7 +48,8 @@ impl Outcome {
         issues: impl Iterator<Item = Value>,
         rest: serde_json::Map<String, Value>,
     ) -> Self {
-        let mut body = Vec::with_capacity(count * 4096 + 64);
+        // Grown as written: an ids page of 5,000 is small, an issue large.
+        let mut body = Vec::with_capacity(count.min(256) * 4096 + 64);
         body.extend_from_slice(b"{\"issues\":[");
         for (n, issue) in issues.enumerate() {
             if n > 0 {
