@@ -64,7 +64,7 @@ fn build(source: &SourceSettings, sync: &SyncSettings) -> Result<Built, SourceEr
                     repos: repos.clone(),
                     orgs: orgs.clone(),
                     tracked_labels: tracked,
-                    per_page: sync.per_page,
+                    per_page: sync.per_page.unwrap_or(100),
                     timeout: sync.request_timeout,
                     deadline: sync.request_deadline,
                     max_response_bytes: sync.max_response_bytes,
@@ -90,7 +90,11 @@ fn build(source: &SourceSettings, sync: &SyncSettings) -> Result<Built, SourceEr
             tracked_labels: tracked_labels(&source.rules),
             tracked_types: dedup(rules_types(&source.rules)),
             field_overrides: fields.clone(),
-            per_page: sync.per_page,
+            // Data Center's search serves up to 1,000 a page by default
+            // (`jira.search.views.default.max`), Cloud's 100.
+            per_page: sync
+                .per_page
+                .unwrap_or(if *datacenter { 1000 } else { 100 }),
             timeout: sync.request_timeout,
             deadline: sync.request_deadline,
             max_response_bytes: sync.max_response_bytes,
@@ -130,4 +134,41 @@ fn rules_types(rules: &LabelRules) -> Vec<String> {
         .chain(&rules.action_item_types)
         .cloned()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Settings;
+
+    /// The built Jira connector's page size (its `Debug` shows its
+    /// settings; GitHub's page is 100 whatever is asked, see its listing).
+    fn per_page(toml: &str) -> String {
+        let s = Settings::from_toml(toml).unwrap();
+        let Built::Jira(c) = build(&s.sources[0], &s.sync).unwrap() else {
+            panic!("a Jira source");
+        };
+        let text = format!("{c:?}");
+        let at = text.find("per_page: ").expect("per_page shown");
+        text[at..].split(',').next().unwrap().to_string()
+    }
+
+    #[test]
+    fn jira_asks_for_its_flavours_largest_page_unless_per_page_says_otherwise() {
+        let jira = |flavor: &str, sync: &str| {
+            format!(
+                "[sync]\n{sync}\n[sources.j]\nkind = \"jira\"\napi_url = \"http://127.0.0.1:1\"\nflavor = \"{flavor}\"\nemail = \"a@b.example\"\ntoken = \"t\"\nprojects = [\"OPS\"]\naction_item_labels = [\"pm\"]\n"
+            )
+        };
+        assert_eq!(per_page(&jira("datacenter", "")), "per_page: 1000");
+        assert_eq!(per_page(&jira("cloud", "")), "per_page: 100");
+        assert_eq!(
+            per_page(&jira("datacenter", "per_page = 50")),
+            "per_page: 50"
+        );
+        assert_eq!(
+            per_page(&jira("datacenter", "per_page = 9999")),
+            "per_page: 1000"
+        );
+    }
 }

@@ -11,8 +11,9 @@ pub(super) struct RawSync {
     overlap_seconds: u64,
     /// Run a reconciliation every N successful syncs (0 = never by itself).
     reconcile_every: u32,
-    /// Items per page asked for (GitHub caps at 100).
-    per_page: u32,
+    /// Items per page asked for; unset, each tracker's largest (GitHub
+    /// and Jira Cloud 100, Jira Data Center 1,000).
+    per_page: Option<u32>,
     /// Attempts per request before a transient failure fails the sync.
     max_retries: u32,
     /// First backoff delay in milliseconds; doubles per attempt.
@@ -39,7 +40,7 @@ impl Default for RawSync {
         RawSync {
             overlap_seconds: 60,
             reconcile_every: 24,
-            per_page: 100,
+            per_page: None,
             max_retries: 8,
             backoff_base_ms: 500,
             backoff_cap_seconds: 60,
@@ -60,8 +61,9 @@ pub struct SyncSettings {
     pub overlap: chrono::Duration,
     /// Reconcile every N syncs (0 = never by itself).
     pub reconcile_every: u32,
-    /// Items per page.
-    pub per_page: u32,
+    /// Items per page as configured (at most 1,000; each connector caps it
+    /// at its tracker's largest); `None`: each tracker's largest.
+    pub per_page: Option<u32>,
     /// Attempts per request.
     pub max_retries: u32,
     /// First backoff delay.
@@ -93,7 +95,7 @@ impl SyncSettings {
         SyncSettings {
             overlap: chrono::Duration::seconds(r.overlap_seconds as i64),
             reconcile_every: r.reconcile_every,
-            per_page: r.per_page.clamp(1, 100),
+            per_page: r.per_page.map(|n| n.clamp(1, 1000)),
             max_retries: r.max_retries.max(1),
             backoff_base: std::time::Duration::from_millis(r.backoff_base_ms),
             backoff_cap: std::time::Duration::from_secs(r.backoff_cap_seconds),

@@ -276,7 +276,7 @@ async fn issues_updated_in_one_second_across_pages_are_neither_lost_nor_duplicat
     let db = dir.path().join("t.duckdb");
     let mut s = settings(&sb, &db);
     // Small pages so the burst below spans many pages of one timestamp.
-    s.sync.per_page = 7;
+    s.sync.per_page = Some(7);
     sync(&s).await;
     let before = scalar(&db, "SELECT count(*) FROM items").await;
     let repo = gh.repos()[0].clone();

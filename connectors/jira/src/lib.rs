@@ -105,7 +105,8 @@ pub struct JiraConfig {
     /// Record field (a heading in snake_case such as `target_date`, or a
     /// record name such as `ttd_minutes`) → Jira field name or id.
     pub field_overrides: BTreeMap<String, String>,
-    /// Issues per page to ask for (clamped to 1..=100; fewer may come back).
+    /// Issues per search page to ask for (clamped to 1..=100 on Cloud,
+    /// 1..=1000 on Data Center; fewer may come back).
     pub per_page: u32,
     /// Per-read timeout (connect, and each read).
     pub timeout: Duration,

@@ -74,9 +74,13 @@ impl JiraConnector {
         )
     }
 
+    /// Issues a search page asks for: Cloud serves at most 100 with
+    /// fields, Data Center 1,000 by default (fewer may come back on
+    /// either; paging follows what came).
     fn page_size(&self, listing: &Listing) -> u32 {
         match listing {
             Listing::Keys => KEYS_PAGE,
+            _ if self.cfg.datacenter => self.cfg.per_page.clamp(1, 1000),
             _ => self.cfg.per_page.clamp(1, 100),
         }
     }

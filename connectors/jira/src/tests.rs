@@ -605,6 +605,35 @@ async fn a_renamed_project_keeps_its_issues_in_the_bulk_listing() {
 }
 
 #[tokio::test]
+async fn data_center_asks_for_up_to_1000_issues_a_page_and_cloud_for_100() {
+    for (datacenter, empty, want) in [
+        (
+            true,
+            r#"{"startAt":0,"maxResults":1000,"total":0,"issues":[]}"#,
+            1000,
+        ),
+        (false, r#"{"issues":[],"isLast":true}"#, 100),
+    ] {
+        let server = serve(vec![
+            answer(200, field_list()),
+            answer(200, type_list()),
+            answer(200, empty),
+        ])
+        .await;
+        let mut cfg = config(&server.url, datacenter);
+        cfg.per_page = 5000;
+        let c = JiraConnector::new(cfg).unwrap();
+        c.containers().await.unwrap();
+        let page = c
+            .fetch_page(&c.first_page("TESTKEY13", &Listing::Since { since: None }))
+            .await
+            .unwrap();
+        assert!(page.items.is_empty() && page.next.is_none());
+        assert_eq!(server.seen()[2].json()["maxResults"], json!(want));
+    }
+}
+
+#[tokio::test]
 async fn a_page_before_the_field_map_loads_the_map_and_asks_again() {
     let server = serve(vec![
         answer(200, field_list()),
