@@ -101,6 +101,17 @@ fn estimated_events(t: &BackfillTodo) -> u64 {
 /// -> 245 MB), 2,000 14.8-16.2 s (291 MB). Since the versions carry no
 /// raw JSON and three batches move at once: 1,000 11.8-13.5 s (235 MB),
 /// 2,000 10.6-11.4 s (259 MB, under the first sync's own peak), 4,000
+/// An item's state once its log is read whole, but the log itself holds
+/// only the tracker's newest entries ([`recur_core::EventsPage::partial`]):
+/// its history is rebuilt back to the oldest entry read, and no version is
+/// made up for the time before.
+const PARTIAL: &str = "fetched_partial";
+
+/// Whether `t`'s log is read (whole, or all the tracker gives).
+fn log_read(t: &BackfillTodo) -> bool {
+    matches!(t.state.as_deref(), Some("fetched") | Some(PARTIAL))
+}
+
 /// 10.0-10.3 s (294 MB).
 const REBUILD_BATCH: usize = 2000;
 const REBUILD_BYTES: usize = 16 << 20;
@@ -230,10 +241,7 @@ impl BackfillJob<'_> {
         let todo = self.store.backfill_todo(&source).await?;
         let samples = self.store.backfill_status_samples(&source).await?;
         let rules = self.connector.status_rules(&samples);
-        let mut ready: Vec<&BackfillTodo> = todo
-            .iter()
-            .filter(|t| t.state.as_deref() == Some("fetched"))
-            .collect();
+        let mut ready: Vec<&BackfillTodo> = todo.iter().filter(|t| log_read(t)).collect();
         // In file order, so each batch's stored JSON lies together.
         ready.sort_by_key(|t| t.row);
         report.remaining = (todo.len() - ready.len()) as u64;
@@ -353,6 +361,7 @@ impl BackfillJob<'_> {
                 &current,
                 &evs,
                 t.until,
+                t.state.as_deref() != Some(PARTIAL),
                 status.as_deref(),
                 rules.settle.as_ref(),
             );
@@ -442,6 +451,8 @@ impl BackfillJob<'_> {
                 };
                 let state = if p.next.is_some() {
                     "fetching"
+                } else if p.partial {
+                    PARTIAL
                 } else {
                     "fetched"
                 };
@@ -554,10 +565,7 @@ impl BackfillJob<'_> {
         // other containers go per item at once.
         let mut bulk_missing = false;
         for (container, items) in by_container {
-            let open: Vec<&BackfillTodo> = items
-                .iter()
-                .filter(|t| t.state.as_deref() != Some("fetched"))
-                .collect();
+            let open: Vec<&BackfillTodo> = items.iter().filter(|t| !log_read(t)).collect();
             if open.is_empty() {
                 continue;
             }

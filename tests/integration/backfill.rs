@@ -716,3 +716,72 @@ async fn an_issue_deleted_since_the_sync_does_not_stop_the_others_history() {
     assert_eq!(rebuilt, [keys[1].clone(), keys[2].clone()]);
     sb.shutdown().await;
 }
+
+/// Regression: a Jira changelog that comes back as its newest part only
+/// (Data Center embeds it in the issue, with `startAt` and `total`; the
+/// sandbox, as Cloud does, embeds the newest 40) was read as the whole
+/// log: the rewind stopped at the oldest change read and made the state
+/// before it the state since creation, a version no tracker answer
+/// showed, with the history said to start at the creation. Now the item's
+/// history is rebuilt back to the oldest change read, starts there, and
+/// agrees with the whole log (Cloud's paged changelog) wherever it holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changelog_that_comes_back_in_part_starts_history_at_its_oldest_change() {
+    let sb = crate::common::small_sandbox().await;
+    let key = recur_sandbox::jira::MANY_COMMENTS_KEY;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = |name: &str, datacenter: bool| {
+        let text = format!(
+            "[store]\npath = {:?}\n{}",
+            dir.path().join(name).display().to_string(),
+            recur::demo::sandbox_jira_source(&sb.jira_url(), &["OPS".to_string()], datacenter)
+        );
+        Settings::from_toml(&text).expect("valid settings")
+    };
+    let (whole, part) = (
+        settings("whole.duckdb", false),
+        settings("part.duckdb", true),
+    );
+    sync_and_backfill(&whole).await;
+    sync_and_backfill(&part).await;
+    let versions = format!(
+        "SELECT epoch_us(valid_from), coalesce(epoch_us(valid_to), 9e18::BIGINT), \
+                state, status, owner, priority, CAST(target_date AS VARCHAR), title \
+         FROM item_history WHERE key = '{key}' ORDER BY valid_from"
+    );
+    let starts = format!(
+        "SELECT epoch_us(created_at), epoch_us(history_from) FROM items WHERE key = '{key}'"
+    );
+    let (w, p) = (
+        query(&whole.store_path, &versions).await,
+        query(&part.store_path, &versions).await,
+    );
+    let (ws, ps) = (
+        query(&whole.store_path, &starts).await,
+        query(&part.store_path, &starts).await,
+    );
+    let us = |v: &serde_json::Value| v.as_i64().unwrap();
+    // The whole log reaches back to the creation; the part does not.
+    assert!(w.len() > 41, "{} histories or more: {}", 41, w.len());
+    assert_eq!(us(&w[0][0]), us(&ws[0][0]));
+    assert!(
+        us(&p[0][0]) > us(&ps[0][0]),
+        "no version made up at the creation"
+    );
+    assert_eq!(
+        us(&ps[0][1]),
+        us(&p[0][0]),
+        "history starts at the oldest change read"
+    );
+    assert!(p.len() < w.len());
+    // Wherever the part says something, the whole log says the same.
+    for v in &p {
+        let at = us(&v[0]);
+        let held = w
+            .iter()
+            .find(|x| us(&x[0]) <= at && at < us(&x[1]))
+            .unwrap_or_else(|| panic!("a whole-log version at {at}"));
+        assert_eq!(v[2..], held[2..], "at {at}");
+    }
+    sb.shutdown().await;
+}

@@ -194,14 +194,16 @@ pub type Settle<'a> = &'a dyn Fn(&mut Item, Option<&str>);
 /// first synced version's start), rebuilt by undoing `events` newest
 /// first. Events at or after `until` are undone too but make no version:
 /// sync recorded those versions itself. Events before the item's creation
-/// are ignored. Versions come oldest first; the first
-/// begins at the creation. Fields the log does not carry (GitHub body
-/// sections) keep their first-synced value: the caller marks such
-/// versions.
+/// are ignored. Versions come oldest first; when `whole` (the log goes back
+/// to the creation) the first begins at the creation, else at the oldest
+/// event (what held before it is not known). Fields the log does not carry
+/// (GitHub body sections) keep their first-synced value: the caller marks
+/// such versions.
 pub fn rewind(
     current: &Item,
     events: &[ItemEvent],
     until: DateTime<Utc>,
+    whole: bool,
     status_now: Option<&str>,
     settle: Settle<'_>,
 ) -> Vec<PastVersion> {
@@ -273,7 +275,7 @@ pub fn rewind(
         }
         i = j;
     }
-    if current.created_at < boundary {
+    if whole && current.created_at < boundary {
         out.push(PastVersion {
             valid_from: current.created_at,
             item,
@@ -454,7 +456,7 @@ pub(crate) mod tests {
                 },
             ),
         ];
-        let v = rewind(&item(), &events, t("2025-06-01"), None, &|_, _| {});
+        let v = rewind(&item(), &events, t("2025-06-01"), true, None, &|_, _| {});
         let days: Vec<String> = v
             .iter()
             .map(|v| v.valid_from.format("%m-%d").to_string())
@@ -471,9 +473,21 @@ pub(crate) mod tests {
         assert_eq!(v[4].item.state, State::Open);
         assert_eq!(v[4].item.title, "Retries");
         assert_eq!(v[5].item.title, "Add retries to the client");
+        // A log holding only its newest entries (from 03-01 on): the same
+        // versions from its oldest entry on, and none made up before it.
+        let newest = &events[events.len() - 4..];
+        assert_eq!(newest[0].at, t("2025-03-01"));
+        let part = rewind(&item(), newest, t("2025-06-01"), false, None, &|_, _| {});
+        assert_eq!(part, v[2..].to_vec());
+        let whole = rewind(&item(), newest, t("2025-06-01"), true, None, &|_, _| {});
+        assert_eq!(
+            whole[0].valid_from,
+            t("2025-01-01"),
+            "a made-up creation version"
+        );
         // With history from 04-01 on, only the versions before it are
         // rebuilt, and the later events are undone to reach them.
-        let v = rewind(&item(), &events, t("2025-04-01"), None, &|_, _| {});
+        let v = rewind(&item(), &events, t("2025-04-01"), true, None, &|_, _| {});
         assert_eq!(v.last().unwrap().valid_from, t("2025-03-01"));
         assert_eq!(v.last().unwrap().item.state, State::Open);
         assert_eq!(v.last().unwrap().item.title, "Retries");
@@ -514,7 +528,7 @@ pub(crate) mod tests {
                 },
             ),
         ];
-        let v = rewind(&cur, &events, t("2025-06-01"), None, &|_, _| {});
+        let v = rewind(&cur, &events, t("2025-06-01"), true, None, &|_, _| {});
         let dues: Vec<_> = v
             .iter()
             .map(|p| (p.valid_from, p.item.due_date.map(|d| d.to_string())))
@@ -573,7 +587,7 @@ pub(crate) mod tests {
                 i.closed_at = None;
             }
         };
-        let v = rewind(&cur, &events, t("2025-06-01"), Some("Done"), &settle);
+        let v = rewind(&cur, &events, t("2025-06-01"), true, Some("Done"), &settle);
         assert_eq!(v.len(), 3);
         assert_eq!(v[0].item.tracker_status.as_deref(), Some("to do"));
         assert_eq!(v[1].item.state, State::Open);

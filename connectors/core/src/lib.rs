@@ -561,6 +561,11 @@ pub struct EventsPage {
     /// Requests made besides the page itself, each one needed (GitHub: the
     /// repository's milestone list, the first time a page names one).
     pub extra_requests: u32,
+    /// The item's log as the tracker gave it holds only its newest
+    /// entries (a Jira Data Center changelog embedded with a `total`
+    /// above what came): its history is known back to the oldest entry
+    /// read, not to the item's creation.
+    pub partial: bool,
 }
 
 #[cfg(test)]

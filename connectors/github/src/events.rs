@@ -245,6 +245,7 @@ impl GithubConnector {
             next: parse_link_next(&a.headers),
             rate: rate_limit(&a.headers),
             extra_requests,
+            partial: false,
         })
     }
 

@@ -258,12 +258,27 @@ impl JiraConnector {
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
+            // The embedded changelog says where it starts and how many
+            // there are: fewer than `total` (or a start past 0) is the
+            // newest part only, and Data Center has no way to page it.
+            let count = |name: &str| {
+                v.pointer(&format!("/changelog/{name}"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0)
+            };
+            let partial = count("startAt") > 0 || count("total") > histories.len() as u64;
+            if partial {
+                tracing::warn!(source = %self.cfg.name, key = %key,
+                    read = histories.len(), total = count("total"),
+                    "Jira sent only the newest part of this issue's changelog; its history starts at the oldest change read.");
+            }
             return Ok(EventsPage {
                 events: read_histories(key, &histories, &map),
                 next: None,
                 rate: rate_limit(&headers),
                 entries: histories.len(),
                 extra_requests: 0,
+                partial,
             });
         }
         let start: u64 = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
@@ -289,6 +304,7 @@ impl JiraConnector {
             rate: rate_limit(&headers),
             entries: values.len(),
             extra_requests: 0,
+            partial: false,
         })
     }
 }
@@ -356,6 +372,7 @@ impl JiraConnector {
             rate: rate_limit(&headers),
             entries,
             extra_requests: 0,
+            partial: false,
         })
     }
 }
