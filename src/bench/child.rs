@@ -20,6 +20,23 @@ pub(crate) struct ChildRun {
     pub stdout: String,
     pub secs: f64,
     pub peak_rss_mb: f64,
+    /// The child's CPU time (user and system), in seconds.
+    pub cpu_s: f64,
+    /// This process's CPU time while the child ran: the in-process sandbox
+    /// serving it, on the same cores.
+    pub serving_cpu_s: f64,
+}
+
+/// CPU seconds (user and system) of this process (`RUSAGE_SELF`, every
+/// thread) or of its waited-for children (`RUSAGE_CHILDREN`).
+fn cpu_seconds(who: libc::c_int) -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(who, &mut ru) } != 0 {
+        return 0.0;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(ru.ru_utime) + secs(ru.ru_stime)
 }
 
 fn runtime(e: impl std::fmt::Display) -> Error {
@@ -55,6 +72,12 @@ fn wait_sampling(child: &mut std::process::Child) -> Result<(i32, f64), Error> {
 pub(crate) async fn run(args: Vec<String>) -> Result<ChildRun, Error> {
     tokio::task::spawn_blocking(move || {
         let t = Instant::now();
+        // The bench runs one child at a time, so the children's total
+        // grows by this one's alone.
+        let (own0, kids0) = (
+            cpu_seconds(libc::RUSAGE_SELF),
+            cpu_seconds(libc::RUSAGE_CHILDREN),
+        );
         let mut child = recur()?
             .args(&args)
             .stdout(Stdio::piped())
@@ -75,6 +98,8 @@ pub(crate) async fn run(args: Vec<String>) -> Result<ChildRun, Error> {
         });
         let (status, peak_rss_mb) = wait_sampling(&mut child)?;
         let secs = t.elapsed().as_secs_f64();
+        let cpu_s = cpu_seconds(libc::RUSAGE_CHILDREN) - kids0;
+        let serving_cpu_s = cpu_seconds(libc::RUSAGE_SELF) - own0;
         let stdout = out_reader.join().unwrap_or_default();
         let stderr = err_reader.join().unwrap_or_default();
         if status != 0 {
@@ -88,6 +113,8 @@ pub(crate) async fn run(args: Vec<String>) -> Result<ChildRun, Error> {
             stdout,
             secs,
             peak_rss_mb,
+            cpu_s,
+            serving_cpu_s,
         })
     })
     .await
