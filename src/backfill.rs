@@ -101,6 +101,10 @@ fn estimated_events(t: &BackfillTodo) -> u64 {
 /// -> 245 MB), 2,000 14.8-16.2 s (291 MB). Since the versions carry no
 /// raw JSON and three batches move at once: 1,000 11.8-13.5 s (235 MB),
 /// 2,000 10.6-11.4 s (259 MB, under the first sync's own peak), 4,000
+/// 10.0-10.3 s (294 MB).
+const REBUILD_BATCH: usize = 2000;
+const REBUILD_BYTES: usize = 16 << 20;
+
 /// An item's state once its log is read whole, but the log itself holds
 /// only the tracker's newest entries ([`recur_core::EventsPage::partial`]):
 /// its history is rebuilt back to the oldest entry read, and no version is
@@ -111,10 +115,6 @@ const PARTIAL: &str = "fetched_partial";
 fn log_read(t: &BackfillTodo) -> bool {
     matches!(t.state.as_deref(), Some("fetched") | Some(PARTIAL))
 }
-
-/// 10.0-10.3 s (294 MB).
-const REBUILD_BATCH: usize = 2000;
-const REBUILD_BYTES: usize = 16 << 20;
 
 /// Log pages are stored in one transaction per this many events or
 /// [`BATCH_PAGES`] pages, whichever comes first: storing costs about as

@@ -23,7 +23,8 @@ pub(crate) struct ChildRun {
     /// The child's CPU time (user and system), in seconds.
     pub cpu_s: f64,
     /// This process's CPU time while the child ran: the in-process sandbox
-    /// serving it, on the same cores.
+    /// serving it, on the same cores (and the bench's own sampling of the
+    /// child every 20 ms, a few milliseconds a second).
     pub serving_cpu_s: f64,
 }
 

@@ -30,7 +30,8 @@ pub struct BackfillTodo {
     /// The start of its first synced version: versions before it are
     /// rebuilt.
     pub until: DateTime<Utc>,
-    /// `None` (not started), `fetching`, or `fetched`.
+    /// `None` (not started), `fetching`, `fetched`, or `fetched_partial`
+    /// (read whole, but the tracker gave only its newest entries).
     pub state: Option<String>,
     /// The next log page of a `fetching` item.
     pub cursor: Option<String>,

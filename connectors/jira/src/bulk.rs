@@ -162,10 +162,7 @@ impl JiraConnector {
             url.push_str("&fields=id");
             url
         } else {
-            let n = step
-                .ids
-                .len()
-                .min(self.bulk_issues.load(Ordering::Relaxed).max(1));
+            let n = step.count(self.bulk_issues.load(Ordering::Relaxed));
             let mut url = match self.endpoint("/issue/bulkfetch") {
                 Ok(u) => u,
                 Err(_) => self.site.clone(),

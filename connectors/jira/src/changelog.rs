@@ -259,8 +259,11 @@ impl JiraConnector {
                 .cloned()
                 .unwrap_or_default();
             // The embedded changelog says where it starts and how many
-            // there are: fewer than `total` (or a start past 0) is the
-            // newest part only, and Data Center has no way to page it.
+            // there are: fewer than `total` (or a start past 0) is a part
+            // only, and Data Center has no way to page it. The part is the
+            // newest one (Jira embeds the latest histories; startAt is
+            // then total minus what came): rewinding from the current
+            // state needs exactly that.
             let count = |name: &str| {
                 v.pointer(&format!("/changelog/{name}"))
                     .and_then(Value::as_u64)

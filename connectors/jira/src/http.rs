@@ -121,12 +121,16 @@ impl JiraConnector {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let cap = self.cfg.max_response_bytes;
-        let too_big = || ConnectorError::Protocol {
+        let too_big = || {
+            ConnectorError::Protocol {
             source_name: self.name(),
             message: format!(
-                "{what}: the answer is larger than the {} MiB cap ([sync] max_response_mib)",
-                cap / (1024 * 1024)
+                "{what}: the answer is larger than the {} MiB cap ([sync] max_response_mib); \
+                 a search page holds up to [sync] per_page issues ({} here): lower it, or raise the cap",
+                cap / (1024 * 1024),
+                self.cfg.per_page
             ),
+        }
         };
         if response.content_length().is_some_and(|n| n > cap as u64) {
             return Err(too_big());

@@ -58,8 +58,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use recur_core::{
-    Connector, ConnectorError, Entries, EventsPage, EventsRequest, Fetched, Item, Listing,
-    LogShape, Page, PageRequest, Probe,
+    Connector, ConnectorError, EventsPage, EventsRequest, Fetched, Item, Listing, LogShape, Page,
+    PageRequest, Probe,
 };
 use reqwest::Method;
 
@@ -69,8 +69,7 @@ pub use parse::parse_jira_time;
 pub use write::render_adf;
 
 use fields::FieldMap;
-use http::rate_limit;
-use parse::{error_message, map_entries, Envelope, MapCtx};
+use parse::{error_message, MapCtx};
 
 /// The container name used when a custom JQL filter replaces projects.
 pub const JQL_CONTAINER: &str = "jql";
@@ -317,76 +316,6 @@ impl JiraConnector {
         self.core
             .build_versioned_url("api", Some(self.version()), path)
             .map_err(|e| config_error(&self.cfg, format!("cannot build the URL of {path}: {e}")))
-    }
-}
-
-impl JiraConnector {
-    /// The first page of `listing` as one search (every listing but
-    /// Cloud's full one, and that one on a site without bulk fetch).
-    fn search_first_page(&self, container: &str, listing: &Listing) -> PageRequest {
-        PageRequest {
-            container: container.to_string(),
-            listing: listing.clone(),
-            url: self.page_url(
-                container,
-                listing,
-                if self.cfg.datacenter { Some(0) } else { None },
-            ),
-            token: None,
-            etag: None,
-        }
-    }
-
-    /// One search page: the envelope read now, the issues mapped by the
-    /// caller.
-    async fn fetch_search_page(
-        &self,
-        req: &PageRequest,
-        map: Option<Arc<FieldMap>>,
-    ) -> Result<Fetched, ConnectorError> {
-        let url = self.endpoint(self.search_path())?;
-        let body = self.search_body(req, map.as_deref())?;
-        let a = self.send(Method::POST, url.clone(), Some(&body)).await?;
-        if a.status != 200 {
-            return Err(self.error_for(url.as_str(), self.search_what(&req.container), &a));
-        }
-        let rate = rate_limit(&a.headers);
-        // The envelope is read here, inside the caller's retries (a broken
-        // answer is retried); the issues are mapped by the caller, after it
-        // asked for the next page.
-        let (next, entries) = Entries::read(a.body, |body| {
-            let env: Envelope = serde_json::from_slice(body).map_err(|e| {
-                self.unusable(format!(
-                    "malformed search answer for {}: {e}: {}",
-                    req.container,
-                    error_message(body)
-                ))
-            })?;
-            let Some(issues) = env.issues.as_deref() else {
-                return Err(self.unusable(format!(
-                    "search answer for {} has no issues: {}",
-                    req.container,
-                    error_message(body)
-                )));
-            };
-            let next = self.next_request(req, &env, issues.len())?;
-            Ok((next, issues.iter().map(|r| r.get()).collect()))
-        })?;
-        let head = Page {
-            rate,
-            next,
-            ..Page::default()
-        };
-        let site = self.site.clone();
-        let container = req.container.clone();
-        Ok(Fetched::unmapped(head, move || {
-            let empty = FieldMap::default();
-            let ctx = MapCtx {
-                site: &site,
-                fields: map.as_deref().unwrap_or(&empty),
-            };
-            map_entries(entries.iter(), &container, &ctx)
-        }))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Searching: the JQL and field list of each listing, the search request
 //! (Cloud `POST search/jql` paged by `nextPageToken`, Data Center
-//! `POST search` paged by `startAt`), and the request for the next page.
+//! `POST search` paged by `startAt`), its answer, and the request for the
+//! next page.
 //! Also loads the two site lists a search is built from: the field map
 //! (`GET /field`) and the tracked issue types the site has
 //! (`GET /issuetype`).
@@ -11,13 +12,14 @@
 
 use std::sync::Arc;
 
-use recur_core::{ConnectorError, Listing, PageRequest};
+use recur_core::{ConnectorError, Entries, Fetched, Listing, Page, PageRequest};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::fields::{build_field_map, FieldMap, FieldMapError};
+use crate::http::rate_limit;
 use crate::jql::{self, Scope};
-use crate::parse::Envelope;
+use crate::parse::{error_message, map_entries, Envelope, MapCtx};
 use crate::{config_error, JiraConnector, JQL_CONTAINER};
 
 /// Issue fields every listing asks for (custom field ids are added).
@@ -49,6 +51,74 @@ const KEY_FIELDS: &[&str] = &["created", "updated"];
 const KEYS_PAGE: u32 = 1000;
 
 impl JiraConnector {
+    /// The first page of `listing` as one search (every listing but
+    /// Cloud's full one, and that one on a site without bulk fetch).
+    pub(crate) fn search_first_page(&self, container: &str, listing: &Listing) -> PageRequest {
+        PageRequest {
+            container: container.to_string(),
+            listing: listing.clone(),
+            url: self.page_url(
+                container,
+                listing,
+                if self.cfg.datacenter { Some(0) } else { None },
+            ),
+            token: None,
+            etag: None,
+        }
+    }
+
+    /// One search page: the envelope read now, the issues mapped by the
+    /// caller.
+    pub(crate) async fn fetch_search_page(
+        &self,
+        req: &PageRequest,
+        map: Option<Arc<FieldMap>>,
+    ) -> Result<Fetched, ConnectorError> {
+        let url = self.endpoint(self.search_path())?;
+        let body = self.search_body(req, map.as_deref())?;
+        let a = self.send(Method::POST, url.clone(), Some(&body)).await?;
+        if a.status != 200 {
+            return Err(self.error_for(url.as_str(), self.search_what(&req.container), &a));
+        }
+        let rate = rate_limit(&a.headers);
+        // The envelope is read here, inside the caller's retries (a broken
+        // answer is retried); the issues are mapped by the caller, after it
+        // asked for the next page.
+        let (next, entries) = Entries::read(a.body, |body| {
+            let env: Envelope = serde_json::from_slice(body).map_err(|e| {
+                self.unusable(format!(
+                    "malformed search answer for {}: {e}: {}",
+                    req.container,
+                    error_message(body)
+                ))
+            })?;
+            let Some(issues) = env.issues.as_deref() else {
+                return Err(self.unusable(format!(
+                    "search answer for {} has no issues: {}",
+                    req.container,
+                    error_message(body)
+                )));
+            };
+            let next = self.next_request(req, &env, issues.len())?;
+            Ok((next, issues.iter().map(|r| r.get()).collect()))
+        })?;
+        let head = Page {
+            rate,
+            next,
+            ..Page::default()
+        };
+        let site = self.site.clone();
+        let container = req.container.clone();
+        Ok(Fetched::unmapped(head, move || {
+            let empty = FieldMap::default();
+            let ctx = MapCtx {
+                site: &site,
+                fields: map.as_deref().unwrap_or(&empty),
+            };
+            map_entries(entries.iter(), &container, &ctx)
+        }))
+    }
+
     pub(crate) fn search_path(&self) -> &'static str {
         if self.cfg.datacenter {
             "/search"
