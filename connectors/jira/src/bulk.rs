@@ -24,7 +24,9 @@
 //! fails alone fails the request as transient, so the sync's retries ask
 //! again and no issue of the listing is skipped; 100 issues back from a
 //! larger request (a cut without the documented 400) and the rest is
-//! asked for again, 100 at a time. An issue
+//! asked for again, 100 at a time; an answer over `[sync]
+//! max_response_mib` and the same ids are asked for half as many a
+//! request. An issue
 //! is stored as Jira returns it: one moved to another project since its
 //! id was listed comes under its new key, and one whose project was
 //! renamed under the new project key, as a search shows them.
@@ -38,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, value::RawValue, Value};
 
 use crate::fields::FieldMap;
-use crate::http::rate_limit;
+use crate::http::{rate_limit, Sized};
 use crate::parse::{error_message, map_entries, Envelope, MapCtx};
 use crate::JiraConnector;
 
@@ -283,7 +285,26 @@ impl JiraConnector {
             "issueIdsOrKeys": &step.ids[..n],
             "fields": self.field_list(&req.listing, Some(&map)),
         });
-        let a = self.send(Method::POST, url.clone(), Some(&body)).await?;
+        let a = match self
+            .send_sized(Method::POST, url.clone(), Some(&body))
+            .await?
+        {
+            Sized::Fits(a) => a,
+            // Many large issues over the size cap: the same ids again,
+            // half as many a request.
+            Sized::TooLarge(e) => {
+                if n <= 1 {
+                    return Err(e);
+                }
+                self.bulk_issues.store(n / 2, Ordering::Relaxed);
+                tracing::warn!(source = %self.cfg.name, container = %req.container,
+                    asked = n, next = n / 2, "A bulk issue fetch came back over [sync] max_response_mib; asking for half as many.");
+                return Ok(Fetched::mapped(Page {
+                    next: Some(self.step_request(&req.container, &step)),
+                    ..Page::default()
+                }));
+            }
+        };
         let what = format!("issues of {}", self.search_what(&req.container));
         match a.status {
             200 => {}

@@ -27,6 +27,12 @@ pub(crate) struct Answer {
     pub(crate) body: Vec<u8>,
 }
 
+/// An answer within the size cap, or the error of one over it.
+pub(crate) enum Sized {
+    Fits(Answer),
+    TooLarge(ConnectorError),
+}
+
 impl JiraConnector {
     /// GETs `url` and reads a 200 answer as JSON, with its headers (for the
     /// rate limit); another status is the error [`Self::error_for`] names
@@ -82,18 +88,32 @@ impl JiraConnector {
     /// header: the credentials are headers). It and its error event are at
     /// debug: the sync loop already logs every failure it retries at warn,
     /// and the error message itself carries the method and path.
-    #[tracing::instrument(
-        level = "debug",
-        skip_all,
-        fields(source = %self.cfg.name, method = %method, path = %url.path()),
-        err(level = "debug")
-    )]
     pub(crate) async fn send(
         &self,
         method: Method,
         url: url::Url,
         body: Option<&Value>,
     ) -> Result<Answer, ConnectorError> {
+        match self.send_sized(method, url, body).await? {
+            Sized::Fits(a) => Ok(a),
+            Sized::TooLarge(e) => Err(e),
+        }
+    }
+
+    /// [`Self::send`], telling an answer over the size cap apart (its
+    /// error comes with it) for a caller that can ask for less.
+    #[tracing::instrument(
+        level = "debug",
+        skip_all,
+        fields(source = %self.cfg.name, method = %method, path = %url.path()),
+        err(level = "debug")
+    )]
+    pub(crate) async fn send_sized(
+        &self,
+        method: Method,
+        url: url::Url,
+        body: Option<&Value>,
+    ) -> Result<Sized, ConnectorError> {
         let what = format!("{method} {}", url.path());
         let mut builder = self
             .http
@@ -133,7 +153,7 @@ impl JiraConnector {
         }
         };
         if response.content_length().is_some_and(|n| n > cap as u64) {
-            return Err(too_big());
+            return Ok(Sized::TooLarge(too_big()));
         }
         // Read chunk by chunk so an endless body stops at the cap instead
         // of filling memory.
@@ -143,7 +163,7 @@ impl JiraConnector {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     if body.len() + chunk.len() > cap {
-                        return Err(too_big());
+                        return Ok(Sized::TooLarge(too_big()));
                     }
                     body.extend_from_slice(&chunk);
                 }
@@ -157,11 +177,11 @@ impl JiraConnector {
                 }
             }
         }
-        Ok(Answer {
+        Ok(Sized::Fits(Answer {
             status,
             headers,
             body,
-        })
+        }))
     }
 
     /// Maps an error answer to a typed error.

@@ -52,7 +52,7 @@ mod search;
 mod write;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -162,6 +162,9 @@ pub struct JiraConnector {
     /// Issues a bulk fetch asks for (Cloud's full listing, see `bulk`);
     /// 0 once the site showed it has none, or on Data Center.
     bulk_issues: AtomicUsize,
+    /// At most this many issues a Data Center search page, once a page
+    /// came back over the size cap (0: `per_page` alone).
+    search_page: AtomicU32,
     /// Write requests (a subset of `requests`).
     writes: AtomicU64,
     /// Who the token acts as (`/myself`: accountId on Cloud, name on Data
@@ -294,6 +297,7 @@ impl JiraConnector {
             types: Mutex::new(None),
             requests: AtomicU64::new(0),
             bulk_issues: AtomicUsize::new(bulk_issues),
+            search_page: AtomicU32::new(0),
             writes: AtomicU64::new(0),
             me: Mutex::new(None),
         })

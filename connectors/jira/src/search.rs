@@ -10,6 +10,7 @@
 //! connector loops or skips issues; reading them together is how both stay
 //! right.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use recur_core::{ConnectorError, Entries, Fetched, Listing, Page, PageRequest};
@@ -17,7 +18,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::fields::{build_field_map, FieldMap, FieldMapError};
-use crate::http::rate_limit;
+use crate::http::{rate_limit, Sized};
 use crate::jql::{self, Scope};
 use crate::parse::{error_message, map_entries, Envelope, MapCtx};
 use crate::{config_error, JiraConnector, JQL_CONTAINER};
@@ -76,7 +77,36 @@ impl JiraConnector {
     ) -> Result<Fetched, ConnectorError> {
         let url = self.endpoint(self.search_path())?;
         let body = self.search_body(req, map.as_deref())?;
-        let a = self.send(Method::POST, url.clone(), Some(&body)).await?;
+        let a = match self
+            .send_sized(Method::POST, url.clone(), Some(&body))
+            .await?
+        {
+            Sized::Fits(a) => a,
+            // A Data Center page of many large issues (up to 1,000 a
+            // page) over the size cap: the same page again, half as big.
+            Sized::TooLarge(e) => {
+                let asked = self.page_size(&req.listing);
+                if !self.cfg.datacenter || asked <= 1 || matches!(req.listing, Listing::Keys) {
+                    return Err(e);
+                }
+                let fewer = asked / 2;
+                self.search_page.store(fewer, Ordering::Relaxed);
+                tracing::warn!(source = %self.cfg.name, container = %req.container,
+                    asked, next = fewer, "A search page came back over [sync] max_response_mib; asking for half as many issues a page.");
+                let start = req
+                    .token
+                    .as_deref()
+                    .and_then(|t| t.trim().parse().ok())
+                    .unwrap_or(0);
+                return Ok(Fetched::mapped(Page {
+                    next: Some(PageRequest {
+                        url: self.page_url(&req.container, &req.listing, Some(start)),
+                        ..req.clone()
+                    }),
+                    ..Page::default()
+                }));
+            }
+        };
         if a.status != 200 {
             return Err(self.error_for(url.as_str(), self.search_what(&req.container), &a));
         }
@@ -147,10 +177,16 @@ impl JiraConnector {
     /// Issues a search page asks for: Cloud serves at most 100 with
     /// fields, Data Center 1,000 by default (fewer may come back on
     /// either; paging follows what came).
-    fn page_size(&self, listing: &Listing) -> u32 {
+    pub(crate) fn page_size(&self, listing: &Listing) -> u32 {
         match listing {
             Listing::Keys => KEYS_PAGE,
-            _ if self.cfg.datacenter => self.cfg.per_page.clamp(1, 1000),
+            _ if self.cfg.datacenter => {
+                let fewer = match self.search_page.load(Ordering::Relaxed) {
+                    0 => u32::MAX,
+                    n => n,
+                };
+                self.cfg.per_page.clamp(1, 1000).min(fewer)
+            }
             _ => self.cfg.per_page.clamp(1, 100),
         }
     }
@@ -176,6 +212,9 @@ impl JiraConnector {
             }
             if let Some(s) = start_at {
                 q.append_pair("startAt", &s.to_string());
+                // The page's size too: a page asked again with fewer
+                // issues (after one over the size cap) is another request.
+                q.append_pair("maxResults", &self.page_size(listing).to_string());
             }
         }
         url.to_string()

@@ -501,6 +501,23 @@ async fn ids_then_issues_asks_again_alone_for_issues_not_returned_and_lists_by_s
     assert_eq!(seen.len(), 11);
 }
 
+/// The keys of `container`'s full listing, page after page; each page
+/// asked for is another request than the one before (a different URL or
+/// token, as the sync loop's loop check needs).
+async fn list_all(c: &JiraConnector, container: &str) -> Vec<String> {
+    let mut req = Some(c.first_page(container, &Listing::Tracked));
+    let mut keys = Vec::new();
+    while let Some(r) = req {
+        let page = c.fetch_page(&r).await.unwrap();
+        keys.extend(page.items.into_iter().map(|i| i.key));
+        if let Some(next) = &page.next {
+            assert_ne!((&next.url, &next.token), (&r.url, &r.token));
+        }
+        req = page.next;
+    }
+    keys
+}
+
 /// The recorded issue 10627 again under each of `ids` (key TESTKEY13-id).
 fn issues_with_ids(ids: &[String]) -> Vec<Value> {
     let page: Value = serde_json::from_str(&fixture("search-jql.page1.json")).unwrap();
@@ -537,13 +554,7 @@ async fn ids_then_issues_asks_again_for_what_a_bulk_answer_cut_at_100_left_out()
     .await;
     let c = JiraConnector::new(config(&server.url, false)).unwrap();
     c.containers().await.unwrap();
-    let mut req = Some(c.first_page("TESTKEY13", &Listing::Tracked));
-    let mut keys = Vec::new();
-    while let Some(r) = req {
-        let page = c.fetch_page(&r).await.unwrap();
-        keys.extend(page.items.into_iter().map(|i| i.key));
-        req = page.next;
-    }
+    let keys = list_all(&c, "TESTKEY13").await;
     let want: Vec<String> = ids.iter().map(|id| format!("TESTKEY13-{id}")).collect();
     assert_eq!(keys, want);
     let seen = server.seen();
@@ -631,6 +642,87 @@ async fn data_center_asks_for_up_to_1000_issues_a_page_and_cloud_for_100() {
         assert!(page.items.is_empty() && page.next.is_none());
         assert_eq!(server.seen()[2].json()["maxResults"], json!(want));
     }
+}
+
+/// Regression (923a458, c87f569): Data Center pages of 1,000 and bulk
+/// fetches of 1,000 raised the issues an answer holds tenfold, so a site
+/// of large issues could answer over `[sync] max_response_mib` on every
+/// run and fail every sync. Now the same page, or the same ids, is asked
+/// for again half as big.
+#[tokio::test]
+async fn an_answer_over_the_size_cap_is_asked_for_again_half_as_big() {
+    // Data Center: a page of 4 over the cap, then pages of 2.
+    let page = |start: u64, keys: &[&str]| {
+        let issues: Vec<Value> = keys
+            .iter()
+            .map(|k| dc_issue(k, "2024-01-02T09:00:00.000+0100"))
+            .collect();
+        json!({"startAt": start, "maxResults": keys.len(), "total": 4, "issues": issues})
+            .to_string()
+    };
+    let four = page(0, &["OPS-1", "OPS-2", "OPS-3", "OPS-4"]);
+    let (first_two, last_two) = (page(0, &["OPS-1", "OPS-2"]), page(2, &["OPS-3", "OPS-4"]));
+    let cap = first_two.len().max(last_two.len()) + 16;
+    assert!(four.len() > cap);
+    let server = serve(vec![
+        answer(200, field_list()),
+        answer(200, type_list()),
+        answer(200, four),
+        answer(200, first_two),
+        answer(200, last_two),
+    ])
+    .await;
+    let mut cfg = config(&server.url, true);
+    cfg.projects = vec!["OPS".into()];
+    cfg.per_page = 4;
+    cfg.max_response_bytes = cap;
+    let c = JiraConnector::new(cfg).unwrap();
+    c.containers().await.unwrap();
+    let keys = list_all(&c, "OPS").await;
+    assert_eq!(keys, ["OPS-1", "OPS-2", "OPS-3", "OPS-4"]);
+    let asked: Vec<(Value, Value)> = server.seen()[2..]
+        .iter()
+        .map(|s| (s.json()["startAt"].clone(), s.json()["maxResults"].clone()))
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            (json!(0), json!(4)),
+            (json!(0), json!(2)),
+            (json!(2), json!(2))
+        ]
+    );
+
+    // Cloud's bulk fetch: 4 ids over the cap, then 2 a request.
+    let ids: Vec<String> = (0..4).map(|n| (30_000 + n).to_string()).collect();
+    let bulk = |ids: &[String]| json!({"issues": issues_with_ids(ids)}).to_string();
+    let cap = bulk(&ids[..2]).len().max(bulk(&ids[2..]).len()) + 16;
+    assert!(bulk(&ids).len() > cap);
+    let server = serve(vec![
+        answer(200, field_list()),
+        answer(200, type_list()),
+        answer(
+            200,
+            json!({"issues": ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(), "isLast": true})
+                .to_string(),
+        ),
+        answer(200, bulk(&ids)),
+        answer(200, bulk(&ids[..2])),
+        answer(200, bulk(&ids[2..])),
+    ])
+    .await;
+    let mut cfg = config(&server.url, false);
+    cfg.max_response_bytes = cap;
+    let c = JiraConnector::new(cfg).unwrap();
+    c.containers().await.unwrap();
+    let keys = list_all(&c, "TESTKEY13").await;
+    let want: Vec<String> = ids.iter().map(|id| format!("TESTKEY13-{id}")).collect();
+    assert_eq!(keys, want);
+    let asked: Vec<Value> = server.seen()[3..]
+        .iter()
+        .map(|s| s.json()["issueIdsOrKeys"].clone())
+        .collect();
+    assert_eq!(asked, [json!(ids), json!(ids[..2]), json!(ids[2..])]);
 }
 
 #[tokio::test]
