@@ -463,7 +463,7 @@ async fn an_endless_answer_stops_at_the_size_cap_and_is_not_retried() {
                 .into(),
             ),
             fault: Fault::Oversize { bytes: 8 << 20 },
-            times: 3,
+            times: 50,
         };
         if name == "github" {
             sb.github().reset_counters();
@@ -486,7 +486,12 @@ async fn an_endless_answer_stops_at_the_size_cap_and_is_not_retried() {
             .iter()
             .filter(|r| r.fault.as_deref() == Some("Oversize"))
             .count();
-        assert_eq!(oversized, 1, "{name}: a protocol error is not retried");
+        // GitHub: not retried. Jira Data Center: its page asked for again
+        // half as big each time (a page of large issues fits that way),
+        // 1,000 down to 1, and never twice at one size: a bounded number
+        // of reads, each stopped at the cap.
+        let want = if name == "github" { 1 } else { 10 };
+        assert_eq!(oversized, want, "{name}: a protocol error is not retried");
         sb.github().clear_faults();
         sb.jira().clear_faults();
     }
