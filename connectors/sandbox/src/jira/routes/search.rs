@@ -291,21 +291,19 @@ pub(super) fn search(sh: &Shared, call: &Call<'_>, flavour: Flavour) -> Outcome 
             let size = asked.min(DC_MAX_PAGE).min(knob.unwrap_or(usize::MAX));
             let end = start.saturating_add(size).min(hits.len());
             let page = &hits[start.min(end)..end];
-            let issues: Vec<Value> = page
-                .iter()
-                .map(|(_, i)| ctx.issue(*i, &sel, changelog))
-                .collect();
-            let mut v = json!({
-                "expand": "schema,names",
-                "startAt": start,
-                "maxResults": size,
-                "total": hits.len(),
-                "issues": issues
-            });
+            let mut rest = serde_json::Map::new();
+            rest.insert("expand".into(), json!("schema,names"));
+            rest.insert("startAt".into(), json!(start));
+            rest.insert("maxResults".into(), json!(size));
+            rest.insert("total".into(), json!(hits.len()));
             if names {
-                v["names"] = ctx.names();
+                rest.insert("names".into(), ctx.names());
             }
-            Outcome::ok(&v)
+            Outcome::ok_issues(
+                page.len(),
+                page.iter().map(|(_, i)| ctx.issue(*i, &sel, changelog)),
+                rest,
+            )
         }
     }
 }
