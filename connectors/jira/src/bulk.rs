@@ -41,8 +41,8 @@ use serde_json::{json, value::RawValue, Value};
 
 use crate::fields::FieldMap;
 use crate::http::{rate_limit, Sized};
-use crate::parse::{error_message, map_entries, Envelope, MapCtx};
-use crate::JiraConnector;
+use crate::parse::{error_message, Envelope};
+use crate::{next_only, JiraConnector};
 
 /// Ids a search page asks for: Cloud's largest page, for ids only.
 const IDS_PAGE: u32 = 5000;
@@ -195,10 +195,9 @@ impl JiraConnector {
             // A step stored by an earlier run, on a site that showed in
             // this run it has no bulk fetch: the listing starts again as
             // one search rather than going on an issue a request.
-            return Ok(Fetched::mapped(Page {
-                next: Some(self.search_first_page(&req.container, &req.listing)),
-                ..Page::default()
-            }));
+            return Ok(next_only(
+                self.search_first_page(&req.container, &req.listing),
+            ));
         }
         if step.ids.is_empty() {
             self.fetch_ids(req, step).await
@@ -299,10 +298,7 @@ impl JiraConnector {
                 self.bulk_issues.store(n / 2, Ordering::Relaxed);
                 tracing::warn!(source = %self.cfg.name, container = %req.container,
                     asked = n, next = n / 2, "A bulk issue fetch came back over [sync] max_response_mib; asking for half as many.");
-                return Ok(Fetched::mapped(Page {
-                    next: Some(self.step_request(&req.container, &step)),
-                    ..Page::default()
-                }));
+                return Ok(next_only(self.step_request(&req.container, &step)));
             }
         };
         let what = format!("issues of {}", self.search_what(&req.container));
@@ -315,10 +311,7 @@ impl JiraConnector {
                 tracing::warn!(source = %self.cfg.name, container = %req.container,
                     asked = n, message = %error_message(&a.body),
                     "Jira refused a bulk issue fetch of this many issues; asking for 100 at a time.");
-                return Ok(Fetched::mapped(Page {
-                    next: Some(self.step_request(&req.container, &step)),
-                    ..Page::default()
-                }));
+                return Ok(next_only(self.step_request(&req.container, &step)));
             }
             // No endpoint, or a request of 100 refused for something
             // else than its size (a search with the same fields is
@@ -329,10 +322,9 @@ impl JiraConnector {
                 tracing::warn!(source = %self.cfg.name, container = %req.container,
                     status = a.status, message = %error_message(&a.body),
                     "Jira did not serve a bulk issue fetch; listing with the search alone.");
-                return Ok(Fetched::mapped(Page {
-                    next: Some(self.search_first_page(&req.container, &req.listing)),
-                    ..Page::default()
-                }));
+                return Ok(next_only(
+                    self.search_first_page(&req.container, &req.listing),
+                ));
             }
             _ => return Err(self.error_for(url.as_str(), what, &a)),
         }
@@ -409,20 +401,7 @@ impl JiraConnector {
         let next = step
             .after_fetching(n, again, alone)
             .map(|s| self.step_request(&req.container, &s));
-        let head = Page {
-            rate,
-            next,
-            ..Page::default()
-        };
-        let site = self.site.clone();
-        let container = req.container.clone();
-        Ok(Fetched::unmapped(head, move || {
-            let ctx = MapCtx {
-                site: &site,
-                fields: &map,
-            };
-            map_entries(entries.iter(), &container, &ctx)
-        }))
+        Ok(self.map_later(rate, next, entries, &req.container, Some(map)))
     }
 }
 

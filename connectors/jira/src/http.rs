@@ -83,11 +83,6 @@ impl JiraConnector {
 
     /// Sends one request; transport failures and cut-off bodies are
     /// transient. Every attempt is counted.
-    ///
-    /// The span names the source, method and path (never the query or a
-    /// header: the credentials are headers). It and its error event are at
-    /// debug: the sync loop already logs every failure it retries at warn,
-    /// and the error message itself carries the method and path.
     pub(crate) async fn send(
         &self,
         method: Method,
@@ -102,6 +97,11 @@ impl JiraConnector {
 
     /// [`Self::send`], telling an answer over the size cap apart (its
     /// error comes with it) for a caller that can ask for less.
+    ///
+    /// The span names the source, method and path (never the query or a
+    /// header: the credentials are headers). It and its error event are at
+    /// debug: the sync loop already logs every failure it retries at warn,
+    /// and the error message itself carries the method and path.
     #[tracing::instrument(
         level = "debug",
         skip_all,

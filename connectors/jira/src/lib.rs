@@ -182,6 +182,16 @@ impl std::fmt::Debug for JiraConnector {
     }
 }
 
+/// An answer with no issues that names the request to make next: the
+/// same one after a preparatory request, or another after the site said
+/// to ask differently (fewer issues, a search instead of a bulk fetch).
+fn next_only(next: PageRequest) -> Fetched {
+    Fetched::mapped(Page {
+        next: Some(next),
+        ..Page::default()
+    })
+}
+
 fn config_error(cfg: &JiraConfig, message: String) -> ConnectorError {
     ConnectorError::Http {
         source_name: cfg.name.clone(),
@@ -375,10 +385,7 @@ impl Connector for JiraConnector {
             // This call's one request goes to the field list; the same page
             // is asked for next.
             self.load_fields().await?;
-            return Ok(Fetched::mapped(Page {
-                next: Some(req.clone()),
-                ..Page::default()
-            }));
+            return Ok(next_only(req.clone()));
         };
         if let (Some(step), Some(map)) = (bulk::Step::read(req.token.as_deref()), &map) {
             return self.fetch_step(req, step, map.clone()).await;

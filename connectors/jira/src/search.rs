@@ -13,7 +13,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use recur_core::{ConnectorError, Entries, Fetched, Listing, Page, PageRequest};
+use recur_core::{ConnectorError, Entries, Fetched, Listing, Page, PageRequest, RateLimit};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -21,7 +21,7 @@ use crate::fields::{build_field_map, FieldMap, FieldMapError};
 use crate::http::{rate_limit, Sized};
 use crate::jql::{self, Scope};
 use crate::parse::{error_message, map_entries, Envelope, MapCtx};
-use crate::{config_error, JiraConnector, JQL_CONTAINER};
+use crate::{config_error, next_only, JiraConnector, JQL_CONTAINER};
 
 /// Issue fields every listing asks for (custom field ids are added).
 const BASE_FIELDS: &[&str] = &[
@@ -98,12 +98,9 @@ impl JiraConnector {
                     .as_deref()
                     .and_then(|t| t.trim().parse().ok())
                     .unwrap_or(0);
-                return Ok(Fetched::mapped(Page {
-                    next: Some(PageRequest {
-                        url: self.page_url(&req.container, &req.listing, Some(start)),
-                        ..req.clone()
-                    }),
-                    ..Page::default()
+                return Ok(next_only(PageRequest {
+                    url: self.page_url(&req.container, &req.listing, Some(start)),
+                    ..req.clone()
                 }));
             }
         };
@@ -132,21 +129,35 @@ impl JiraConnector {
             let next = self.next_request(req, &env, issues.len())?;
             Ok((next, issues.iter().map(|r| r.get()).collect()))
         })?;
+        Ok(self.map_later(rate, next, entries, &req.container, map))
+    }
+
+    /// An answer whose issues (`entries`) are mapped by the caller, after
+    /// it asked for `next` (see [`recur_core::Fetched`]); a search or a
+    /// bulk fetch.
+    pub(crate) fn map_later(
+        &self,
+        rate: Option<RateLimit>,
+        next: Option<PageRequest>,
+        entries: Entries,
+        container: &str,
+        map: Option<Arc<FieldMap>>,
+    ) -> Fetched {
         let head = Page {
             rate,
             next,
             ..Page::default()
         };
         let site = self.site.clone();
-        let container = req.container.clone();
-        Ok(Fetched::unmapped(head, move || {
+        let container = container.to_string();
+        Fetched::unmapped(head, move || {
             let empty = FieldMap::default();
             let ctx = MapCtx {
                 site: &site,
                 fields: map.as_deref().unwrap_or(&empty),
             };
             map_entries(entries.iter(), &container, &ctx)
-        }))
+        })
     }
 
     pub(crate) fn search_path(&self) -> &'static str {

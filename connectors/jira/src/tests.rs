@@ -374,15 +374,11 @@ async fn ids_then_issues_lists_ids_then_fetches_the_issues_and_asks_for_100_afte
     // 150 ids on the first page (constructed, as search-jql.ids-only.json).
     let token = "CiQjU3RyaW5nJlZFVlRWRXRGV1RFeiZJbnQmTVRBMk1qZz0QAhj2v8fP1DMiK3Byb2plY3QgPSBURVNUS0VZMTMgT1JERVIgQlkgdXBkYXRlZCBBU0MqAltd";
     let ids: Vec<String> = (0..150).map(|n| (10_000 + n).to_string()).collect();
-    let page1 = json!({
-        "issues": ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(),
-        "nextPageToken": token,
-        "isLast": false
-    });
+    let page1 = ids_page(&ids, Some(token));
     let server = serve(vec![
         answer(200, field_list()),
         answer(200, type_list()),
-        answer(200, page1.to_string()),
+        answer(200, page1),
         answer(
             400,
             r#"{"errorMessages":["Too many issues requested."],"errors":{}}"#,
@@ -518,6 +514,19 @@ async fn list_all(c: &JiraConnector, container: &str) -> Vec<String> {
     keys
 }
 
+/// An ids-only search page (as search-jql.ids-only.json) of `ids`, with
+/// `token` naming the next page, else the last.
+fn ids_page(ids: &[String], token: Option<&str>) -> String {
+    let mut page = json!({
+        "issues": ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(),
+        "isLast": token.is_none()
+    });
+    if let Some(t) = token {
+        page["nextPageToken"] = json!(t);
+    }
+    page.to_string()
+}
+
 /// The recorded issue 10627 again under each of `ids` (key TESTKEY13-id).
 fn issues_with_ids(ids: &[String]) -> Vec<Value> {
     let page: Value = serde_json::from_str(&fixture("search-jql.page1.json")).unwrap();
@@ -534,14 +543,11 @@ fn issues_with_ids(ids: &[String]) -> Vec<Value> {
 #[tokio::test]
 async fn ids_then_issues_asks_again_for_what_a_bulk_answer_cut_at_100_left_out() {
     let ids: Vec<String> = (0..150).map(|n| (20_000 + n).to_string()).collect();
-    let listed = json!({
-        "issues": ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(),
-        "isLast": true
-    });
+    let listed = ids_page(&ids, None);
     let server = serve(vec![
         answer(200, field_list()),
         answer(200, type_list()),
-        answer(200, listed.to_string()),
+        answer(200, listed),
         answer(
             200,
             json!({"issues": issues_with_ids(&ids[..100])}).to_string(),
@@ -701,11 +707,7 @@ async fn an_answer_over_the_size_cap_is_asked_for_again_half_as_big() {
     let server = serve(vec![
         answer(200, field_list()),
         answer(200, type_list()),
-        answer(
-            200,
-            json!({"issues": ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(), "isLast": true})
-                .to_string(),
-        ),
+        answer(200, ids_page(&ids, None)),
         answer(200, bulk(&ids)),
         answer(200, bulk(&ids[..2])),
         answer(200, bulk(&ids[2..])),

@@ -98,11 +98,6 @@ pub const BIG_DESCRIPTION_KEY: &str = "OPS-25";
 /// histories.
 pub const MANY_COMMENTS_KEY: &str = "OPS-26";
 
-/// Issues per Cloud search page when many fields are asked for (as recur
-/// does): Cloud returns fewer than `maxResults` then, and so does the
-/// sandbox. Benchmarks count the minimum number of pages with it.
-pub const CLOUD_PAGE_WITH_FIELDS: usize = routes::CLOUD_MANY_FIELDS_PAGE;
-
 /// Issues per Cloud search page when only ids are asked for.
 pub const CLOUD_PAGE_OF_IDS: usize = routes::CLOUD_IDS_PAGE;
 

@@ -48,7 +48,7 @@ pub(crate) use issues::BULK_FETCH_EFFICIENT;
 pub use messages::{
     GONE_MESSAGE, ISSUE_NOT_FOUND_MESSAGE, UNAUTHORIZED_MESSAGE, UNBOUNDED_MESSAGE,
 };
-pub(crate) use search::{CLOUD_IDS_PAGE, CLOUD_MANY_FIELDS_PAGE};
+pub(crate) use search::CLOUD_IDS_PAGE;
 
 /// Every route template [`crate::JiraHandle::requests`] counts under.
 /// Requests that match none count as `"{METHOD} (unmatched)"`.

@@ -20,7 +20,7 @@ use super::messages::{BAD_PAYLOAD, BAD_TOKEN, UNBOUNDED_MESSAGE};
 /// are asked for, and the cap when only ids or keys are.
 const CLOUD_DEFAULT_PAGE: usize = 50;
 const CLOUD_MAX_PAGE: usize = 100;
-pub(crate) const CLOUD_MANY_FIELDS_PAGE: usize = 37;
+const CLOUD_MANY_FIELDS_PAGE: usize = 37;
 pub(crate) const CLOUD_IDS_PAGE: usize = 5000;
 /// More fields than this and Cloud returns [`CLOUD_MANY_FIELDS_PAGE`].
 const MANY_FIELDS: usize = 5;
