@@ -14,7 +14,9 @@
 //! labels, the highest issue number) and said in the log. Jira Cloud reads
 //! the changelogs of up to 1,000 issues a request (`bulk`), falling back to
 //! each issue's when the site answers that listing with 404; Data Center
-//! has only the per-issue changelog. **Rebuild**: for each item whose log is
+//! reads 100 issues' a request (`bulk` too: its search, changelogs
+//! embedded). An issue whose log a bulk listing gives in part or not at
+//! all is then read alone. **Rebuild**: for each item whose log is
 //! complete, [`recur_core::rewind`] walks the events back from the item as
 //! last synced, and the versions before its first synced one are written
 //! with `origin = 'backfill'` (one transaction per batch of items; one
@@ -451,7 +453,7 @@ impl BackfillJob<'_> {
                 };
                 let state = if p.next.is_some() {
                     "fetching"
-                } else if p.partial {
+                } else if !p.partial.is_empty() {
                     PARTIAL
                 } else {
                     "fetched"
@@ -476,7 +478,14 @@ impl BackfillJob<'_> {
     /// `container`) through the bulk listing, page after page. The items
     /// are marked fetched with the last page only, and no page's cursor is
     /// kept: a run stopped half-way asks for the chunk again from its
-    /// first page (the events already stored are not stored twice).
+    /// first page (the events already stored are not stored twice). Items
+    /// the listing does not give whole are then read one by one: those
+    /// whose log came in part ([`EventsPage::partial`]: the item's own
+    /// answer may hold more, and its own partial flag is believed) and
+    /// those no page named when the listing names all it has
+    /// ([`EventsPage::named`]: gone or hidden since the sync, their own
+    /// request says which). So is the whole chunk when the tracker refuses
+    /// the listing for it (400).
     ///
     /// [`LogShape::bulk_items`]: recur_core::LogShape::bulk_items
     async fn bulk_logs(
@@ -494,6 +503,8 @@ impl BackfillJob<'_> {
         // A token that comes back would page in a loop until the budget is
         // spent, every run.
         let mut tokens = HashSet::new();
+        let mut partial: HashSet<String> = HashSet::new();
+        let mut named: Option<HashSet<String>> = None;
         loop {
             if !pass.fetch.can_send() {
                 return Ok(Listed::OutOfBudget);
@@ -508,6 +519,15 @@ impl BackfillJob<'_> {
                     tracing::warn!(source = %source, container = %container, "History backfill: the tracker has no bulk change log; each item's is read instead.");
                     return Ok(Listed::Missing);
                 }
+                Err(SyncError::Connector(ConnectorError::Http {
+                    status: 400,
+                    message,
+                    ..
+                })) if cursor.is_none() => {
+                    tracing::warn!(source = %source, container = %container, items = chunk.len(), message = %message,
+                        "History backfill: the tracker refused the bulk change log of these items (400); each item's is read instead.");
+                    return self.item_logs(source, chunk, pass).await;
+                }
                 Err(e) => return Err(e),
             };
             if let Some(next) = &p.next {
@@ -520,16 +540,25 @@ impl BackfillJob<'_> {
                     }));
                 }
             }
+            partial.extend(p.partial);
+            if let Some(n) = p.named {
+                named.get_or_insert_with(HashSet::new).extend(n);
+            }
             let finished = p.next.is_none();
+            let whole = |t: &&&BackfillTodo| {
+                !partial.contains(&t.key) && named.as_ref().is_none_or(|n| n.contains(&t.key))
+            };
             let progress = BackfillProgress {
-                items: settled(finished, chunk.iter().copied()),
+                items: settled(finished, chunk.iter().filter(whole).copied()),
                 item_requests: None,
                 container: Some((container.to_string(), None, false, 1)),
             };
             pass.keep(self.store, source, p.extra_requests, p.events, progress)
                 .await?;
             if finished {
-                return Ok(Listed::Whole);
+                let rest: Vec<&BackfillTodo> =
+                    chunk.iter().filter(|t| !whole(t)).copied().collect();
+                return self.item_logs(source, &rest, pass).await;
             }
             cursor = p.next;
         }
@@ -792,8 +821,11 @@ impl Fetcher<'_, '_> {
             },
         )
         .instrument(tracing::debug_span!("backfill_page"))
-        .await?;
+        .await;
+        // A request the tracker refused was sent all the same: it counts
+        // against the budget and in the report.
         self.requests += self.job.connector.requests_sent() - before;
+        let page = page?;
         self.last_rate = page.rate.or(self.last_rate);
         Ok(page)
     }

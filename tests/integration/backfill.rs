@@ -37,10 +37,21 @@ fn jira_settings(sb: &Sandbox, db: &std::path::Path) -> Settings {
 
 /// [`jira_settings`] with `sync` in the `[sync]` table.
 fn jira_settings_with(sb: &Sandbox, db: &std::path::Path, sync: &str) -> Settings {
+    jira_flavour_settings(sb, db, sync, false)
+}
+
+/// Settings of the sandbox's Jira, Cloud or Data Center, with `sync` in
+/// the `[sync]` table.
+fn jira_flavour_settings(
+    sb: &Sandbox,
+    db: &std::path::Path,
+    sync: &str,
+    datacenter: bool,
+) -> Settings {
     let text = format!(
         "[store]\npath = {:?}\n[sync]\n{sync}\n{}",
         db.display().to_string(),
-        recur::demo::sandbox_jira_source(&sb.jira_url(), &["OPS".to_string()], false)
+        recur::demo::sandbox_jira_source(&sb.jira_url(), &["OPS".to_string()], datacenter)
     );
     Settings::from_toml(&text).expect("valid settings")
 }
@@ -578,19 +589,23 @@ fn three_issues(jira: &recur_sandbox::JiraHandle, target: Option<&str>) -> Vec<S
     .collect()
 }
 
-/// Jira Cloud's changelogs come 1,000 issues a request
-/// (`POST /changelog/bulkfetch`), not one request per issue; a page may end
-/// inside an issue's histories. A site that answers that listing with 404
-/// is read issue by issue instead, and both give the same history.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jira_cloud_changelogs_come_many_issues_a_request_and_one_by_one_without_it() {
-    const BULK: &str = "POST /rest/api/3/changelog/bulkfetch";
-    const ONE: &str = "GET /rest/api/3/issue/{issueIdOrKey}/changelog";
-    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
-    let jira = sb.jira();
-    let dir = tempfile::tempdir().unwrap();
-    let keys = three_issues(&jira, Some("2025-03-01"));
-    // Histories of the three interleaved in time.
+/// The keys with backfilled versions.
+async fn rebuilt_keys(db: &std::path::Path) -> Vec<String> {
+    rows_text(
+        db,
+        "SELECT key FROM item_history WHERE origin = 'backfill' GROUP BY key ORDER BY key",
+    )
+    .await
+}
+
+/// Each backfill test's item history, in one order.
+const HISTORY: &str = "SELECT key, CAST(valid_from AS VARCHAR), CAST(valid_to AS VARCHAR), \
+                       CAST(target_date AS VARCHAR), state, origin FROM item_history ORDER BY ALL";
+
+/// [`three_issues`] with target dates, then histories of the three
+/// interleaved in time: five target-date moves and one closure.
+fn three_issues_with_history(jira: &recur_sandbox::JiraHandle) -> Vec<String> {
+    let keys = three_issues(jira, Some("2025-03-01"));
     for (d, key) in [
         (2, &keys[0]),
         (3, &keys[1]),
@@ -608,8 +623,21 @@ async fn jira_cloud_changelogs_come_many_issues_a_request_and_one_by_one_without
     jira.set_edit_time(Some(at(2025, 3, 1)));
     jira.transition(&keys[1], "done", Some("Done"));
     jira.set_edit_time(None);
-    let history = "SELECT key, CAST(valid_from AS VARCHAR), CAST(valid_to AS VARCHAR), \
-                   CAST(target_date AS VARCHAR), state, origin FROM item_history ORDER BY ALL";
+    keys
+}
+
+/// Jira Cloud's changelogs come 1,000 issues a request
+/// (`POST /changelog/bulkfetch`), not one request per issue; a page may end
+/// inside an issue's histories. A site that answers that listing with 404
+/// is read issue by issue instead, and both give the same history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jira_cloud_changelogs_come_many_issues_a_request_and_one_by_one_without_it() {
+    const BULK: &str = "POST /rest/api/3/changelog/bulkfetch";
+    const ONE: &str = "GET /rest/api/3/issue/{issueIdOrKey}/changelog";
+    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
+    let jira = sb.jira();
+    let dir = tempfile::tempdir().unwrap();
+    let keys = three_issues_with_history(&jira);
 
     // Two histories a page: the listing takes several pages, and an
     // issue's histories go on from one page to the next.
@@ -627,7 +655,7 @@ async fn jira_cloud_changelogs_come_many_issues_a_request_and_one_by_one_without
         (r[0].requests, r[0].minimum_requests),
         (bulk_requests, bulk_requests)
     );
-    let by_bulk = rows_text(&bulk_db, history).await;
+    let by_bulk = rows_text(&bulk_db, HISTORY).await;
     // Each target-date move and the closure, before the synced versions.
     assert_eq!(
         by_bulk.iter().filter(|r| r.ends_with("backfill")).count(),
@@ -664,7 +692,7 @@ async fn jira_cloud_changelogs_come_many_issues_a_request_and_one_by_one_without
     ))
     .await;
     assert_eq!(r[0].requests, bulk_requests, "{:?}", r[0]);
-    assert_eq!(rows_text(&cut_db, history).await, by_bulk);
+    assert_eq!(rows_text(&cut_db, HISTORY).await, by_bulk);
     jira.set_page_cap(None);
 
     // Without the bulk listing: one 404, then each issue's changelog.
@@ -675,11 +703,109 @@ async fn jira_cloud_changelogs_come_many_issues_a_request_and_one_by_one_without
     assert_eq!(r[0].strategies[0].strategy, "per_item", "{:?}", r[0]);
     assert_eq!(jira.requests(BULK) - bulk_before, 1);
     assert_eq!(jira.requests(ONE) - one_before, 3);
-    assert_eq!(rows_text(&one_db, history).await, by_bulk);
+    assert_eq!(rows_text(&one_db, HISTORY).await, by_bulk);
     // The next run does not ask for the bulk listing again.
     let r = sync_and_backfill(&jira_settings(&sb, &one_db)).await;
     assert_eq!(r[0].requests, 0, "{:?}", r[0]);
     assert_eq!(jira.requests(BULK) - bulk_before, 1);
+    sb.shutdown().await;
+}
+
+/// Jira Data Center has no bulk changelog, but its search embeds each
+/// issue's: the changelogs of up to 100 issues come in one search by id
+/// (`validateQuery: false`), not one `GET /issue/{key}` each, with the
+/// same history as Cloud's bulk changelog. An issue the search does not
+/// name (deleted since the sync) is asked for alone, and left; a search
+/// the site refuses (400) reads that chunk issue by issue; one over
+/// `max_response_mib` is asked for again half as big.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jira_data_center_changelogs_come_a_hundred_issues_a_search() {
+    use recur_sandbox::{Fault, FaultRule};
+    const ONE: &str = "GET /rest/api/2/issue/{issueIdOrKey}";
+    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
+    let jira = sb.jira();
+    let dir = tempfile::tempdir().unwrap();
+    let keys = three_issues_with_history(&jira);
+    let cloud_db = dir.path().join("cloud.duckdb");
+    sync_and_backfill(&jira_settings(&sb, &cloud_db)).await;
+    let by_cloud = rows_text(&cloud_db, HISTORY).await;
+    assert_eq!(
+        by_cloud.iter().filter(|r| r.ends_with("backfill")).count(),
+        6,
+        "{by_cloud:#?}"
+    );
+    // Synced first, then backfilled: the backfill's requests alone.
+    let dc = |name: &str, sync: &str| {
+        let db = dir.path().join(name);
+        let s = jira_flavour_settings(&sb, &db, &format!("backfill = false\n{sync}"), true);
+        (s, db)
+    };
+    let backfill = |s: Settings| async move {
+        observe(&s).await;
+        sync_and_backfill_with(&s, false)
+            .await
+            .expect("the backfill runs")
+    };
+
+    let (s, db) = dc("dc.duckdb", "");
+    let one_before = jira.requests(ONE);
+    let r = backfill(s).await;
+    assert_eq!(r[0].strategies[0].strategy, "bulk", "{:?}", r[0]);
+    assert_eq!(
+        (r[0].items, r[0].requests, r[0].minimum_requests),
+        (3, 1, 1),
+        "{:?}",
+        r[0]
+    );
+    assert_eq!(jira.requests(ONE) - one_before, 0, "no issue asked alone");
+    assert_eq!(rows_text(&db, HISTORY).await, by_cloud);
+
+    // Refused (400): the chunk issue by issue, the same history.
+    let (s, db) = dc("refused.duckdb", "");
+    observe(&s).await;
+    jira.push_fault(FaultRule {
+        route: Some("/rest/api/2/search".into()),
+        fault: Fault::ClientError {
+            status: 400,
+            message: "The JQL is refused".into(),
+        },
+        times: 1,
+    });
+    let one_before = jira.requests(ONE);
+    let r = sync_and_backfill_with(&s, false).await.unwrap();
+    assert_eq!((r[0].items, r[0].requests), (3, 4), "{:?}", r[0]);
+    assert_eq!(jira.requests(ONE) - one_before, 3);
+    assert_eq!(rows_text(&db, HISTORY).await, by_cloud);
+
+    // Over the size cap: 3 issues, then 1 a page.
+    let (s, db) = dc("halved.duckdb", "max_response_mib = 1");
+    observe(&s).await;
+    jira.push_fault(FaultRule {
+        route: Some("/rest/api/2/search".into()),
+        fault: Fault::Oversize { bytes: 2 << 20 },
+        times: 1,
+    });
+    let r = sync_and_backfill_with(&s, false).await.unwrap();
+    assert_eq!((r[0].items, r[0].requests), (3, 4), "{:?}", r[0]);
+    assert_eq!(rows_text(&db, HISTORY).await, by_cloud);
+
+    // Deleted since the sync: not named by the search, then 404 alone;
+    // the other two are rebuilt.
+    let (s, db) = dc("deleted.duckdb", "");
+    observe(&s).await;
+    jira.delete_issue(&keys[0]);
+    let one_before = jira.requests(ONE);
+    let r = sync_and_backfill_with(&s, false)
+        .await
+        .expect("the others are rebuilt");
+    assert_eq!(
+        (r[0].items, r[0].remaining, r[0].requests),
+        (2, 1, 2),
+        "{:?}",
+        r[0]
+    );
+    assert_eq!(jira.requests(ONE) - one_before, 1);
+    assert_eq!(rebuilt_keys(&db).await, [keys[1].clone(), keys[2].clone()]);
     sb.shutdown().await;
 }
 
@@ -708,12 +834,7 @@ async fn an_issue_deleted_since_the_sync_does_not_stop_the_others_history() {
         .await
         .expect("the others are rebuilt");
     assert_eq!((r[0].items, r[0].remaining), (2, 1), "{:?}", r[0]);
-    let rebuilt = rows_text(
-        &db,
-        "SELECT key FROM item_history WHERE origin = 'backfill' GROUP BY key ORDER BY key",
-    )
-    .await;
-    assert_eq!(rebuilt, [keys[1].clone(), keys[2].clone()]);
+    assert_eq!(rebuilt_keys(&db).await, [keys[1].clone(), keys[2].clone()]);
     sb.shutdown().await;
 }
 

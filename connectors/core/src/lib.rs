@@ -510,8 +510,8 @@ pub struct LogShape {
     /// when fields that live in the body are missing from it (GitHub).
     pub has_fields: bool,
     /// Items whose logs one listing can read together, at most (Jira
-    /// Cloud's bulk changelog: 1,000); 0 when the tracker has no such
-    /// listing.
+    /// Cloud's bulk changelog: 1,000; Data Center's search: 100); 0 when
+    /// the tracker has no such listing.
     pub bulk_items: u32,
 }
 
@@ -534,8 +534,9 @@ pub enum EventsRequest {
         /// Where the next page starts (opaque).
         cursor: Option<String>,
     },
-    /// The logs of several items at once (Jira Cloud's bulk changelog), at
-    /// most [`LogShape::bulk_items`] of them.
+    /// The logs of several items at once (Jira Cloud's bulk changelog,
+    /// Data Center's search with the changelog embedded), at most
+    /// [`LogShape::bulk_items`] of them.
     Items {
         /// Each item's key and the tracker's own id for it
         /// ([`Item::external_id`]): the answer names items by id.
@@ -561,11 +562,17 @@ pub struct EventsPage {
     /// Requests made besides the page itself, each one needed (GitHub: the
     /// repository's milestone list, the first time a page names one).
     pub extra_requests: u32,
-    /// The item's log as the tracker gave it holds only its newest
+    /// Items whose logs, as the tracker gave them, hold only their newest
     /// entries (a Jira Data Center changelog embedded with a `total`
-    /// above what came): its history is known back to the oldest entry
-    /// read, not to the item's creation.
-    pub partial: bool,
+    /// above what came): their history is known back to the oldest entry
+    /// read, not to their creation.
+    pub partial: Vec<String>,
+    /// The items the page carries a log for, empty or not, when the
+    /// listing names every item it can read (Jira Data Center's search):
+    /// an item asked for that no page of the listing names is gone or
+    /// hidden. `None` when an item with an empty log may go unnamed (Jira
+    /// Cloud's bulk changelog) or the listing reads one item.
+    pub named: Option<Vec<String>>,
 }
 
 #[cfg(test)]

@@ -245,7 +245,8 @@ impl GithubConnector {
             next: parse_link_next(&a.headers),
             rate: rate_limit(&a.headers),
             extra_requests,
-            partial: false,
+            partial: Vec::new(),
+            named: None,
         })
     }
 

@@ -1,14 +1,18 @@
 //! Jira change logs for history backfill: one issue's histories read into
 //! [`ItemEvent`]s. Cloud pages `GET /issue/{key}/changelog` (`startAt`,
 //! `maxResults` ≤ 100, `isLast`); Data Center answers `GET /issue/{key}
-//! ?expand=changelog` with every history at once. The search's own
-//! `expand=changelog` is not used: Cloud embeds at most 40 histories there.
-//! Cloud also answers `POST /changelog/bulkfetch` with the histories of up
-//! to 1,000 issues at once (`issueIdsOrKeys`, `maxResults`, an opaque
-//! `nextPageToken`; `issueChangeLogs` names each issue by id, and one
-//! issue's histories may go on over the next page): the backfill's
-//! cheapest listing there, a request per 1,000 histories instead of one
-//! per issue.
+//! ?expand=changelog` with every history at once. Cloud's search embeds at
+//! most 40 histories, so it is not used there; Cloud answers
+//! `POST /changelog/bulkfetch` with the histories of up to 1,000 issues at
+//! once (`issueIdsOrKeys`, `maxResults`, an opaque `nextPageToken`;
+//! `issueChangeLogs` names each issue by id, and one issue's histories may
+//! go on over the next page): the backfill's cheapest listing there, a
+//! request per 1,000 histories instead of one per issue. Data Center has
+//! no bulk changelog, but its search embeds the same changelog as the
+//! issue's own answer, with the same `startAt`/`total`: a search for 100
+//! issues by id is a request per 100 issues. Either way an embedded log
+//! that says it is a part marks its issue (the backfill asks that issue's
+//! own answer once more, and believes it).
 //!
 //! Every field is in the log, custom fields too: a history item names the
 //! field (`field`, and on Cloud `fieldId`) with the old and new values, raw
@@ -21,7 +25,7 @@ use recur_core::{Change, ConnectorError, EventsPage, ItemEvent};
 use serde_json::Value;
 
 use crate::fields::FieldMap;
-use crate::http::rate_limit;
+use crate::http::{rate_limit, Sized};
 use crate::parse::parse_jira_time;
 use crate::JiraConnector;
 
@@ -31,6 +35,11 @@ pub(crate) const PAGE_SIZE: u32 = 100;
 /// Issues per bulk changelog request, and histories per page of it: the
 /// most Cloud allows.
 pub(crate) const BULK_ITEMS: u32 = 1000;
+
+/// Issues per Data Center search for changelogs: 100 ids make a JQL of a
+/// few hundred bytes, well under the clause limits of older sites, and an
+/// answer of 100 issues' changelogs.
+pub(crate) const DC_BULK_ITEMS: u32 = 100;
 const BULK_PAGE: u32 = 1000;
 
 fn text(v: &Value, k: &str) -> Option<String> {
@@ -51,6 +60,15 @@ fn section_value(item: &Value, raw: &str, rendered: &str) -> Option<String> {
         }
     }
     text(item, rendered)
+}
+
+/// A Jira issue id as sent: a string, or a number on some sites.
+fn issue_id(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 fn words(s: Option<String>) -> Vec<String> {
@@ -253,35 +271,19 @@ impl JiraConnector {
                 .append_pair("fields", "created")
                 .append_pair("expand", "changelog");
             let (v, headers) = self.get_ok(url, &what).await?;
-            let histories = v
-                .pointer("/changelog/histories")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            // The embedded changelog says where it starts and how many
-            // there are: fewer than `total` (or a start past 0) is a part
-            // only, and Data Center has no way to page it. The part is the
-            // newest one (Jira embeds the latest histories; startAt is
-            // then total minus what came): rewinding from the current
-            // state needs exactly that.
-            let count = |name: &str| {
-                v.pointer(&format!("/changelog/{name}"))
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0)
-            };
-            let partial = count("startAt") > 0 || count("total") > histories.len() as u64;
-            if partial {
-                tracing::warn!(source = %self.cfg.name, key = %key,
-                    read = histories.len(), total = count("total"),
-                    "Jira sent only the newest part of this issue's changelog; its history starts at the oldest change read.");
-            }
+            let (histories, partial) = self.embedded_log(key, &v);
             return Ok(EventsPage {
-                events: read_histories(key, &histories, &map),
+                events: read_histories(key, histories, &map),
                 next: None,
                 rate: rate_limit(&headers),
                 entries: histories.len(),
                 extra_requests: 0,
-                partial,
+                partial: if partial {
+                    vec![key.to_string()]
+                } else {
+                    Vec::new()
+                },
+                named: None,
             });
         }
         let start: u64 = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
@@ -307,8 +309,134 @@ impl JiraConnector {
             rate: rate_limit(&headers),
             entries: values.len(),
             extra_requests: 0,
-            partial: false,
+            partial: Vec::new(),
+            named: None,
         })
+    }
+}
+
+impl JiraConnector {
+    /// The changelog Data Center embeds in an issue (`expand=changelog`,
+    /// in the issue's own answer or a search's), and whether it is a part
+    /// only: it says where it starts and how many there are, and fewer
+    /// than `total` (or a start past 0) is the newest part, which Data
+    /// Center has no way to page. Rewinding from the current state needs
+    /// exactly that newest part.
+    fn embedded_log<'v>(&self, key: &str, issue: &'v Value) -> (&'v [Value], bool) {
+        let histories = issue
+            .pointer("/changelog/histories")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let count = |name: &str| {
+            issue
+                .pointer(&format!("/changelog/{name}"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+        };
+        let partial = count("startAt") > 0 || count("total") > histories.len() as u64;
+        if partial {
+            tracing::warn!(source = %self.cfg.name, key = %key,
+                read = histories.len(), total = count("total"),
+                "Jira sent only the newest part of this issue's changelog; its history starts at the oldest change read.");
+        }
+        (histories, partial)
+    }
+
+    /// One page of Data Center's search for `items` by id with each
+    /// issue's changelog embedded: the logs of up to [`DC_BULK_ITEMS`]
+    /// issues a request instead of one. The cursor is `startAt/maxResults`
+    /// (none: from 0, all of them). `validateQuery: false` makes an id
+    /// that no longer exists match nothing instead of failing the search
+    /// (400); the page names the issues it has ([`EventsPage::named`]), so
+    /// the caller reads any it does not name one by one. An answer over
+    /// `[sync] max_response_mib` is asked for again half as big.
+    pub(crate) async fn dc_search_changelog_page(
+        &self,
+        items: &[(String, String)],
+        cursor: Option<&str>,
+    ) -> Result<EventsPage, ConnectorError> {
+        let map = self.fields().await?;
+        let (start, max) = cursor
+            .and_then(|c| c.split_once('/'))
+            .and_then(|(s, m)| Some((s.parse::<u64>().ok()?, m.parse::<u64>().ok()?)))
+            .unwrap_or((0, items.len() as u64));
+        // Ids come from Jira's own answers; one that is not a number would
+        // change the query, so that item is left to be read alone.
+        let keys: std::collections::HashMap<&str, &str> = items
+            .iter()
+            .filter(|(_, id)| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+            .map(|(key, id)| (id.as_str(), key.as_str()))
+            .collect();
+        if keys.is_empty() {
+            return Ok(EventsPage {
+                named: Some(Vec::new()),
+                ..EventsPage::default()
+            });
+        }
+        let mut ids: Vec<&str> = keys.keys().copied().collect();
+        ids.sort_unstable_by_key(|id| (id.len(), *id));
+        let body = serde_json::json!({
+            "jql": format!("id in ({}) ORDER BY id", ids.join(", ")),
+            "startAt": start,
+            "maxResults": max.max(1),
+            "fields": ["created"],
+            "expand": ["changelog"],
+            "validateQuery": false,
+        });
+        let url = self.endpoint("/search")?;
+        let what = format!("the changelogs of {} issues", keys.len());
+        let a = match self
+            .send_sized(reqwest::Method::POST, url.clone(), Some(&body))
+            .await?
+        {
+            Sized::Fits(a) => a,
+            Sized::TooLarge(_) if max > 1 => {
+                tracing::warn!(source = %self.cfg.name, asked = max, next = max / 2,
+                    "A search for changelogs came back over [sync] max_response_mib; asking for half as many issues.");
+                return Ok(EventsPage {
+                    next: Some(format!("{start}/{}", max / 2)),
+                    named: Some(Vec::new()),
+                    ..EventsPage::default()
+                });
+            }
+            Sized::TooLarge(e) => return Err(e),
+        };
+        if a.status != 200 {
+            return Err(self.error_for(url.as_str(), what, &a));
+        }
+        let v = self.parse_json(&what, &a)?;
+        let Some(issues) = v.get("issues").and_then(Value::as_array) else {
+            return Err(self.unusable(format!("{what}: the answer has no issues")));
+        };
+        let mut page = EventsPage {
+            rate: rate_limit(&a.headers),
+            named: Some(Vec::new()),
+            ..EventsPage::default()
+        };
+        for issue in issues {
+            let Some(id) = issue_id(issue.get("id")) else {
+                continue;
+            };
+            // The key recur knows the issue by (a moved issue's key has
+            // changed since); an issue not asked for is left out.
+            let Some(key) = keys.get(id.as_str()) else {
+                continue;
+            };
+            let (histories, partial) = self.embedded_log(key, issue);
+            page.entries += histories.len();
+            page.events.extend(read_histories(key, histories, &map));
+            if partial {
+                page.partial.push(key.to_string());
+            }
+            if let Some(named) = page.named.as_mut() {
+                named.push(key.to_string());
+            }
+        }
+        let seen = start + issues.len() as u64;
+        let total = v.get("total").and_then(Value::as_u64).unwrap_or(seen);
+        page.next = (!issues.is_empty() && seen < total).then(|| format!("{seen}/{max}"));
+        Ok(page)
     }
 }
 
@@ -349,10 +477,8 @@ impl JiraConnector {
         let mut events = Vec::new();
         let mut entries = 0;
         for log in logs {
-            let id = match log.get("issueId") {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => continue,
+            let Some(id) = issue_id(log.get("issueId")) else {
+                continue;
             };
             let histories = log
                 .get("changeHistories")
@@ -375,7 +501,8 @@ impl JiraConnector {
             rate: rate_limit(&headers),
             entries,
             extra_requests: 0,
-            partial: false,
+            partial: Vec::new(),
+            named: None,
         })
     }
 }

@@ -398,9 +398,10 @@ impl Connector for JiraConnector {
             per_container: false,
             page_size: changelog::PAGE_SIZE,
             has_fields: true,
-            // Data Center has no bulk changelog.
+            // Data Center has no bulk changelog; its search embeds each
+            // issue's.
             bulk_items: if self.cfg.datacenter {
-                0
+                changelog::DC_BULK_ITEMS
             } else {
                 changelog::BULK_ITEMS
             },
@@ -415,6 +416,10 @@ impl Connector for JiraConnector {
         match request {
             EventsRequest::Item { key, cursor } => {
                 self.changelog_page(key, cursor.as_deref()).await
+            }
+            EventsRequest::Items { items, cursor } if self.cfg.datacenter => {
+                self.dc_search_changelog_page(items, cursor.as_deref())
+                    .await
             }
             EventsRequest::Items { items, cursor } => {
                 self.bulk_changelog_page(items, cursor.as_deref()).await

@@ -20,22 +20,28 @@ impl Query {
         self.pred.as_ref().and_then(projects_of)
     }
 
+    /// The issues the query can match at most, when it names them (`key
+    /// in (…)`, `id = …`).
+    pub(crate) fn issues(&self) -> Option<Vec<u32>> {
+        self.pred.as_ref().and_then(issues_of)
+    }
+
     pub(crate) fn matches(&self, w: &World, i: u32) -> bool {
         self.pred.as_ref().is_none_or(|p| eval(p, w, i))
     }
 }
 
-fn projects_of(p: &Pred) -> Option<Vec<u32>> {
+/// The ids a query can match at most, when it says: the ids `pick` reads
+/// from a positive test (a project's or an issue's), through `AND` (any
+/// part that says) and `OR` (every part must say).
+fn named_by(p: &Pred, pick: fn(&Test) -> Option<&Vec<u32>>) -> Option<Vec<u32>> {
     match p {
-        Pred::Is {
-            test: Test::Project(ids),
-            neg: false,
-        } => Some(ids.clone()),
-        Pred::And(parts) => parts.iter().find_map(projects_of),
+        Pred::Is { test, neg: false } => pick(test).cloned(),
+        Pred::And(parts) => parts.iter().find_map(|x| named_by(x, pick)),
         Pred::Or(parts) => {
             let mut all = Vec::new();
             for x in parts {
-                all.extend(projects_of(x)?);
+                all.extend(named_by(x, pick)?);
             }
             all.sort_unstable();
             all.dedup();
@@ -43,6 +49,20 @@ fn projects_of(p: &Pred) -> Option<Vec<u32>> {
         }
         _ => None,
     }
+}
+
+fn projects_of(p: &Pred) -> Option<Vec<u32>> {
+    named_by(p, |t| match t {
+        Test::Project(ids) => Some(ids),
+        _ => None,
+    })
+}
+
+fn issues_of(p: &Pred) -> Option<Vec<u32>> {
+    named_by(p, |t| match t {
+        Test::Key(ids) => Some(ids),
+        _ => None,
+    })
 }
 
 fn eval(p: &Pred, w: &World, i: u32) -> bool {

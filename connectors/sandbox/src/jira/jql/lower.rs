@@ -299,8 +299,10 @@ fn clause(field: &str, op: Op, values: &[Val], w: &World, env: &Env) -> Result<P
             }
             let mut ids = Vec::new();
             for v in texts(values) {
-                match w.lookup(v) {
+                // A deleted issue does not exist for JQL either.
+                match w.lookup(v).filter(|i| !w.issues[*i as usize].deleted) {
                     Some(i) => ids.push(i),
+                    None if env.lenient => {}
                     None => {
                         return Err(vec![format!(
                             "An issue with key '{v}' does not exist for field '{field}'."
@@ -443,6 +445,7 @@ mod tests {
 
     fn env() -> Env {
         Env {
+            lenient: false,
             user: None,
             now_ms: 1_748_736_000_000,
             tz_offset_secs: -8 * 3600,

@@ -20,7 +20,10 @@
 //!
 //! Like Jira, negative clauses never match an issue whose field is empty
 //! (`labels != x` skips unlabelled issues), and a value that does not exist
-//! for `project`, `issuetype` or `status` is a 400 naming it.
+//! for `project`, `issuetype` or `status` is a 400 naming it, as is an
+//! issue key or id that names no live issue (a deleted one included),
+//! unless Data Center's `validateQuery: false` asks for it to match
+//! nothing ([`Env::lenient`]).
 //!
 //! Stages: `lex` (tokens) → `parse` (syntax tree) → `lower` (checked
 //! against the site: a predicate or error messages) → `eval` (does an
@@ -53,6 +56,10 @@ pub(crate) struct Env {
     pub user: Option<u32>,
     pub now_ms: i64,
     pub tz_offset_secs: i32,
+    /// Data Center's `validateQuery: false`: an issue key or id that names
+    /// no live issue matches nothing instead of failing the query (Jira
+    /// turns those errors into warnings).
+    pub lenient: bool,
 }
 
 /// Parses and validates `jql`; every problem found is one message.
@@ -130,6 +137,7 @@ mod tests {
 
     fn env() -> Env {
         Env {
+            lenient: false,
             user: None,
             now_ms: 1_748_736_000_000,
             tz_offset_secs: -8 * 3600,

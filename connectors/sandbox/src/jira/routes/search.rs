@@ -43,6 +43,8 @@ struct SearchReq {
     start_at: Option<usize>,
     fields: Vec<String>,
     expand: Vec<String>,
+    /// `validateQuery` (Data Center; default true).
+    validate: bool,
 }
 
 fn str_list(v: &Value) -> Option<Vec<String>> {
@@ -64,6 +66,7 @@ fn search_request(call: &Call<'_>, flavour: Flavour) -> Result<SearchReq, Outcom
             start_at: uint(p, "startAt")?,
             fields: p.all("fields"),
             expand: expand(p),
+            validate: p.get("validateQuery") != Some("false"),
         });
     }
     let body = call.json_body()?;
@@ -141,6 +144,11 @@ fn search_request(call: &Call<'_>, flavour: Flavour) -> Result<SearchReq, Outcom
             .flat_map(|e| e.split(',').map(|s| s.trim().to_string()))
             .filter(|s| !s.is_empty())
             .collect(),
+        validate: match obj.get("validateQuery") {
+            None | Some(Value::Null) => true,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(Outcome::bad(BAD_PAYLOAD)),
+        },
     })
 }
 
@@ -189,6 +197,7 @@ pub(super) fn search(sh: &Shared, call: &Call<'_>, flavour: Flavour) -> Outcome 
         user: w.find_user(call.login),
         now_ms: now_ms(),
         tz_offset_secs: USER_TZ_OFFSET_MINUTES * 60,
+        lenient: flavour == Flavour::DataCenter && !req.validate,
     };
     let query = match jql::compile(&req.jql, &w, &env) {
         Ok(q) => q,
@@ -209,12 +218,17 @@ pub(super) fn search(sh: &Shared, call: &Call<'_>, flavour: Flavour) -> Outcome 
             } else {
                 query.order.clone()
             };
-            let candidates: Vec<u32> = match query.projects() {
-                Some(ps) => ps
+            let candidates: Vec<u32> = match (query.issues(), query.projects()) {
+                (Some(mut is), _) => {
+                    is.sort_unstable();
+                    is.dedup();
+                    is
+                }
+                (None, Some(ps)) => ps
                     .iter()
                     .flat_map(|p| w.projects[*p as usize].issues.iter().copied())
                     .collect(),
-                None => (0..w.issues.len() as u32).collect(),
+                (None, None) => (0..w.issues.len() as u32).collect(),
             };
             let mut hits: Vec<(Vec<(SortVal, bool)>, u32)> = candidates
                 .into_iter()
