@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use recur::settings::Settings;
-use recur_sandbox::{Fault, FaultRule, Sandbox};
+use recur_sandbox::{Fault, FaultRule, NewJiraIssue, Sandbox, SandboxOptions};
 
 use crate::common::*;
 
@@ -407,4 +407,74 @@ async fn cloud_first_sync_lists_ids_then_fetches_issues_and_equals_a_sync_by_sea
         (pages - 2, searches - 3)
     );
     j.set_page_cap(None);
+}
+
+/// Regression (923a458): Data Center pages of 1,000 issues can take a
+/// slow site longer than `[sync] request_timeout_seconds` to write; asked
+/// for again as they were, they timed out on every retry and every sync
+/// failed. Now a page that times out is asked for again half as big (down
+/// to 100), and the sync stores every issue. The sandbox's site here takes
+/// a time per KiB it writes: 100 issues' worth is 0.4 s, the 600 issues of
+/// the project 2.4 s and 500 of them 2 s, past a one-second timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_site_gets_smaller_pages_and_the_sync_completes() {
+    let sb = Sandbox::start(SandboxOptions::empty()).await.unwrap();
+    let j = sb.jira();
+    for n in 0..600 {
+        j.create_issue(
+            "OPS",
+            NewJiraIssue {
+                summary: format!("Add an alert for queue {n}"),
+                issue_type: "Task".into(),
+                labels: vec!["postmortem".into()],
+                ..NewJiraIssue::default()
+            },
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let settings = |name: &str| {
+        let text = format!(
+            "[store]\npath = {:?}\n[sync]\nrequest_timeout_seconds = 1\nmax_retries = 2\n{}",
+            dir.path().join(name).display().to_string(),
+            recur::demo::sandbox_jira_source(&sb.jira_url(), &["OPS".to_string()], true)
+        );
+        Settings::from_toml(&text).expect("valid settings")
+    };
+    let searches = || {
+        j.request_log()
+            .iter()
+            .filter(|q| q.path_and_query.starts_with("/rest/api/2/search"))
+            .count()
+    };
+    // How large an issue is in a page: its stored JSON, as sent.
+    let quick = settings("quick.duckdb");
+    sync(&quick).await;
+    let quick_searches = searches();
+    let bytes = scalar(
+        &quick.store_path,
+        "SELECT avg(length(raw))::BIGINT FROM items",
+    )
+    .await;
+    let per_kib = Duration::from_secs_f64(0.4 / (100.0 * bytes as f64 / 1024.0));
+    j.set_think_per_kib(Some(per_kib));
+    j.reset_counters();
+    let slow = settings("slow.duckdb");
+    let r = sync_with(&slow, &RecordingSleeper::default(), false)
+        .await
+        .expect("the sync completes with smaller pages");
+    j.set_think_per_kib(None);
+    assert_eq!(r.stats.items_upserted, 600, "{r:?}");
+    // At least pages of 1,000 and 500 timed out (no page of 1,000 fits:
+    // the sync failed before); then smaller pages.
+    assert!(
+        searches() >= quick_searches + 3,
+        "{} searches against {quick_searches}",
+        searches()
+    );
+    let keys = "SELECT key, state, title FROM items ORDER BY key";
+    assert_eq!(
+        query(&quick.store_path, keys).await,
+        query(&slow.store_path, keys).await
+    );
+    sb.shutdown().await;
 }

@@ -289,15 +289,15 @@ impl JiraConnector {
             .await?
         {
             Sized::Fits(a) => a,
-            // Many large issues over the size cap: the same ids again,
-            // half as many a request.
-            Sized::TooLarge(e) => {
-                if n <= 1 {
+            // Many large issues over the size cap, or too slow for the
+            // timeouts: the same ids again, half as many a request.
+            Sized::TooMuch(e, why) => {
+                let Some(fewer) = why.fewer(n as u64).map(|f| f as usize) else {
                     return Err(e);
-                }
-                self.bulk_issues.store(n / 2, Ordering::Relaxed);
+                };
+                self.bulk_issues.store(fewer, Ordering::Relaxed);
                 tracing::warn!(source = %self.cfg.name, container = %req.container,
-                    asked = n, next = n / 2, "A bulk issue fetch came back over [sync] max_response_mib; asking for half as many.");
+                    asked = n, next = fewer, "A bulk issue fetch {}; asking for fewer.", why.said());
                 return Ok(next_only(self.step_request(&req.container, &step)));
             }
         };

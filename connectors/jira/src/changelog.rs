@@ -391,16 +391,18 @@ impl JiraConnector {
             .await?
         {
             Sized::Fits(a) => a,
-            Sized::TooLarge(_) if max > 1 => {
-                tracing::warn!(source = %self.cfg.name, asked = max, next = max / 2,
-                    "A search for changelogs came back over [sync] max_response_mib; asking for half as many issues.");
+            Sized::TooMuch(e, why) => {
+                let Some(fewer) = why.fewer(max) else {
+                    return Err(e);
+                };
+                tracing::warn!(source = %self.cfg.name, asked = max, next = fewer,
+                    "A search for changelogs {}; asking for fewer issues.", why.said());
                 return Ok(EventsPage {
-                    next: Some(format!("{start}/{}", max / 2)),
+                    next: Some(format!("{start}/{fewer}")),
                     named: Some(Vec::new()),
                     ..EventsPage::default()
                 });
             }
-            Sized::TooLarge(e) => return Err(e),
         };
         if a.status != 200 {
             return Err(self.error_for(url.as_str(), what, &a));

@@ -27,10 +27,47 @@ pub(crate) struct Answer {
     pub(crate) body: Vec<u8>,
 }
 
-/// An answer within the size cap, or the error of one over it.
+/// An answer within the size cap and the timeouts, or the error of one
+/// that was too much, and what it was too much of.
 pub(crate) enum Sized {
     Fits(Answer),
-    TooLarge(ConnectorError),
+    TooMuch(ConnectorError, TooMuch),
+}
+
+/// What an answer was too much of, for a caller that can ask for less.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TooMuch {
+    /// Bytes: over `[sync] max_response_mib`.
+    Bytes,
+    /// Time: no answer, or no next part of it, within `[sync]
+    /// request_timeout_seconds` (or the whole past its deadline).
+    Time,
+}
+
+/// Pages of this many issues or fewer are not made smaller for a timeout:
+/// recur asked for 100 before it asked for 1,000, and Cloud's search page
+/// holds no more; a timeout there is the site's or the network's, for the
+/// sync's retries.
+const SLOW_FLOOR: u64 = 100;
+
+impl TooMuch {
+    /// How many to ask for instead of `asked`, when fewer can help: half
+    /// (an answer too large, down to one; one too slow, down to
+    /// [`SLOW_FLOOR`]).
+    pub(crate) fn fewer(self, asked: u64) -> Option<u64> {
+        match self {
+            TooMuch::Bytes => (asked > 1).then_some(asked / 2),
+            TooMuch::Time => (asked > SLOW_FLOOR).then_some((asked / 2).max(SLOW_FLOOR)),
+        }
+    }
+
+    /// The warning's words for it.
+    pub(crate) fn said(self) -> &'static str {
+        match self {
+            TooMuch::Bytes => "came back over [sync] max_response_mib",
+            TooMuch::Time => "timed out ([sync] request_timeout_seconds, request_deadline_seconds)",
+        }
+    }
 }
 
 impl JiraConnector {
@@ -91,12 +128,13 @@ impl JiraConnector {
     ) -> Result<Answer, ConnectorError> {
         match self.send_sized(method, url, body).await? {
             Sized::Fits(a) => Ok(a),
-            Sized::TooLarge(e) => Err(e),
+            Sized::TooMuch(e, _) => Err(e),
         }
     }
 
-    /// [`Self::send`], telling an answer over the size cap apart (its
-    /// error comes with it) for a caller that can ask for less.
+    /// [`Self::send`], telling an answer over the size cap or past the
+    /// timeouts apart (its error comes with it) for a caller that can ask
+    /// for less.
     ///
     /// The span names the source, method and path (never the query or a
     /// header: the credentials are headers). It and its error event are at
@@ -124,11 +162,10 @@ impl JiraConnector {
             builder = builder.json(b);
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response =
-            builder
-                .send()
-                .await
-                .map_err(|e| match recur_core::net::certificate_problem(&e) {
+        let response = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let error = match recur_core::net::certificate_problem(&e) {
                     Some(problem) => {
                         recur_core::net::untrusted_certificate(&self.cfg.name, &what, &problem)
                     }
@@ -137,7 +174,13 @@ impl JiraConnector {
                         status: None,
                         message: format!("{what}: {}", transport_message(&e)),
                     },
-                })?;
+                };
+                return match e.is_timeout() {
+                    true => Ok(Sized::TooMuch(error, TooMuch::Time)),
+                    false => Err(error),
+                };
+            }
+        };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let cap = self.cfg.max_response_bytes;
@@ -153,7 +196,7 @@ impl JiraConnector {
         }
         };
         if response.content_length().is_some_and(|n| n > cap as u64) {
-            return Ok(Sized::TooLarge(too_big()));
+            return Ok(Sized::TooMuch(too_big(), TooMuch::Bytes));
         }
         // Read chunk by chunk so an endless body stops at the cap instead
         // of filling memory.
@@ -163,17 +206,21 @@ impl JiraConnector {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     if body.len() + chunk.len() > cap {
-                        return Ok(Sized::TooLarge(too_big()));
+                        return Ok(Sized::TooMuch(too_big(), TooMuch::Bytes));
                     }
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    return Err(ConnectorError::Transient {
+                    let error = ConnectorError::Transient {
                         source_name: self.name(),
                         status: Some(status),
                         message: format!("{what}: body cut off: {}", transport_message(&e)),
-                    })
+                    };
+                    return match e.is_timeout() {
+                        true => Ok(Sized::TooMuch(error, TooMuch::Time)),
+                        false => Err(error),
+                    };
                 }
             }
         }

@@ -83,16 +83,19 @@ impl JiraConnector {
         {
             Sized::Fits(a) => a,
             // A Data Center page of many large issues (up to 1,000 a
-            // page) over the size cap: the same page again, half as big.
-            Sized::TooLarge(e) => {
+            // page) over the size cap, or too slow for the timeouts on a
+            // busy site: the same page again, half as big.
+            Sized::TooMuch(e, why) => {
                 let asked = self.page_size(&req.listing);
-                if !self.cfg.datacenter || asked <= 1 || matches!(req.listing, Listing::Keys) {
+                let fewer = why.fewer(u64::from(asked)).map(|n| n as u32);
+                let Some(fewer) =
+                    fewer.filter(|_| self.cfg.datacenter && !matches!(req.listing, Listing::Keys))
+                else {
                     return Err(e);
-                }
-                let fewer = asked / 2;
+                };
                 self.search_page.store(fewer, Ordering::Relaxed);
                 tracing::warn!(source = %self.cfg.name, container = %req.container,
-                    asked, next = fewer, "A search page came back over [sync] max_response_mib; asking for half as many issues a page.");
+                    asked, next = fewer, "A search page {}; asking for fewer issues a page.", why.said());
                 let start = req
                     .token
                     .as_deref()

@@ -27,6 +27,8 @@ struct Canned {
     body: Vec<u8>,
     /// Announce a longer body than is sent, then hang up.
     cut: bool,
+    /// The server's own time before it answers.
+    delay: Duration,
 }
 
 fn answer(status: u16, body: impl Into<Vec<u8>>) -> Canned {
@@ -38,10 +40,16 @@ fn answer(status: u16, body: impl Into<Vec<u8>>) -> Canned {
         )],
         body: body.into(),
         cut: false,
+        delay: Duration::ZERO,
     }
 }
 
 impl Canned {
+    fn after(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
     fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));
         self
@@ -150,6 +158,7 @@ async fn serve(answers: Vec<Canned>) -> Server {
                     .unwrap()
                     .pop_front()
                     .unwrap_or_else(|| answer(500, "no canned answer left"));
+                tokio::time::sleep(canned.delay).await;
                 let announced = if canned.cut {
                     canned.body.len() + 1000
                 } else {
@@ -650,6 +659,36 @@ async fn data_center_asks_for_up_to_1000_issues_a_page_and_cloud_for_100() {
     }
 }
 
+/// A Data Center search page of `keys` from `start`, of `total` in all.
+fn dc_page(start: u64, total: u64, keys: &[impl AsRef<str>]) -> String {
+    let issues: Vec<Value> = keys
+        .iter()
+        .map(|k| dc_issue(k.as_ref(), "2024-01-02T09:00:00.000+0100"))
+        .collect();
+    json!({"startAt": start, "maxResults": keys.len(), "total": total, "issues": issues})
+        .to_string()
+}
+
+/// Each Data Center search's `startAt` and `maxResults`, after the field
+/// and type lists.
+fn dc_asked(server: &Server) -> Vec<(u64, u64)> {
+    server.seen()[2..]
+        .iter()
+        .map(|s| {
+            let b = s.json();
+            (
+                b["startAt"].as_u64().unwrap(),
+                b["maxResults"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A bulk fetch answer of the issues with `ids`.
+fn bulk(ids: &[String]) -> String {
+    json!({"issues": issues_with_ids(ids)}).to_string()
+}
+
 /// Regression (923a458, c87f569): Data Center pages of 1,000 and bulk
 /// fetches of 1,000 raised the issues an answer holds tenfold, so a site
 /// of large issues could answer over `[sync] max_response_mib` on every
@@ -658,14 +697,7 @@ async fn data_center_asks_for_up_to_1000_issues_a_page_and_cloud_for_100() {
 #[tokio::test]
 async fn an_answer_over_the_size_cap_is_asked_for_again_half_as_big() {
     // Data Center: a page of 4 over the cap, then pages of 2.
-    let page = |start: u64, keys: &[&str]| {
-        let issues: Vec<Value> = keys
-            .iter()
-            .map(|k| dc_issue(k, "2024-01-02T09:00:00.000+0100"))
-            .collect();
-        json!({"startAt": start, "maxResults": keys.len(), "total": 4, "issues": issues})
-            .to_string()
-    };
+    let page = |start: u64, keys: &[&str]| dc_page(start, 4, keys);
     let four = page(0, &["OPS-1", "OPS-2", "OPS-3", "OPS-4"]);
     let (first_two, last_two) = (page(0, &["OPS-1", "OPS-2"]), page(2, &["OPS-3", "OPS-4"]));
     let cap = first_two.len().max(last_two.len()) + 16;
@@ -686,22 +718,10 @@ async fn an_answer_over_the_size_cap_is_asked_for_again_half_as_big() {
     c.containers().await.unwrap();
     let keys = list_all(&c, "OPS").await;
     assert_eq!(keys, ["OPS-1", "OPS-2", "OPS-3", "OPS-4"]);
-    let asked: Vec<(Value, Value)> = server.seen()[2..]
-        .iter()
-        .map(|s| (s.json()["startAt"].clone(), s.json()["maxResults"].clone()))
-        .collect();
-    assert_eq!(
-        asked,
-        [
-            (json!(0), json!(4)),
-            (json!(0), json!(2)),
-            (json!(2), json!(2))
-        ]
-    );
+    assert_eq!(dc_asked(&server), [(0, 4), (0, 2), (2, 2)]);
 
     // Cloud's bulk fetch: 4 ids over the cap, then 2 a request.
     let ids: Vec<String> = (0..4).map(|n| (30_000 + n).to_string()).collect();
-    let bulk = |ids: &[String]| json!({"issues": issues_with_ids(ids)}).to_string();
     let cap = bulk(&ids[..2]).len().max(bulk(&ids[2..]).len()) + 16;
     assert!(bulk(&ids).len() > cap);
     let server = serve(vec![
@@ -725,6 +745,76 @@ async fn an_answer_over_the_size_cap_is_asked_for_again_half_as_big() {
         .map(|s| s.json()["issueIdsOrKeys"].clone())
         .collect();
     assert_eq!(asked, [json!(ids), json!(ids[..2]), json!(ids[2..])]);
+}
+
+/// Regression (923a458, c87f569): a Data Center page of 1,000 issues, or a
+/// bulk fetch of 1,000, can take a slow site longer than `[sync]
+/// request_timeout_seconds`; retried as it was, it timed out on every
+/// retry and every sync failed. Now it is asked for again half as big,
+/// down to 100 (what was asked for before): a page of 100 that times out
+/// is the sync's to retry.
+#[tokio::test]
+async fn a_large_page_that_times_out_is_asked_for_again_half_as_big() {
+    let slow = Duration::from_millis(1500);
+    // Data Center: 400 asked, too slow; 200, then the rest.
+    let keys: Vec<String> = (1..=300).map(|n| format!("OPS-{n}")).collect();
+    let page = |start: u64, keys: &[String]| dc_page(start, 300, keys);
+    let server = serve(vec![
+        answer(200, field_list()),
+        answer(200, type_list()),
+        answer(200, page(0, &keys)).after(slow),
+        answer(200, page(0, &keys[..200])),
+        answer(200, page(200, &keys[200..])),
+    ])
+    .await;
+    let mut cfg = config(&server.url, true);
+    cfg.projects = vec!["OPS".into()];
+    cfg.per_page = 400;
+    cfg.timeout = Duration::from_secs(1);
+    let c = JiraConnector::new(cfg).unwrap();
+    c.containers().await.unwrap();
+    assert_eq!(list_all(&c, "OPS").await, keys);
+    assert_eq!(dc_asked(&server), [(0, 400), (0, 200), (200, 200)]);
+
+    // Cloud's bulk fetch: 300 ids too slow, then 150 a request.
+    let ids: Vec<String> = (0..300).map(|n| (30_000 + n).to_string()).collect();
+    let server = serve(vec![
+        answer(200, field_list()),
+        answer(200, type_list()),
+        answer(200, ids_page(&ids, None)),
+        answer(200, bulk(&ids)).after(slow),
+        answer(200, bulk(&ids[..150])),
+        answer(200, bulk(&ids[150..])),
+    ])
+    .await;
+    let mut cfg = config(&server.url, false);
+    cfg.timeout = Duration::from_secs(1);
+    let c = JiraConnector::new(cfg).unwrap();
+    c.containers().await.unwrap();
+    let want: Vec<String> = ids.iter().map(|id| format!("TESTKEY13-{id}")).collect();
+    assert_eq!(list_all(&c, "TESTKEY13").await, want);
+    let asked: Vec<usize> = server.seen()[3..]
+        .iter()
+        .map(|s| s.json()["issueIdsOrKeys"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(asked, [300, 150, 150]);
+
+    // A page of 100 that times out is an error (transient), not halved.
+    let server = serve(vec![
+        answer(200, field_list()),
+        answer(200, type_list()),
+        answer(200, page(0, &keys[..100])).after(slow),
+    ])
+    .await;
+    let mut cfg = config(&server.url, true);
+    cfg.projects = vec!["OPS".into()];
+    cfg.per_page = 100;
+    cfg.timeout = Duration::from_secs(1);
+    let c = JiraConnector::new(cfg).unwrap();
+    c.containers().await.unwrap();
+    let first = c.first_page("OPS", &Listing::Tracked);
+    let e = c.fetch_page(&first).await.unwrap_err();
+    assert!(e.is_retryable(), "{e}");
 }
 
 #[tokio::test]

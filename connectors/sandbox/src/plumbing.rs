@@ -139,8 +139,10 @@ pub(crate) enum ErrorFault {
 
 /// What [`Tracker::serve`] did.
 pub(crate) enum Served {
-    /// The request ran; a [`Fault::Trickle`] slows this answer down.
-    Executed(Response),
+    /// The request ran; its answer goes after `think`, the server's own
+    /// time (a slow site's large page), and a [`Fault::Trickle`] slows it
+    /// down.
+    Executed { resp: Response, think: Duration },
     /// Turned away before running (credentials, budget): sent as it is.
     Refused(Response),
 }
@@ -297,7 +299,10 @@ pub(crate) async fn handle<T: Tracker>(State(t): State<Arc<T>>, req: Request) ->
 
     let compress = gzip && fault_name.is_none();
     match t.serve(&rq, routed, &body, self_link) {
-        Served::Executed(resp) => {
+        Served::Executed { resp, think } => {
+            if !think.is_zero() {
+                tokio::time::sleep(think).await;
+            }
             let resp = if compress { gzipped(resp).await } else { resp };
             let resp = logged(resp, fault_name);
             match trickle {

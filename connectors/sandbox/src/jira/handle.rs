@@ -173,6 +173,16 @@ impl JiraHandle {
             .store(cap.unwrap_or(0), Ordering::Relaxed);
     }
 
+    /// Makes the site slow the way a large page is slow: every search and
+    /// bulk fetch answer waits `per_kib` for each KiB of its body before it
+    /// is sent (the request runs at once); `None` answers at once again.
+    pub fn set_think_per_kib(&self, per_kib: Option<std::time::Duration>) {
+        self.shared.think_per_kib_us.store(
+            per_kib.map_or(0, |d| d.as_micros() as u64),
+            Ordering::Relaxed,
+        );
+    }
+
     /// Takes `POST /changelog/bulkfetch` away (404, as on a site that does
     /// not have it) or gives it back.
     pub fn set_bulk_changelog(&self, served: bool) {

@@ -128,6 +128,9 @@ pub(crate) struct Shared {
     handle_clock: AtomicI64,
     /// 0: no page-size knob.
     page_cap: AtomicUsize,
+    /// Microseconds a search or bulk answer waits per KiB of its body
+    /// before it is sent (0: none).
+    think_per_kib_us: AtomicU64,
     /// `POST /changelog/bulkfetch` answers 404, as on a site without it.
     pub no_bulk_changelog: AtomicBool,
     /// `POST /issue/bulkfetch` answers 404, as on a site without it.
@@ -175,6 +178,7 @@ impl Shared {
             request_seq: AtomicU64::new(1),
             handle_clock: AtomicI64::new(0),
             page_cap: AtomicUsize::new(0),
+            think_per_kib_us: AtomicU64::new(0),
             no_bulk_changelog: AtomicBool::new(false),
             no_bulk_fetch: AtomicBool::new(false),
             bulk_fetch_max: AtomicUsize::new(0),
@@ -216,6 +220,11 @@ impl Shared {
             at: Instant::now(),
             hits,
         });
+    }
+
+    /// How long a search or bulk answer waits per KiB of its body.
+    pub(crate) fn think_per_kib(&self) -> std::time::Duration {
+        std::time::Duration::from_micros(self.think_per_kib_us.load(Ordering::Relaxed))
     }
 
     pub(crate) fn page_cap(&self) -> Option<usize> {

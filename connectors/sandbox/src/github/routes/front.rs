@@ -327,6 +327,9 @@ impl Tracker for Shared {
                 resp.headers_mut().insert(header::LINK, v);
             }
         }
-        Served::Executed(resp)
+        Served::Executed {
+            resp,
+            think: std::time::Duration::ZERO,
+        }
     }
 }

@@ -234,6 +234,13 @@ impl Tracker for Shared {
             Kind::Json => Some(JSON_TYPE),
             Kind::Empty => None,
         };
+        // A slow site's time grows with the page it writes.
+        let think = match r.ep {
+            Ep::Search | Ep::SearchJql | Ep::IssueBulk | Ep::ChangelogBulk => {
+                sh.think_per_kib() * (outcome.body.len() / 1024) as u32
+            }
+            _ => std::time::Duration::ZERO,
+        };
         let mut resp = build(outcome.status, Bytes::from(outcome.body), ct, request_id);
         if call.v3 {
             let w = sh.read();
@@ -243,7 +250,7 @@ impl Tracker for Shared {
                 }
             }
         }
-        Served::Executed(resp)
+        Served::Executed { resp, think }
     }
 }
 
