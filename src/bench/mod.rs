@@ -1,6 +1,7 @@
 //! `recur bench`: the GitHub first sync against the loopback sandbox (and
 //! the same pages parsed by bare serde_json, for scale), the no-change
-//! resyncs, the history backfill, the Jira first sync, resync and backfill,
+//! resyncs, the history backfill, the Jira first sync, resync and backfill
+//! (Cloud, then Data Center's first sync and backfill),
 //! write-back at scale, and the daemon at rest. Figures are printed, never
 //! asserted: speed and memory goals are checked by reading them, not by
 //! timed tests. The run ends with one table of every figure against its
@@ -28,6 +29,10 @@ use crate::store::{OpenMode, Store};
 const JIRA_IDS_PAGE: u64 = recur_sandbox::jira::CLOUD_PAGE_OF_IDS as u64;
 const JIRA_BULK: u64 = recur_sandbox::jira::CLOUD_BULK_FETCH as u64;
 
+/// A Data Center search page: what recur asks for, Data Center's default
+/// limit.
+const JIRA_DC_PAGE: u64 = 1000;
+
 /// Jira first sync of every sandbox Jira issue (the bench sandbox holds
 /// half as many as GitHub), requests against the minimum, and the
 /// no-change resync.
@@ -50,6 +55,9 @@ async fn jira(sandbox: &Sandbox, dir: &Path, table: &mut Table) -> Result<(), Er
     // project's pages of ids and bulk requests of issues, and one
     // incremental page per project.
     let mut minimum = 2u64;
+    // Data Center: the two lists, pages of 1,000 and one incremental page
+    // per project.
+    let mut dc_minimum = 2u64;
     for p in &projects {
         issues += jira.keys(p).len() as u64;
         let n = jira
@@ -61,6 +69,7 @@ async fn jira(sandbox: &Sandbox, dir: &Path, table: &mut Table) -> Result<(), Er
             .len() as u64;
         tracked += n;
         minimum += n.div_ceil(JIRA_IDS_PAGE).max(1) + n.div_ceil(JIRA_BULK) + 1;
+        dc_minimum += n.div_ceil(JIRA_DC_PAGE).max(1) + 1;
     }
     jira.reset_counters();
     let run = child_sync(&config).await?;
@@ -95,7 +104,42 @@ async fn jira(sandbox: &Sandbox, dir: &Path, table: &mut Table) -> Result<(), Er
     )
     .map_err(|e| Error::Runtime(e.to_string()))?;
     backfill("Jira", &all, table).await?;
-    Ok(())
+    jira_datacenter(sandbox, dir, table, dc_minimum).await
+}
+
+/// The same issues from the sandbox's Jira as Data Center: a first sync
+/// (search pages of 1,000; `minimum` requests at best) and the history
+/// backfill (searches of 100 issues with their changelogs).
+async fn jira_datacenter(
+    sandbox: &Sandbox,
+    dir: &Path,
+    table: &mut Table,
+    minimum: u64,
+) -> Result<(), Error> {
+    let text = format!(
+        "[store]\npath = {:?}\n[sync]\nbackfill = false\nbackfill_max_requests = 100000000\n{}",
+        dir.join("bench-jira-dc.duckdb").display().to_string(),
+        sandbox_jira_source(&sandbox.jira_url(), &sandbox.jira().projects(), true)
+    );
+    let config = dir.join("bench-jira-dc.toml");
+    std::fs::write(&config, &text).map_err(|e| Error::Runtime(e.to_string()))?;
+    let run = child_sync(&config).await?;
+    println!(
+        "jira data center first sync: {} tracked issues in {:.2}s = {:.0} issues/s; requests {} made, {minimum} minimum at {JIRA_DC_PAGE} a page; peak RSS {:.0} MB",
+        run.items_seen,
+        run.secs,
+        run.items_seen as f64 / run.secs,
+        run.requests,
+        run.peak_rss_mb
+    );
+    first_sync_rows(
+        table,
+        "Jira Data Center first sync",
+        &run,
+        minimum,
+        15_000.0,
+    );
+    backfill("Jira Data Center", &config, table).await
 }
 
 /// A first sync as `recur --config CONFIG sync --format json`: what it
