@@ -271,7 +271,9 @@ impl JiraConnector {
                 .append_pair("fields", "created")
                 .append_pair("expand", "changelog");
             let (v, headers) = self.get_ok(url, &what).await?;
-            let (histories, partial) = self.embedded_log(key, &v);
+            let Some((histories, partial)) = self.embedded_log(key, &v) else {
+                return Err(self.unusable(format!("{what}: the answer has no changelog")));
+            };
             return Ok(EventsPage {
                 events: read_histories(key, histories, &map),
                 next: None,
@@ -321,13 +323,14 @@ impl JiraConnector {
     /// only: it says where it starts and how many there are, and fewer
     /// than `total` (or a start past 0) is the newest part, which Data
     /// Center has no way to page. Rewinding from the current state needs
-    /// exactly that newest part.
-    fn embedded_log<'v>(&self, key: &str, issue: &'v Value) -> (&'v [Value], bool) {
+    /// exactly that newest part. `None` when the issue came without its
+    /// changelog (a site or proxy that drops `expand`): no log is not an
+    /// empty one, which would rebuild the issue as never changed.
+    fn embedded_log<'v>(&self, key: &str, issue: &'v Value) -> Option<(&'v [Value], bool)> {
         let histories = issue
             .pointer("/changelog/histories")
             .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+            .map(Vec::as_slice)?;
         let count = |name: &str| {
             issue
                 .pointer(&format!("/changelog/{name}"))
@@ -340,7 +343,7 @@ impl JiraConnector {
                 read = histories.len(), total = count("total"),
                 "Jira sent only the newest part of this issue's changelog; its history starts at the oldest change read.");
         }
-        (histories, partial)
+        Some((histories, partial))
     }
 
     /// One page of Data Center's search for `items` by id with each
@@ -391,8 +394,12 @@ impl JiraConnector {
             .await?
         {
             Sized::Fits(a) => a,
+            // Too large or too slow: half as many, down to one issue
+            // whatever was too much (one issue a request is what this
+            // search replaces; a slow one must not stop the backfill on
+            // the same chunk every run).
             Sized::TooMuch(e, why) => {
-                let Some(fewer) = why.fewer(max) else {
+                let Some(fewer) = (max > 1).then_some(max / 2) else {
                     return Err(e);
                 };
                 tracing::warn!(source = %self.cfg.name, asked = max, next = fewer,
@@ -425,7 +432,11 @@ impl JiraConnector {
             let Some(key) = keys.get(id.as_str()) else {
                 continue;
             };
-            let (histories, partial) = self.embedded_log(key, issue);
+            // Without its changelog the issue is not named: it is asked
+            // for alone.
+            let Some((histories, partial)) = self.embedded_log(key, issue) else {
+                continue;
+            };
             page.entries += histories.len();
             page.events.extend(read_histories(key, histories, &map));
             if partial {

@@ -175,7 +175,9 @@ impl JiraConnector {
                         message: format!("{what}: {}", transport_message(&e)),
                     },
                 };
-                return match e.is_timeout() {
+                // A connect timeout is the network's, not the answer's
+                // size: the sync's retries wait for it.
+                return match e.is_timeout() && !e.is_connect() {
                     true => Ok(Sized::TooMuch(error, TooMuch::Time)),
                     false => Err(error),
                 };

@@ -817,6 +817,92 @@ async fn a_large_page_that_times_out_is_asked_for_again_half_as_big() {
     assert!(e.is_retryable(), "{e}");
 }
 
+/// The first page of the logs of `items` (key, id) read together.
+async fn first_logs(c: &JiraConnector, items: Vec<(String, String)>) -> EventsPage {
+    c.events_page(&EventsRequest::Items {
+        items,
+        cursor: None,
+    })
+    .await
+    .unwrap()
+}
+
+/// A Data Center issue with its changelog embedded (one status change),
+/// or without one when `log` is false.
+fn dc_logged(id: &str, key: &str, log: bool) -> Value {
+    let mut v =
+        json!({"id": id, "key": key, "fields": {"created": "2025-01-02T09:00:00.000+0000"}});
+    if log {
+        v["changelog"] = json!({"startAt": 0, "maxResults": 1, "total": 1, "histories": [{
+            "id": "7", "created": "2025-02-01T10:00:00.000+0000",
+            "items": [{"field": "status", "fromString": "To Do", "toString": "Done"}]
+        }]});
+    }
+    v
+}
+
+/// Regression (d5ee89c, found in review): an issue that came back without
+/// its changelog (a site or proxy dropping `expand`) was read as one with
+/// an empty log, marked fetched, and rebuilt as never changed. Now the
+/// search does not name it (the backfill asks for it alone), and the
+/// issue's own answer without one is an error, not an empty history.
+#[tokio::test]
+async fn a_changelog_missing_from_the_answer_is_not_read_as_an_empty_one() {
+    let server = serve(vec![
+        answer(200, field_list()),
+        answer(
+            200,
+            json!({"startAt": 0, "maxResults": 2, "total": 2, "issues": [
+                dc_logged("101", "OPS-1", true), dc_logged("102", "OPS-2", false)
+            ]})
+            .to_string(),
+        ),
+        answer(200, dc_logged("102", "OPS-2", false).to_string()),
+    ])
+    .await;
+    let c = JiraConnector::new(config(&server.url, true)).unwrap();
+    let items = vec![
+        ("OPS-1".to_string(), "101".to_string()),
+        ("OPS-2".to_string(), "102".to_string()),
+    ];
+    let page = first_logs(&c, items).await;
+    assert_eq!(page.named, Some(vec!["OPS-1".to_string()]));
+    assert_eq!(page.events.len(), 1);
+    assert!(page.next.is_none());
+    let e = c
+        .events_page(&EventsRequest::Item {
+            key: "OPS-2".into(),
+            cursor: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("no changelog"), "{e}");
+}
+
+/// Regression (158b9fe, found in review): the changelog search asks for
+/// 100 issues, the timeout floor of the other listings, so a search too
+/// slow for the timeouts was retried as it was and stopped the backfill
+/// on the same chunk every run. It is halved down to one issue, what it
+/// replaces.
+#[tokio::test]
+async fn a_changelog_search_that_times_out_is_asked_for_again_half_as_big() {
+    let server = serve(vec![
+        answer(200, field_list()),
+        answer(200, "{}").after(Duration::from_millis(1500)),
+    ])
+    .await;
+    let mut cfg = config(&server.url, true);
+    cfg.timeout = Duration::from_secs(1);
+    let c = JiraConnector::new(cfg).unwrap();
+    let items: Vec<(String, String)> = (1..=100)
+        .map(|n| (format!("OPS-{n}"), (100 + n).to_string()))
+        .collect();
+    let page = first_logs(&c, items).await;
+    assert_eq!(page.next.as_deref(), Some("0/50"));
+    assert_eq!(page.named, Some(Vec::new()));
+    assert_eq!(server.seen()[1].json()["maxResults"], json!(100));
+}
+
 #[tokio::test]
 async fn a_page_before_the_field_map_loads_the_map_and_asks_again() {
     let server = serve(vec![
