@@ -237,16 +237,50 @@ impl RowWriter {
     }
 }
 
-/// A table's text until its column widths are known: every cell in one
-/// string, where each ends, and each column's widest cell so far. A table
-/// of comfy-table cells (a cell a struct of lines and styles) held the
-/// 444k rows of `lint` over 1M items in 1.5 GB and took 5 s more than its
-/// JSON; this holds their text. Written as comfy-table's
-/// `UTF8_FULL_CONDENSED` wrote it, byte for byte (see the tests).
-struct TableText {
-    header: Vec<String>,
+/// Cells kept as text until a table can be written: every cell in one
+/// string and where each ends, a row after another. A table of
+/// comfy-table cells (a cell a struct of lines and styles) held the 444k
+/// rows of `lint` over 1M items in 1.5 GB and took 5 s more than its
+/// JSON; rows held as JSON values (Markdown) 785 MB. This holds their text.
+#[derive(Default)]
+pub(crate) struct CellText {
     text: String,
     ends: Vec<usize>,
+}
+
+impl CellText {
+    /// The next cell, row after row.
+    pub(crate) fn push(&mut self, cell: &str) {
+        self.text.push_str(cell);
+        self.ends.push(self.text.len());
+    }
+
+    /// Cells so far.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The cells of each row of `width` cells, in order.
+    pub(crate) fn rows(&self, width: usize) -> impl Iterator<Item = Vec<&str>> {
+        let mut start = 0;
+        self.ends.chunks(width.max(1)).map(move |row| {
+            row.iter()
+                .map(|&end| {
+                    let cell = &self.text[start..end];
+                    start = end;
+                    cell
+                })
+                .collect()
+        })
+    }
+}
+
+/// A table's cells until its column widths are known, and each column's
+/// widest cell so far. Written as comfy-table's `UTF8_FULL_CONDENSED`
+/// wrote it, byte for byte (see the tests).
+struct TableText {
+    header: Vec<String>,
+    cells: CellText,
     widths: Vec<usize>,
 }
 
@@ -254,21 +288,18 @@ impl TableText {
     fn new(names: &[String]) -> Self {
         TableText {
             header: names.to_vec(),
-            text: String::new(),
-            ends: Vec::new(),
+            cells: CellText::default(),
             widths: names.iter().map(|n| display_width(n)).collect(),
         }
     }
 
     /// The next cell, row after row.
     fn push(&mut self, cell: &str) {
-        let width = self.widths.len().max(1);
-        let column = self.ends.len() % width;
+        let column = self.cells.len() % self.widths.len().max(1);
         if let Some(w) = self.widths.get_mut(column) {
             *w = (*w).max(display_width(cell));
         }
-        self.text.push_str(cell);
-        self.ends.push(self.text.len());
+        self.cells.push(cell);
     }
 
     fn write(&self, out: &mut dyn Write) -> std::io::Result<()> {
@@ -276,9 +307,9 @@ impl TableText {
             let parts: Vec<String> = self.widths.iter().map(|w| fill.repeat(w + 2)).collect();
             format!("{left}{}{right}\n", parts.join(cross))
         };
-        let line = |out: &mut dyn Write, cells: &mut dyn Iterator<Item = &str>| {
+        let line = |out: &mut dyn Write, cells: &[&str]| {
             let mut s = String::from("│");
-            for (j, (cell, w)) in cells.zip(&self.widths).enumerate() {
+            for (j, (cell, w)) in cells.iter().zip(&self.widths).enumerate() {
                 if j > 0 {
                     s.push('┆');
                 }
@@ -293,16 +324,11 @@ impl TableText {
             return Ok(());
         }
         out.write_all(rule("┌", "─", "┬", "┐").as_bytes())?;
-        line(out, &mut self.header.iter().map(String::as_str))?;
+        let header: Vec<&str> = self.header.iter().map(String::as_str).collect();
+        line(out, &header)?;
         out.write_all(rule("╞", "═", "╪", "╡").as_bytes())?;
-        let mut start = 0;
-        for row in self.ends.chunks(self.widths.len()) {
-            let mut cells = row.iter().map(|&end| {
-                let cell = &self.text[start..end];
-                start = end;
-                cell
-            });
-            line(out, &mut cells)?;
+        for row in self.cells.rows(self.widths.len()) {
+            line(out, &row)?;
         }
         out.write_all(rule("└", "─", "┴", "┘").as_bytes())
     }

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use serde_json::Value as J;
 
 use super::ReportOutput;
-use crate::output::{self, Format};
+use crate::output::{self, CellText, Format};
 use crate::store::{QueryResult, RowSink};
 
 /// Output formats of `recur report`.
@@ -225,15 +225,13 @@ fn title(name: &str) -> String {
 }
 
 /// A Markdown section's table until its end, when it is written: its
-/// cells as text ([`md_cell`]), where each ends, and whether each column
-/// holds numbers only (right-aligned). Rows held as JSON values took
-/// `lint`'s 444k over 1M items to 785 MB.
+/// cells as text ([`md_cell`], in a [`CellText`]) and whether each column
+/// holds numbers only (right-aligned).
 #[derive(Default)]
 struct MdTable {
     columns: Vec<String>,
     rows: usize,
-    text: String,
-    ends: Vec<usize>,
+    cells: CellText,
     numeric: Vec<bool>,
 }
 
@@ -254,10 +252,8 @@ impl MdTable {
             }
         }
         for j in 0..self.columns.len() {
-            if let Some(v) = values.get(j) {
-                self.text.push_str(&md_cell(v));
-            }
-            self.ends.push(self.text.len());
+            self.cells
+                .push(&values.get(j).map(md_cell).unwrap_or_default());
         }
     }
 
@@ -273,19 +269,14 @@ impl MdTable {
             .map(|&n| if n { "---:" } else { "---" })
             .collect();
         writeln!(out, "| {} |", aligns.join(" | "))?;
-        let width = self.columns.len();
-        let mut start = 0;
-        for r in 0..self.rows {
-            let ends = self.ends.get(r * width..(r + 1) * width).unwrap_or(&[]);
-            let cells: Vec<&str> = ends
-                .iter()
-                .map(|&end| {
-                    let cell = &self.text[start..end];
-                    start = end;
-                    cell
-                })
-                .collect();
-            writeln!(out, "| {} |", cells.join(" | "))?;
+        if self.columns.is_empty() {
+            for _ in 0..self.rows {
+                writeln!(out, "|  |")?;
+            }
+            return Ok(());
+        }
+        for row in self.cells.rows(self.columns.len()) {
+            writeln!(out, "| {} |", row.join(" | "))?;
         }
         Ok(())
     }

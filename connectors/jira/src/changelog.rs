@@ -399,7 +399,7 @@ impl JiraConnector {
             // search replaces; a slow one must not stop the backfill on
             // the same chunk every run).
             Sized::TooMuch(e, why) => {
-                let Some(fewer) = (max > 1).then_some(max / 2) else {
+                let Some(fewer) = crate::http::half(max) else {
                     return Err(e);
                 };
                 tracing::warn!(source = %self.cfg.name, asked = max, next = fewer,
@@ -477,11 +477,7 @@ impl JiraConnector {
             .send_ok(reqwest::Method::POST, url, Some(&body), &what)
             .await?;
         let Some(logs) = v.get("issueChangeLogs").and_then(Value::as_array) else {
-            return Err(ConnectorError::Transient {
-                source_name: self.name(),
-                status: Some(200),
-                message: format!("{what}: the answer has no issueChangeLogs"),
-            });
+            return Err(self.unusable(format!("{what}: the answer has no issueChangeLogs")));
         };
         let keys: std::collections::HashMap<&str, &str> = items
             .iter()

@@ -50,13 +50,18 @@ pub(crate) enum TooMuch {
 /// sync's retries.
 const SLOW_FLOOR: u64 = 100;
 
+/// Half of `asked`, while that is at least one.
+pub(crate) fn half(asked: u64) -> Option<u64> {
+    (asked > 1).then_some(asked / 2)
+}
+
 impl TooMuch {
     /// How many to ask for instead of `asked`, when fewer can help: half
     /// (an answer too large, down to one; one too slow, down to
     /// [`SLOW_FLOOR`]).
     pub(crate) fn fewer(self, asked: u64) -> Option<u64> {
         match self {
-            TooMuch::Bytes => (asked > 1).then_some(asked / 2),
+            TooMuch::Bytes => half(asked),
             TooMuch::Time => (asked > SLOW_FLOOR).then_some((asked / 2).max(SLOW_FLOOR)),
         }
     }

@@ -659,6 +659,21 @@ async fn data_center_asks_for_up_to_1000_issues_a_page_and_cloud_for_100() {
     }
 }
 
+/// A Data Center site's settings listing project OPS, `per_page` a page.
+fn ops_dc(url: &url::Url, per_page: u32) -> JiraConfig {
+    let mut cfg = config(url, true);
+    cfg.projects = vec!["OPS".into()];
+    cfg.per_page = per_page;
+    cfg
+}
+
+/// A connector of `cfg` with its field and type lists loaded.
+async fn ready(cfg: JiraConfig) -> JiraConnector {
+    let c = JiraConnector::new(cfg).unwrap();
+    c.containers().await.unwrap();
+    c
+}
+
 /// A Data Center search page of `keys` from `start`, of `total` in all.
 fn dc_page(start: u64, total: u64, keys: &[impl AsRef<str>]) -> String {
     let issues: Vec<Value> = keys
@@ -710,12 +725,9 @@ async fn an_answer_over_the_size_cap_is_asked_for_again_half_as_big() {
         answer(200, last_two),
     ])
     .await;
-    let mut cfg = config(&server.url, true);
-    cfg.projects = vec!["OPS".into()];
-    cfg.per_page = 4;
+    let mut cfg = ops_dc(&server.url, 4);
     cfg.max_response_bytes = cap;
-    let c = JiraConnector::new(cfg).unwrap();
-    c.containers().await.unwrap();
+    let c = ready(cfg).await;
     let keys = list_all(&c, "OPS").await;
     assert_eq!(keys, ["OPS-1", "OPS-2", "OPS-3", "OPS-4"]);
     assert_eq!(dc_asked(&server), [(0, 4), (0, 2), (2, 2)]);
@@ -767,12 +779,9 @@ async fn a_large_page_that_times_out_is_asked_for_again_half_as_big() {
         answer(200, page(200, &keys[200..])),
     ])
     .await;
-    let mut cfg = config(&server.url, true);
-    cfg.projects = vec!["OPS".into()];
-    cfg.per_page = 400;
+    let mut cfg = ops_dc(&server.url, 400);
     cfg.timeout = Duration::from_secs(1);
-    let c = JiraConnector::new(cfg).unwrap();
-    c.containers().await.unwrap();
+    let c = ready(cfg).await;
     assert_eq!(list_all(&c, "OPS").await, keys);
     assert_eq!(dc_asked(&server), [(0, 400), (0, 200), (200, 200)]);
 
@@ -806,12 +815,9 @@ async fn a_large_page_that_times_out_is_asked_for_again_half_as_big() {
         answer(200, page(0, &keys[..100])).after(slow),
     ])
     .await;
-    let mut cfg = config(&server.url, true);
-    cfg.projects = vec!["OPS".into()];
-    cfg.per_page = 100;
+    let mut cfg = ops_dc(&server.url, 100);
     cfg.timeout = Duration::from_secs(1);
-    let c = JiraConnector::new(cfg).unwrap();
-    c.containers().await.unwrap();
+    let c = ready(cfg).await;
     let first = c.first_page("OPS", &Listing::Tracked);
     let e = c.fetch_page(&first).await.unwrap_err();
     assert!(e.is_retryable(), "{e}");
