@@ -78,7 +78,8 @@ pub struct BackfillReport {
     pub items: u64,
     /// Versions written.
     pub versions: u64,
-    /// Events stored.
+    /// Events stored, each once: one read twice (an item's log read in
+    /// part by a listing and then on its own) is not counted again.
     pub events: u64,
     /// Change-log requests made.
     pub requests: u64,
@@ -231,6 +232,7 @@ impl BackfillJob<'_> {
             mut report,
         } = pass;
         let stored = unstored.store(self.store, &source).await;
+        report.events = unstored.stored_events;
         if let (Err(_), Err(e)) = (&fetched, &stored) {
             tracing::warn!(source = %source, error = %e, "The log pages read before the failure could not be stored; the next run reads them again.");
         }
@@ -701,8 +703,8 @@ struct Pass<'a, 'j> {
 impl Pass<'_, '_> {
     /// Counts a page read (itself and the `extra` requests it needed, all
     /// in the minimum: every page but a short last one is full, so a
-    /// listing needs exactly as many as it took) and its kept `events`, and
-    /// hands both to the unstored pages.
+    /// listing needs exactly as many as it took) and hands it and its kept
+    /// `events` to the unstored pages (which count the events stored).
     async fn keep(
         &mut self,
         store: &Store,
@@ -712,7 +714,6 @@ impl Pass<'_, '_> {
         progress: BackfillProgress,
     ) -> Result<(), SyncError> {
         self.report.minimum_requests += 1 + u64::from(extra);
-        self.report.events += events.len() as u64;
         self.unstored.add(events, progress);
         self.unstored.store_when_full(store, source).await
     }
@@ -738,7 +739,10 @@ enum Listed {
 struct Unstored {
     events: Vec<recur_core::ItemEvent>,
     pages: Vec<BackfillProgress>,
-    storing: Option<Queued<()>>,
+    storing: Option<Queued<u64>>,
+    /// Events the store took as new, over the batches stored (the run's
+    /// `events`: one read twice is stored and counted once).
+    stored_events: u64,
 }
 
 impl Unstored {
@@ -782,11 +786,13 @@ impl Unstored {
         let Some(q) = self.storing.take() else {
             return Ok(());
         };
-        q.wait().await.map_err(|e| {
+        let stored = q.wait().await.map_err(|e| {
             self.events.clear();
             self.pages.clear();
-            e.into()
-        })
+            SyncError::from(e)
+        })?;
+        self.stored_events += stored;
+        Ok(())
     }
 }
 

@@ -290,12 +290,15 @@ impl Store {
     /// transaction (a kill loses them all or none; their cursors are in
     /// the progress, so a rerun asks for them again). Queued now and
     /// answered later, so the backfill reads its next pages meanwhile.
+    /// Answers how many events were new: an event read twice (an item's
+    /// log read in part by a listing and whole on its own, a page read
+    /// again after a stop) is stored once and counted once.
     pub fn submit_backfill_pages(
         &self,
         source: &str,
         events: Vec<ItemEvent>,
         pages: Vec<BackfillProgress>,
-    ) -> super::Queued<()> {
+    ) -> super::Queued<u64> {
         if let Err(e) = self.check_writable() {
             return super::Queued::failed(e);
         }
@@ -303,6 +306,7 @@ impl Store {
         self.submit(move |conn| {
             let tx = conn.transaction().map_err(sql("begin backfill page"))?;
             let now = Utc::now();
+            let mut stored = 0;
             if !events.is_empty() {
                 // Appended, then inserted at once: a page holds up to a
                 // hundred events and one statement each cost more than the
@@ -331,12 +335,13 @@ impl Store {
                     }
                     app.flush().map_err(sql("flush events"))?;
                 }
-                tx.execute(
-                    "INSERT INTO item_events SELECT DISTINCT ON (source, key, event_id) * \
-                     FROM events_staging ON CONFLICT (source, key, event_id) DO NOTHING",
-                    [],
-                )
-                .map_err(sql("store events"))?;
+                stored = tx
+                    .execute(
+                        "INSERT INTO item_events SELECT DISTINCT ON (source, key, event_id) * \
+                         FROM events_staging ON CONFLICT (source, key, event_id) DO NOTHING",
+                        [],
+                    )
+                    .map_err(sql("store events"))? as u64;
                 tx.execute("DELETE FROM events_staging", [])
                     .map_err(sql("empty event staging"))?;
             }
@@ -389,7 +394,7 @@ impl Store {
                 .map_err(sql("record container progress"))?;
             }
             tx.commit().map_err(sql("commit backfill page"))?;
-            Ok(())
+            Ok(stored)
         })
     }
 

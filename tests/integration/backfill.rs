@@ -906,3 +906,36 @@ async fn a_changelog_that_comes_back_in_part_starts_history_at_its_oldest_change
     }
     sb.shutdown().await;
 }
+
+/// Regression: the backfill's `events` counted every event read, not every
+/// event stored. An item whose change log a Data Center search returns in
+/// part is read again on its own, and the events both answers hold were
+/// counted twice (the store keeps each once), so the run reported more
+/// events than `item_events` held. Now the store answers how many were
+/// new, and that is the count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backfill_counts_each_event_it_stored_once() {
+    let sb = crate::common::small_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[store]\npath = {:?}\n{}",
+        dir.path().join("dc.duckdb").display().to_string(),
+        recur::demo::sandbox_jira_source(&sb.jira_url(), &["OPS".to_string()], true)
+    );
+    let s = Settings::from_toml(&text).expect("valid settings");
+    let r = sync_and_backfill(&s).await;
+    let key = recur_sandbox::jira::MANY_COMMENTS_KEY;
+    let twice = format!("SELECT requests FROM backfill_items WHERE key = '{key}'");
+    // The partial item was read twice: by the search and on its own.
+    assert!(
+        scalar(&s.store_path, &twice).await >= 1,
+        "read on its own too"
+    );
+    let stored = scalar(&s.store_path, "SELECT count(*) FROM item_events").await;
+    assert!(stored > 0);
+    assert_eq!(r[0].events as i64, stored, "{:?}", r[0]);
+    // A second run reads nothing new and stores nothing.
+    let again = sync_and_backfill_with(&s, false).await.unwrap();
+    assert_eq!(again[0].events, 0, "{:?}", again[0]);
+    sb.shutdown().await;
+}
