@@ -1,7 +1,9 @@
 //! Schema migrations: the numbered files in `queries/migrations/`, applied in
 //! order, each in its own transaction together with its row in
 //! `schema_migrations`, so a kill during a migration leaves the previous
-//! version intact.
+//! version intact. A new database takes them all in one transaction: a
+//! kill leaves it empty, and its first sync does not wait for a commit per
+//! file.
 
 use std::path::Path;
 
@@ -266,36 +268,79 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
 /// Applies the pending migrations up to `target` (tests build files as an
 /// older build left them).
 pub fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Result<(), StoreError> {
+    apply(conn, path, MIGRATIONS, target)
+}
+
+/// Applies the `migrations` newer than the file's version, up to `target`.
+/// A file with none applied yet (a new database) takes them all in one
+/// transaction: over the 34 files of 2026-12 that took a new database's
+/// first sync 0.69 s with a commit per file. Work before a file
+/// ([`Migration::before`]) is only for rows already stored, so a new
+/// database skips it.
+fn apply(
+    conn: &mut Connection,
+    path: &Path,
+    migrations: &[Migration],
+    target: i64,
+) -> Result<(), StoreError> {
     let found = current_version(conn)?;
-    if found > latest() {
+    let known = migrations.last().map_or(0, |m| m.version);
+    if found > known {
         return Err(StoreError::NewerSchema {
             path: path.to_path_buf(),
             found,
-            known: latest(),
+            known,
         });
     }
-    for m in MIGRATIONS
+    let pending: Vec<&Migration> = migrations
         .iter()
         .filter(|m| m.version > found && m.version <= target)
-    {
+        .collect();
+    if found == 0 {
+        let tx = conn.transaction().map_err(sql("begin migration"))?;
+        for m in &pending {
+            apply_file(&tx, m)?;
+        }
+        return commit(tx, pending.last().map_or("", |m| m.name), &pending);
+    }
+    for m in pending {
         if let Some(before) = m.before {
             before(conn)?;
         }
         let tx = conn.transaction().map_err(sql("begin migration"))?;
-        tx.execute_batch(m.sql)
-            .map_err(|source| StoreError::Migration {
-                name: m.name.to_string(),
-                source,
-            })?;
-        tx.execute(
-            "INSERT INTO schema_migrations VALUES (?, ?, now())",
-            duckdb::params![m.version, m.name],
-        )
-        .map_err(sql(format!("record migration {}", m.name)))?;
-        tx.commit().map_err(|source| StoreError::Migration {
+        apply_file(&tx, m)?;
+        commit(tx, m.name, &[m])?;
+    }
+    Ok(())
+}
+
+/// Runs one migration file and records it, in the caller's transaction.
+fn apply_file(tx: &duckdb::Transaction<'_>, m: &Migration) -> Result<(), StoreError> {
+    tx.execute_batch(m.sql)
+        .map_err(|source| StoreError::Migration {
             name: m.name.to_string(),
             source,
         })?;
+    tx.execute(
+        "INSERT INTO schema_migrations VALUES (?, ?, now())",
+        duckdb::params![m.version, m.name],
+    )
+    .map_err(sql(format!("record migration {}", m.name)))?;
+    Ok(())
+}
+
+/// Commits the transaction that applied `applied` (`last` names the file
+/// in an error) and logs each.
+fn commit(
+    tx: duckdb::Transaction<'_>,
+    last: &str,
+    applied: &[&Migration],
+) -> Result<(), StoreError> {
+    tx.commit().map_err(|source| StoreError::Migration {
+        name: last.to_string(),
+        source,
+    })?;
+    for m in applied {
         tracing::info!(migration = m.name, "Migration applied.");
     }
     Ok(())
@@ -384,6 +429,55 @@ pub fn check_current(conn: &Connection, path: &Path) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file(version: i64, sql: &'static str) -> Migration {
+        Migration {
+            version,
+            name: "test.sql",
+            sql,
+            before: None,
+        }
+    }
+
+    fn tables(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare("SELECT table_name FROM duckdb_tables() ORDER BY 1")
+            .unwrap();
+        let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    /// A new database takes every migration in one transaction: one that
+    /// fails leaves it as it was, empty, where a database already at a
+    /// version keeps each file applied before the failing one.
+    #[test]
+    fn a_new_database_takes_every_migration_in_one_transaction() {
+        let path = Path::new(":memory:");
+        let list = [
+            file(1, "CREATE TABLE a (x INT);"),
+            file(2, "CREATE TABLE b (y INT);"),
+            file(3, "CREATE TABLE c (z INT);"),
+            file(4, "not sql at all"),
+        ];
+        let mut new = Connection::open_in_memory().unwrap();
+        let e = apply(&mut new, path, &list, 4).unwrap_err();
+        assert!(matches!(e, StoreError::Migration { .. }), "{e}");
+        assert_eq!(current_version(&new).unwrap(), 0);
+        assert_eq!(tables(&new), ["schema_migrations"]);
+        // Applied whole, it is what the files make, each recorded.
+        apply(&mut new, path, &list[..3], 3).unwrap();
+        assert_eq!(tables(&new), ["a", "b", "c", "schema_migrations"]);
+        let recorded: i64 = new
+            .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(recorded, 3);
+
+        let mut old = Connection::open_in_memory().unwrap();
+        apply(&mut old, path, &list[..1], 1).unwrap();
+        assert!(apply(&mut old, path, &list, 4).is_err());
+        assert_eq!(current_version(&old).unwrap(), 3);
+        assert_eq!(tables(&old), ["a", "b", "c", "schema_migrations"]);
+    }
 
     /// Regression (closure beats a status label, for data stored before
     /// 0007): upgrading re-derives closed items' status from their closing
