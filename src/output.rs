@@ -53,6 +53,15 @@ fn safe_cell(v: &serde_json::Value) -> String {
     out
 }
 
+/// A table cell: [`safe_cell`], cut to 80 characters.
+fn table_cell(v: &serde_json::Value) -> String {
+    let s = safe_cell(v);
+    if s.chars().count() > 80 {
+        return s.chars().take(77).collect::<String>() + "...";
+    }
+    s
+}
+
 /// A text cell a spreadsheet would run as a formula gets a leading `'`.
 pub fn csv_guard(s: &str) -> std::borrow::Cow<'_, str> {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
@@ -200,11 +209,7 @@ impl RowWriter {
             Format::Table => {
                 if let Some(table) = &mut self.table {
                     for v in values.iter() {
-                        let mut s = safe_cell(v);
-                        if s.chars().count() > 80 {
-                            s = s.chars().take(77).collect::<String>() + "...";
-                        }
-                        table.push(&s);
+                        table.push(&table_cell(v));
                     }
                 }
                 Ok(())
@@ -477,13 +482,7 @@ mod tests {
             theirs.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
             theirs.set_header(r.columns.clone());
             for row in &r.rows {
-                theirs.add_row(row.iter().map(|v| {
-                    let mut s = safe_cell(v);
-                    if s.chars().count() > 80 {
-                        s = s.chars().take(77).collect::<String>() + "...";
-                    }
-                    s
-                }));
+                theirs.add_row(row.iter().map(table_cell));
             }
             let theirs = format!("{theirs}\n({} rows)\n", r.rows.len());
             assert_eq!(String::from_utf8(ours).unwrap(), theirs);

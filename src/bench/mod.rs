@@ -31,7 +31,7 @@ const JIRA_BULK: u64 = recur_sandbox::jira::CLOUD_BULK_FETCH as u64;
 
 /// A Data Center search page: what recur asks for, Data Center's default
 /// limit.
-const JIRA_DC_PAGE: u64 = 1000;
+const JIRA_DC_PAGE: u64 = recur_jira::DC_SEARCH_PAGE as u64;
 
 /// Jira first sync of every sandbox Jira issue (the bench sandbox holds
 /// half as many as GitHub), requests against the minimum, and the

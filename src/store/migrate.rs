@@ -243,7 +243,12 @@ pub const MIGRATIONS: &[Migration] = &[
 
 /// The schema version this build writes.
 pub fn latest() -> i64 {
-    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+    last_version(MIGRATIONS)
+}
+
+/// The version the last of `migrations` brings (0: none).
+fn last_version(migrations: &[Migration]) -> i64 {
+    migrations.last().map_or(0, |m| m.version)
 }
 
 fn current_version(conn: &Connection) -> Result<i64, StoreError> {
@@ -284,7 +289,7 @@ fn apply(
     target: i64,
 ) -> Result<(), StoreError> {
     let found = current_version(conn)?;
-    let known = migrations.last().map_or(0, |m| m.version);
+    let known = last_version(migrations);
     if found > known {
         return Err(StoreError::NewerSchema {
             path: path.to_path_buf(),
@@ -296,20 +301,19 @@ fn apply(
         .iter()
         .filter(|m| m.version > found && m.version <= target)
         .collect();
-    if found == 0 {
+    // A new database: every file in one transaction. Else one each.
+    let per_transaction = if found == 0 { pending.len().max(1) } else { 1 };
+    for group in pending.chunks(per_transaction) {
+        if found > 0 {
+            for before in group.iter().filter_map(|m| m.before) {
+                before(conn)?;
+            }
+        }
         let tx = conn.transaction().map_err(sql("begin migration"))?;
-        for m in &pending {
+        for m in group {
             apply_file(&tx, m)?;
         }
-        return commit(tx, pending.last().map_or("", |m| m.name), &pending);
-    }
-    for m in pending {
-        if let Some(before) = m.before {
-            before(conn)?;
-        }
-        let tx = conn.transaction().map_err(sql("begin migration"))?;
-        apply_file(&tx, m)?;
-        commit(tx, m.name, &[m])?;
+        commit(tx, group)?;
     }
     Ok(())
 }
@@ -329,15 +333,11 @@ fn apply_file(tx: &duckdb::Transaction<'_>, m: &Migration) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Commits the transaction that applied `applied` (`last` names the file
-/// in an error) and logs each.
-fn commit(
-    tx: duckdb::Transaction<'_>,
-    last: &str,
-    applied: &[&Migration],
-) -> Result<(), StoreError> {
+/// Commits the transaction that applied `applied` (the last names the
+/// transaction in an error) and logs each.
+fn commit(tx: duckdb::Transaction<'_>, applied: &[&Migration]) -> Result<(), StoreError> {
     tx.commit().map_err(|source| StoreError::Migration {
-        name: last.to_string(),
+        name: applied.last().map_or("", |m| m.name).to_string(),
         source,
     })?;
     for m in applied {

@@ -917,12 +917,7 @@ async fn a_changelog_that_comes_back_in_part_starts_history_at_its_oldest_change
 async fn the_backfill_counts_each_event_it_stored_once() {
     let sb = crate::common::small_sandbox().await;
     let dir = tempfile::tempdir().unwrap();
-    let text = format!(
-        "[store]\npath = {:?}\n{}",
-        dir.path().join("dc.duckdb").display().to_string(),
-        recur::demo::sandbox_jira_source(&sb.jira_url(), &["OPS".to_string()], true)
-    );
-    let s = Settings::from_toml(&text).expect("valid settings");
+    let s = jira_flavour_settings(&sb, &dir.path().join("dc.duckdb"), "", true);
     let r = sync_and_backfill(&s).await;
     let key = recur_sandbox::jira::MANY_COMMENTS_KEY;
     let twice = format!("SELECT requests FROM backfill_items WHERE key = '{key}'");

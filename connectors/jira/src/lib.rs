@@ -74,6 +74,11 @@ use parse::{error_message, MapCtx};
 /// The container name used when a custom JQL filter replaces projects.
 pub const JQL_CONTAINER: &str = "jql";
 
+/// The most issues a Data Center search page asks for: the site's default
+/// limit (`jira.search.views.default.max`); a site that lowered it returns
+/// fewer, and paging follows what came.
+pub const DC_SEARCH_PAGE: u32 = 1000;
+
 /// What the connector needs to know.
 #[derive(Clone)]
 pub struct JiraConfig {

@@ -199,7 +199,7 @@ impl JiraConnector {
                     0 => u32::MAX,
                     n => n,
                 };
-                self.cfg.per_page.clamp(1, 1000).min(fewer)
+                self.cfg.per_page.clamp(1, crate::DC_SEARCH_PAGE).min(fewer)
             }
             _ => self.cfg.per_page.clamp(1, 100),
         }
