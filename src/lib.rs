@@ -27,13 +27,14 @@
 //!    loop), [`shutdown`] (shutdown as a value, sleepers), [`clock`] (one
 //!    "now" per run), [`queries`] (the SQL of `queries/`, built in),
 //!    [`output`] (table / JSON / CSV), [`files`] (private files, written
-//!    safely), [`logging`].
+//!    safely), [`logging`], [`alloc`] (jemalloc, the process's malloc).
 //!
 //! Below them all, the workspace crates in `connectors/`: `recur-core`
 //! (records, the `Connector` and `Writer` traits), `recur-github`,
 //! `recur-jira`, and `recur-sandbox` (the loopback trackers, behind the
 //! default `demo` feature).
 
+pub mod alloc;
 pub mod app;
 pub mod backfill;
 #[cfg(feature = "demo")]
@@ -88,6 +89,7 @@ mod layers {
         ("output", 1),
         ("files", 1),
         ("logging", 1),
+        ("alloc", 1),
     ];
 
     fn layer(module: &str) -> Option<u8> {

@@ -201,7 +201,7 @@ async fn start(settings: &Settings) -> Result<Health, Error> {
     let store = open_rw(settings, Duration::from_secs(30)).await?;
     let health = last_health(&store).await;
     store.close().await;
-    give_back_freed_memory();
+    crate::alloc::give_back_freed_memory();
     Ok(health)
 }
 
@@ -628,21 +628,8 @@ pub(crate) async fn run_cycle(
     )
     .await;
     store.close().await;
-    give_back_freed_memory();
+    crate::alloc::give_back_freed_memory();
     report
-}
-
-/// Hands the heap's free pages back to the system. A cycle's DuckDB work
-/// leaves tens of MB free but mapped in glibc's arenas; between cycles the
-/// daemon holds no database, so its resident size should say so (measured
-/// by `recur bench`: "daemon at rest").
-fn give_back_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory of the allocator's own
-    // arenas; it has no preconditions.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 /// Completes a cycle's report ([`CycleReport::conclude`]); with the store
