@@ -465,6 +465,8 @@ pub(super) fn append_staged(
             // item_id: the stored item's (from the open version the merge
             // closes), or the next number for a new item.
             Value::Null,
+            // stored_run_id: the run that stored the item last (the lookup).
+            None::<i64>,
         ])
         .map_err(sql("append staged item"))?;
     }
@@ -523,7 +525,7 @@ fn stage_and_merge(
             "look up stored items",
             "UPDATE ingest_staging s SET stored = true, stored_updated_at = i.updated_at, \
              stored_hash = i.content_hash, stored_kind = i.kind, stored_tracking = i.tracking, \
-             stored_activity_at = coalesce(i.activity_at, i.updated_at), \
+             stored_activity_at = coalesce(i.activity_at, i.updated_at), stored_run_id = i.sync_run_id, \
              kind = CASE WHEN s.kind = '' THEN i.kind ELSE s.kind END, \
              first_seen_at = i.first_seen_at, moved_to = i.moved_to, \
              history_from = coalesce(i.history_from, s.history_from) \
@@ -538,6 +540,17 @@ fn stage_and_merge(
         (
             "drop stale versions",
             "DELETE FROM ingest_staging WHERE stored AND stored_updated_at > updated_at",
+        ),
+        // Seen again in this run, unchanged: an issue with two tracked
+        // labels comes in both labels' listings. This run stored it
+        // already, with everything the row would write again but its
+        // sync time; rewriting it (DELETE, then INSERT) cost a copy of its
+        // raw JSON and left a deleted row behind (migration 0035).
+        (
+            "drop what this run stored already",
+            "DELETE FROM ingest_staging WHERE stored AND stored_run_id = sync_run_id \
+             AND stored_updated_at = updated_at AND stored_hash = content_hash \
+             AND stored_kind = kind AND stored_tracking = tracking",
         ),
         // recur's own write-back bumps `updated_at` and comes back in the
         // next sync. When nothing but `updated_at` moved (recur's labels are
@@ -1011,6 +1024,70 @@ mod tests {
             assert_eq!(r.rows[0][0], title, "{key}");
             assert_eq!(r.rows[0][1], 1, "{key}: one version");
         }
+    }
+
+    /// An issue with two tracked labels comes in both labels' listings of
+    /// one run, in different batches. The second sighting, unchanged,
+    /// writes nothing: the stored row stays where it is (the same rowid),
+    /// where replacing it copied it whole and left a deleted row behind
+    /// (migration 0035). A change seen in the same run, or the same item
+    /// seen by the next run, is still written.
+    #[tokio::test]
+    async fn an_item_seen_twice_in_one_run_is_written_once() {
+        let store = Store::open_in_memory().unwrap();
+        let ingest = |run: i64, rows: Vec<ItemRow>| {
+            let store = store.clone();
+            async move {
+                store
+                    .ingest_page(run, "gh", rows, None, vec![])
+                    .await
+                    .unwrap()
+            }
+        };
+        // The item's rowid, its run and its number of versions.
+        let state = || {
+            let store = store.clone();
+            async move {
+                let r = store
+                    .query(
+                        "t",
+                        "SELECT rowid, sync_run_id, (SELECT count(*) FROM item_history h \
+                         WHERE h.key = i.key) FROM items i WHERE key = 'acme/x#1'",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                let n = |c: usize| r.rows[0][c].as_i64().unwrap();
+                (n(0), n(1), n(2))
+            }
+        };
+        let run = store.begin_run("gh", false, Utc::now()).await.unwrap();
+        let seen = item(1, &["postmortem", "risk"], "t", 0);
+        ingest(run, vec![seen.clone()]).await;
+        let (stored, _, _) = state().await;
+        let again = ingest(run, vec![seen, item(2, &["postmortem"], "u", 0)]).await;
+        assert_eq!(again.changed, 1, "only the new item");
+        assert_eq!(
+            state().await,
+            (stored, run, 1),
+            "the stored row was not rewritten"
+        );
+        assert_eq!(count(&store, "SELECT count(*) FROM items").await, 2);
+
+        // Changed within the run: written, one more version.
+        let changed = item(1, &["postmortem", "risk"], "t2", 10);
+        ingest(run, vec![changed.clone()]).await;
+        let (moved, _, versions) = state().await;
+        assert_ne!(moved, stored);
+        assert_eq!(versions, 2);
+
+        // The next run refreshes what it sees, unchanged or not, without a
+        // new version.
+        let next = store.begin_run("gh", false, Utc::now()).await.unwrap();
+        ingest(next, vec![changed]).await;
+        let (rewritten, by, versions) = state().await;
+        assert_ne!(rewritten, moved);
+        assert_eq!((by, versions), (next, 2));
     }
 
     /// Timestamps and dates reach the store as DuckDB values, not text:

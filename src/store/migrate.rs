@@ -239,6 +239,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../queries/migrations/0034_history_by_item_id.sql"),
         before: None,
     },
+    Migration {
+        version: 35,
+        name: "0035_ingest_seen_this_run.sql",
+        sql: include_str!("../../queries/migrations/0035_ingest_seen_this_run.sql"),
+        before: None,
+    },
 ];
 
 /// The schema version this build writes.

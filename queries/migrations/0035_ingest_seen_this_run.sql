@@ -1,0 +1,12 @@
+-- 0035_ingest_seen_this_run: the sync's staged row learns which run last
+-- stored its item, so that an item this run has already stored and sees
+-- again unchanged is not written a second time.
+-- Never edit once landed: add a new file.
+--
+-- Why: a GitHub first sync lists each tracked label on its own (GitHub
+-- cannot OR labels), so an issue with two of them arrives twice: 1,028 of
+-- the 100k bench's 33,566 sightings, 10,534 of 335,088 at 1M. The merge
+-- replaced the stored row each time (DELETE, then INSERT, with its raw
+-- JSON), and left a deleted row behind in the items table for DuckDB's
+-- checkpoint. Figures: the commit that lands this file.
+ALTER TABLE ingest_staging ADD COLUMN stored_run_id BIGINT;
