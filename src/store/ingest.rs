@@ -164,7 +164,8 @@ impl HashInput {
 pub struct IngestStats {
     /// Rows that were new or changed (a history version was written).
     pub changed: u64,
-    /// Rows skipped: untracked and never stored, or older than what is stored.
+    /// Rows skipped: untracked and never stored, older than what is stored,
+    /// or stored unchanged by this run already.
     pub skipped: u64,
 }
 
@@ -516,7 +517,17 @@ fn stage_and_merge(
             [],
         )?;
     }
-    let statements = [
+    let drop_seen = format!(
+        "DELETE FROM ingest_staging s WHERE s.stored AND s.stored_run_id = s.sync_run_id \
+         AND s.stored_updated_at = s.updated_at AND {UNCHANGED}"
+    );
+    let keep_activity = format!(
+        "UPDATE ingest_staging s SET activity_at = s.stored_activity_at \
+         FROM writeback_items w \
+         WHERE s.stored AND w.source = s.source AND w.key = s.key AND {UNCHANGED} \
+           AND s.updated_at::TIMESTAMP <= w.last_write_at::TIMESTAMP + INTERVAL 5 SECOND"
+    );
+    let statements: [(&str, &str); 5] = [
         // The one lookup of the stored rows (migration 0015): the steps
         // below read the stored state from the staged row. A stored item
         // keeps its kind when it lost its label, its first sighting, where
@@ -543,34 +554,26 @@ fn stage_and_merge(
         ),
         // Seen again in this run, unchanged: an issue with two tracked
         // labels comes in both labels' listings. This run stored it
-        // already, with everything the row would write again but its
-        // sync time; rewriting it (DELETE, then INSERT) cost a copy of its
-        // raw JSON and left a deleted row behind (migration 0035).
+        // already, seconds before, with the same `updated_at` and content;
+        // only its raw JSON may differ, in a field that does not move
+        // `updated_at` (a reaction count), as between any two syncs.
+        // Rewriting it (DELETE, then INSERT) cost a copy of that JSON and
+        // left a deleted row behind (migration 0035).
         (
             "drop what this run stored already",
-            "DELETE FROM ingest_staging WHERE stored AND stored_run_id = sync_run_id \
-             AND stored_updated_at = updated_at AND stored_hash = content_hash \
-             AND stored_kind = kind AND stored_tracking = tracking",
+            &drop_seen,
         ),
         // recur's own write-back bumps `updated_at` and comes back in the
         // next sync. When nothing but `updated_at` moved (recur's labels are
         // not in the content hash) and it moved no later than recur's last
         // write to the item (plus slack for clock skew), no person acted:
         // keep the stored activity time.
-        (
-            "keep activity time across recur's own edits",
-            "UPDATE ingest_staging s SET activity_at = s.stored_activity_at \
-             FROM writeback_items w \
-             WHERE s.stored AND w.source = s.source AND w.key = s.key \
-               AND s.stored_hash = s.content_hash AND s.stored_kind = s.kind \
-               AND s.stored_tracking = s.tracking \
-               AND s.updated_at::TIMESTAMP <= w.last_write_at::TIMESTAMP + INTERVAL 5 SECOND",
-        ),
+        ("keep activity time across recur's own edits", &keep_activity),
     ];
     for (what, stmt) in statements {
         exec(conn, what, stmt, [])?;
     }
-    let changed_pred = "(NOT s.stored OR s.stored_hash <> s.content_hash OR s.stored_kind <> s.kind OR s.stored_tracking <> s.tracking)";
+    let changed_pred = format!("(NOT s.stored OR NOT ({UNCHANGED}))");
     let changed = count(
         conn,
         "count changed items",
@@ -664,6 +667,12 @@ fn stage_and_merge(
         skipped: total - staged,
     })
 }
+
+/// A staged row (`s`) that a stored item would keep unchanged: the same
+/// content hash, kind and tracking. Its negation (or not stored at all)
+/// is what writes a history version.
+const UNCHANGED: &str =
+    "s.stored_hash = s.content_hash AND s.stored_kind = s.kind AND s.stored_tracking = s.tracking";
 
 /// Runs one statement through the connection's prepared-statement cache:
 /// the same dozen statements run for every page, and DuckDB's planning of
