@@ -1,6 +1,6 @@
 //! The process's memory allocator: on Linux, jemalloc for everything,
 //! DuckDB's C++ allocations as well as recur's own; its options; and
-//! handing freed pages back to the system between a daemon's cycles.
+//! handing freed pages back to the system once a cycle's work is done.
 //!
 //! Why jemalloc: DuckDB allocates and frees without pause (hash tables,
 //! string heaps, result chunks, the WAL's buffers), and with glibc's

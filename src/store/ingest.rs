@@ -517,9 +517,9 @@ fn stage_and_merge(
             [],
         )?;
     }
-    let drop_seen = format!(
-        "DELETE FROM ingest_staging s WHERE s.stored AND s.stored_run_id = s.sync_run_id \
-         AND s.stored_updated_at = s.updated_at AND {UNCHANGED}"
+    let drop_known = format!(
+        "DELETE FROM ingest_staging s WHERE s.stored AND (s.stored_updated_at > s.updated_at \
+         OR (s.stored_run_id = s.sync_run_id AND s.stored_updated_at = s.updated_at AND {UNCHANGED}))"
     );
     let keep_activity = format!(
         "UPDATE ingest_staging s SET activity_at = s.stored_activity_at \
@@ -527,7 +527,7 @@ fn stage_and_merge(
          WHERE s.stored AND w.source = s.source AND w.key = s.key AND {UNCHANGED} \
            AND s.updated_at::TIMESTAMP <= w.last_write_at::TIMESTAMP + INTERVAL 5 SECOND"
     );
-    let statements: [(&str, &str); 5] = [
+    let statements: [(&str, &str); 4] = [
         // The one lookup of the stored rows (migration 0015): the steps
         // below read the stored state from the staged row. A stored item
         // keeps its kind when it lost its label, its first sighting, where
@@ -547,22 +547,16 @@ fn stage_and_merge(
             "drop untracked strangers",
             "DELETE FROM ingest_staging WHERE kind = '' AND NOT stored",
         ),
-        // An older answer than what is stored (eventual consistency): ignore it.
-        (
-            "drop stale versions",
-            "DELETE FROM ingest_staging WHERE stored AND stored_updated_at > updated_at",
-        ),
-        // Seen again in this run, unchanged: an issue with two tracked
-        // labels comes in both labels' listings. This run stored it
-        // already, seconds before, with the same `updated_at` and content;
-        // only its raw JSON may differ, in a field that does not move
-        // `updated_at` (a reaction count), as between any two syncs.
-        // Rewriting it (DELETE, then INSERT) cost a copy of that JSON and
-        // left a deleted row behind (migration 0035).
-        (
-            "drop what this run stored already",
-            &drop_seen,
-        ),
+        // What the store has already, in one pass over the staged rows:
+        // - an older answer than what is stored (eventual consistency);
+        // - the same version seen again in this run, unchanged: an issue
+        //   with two tracked labels comes in both labels' listings. This
+        //   run stored it seconds before; only its raw JSON may differ, in
+        //   a field that does not move `updated_at` (a reaction count), as
+        //   between any two syncs. Rewriting it (DELETE, then INSERT) cost
+        //   a copy of that JSON and left a deleted row behind (migration
+        //   0035).
+        ("drop what is stored already", &drop_known),
         // recur's own write-back bumps `updated_at` and comes back in the
         // next sync. When nothing but `updated_at` moved (recur's labels are
         // not in the content hash) and it moved no later than recur's last
