@@ -1,5 +1,6 @@
-//! `recur bench`: the GitHub first sync against the loopback sandbox (and
-//! the same pages parsed by bare serde_json, for scale), the no-change
+//! `recur bench`: the GitHub first sync against the loopback sandbox (and,
+//! for scale, the same pages parsed by bare serde_json and DuckDB alone
+//! writing what each first sync stored), the no-change
 //! resyncs, the history backfill, the Jira first sync, resync and backfill
 //! (Cloud, then Data Center's first sync and backfill),
 //! write-back at scale, and the daemon at rest. Figures are printed, never
@@ -83,6 +84,7 @@ async fn jira(sandbox: &Sandbox, dir: &Path, table: &mut Table) -> Result<(), Er
     );
     debug_assert_eq!(seen, tracked);
     first_sync_rows(table, "Jira first sync", &run, minimum, 15_000.0);
+    floor_rows(table, "Jira", &db, dir, secs).await?;
     let t = Instant::now();
     let reports = crate::demo::sync_all(&settings, Clock::start_or_now()).await?;
     let secs = t.elapsed().as_secs_f64();
@@ -489,6 +491,7 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), Error> {
         "×",
         Goal::AtMost(2.0),
     );
+    floor_rows(&mut table, "GitHub", &db, &dir, secs).await?;
     // The daemon between cycles: one cycle over the synced file (in a
     // worker process), then at rest.
     let daemon_config = dir.join("bench-daemon.toml");
@@ -524,6 +527,116 @@ pub async fn bench(issues: usize, writeback_items: usize) -> Result<(), Error> {
     let _ = std::fs::remove_dir_all(&dir);
     println!("\n{}", table.render());
     Ok(())
+}
+
+/// The first sync of `tracker` into `synced` (`secs`) against DuckDB alone
+/// writing what it stored ([`duckdb_floor`], the faster of two runs), for
+/// scale: printed, and two rows of the table without a goal, as the bare
+/// parse.
+async fn floor_rows(
+    table: &mut Table,
+    tracker: &str,
+    synced: &Path,
+    dir: &Path,
+    secs: f64,
+) -> Result<(), Error> {
+    // The faster of two runs: a floor, and the machine drifts.
+    let (items, first) = duckdb_floor(synced, dir).await?;
+    let (_, second) = duckdb_floor(synced, dir).await?;
+    let floor = first.min(second);
+    println!(
+        "DuckDB alone writing the {tracker} first sync's {items} items and their versions (from memory, {} rows a commit, one thread, then a checkpoint; the faster of {first:.2}s and {second:.2}s): {floor:.2}s = {:.0} issues/s (recur's sync took {:.1}x as long)",
+        crate::sync::BATCH_ROWS,
+        items as f64 / floor,
+        secs / floor
+    );
+    table.add(
+        format!("DuckDB alone writing the {tracker} first sync's items"),
+        items as f64 / floor,
+        "issues/s",
+        Goal::None,
+    );
+    table.add(
+        format!("{tracker} first sync time ÷ DuckDB alone"),
+        secs / floor,
+        "×",
+        Goal::None,
+    );
+    Ok(())
+}
+
+/// Times DuckDB alone writing the rows a first sync stored in `synced`
+/// (its `items` and `history_open`) into a new database: from tables in
+/// memory, [`crate::sync::BATCH_ROWS`] rows of each a transaction, on one
+/// DuckDB thread as a sync runs, then the checkpoint a sync ends with.
+/// Nothing is fetched, parsed, staged or merged, so no change to recur's
+/// own code can make that first sync faster than this while its store is
+/// DuckDB and keeps each item's raw JSON. Returns the items written and
+/// the seconds taken.
+async fn duckdb_floor(synced: &Path, dir: &Path) -> Result<(u64, f64), Error> {
+    let path = dir.join("bench-floor.duckdb");
+    let _ = std::fs::remove_file(&path);
+    let store = Store::open(
+        &path,
+        OpenMode::ReadWrite,
+        crate::settings::DEFAULT_MEMORY_LIMIT,
+    )
+    .await?;
+    store.set_threads(1).await?;
+    let source = synced.display().to_string().replace('\'', "''");
+    store
+        .execute_batch(
+            "read the synced rows into memory",
+            &format!(
+                "ATTACH '{source}' AS synced (READ_ONLY); \
+                 CREATE TEMP TABLE floor_items AS SELECT * FROM synced.items; \
+                 CREATE TEMP TABLE floor_versions AS SELECT * FROM synced.history_open; \
+                 DETACH synced;"
+            ),
+        )
+        .await?;
+    let count = |sql: &'static str| {
+        let store = &store;
+        async move {
+            let r = store.query("count rows", sql, Vec::new()).await?;
+            Ok::<u64, Error>(r.rows[0][0].as_u64().unwrap_or(0))
+        }
+    };
+    let items = count("SELECT count(*) FROM floor_items").await?;
+    let versions = count("SELECT count(*) FROM floor_versions").await?;
+    let batch = crate::sync::BATCH_ROWS as u64;
+    let t = Instant::now();
+    let mut from = 0;
+    while from < items.max(versions) {
+        let to = from + batch;
+        store
+            .execute_batch(
+                "write a batch",
+                &format!(
+                    "BEGIN; \
+                     INSERT INTO items SELECT * FROM floor_items WHERE rowid >= {from} AND rowid < {to}; \
+                     INSERT INTO history_open SELECT * FROM floor_versions WHERE rowid >= {from} AND rowid < {to}; \
+                     COMMIT;"
+                ),
+            )
+            .await?;
+        from = to;
+    }
+    store.checkpoint().await?;
+    let secs = t.elapsed().as_secs_f64();
+    let written = (
+        count("SELECT count(*) FROM items").await?,
+        count("SELECT count(*) FROM history_open").await?,
+    );
+    store.close().await;
+    let _ = std::fs::remove_file(&path);
+    if written != (items, versions) {
+        return Err(Error::Runtime(format!(
+            "the DuckDB floor wrote {} of {items} items and {} of {versions} versions",
+            written.0, written.1
+        )));
+    }
+    Ok((items, secs))
 }
 
 /// `recur bench --reports`: every report over generated data, then the
@@ -562,4 +675,48 @@ fn tempdir_for_bench() -> Result<PathBuf, Error> {
     let dir = std::env::temp_dir().join(format!("recur-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| Error::Runtime(e.to_string()))?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The floor writes every item and version of the synced file, across
+    /// batches (2,500 rows: a full batch and a part), and times it.
+    #[tokio::test]
+    async fn the_duckdb_floor_writes_every_synced_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let synced = dir.path().join("synced.duckdb");
+        let store = Store::open(
+            &synced,
+            OpenMode::ReadWrite,
+            crate::settings::DEFAULT_MEMORY_LIMIT,
+        )
+        .await
+        .unwrap();
+        store
+            .execute_batch(
+                "seed",
+                "INSERT INTO items BY NAME SELECT 'gh' AS source, 'acme/x#' || i AS key, \
+                   'action_item' AS kind, 'tracked' AS tracking, 'acme/x' AS container, i AS number, \
+                   'Item ' || i AS title, 'open' AS state, now() AS created_at, now() AS updated_at, \
+                   'x' AS content_hash, '{\"n\": ' || i || '}' AS raw, now() AS first_seen_at, \
+                   now() AS last_synced_at \
+                 FROM range(2500) t(i); \
+                 INSERT INTO history_open BY NAME SELECT source, key, kind, tracking, container, title, \
+                   state, created_at, updated_at, content_hash, updated_at AS valid_from, \
+                   updated_at AS recorded_at \
+                 FROM items;",
+            )
+            .await
+            .unwrap();
+        store.close().await;
+        let (items, secs) = duckdb_floor(&synced, dir.path()).await.unwrap();
+        assert_eq!(items, 2_500);
+        assert!(secs > 0.0, "{secs}");
+        assert!(
+            !dir.path().join("bench-floor.duckdb").exists(),
+            "the floor's database is removed"
+        );
+    }
 }
