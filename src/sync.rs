@@ -157,7 +157,7 @@ pub struct SyncJob<'a> {
 /// batch runs across containers: a container's end queues its cursor, it
 /// does not wait for the merge (waiting there left the store idle while
 /// fetching, or the fetch idle while merging, at every repository's end).
-pub const BATCH_ROWS: usize = 2000;
+pub(crate) const BATCH_ROWS: usize = 2000;
 
 /// The text a batch may carry before it is merged, whatever its rows: a
 /// merge holds its batch more than once in DuckDB (staged, then stored),

@@ -570,7 +570,9 @@ async fn floor_rows(
 /// Times DuckDB alone writing the rows a first sync stored in `synced`
 /// (its `items` and `history_open`) into a new database: from tables in
 /// memory, [`crate::sync::BATCH_ROWS`] rows of each a transaction, on one
-/// DuckDB thread as a sync runs, then the checkpoint a sync ends with.
+/// DuckDB thread as a sync runs, then the checkpoint a sync ends with. At
+/// the default memory limit: a sync caps its merges lower (128MB), and a
+/// floor gives DuckDB the room.
 /// Nothing is fetched, parsed, staged or merged, so no change to recur's
 /// own code can make that first sync faster than this while its store is
 /// DuckDB and keeps each item's raw JSON. Returns the items written and
@@ -585,27 +587,19 @@ async fn duckdb_floor(synced: &Path, dir: &Path) -> Result<(u64, f64), Error> {
     )
     .await?;
     store.set_threads(1).await?;
-    let source = synced.display().to_string().replace('\'', "''");
+    let source = crate::store::sql_literal(&synced.display().to_string());
     store
         .execute_batch(
             "read the synced rows into memory",
             &format!(
-                "ATTACH '{source}' AS synced (READ_ONLY); \
+                "ATTACH {source} AS synced (READ_ONLY); \
                  CREATE TEMP TABLE floor_items AS SELECT * FROM synced.items; \
                  CREATE TEMP TABLE floor_versions AS SELECT * FROM synced.history_open; \
                  DETACH synced;"
             ),
         )
         .await?;
-    let count = |sql: &'static str| {
-        let store = &store;
-        async move {
-            let r = store.query("count rows", sql, Vec::new()).await?;
-            Ok::<u64, Error>(r.rows[0][0].as_u64().unwrap_or(0))
-        }
-    };
-    let items = count("SELECT count(*) FROM floor_items").await?;
-    let versions = count("SELECT count(*) FROM floor_versions").await?;
+    let (items, versions) = row_counts(&store, "floor_items", "floor_versions").await?;
     let batch = crate::sync::BATCH_ROWS as u64;
     let t = Instant::now();
     let mut from = 0;
@@ -626,10 +620,7 @@ async fn duckdb_floor(synced: &Path, dir: &Path) -> Result<(u64, f64), Error> {
     }
     store.checkpoint().await?;
     let secs = t.elapsed().as_secs_f64();
-    let written = (
-        count("SELECT count(*) FROM items").await?,
-        count("SELECT count(*) FROM history_open").await?,
-    );
+    let written = row_counts(&store, "items", "history_open").await?;
     store.close().await;
     let _ = std::fs::remove_file(&path);
     if written != (items, versions) {
@@ -639,6 +630,19 @@ async fn duckdb_floor(synced: &Path, dir: &Path) -> Result<(u64, f64), Error> {
         )));
     }
     Ok((items, secs))
+}
+
+/// The rows of an items table and of a versions table, in one query.
+async fn row_counts(store: &Store, items: &str, versions: &str) -> Result<(u64, u64), Error> {
+    let r = store
+        .query(
+            "count rows",
+            &format!("SELECT (SELECT count(*) FROM {items}), (SELECT count(*) FROM {versions})"),
+            Vec::new(),
+        )
+        .await?;
+    let n = |c: usize| r.rows[0][c].as_u64().unwrap_or(0);
+    Ok((n(0), n(1)))
 }
 
 /// `recur bench --reports`: every report over generated data, then the

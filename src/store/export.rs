@@ -49,11 +49,6 @@ pub const PUBLIC_TABLES: &[&str] = &[
     "writeback_outbox",
 ];
 
-/// SQL string literal for a path (single quotes doubled).
-fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
 impl Store {
     /// What `export` writes: every view in the `main` schema, then the
     /// public tables, by name.
@@ -121,7 +116,7 @@ impl Store {
                 let stmt = format!(
                     "COPY (SELECT {select} FROM {}) TO {} ({options})",
                     ident(&view),
-                    literal(&partial_s)
+                    super::sql_literal(&partial_s)
                 );
                 let rows = conn
                     .execute(&stmt, [])

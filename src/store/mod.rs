@@ -124,6 +124,12 @@ pub enum StoreError {
 }
 
 /// Wraps a DuckDB error with what was being done.
+/// A SQL string literal (single quotes doubled), for what DuckDB takes
+/// only as a literal: the path of `ATTACH` or `COPY … TO`.
+pub(crate) fn sql_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
 pub(crate) fn sql(what: impl Into<String>) -> impl FnOnce(duckdb::Error) -> StoreError {
     let what = what.into();
     move |source| StoreError::Sql { what, source }
